@@ -1,0 +1,3 @@
+from correspondence.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Schema upgrades through Alembic, never `create_all` on a user's database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from correspondence import paths
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(paths.migrations_dir()))
+    return cfg
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_at_head(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()
+
+
+def backup_sqlite(engine: Engine, backups: Path | None = None) -> Path | None:
+    """Copy a SQLite file aside before upgrading it, so a failed upgrade loses nothing."""
+    db_path = engine.url.database
+    if engine.dialect.name != "sqlite" or not db_path or db_path == ":memory:":
+        return None
+    src = Path(db_path)
+    if not src.exists() or src.stat().st_size == 0:
+        return None
+    target_dir = backups or src.parent / "backups"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = target_dir / f"{src.stem}-{stamp}-before-upgrade{src.suffix}"
+    # The SQLite backup API gives a consistent copy even with WAL pages pending.
+    import sqlite3
+
+    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
+        s.backup(d)
+    return dest
+
+
+def upgrade(engine: Engine, revision: str = "head") -> Path | None:
+    """Bring the database to `revision`; returns the backup taken, if any."""
+    current = current_revision(engine)
+    if current == head_revision() and revision == "head":
+        return None
+    backup = backup_sqlite(engine) if current is not None else None
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return backup
+
+
+__all__ = ["upgrade", "is_at_head", "current_revision", "head_revision", "backup_sqlite"]

@@ -1,0 +1,280 @@
+"""Build Word (.docx) replies in the department's house style.
+
+Page, fonts, paragraph styles and the footer come from the skeleton made by
+``correspondence.templates.make_skeleton``; this module only adds paragraphs in
+those styles, so the look of a letter is changed in one place. Every piece of
+text passes through :func:`clean_for_word` first, because python-docx refuses
+characters that XML cannot hold.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from importlib.resources import files
+from io import BytesIO
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_BREAK
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from correspondence.documents.letter_spec import LetterSpec, long_date
+from correspondence.documents.textclean import clean_for_word
+from correspondence.templates.make_skeleton import Style
+
+SKELETON_NAME = "letter_skeleton.docx"
+DRAFT_TEXT = "DRAFT"
+UNDATED_TEXT = "[date]"
+_DEPARTMENT_PREFIX = "department for "
+
+
+class SkeletonMissingError(FileNotFoundError):
+    """The letter skeleton is not installed or lacks the house styles."""
+
+
+class UnreadableDocumentError(ValueError):
+    """A file handed to :func:`letter_paragraph_texts` is not a readable .docx."""
+
+
+def build_letter(spec: LetterSpec) -> DocxDocument:
+    """Return the reply described by ``spec`` as an unsaved python-docx document."""
+    doc = _open_skeleton()
+    _set_page_furniture(doc, spec.letterhead.department, draft=spec.draft)
+    _append_letter(doc, spec)
+    _set_properties(doc, title=f"Reply {spec.reference}", author=spec.letterhead.department)
+    return doc
+
+
+def letter_bytes(spec: LetterSpec) -> bytes:
+    return _document_bytes(build_letter(spec))
+
+
+def write_letter(spec: LetterSpec, path: Path) -> Path:
+    """Save the reply to ``path``, replacing any file there only once the new one is whole."""
+    return _write_atomically(Path(path), letter_bytes(spec))
+
+
+def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
+    """Save several replies as one document for printing, each starting on a new page.
+
+    The DRAFT header covers every page, so drafts and final letters cannot share a file.
+    """
+    specs = list(specs)
+    if not specs:
+        raise ValueError("No letters to combine.")
+    if len({spec.draft for spec in specs}) > 1:
+        raise ValueError(
+            "Cannot combine draft and final letters in one print file: "
+            "every page of it would carry the same DRAFT marking (or none)."
+        )
+    first = specs[0]
+    doc = _open_skeleton()
+    _set_page_furniture(doc, first.letterhead.department, draft=first.draft)
+    last: Paragraph | None = None
+    for spec in specs:
+        if last is not None:
+            # The break ends the previous letter's last line, so the next page starts with
+            # the letterhead rather than an empty paragraph.
+            last.add_run().add_break(WD_BREAK.PAGE)
+        last = _append_letter(doc, spec)
+    _set_properties(
+        doc,
+        title=f"Replies {first.reference} and {len(specs) - 1} more"
+        if len(specs) > 1
+        else f"Reply {first.reference}",
+        author=first.letterhead.department,
+    )
+    return _write_atomically(Path(path), _document_bytes(doc))
+
+
+def letter_paragraph_texts(path_or_bytes: Path | bytes) -> list[str]:
+    """Every non-empty paragraph of a .docx body, tables included, in document order."""
+    if isinstance(path_or_bytes, bytes | bytearray):
+        data, name = bytes(path_or_bytes), "document"
+    else:
+        path = Path(path_or_bytes)
+        data, name = path.read_bytes(), str(path)
+    try:
+        doc = docx.Document(BytesIO(data))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, etree.LxmlError) as exc:
+        raise UnreadableDocumentError(f"{name} is not a readable Word document: {exc}") from exc
+    return [text for text in _body_paragraph_texts(doc) if text.strip()]
+
+
+# --- the letter itself -------------------------------------------------------------------
+
+
+def _append_letter(doc: DocxDocument, spec: LetterSpec) -> Paragraph:
+    """Add the letter's paragraphs to the end of ``doc``; return the last one."""
+    styles = _Styles(doc)
+    add = styles.add
+
+    if spec.draft:
+        add(Style.DRAFT_MARKING, DRAFT_TEXT)
+
+    head = spec.letterhead
+    add(Style.LETTERHEAD_NAME, head.minister_name)
+    add(Style.LETTERHEAD_TITLE, head.minister_title)
+    add(Style.LETTERHEAD_ADDRESS, head.address)
+    contact = " ".join(
+        part for part in (f"tel: {head.telephone}" if head.telephone else "", head.email) if part
+    )
+    add(Style.LETTERHEAD_ADDRESS, contact)
+
+    add(Style.REFERENCE, spec.reference)
+    for line in spec.addressee_lines:
+        add(Style.ADDRESSEE, line)
+    add(Style.LETTER_DATE, long_date(spec.letter_date) if spec.letter_date else UNDATED_TEXT)
+    add(Style.SALUTATION, spec.salutation)
+    add(Style.SUBJECT, spec.subject.upper())
+
+    for paragraph in spec.paragraphs:
+        if paragraph.number is None:
+            add(Style.LETTER_BODY, paragraph.text)
+        else:
+            add(Style.NUMBERED_POINT, f"{paragraph.number}.\t{clean_for_word(paragraph.text)}")
+
+    add(Style.COMPLIMENTARY_CLOSE, spec.complimentary_close)
+    last = add(Style.SIGNATURE_SPACE, "", keep_empty=True)
+    last = add(Style.SIGNATORY, spec.signatory_name.upper()) or last
+    for index, line in enumerate(spec.cc_lines):
+        last = add(Style.COPY_LIST, f"{'cc' if index == 0 else ''}\t{clean_for_word(line)}") or last
+    assert last is not None
+    return last
+
+
+class _Styles:
+    """Adds cleaned paragraphs in the skeleton's styles, looking each style up once."""
+
+    def __init__(self, doc: DocxDocument) -> None:
+        self._doc = doc
+        self._ids: dict[str, str] = {}
+
+    def add(self, style_name: str, text: str, *, keep_empty: bool = False) -> Paragraph | None:
+        """Add a paragraph; a blank line of the spec adds nothing unless ``keep_empty``."""
+        text = clean_for_word(text)
+        if not keep_empty and not text.strip():
+            return None
+        style_id = self._ids.get(style_name)
+        if style_id is None:
+            style_id = self._ids[style_name] = self._doc.styles[style_name].style_id
+        paragraph = self._doc.add_paragraph(text)
+        # Setting the id directly: python-docx's style setter scans every style each time,
+        # which was most of the build time.
+        paragraph._p.style = style_id
+        return paragraph
+
+
+def _set_page_furniture(doc: DocxDocument, department: str, *, draft: bool) -> None:
+    section = doc.sections[0]
+    footer = _only_paragraph(section.footer.paragraphs)
+    _clear_runs(footer)
+    department = clean_for_word(department).strip()
+    # The departmental logotype: "department for" over the rest of the name in bold.
+    if department.lower().startswith(_DEPARTMENT_PREFIX):
+        footer.add_run(department[: len(_DEPARTMENT_PREFIX) - 1]).add_break()
+        footer.add_run(department[len(_DEPARTMENT_PREFIX) :]).bold = True
+    else:
+        footer.add_run(department)
+
+    header = _only_paragraph(section.header.paragraphs)
+    _clear_runs(header)
+    if draft:
+        header.add_run(DRAFT_TEXT)
+
+
+def _only_paragraph(paragraphs: list[Paragraph]) -> Paragraph:
+    if not paragraphs:
+        raise SkeletonMissingError(f"The {SKELETON_NAME} header or footer has no paragraph.")
+    return paragraphs[0]
+
+
+def _clear_runs(paragraph: Paragraph) -> None:
+    for run in paragraph._p.xpath("./w:r"):
+        paragraph._p.remove(run)
+
+
+def _set_properties(doc: DocxDocument, *, title: str, author: str) -> None:
+    props = doc.core_properties
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # python-docx writes it as UTC
+    props.title = clean_for_word(title)
+    props.author = props.last_modified_by = clean_for_word(author)
+    props.comments = ""
+    props.created = props.modified = now
+    props.revision = 1
+
+
+# --- skeleton, saving and reading back -----------------------------------------------------
+
+
+def _open_skeleton() -> DocxDocument:
+    return docx.Document(BytesIO(_skeleton_bytes()))
+
+
+@functools.cache
+def _skeleton_bytes() -> bytes:
+    """The skeleton's bytes, read and checked once per process."""
+    resource = files("correspondence.templates") / SKELETON_NAME
+    regenerate = "run `python -m correspondence.templates.make_skeleton` to regenerate it"
+    try:
+        data = resource.read_bytes()
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise SkeletonMissingError(
+            f"The Word letter skeleton {SKELETON_NAME} is missing from correspondence/templates; "
+            f"{regenerate}."
+        ) from exc
+    try:
+        doc = docx.Document(BytesIO(data))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        raise SkeletonMissingError(
+            f"The Word letter skeleton is damaged ({exc}); {regenerate}."
+        ) from exc
+    names = {style.name for style in doc.styles}
+    missing = [name for name in Style.ALL if name not in names]
+    if missing:
+        raise SkeletonMissingError(
+            f"The Word letter skeleton lacks the styles {', '.join(missing)}; {regenerate}."
+        )
+    return data
+
+
+def _document_bytes(doc: DocxDocument) -> bytes:
+    buffer = BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private to us; a letter should be as readable as any document.
+        os.chmod(temp_name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _body_paragraph_texts(doc: DocxDocument) -> Iterator[str]:
+    for child in doc.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, doc).text
+        elif child.tag != qn("w:sectPr"):
+            # Tables (nested ones too) and content controls: their paragraphs in order.
+            for p in child.iter(qn("w:p")):
+                yield Paragraph(p, doc).text

@@ -1,0 +1,128 @@
+"""Working days in England and Wales, and the deadlines a case is measured against.
+
+The Cabinet Office target counts from the day of receipt: the next working day is Day 1, and
+weekends and England-and-Wales bank holidays are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+
+import holidays
+
+DEFAULT_TARGET_DAYS = 20
+_SATURDAY = 5
+
+
+@lru_cache(maxsize=64)
+def _holidays_in(year: int) -> Mapping[date, str]:
+    # Read-only so the cached value cannot be changed by a caller.
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    return MappingProxyType(dict(sorted(calendar.items())))
+
+
+def bank_holidays(year: int) -> dict[date, str]:
+    """England-and-Wales bank holidays of a year, date → name, including substitute days."""
+    return dict(_holidays_in(year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < _SATURDAY and day not in _holidays_in(day.year)
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The n-th working day after start (the next working day is Day 1); n == 0 returns start."""
+    if n < 0:
+        raise ValueError(f"Number of working days must be 0 or more, not {n}.")
+    day = start
+    remaining = n
+    while remaining:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days in (start, end]; negative when end is before start.
+
+    So add_working_days(start, n) == end gives working_days_between(start, end) == n, which is
+    what "days taken" and "days left" need.
+    """
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def due_date(received: date, target_days: int = DEFAULT_TARGET_DAYS) -> date:
+    return add_working_days(received, target_days)
+
+
+@dataclass(frozen=True)
+class StageDeadlines:
+    draft_by: date
+    qa_by: date
+    private_office_by: date
+    signoff_by: date
+    dispatch_by: date
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """The working day, within the target, by which each stage should be done."""
+
+    draft: int = 10
+    qa: int = 14
+    private_office: int = 17
+    signoff: int = 19
+    dispatch: int = 20
+
+    def __post_init__(self) -> None:
+        days = self._days()
+        if min(days) < 1 or days != sorted(days):
+            raise ValueError(
+                "Stage days must be at least 1 and in order (draft ≤ QA ≤ private office"
+                f" ≤ sign-off ≤ dispatch), not {days}."
+            )
+
+    def _days(self) -> list[int]:
+        return [getattr(self, field.name) for field in fields(self)]
+
+    def scaled(self, target_days: int) -> StagePlan:
+        """This plan stretched or squeezed so that dispatch falls on target_days."""
+        if target_days < 1:
+            raise ValueError(f"Target must be at least 1 working day, not {target_days}.")
+        base = self.dispatch
+        stages: list[int] = []
+        floor = 1
+        for day in self._days()[:-1]:
+            # Round down: an earlier stage deadline leaves room for the stages after it.
+            scaled = min(max(day * target_days // base, floor), target_days)
+            stages.append(scaled)
+            floor = scaled
+        return StagePlan(*stages, target_days)
+
+
+def stage_deadlines(
+    received: date, target_days: int = DEFAULT_TARGET_DAYS, plan: StagePlan | None = None
+) -> StageDeadlines:
+    plan = plan or StagePlan()
+    if plan.dispatch != target_days:
+        plan = plan.scaled(target_days)
+    return StageDeadlines(
+        draft_by=add_working_days(received, plan.draft),
+        qa_by=add_working_days(received, plan.qa),
+        private_office_by=add_working_days(received, plan.private_office),
+        signoff_by=add_working_days(received, plan.signoff),
+        dispatch_by=add_working_days(received, plan.dispatch),
+    )

@@ -1,0 +1,84 @@
+"""Who is acting: maps a login name to a user row and checks roles."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from correspondence.db.models import User, user_roles
+from correspondence.services.errors import PermissionDenied
+
+ENV_USER = "CORRESPONDENCE_USER"
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    DRAFTER = "drafter"
+    POLICY_LEAD = "policy_lead"
+    PRIVATE_SECRETARY = "private_secretary"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles)) or Role.ADMIN in self.roles
+
+    def require(self, action: str, *roles: Role) -> None:
+        if not self.has(*roles):
+            needed = " or ".join(r.label.lower() for r in roles)
+            raise PermissionDenied(
+                f"{self.display_name} ({self.username}) may not {action}: "
+                f"this needs the {needed} role."
+            )
+
+
+def default_username() -> str:
+    """`CORRESPONDENCE_USER`, else the operating-system login."""
+    name = os.environ.get(ENV_USER)
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "officer"
+
+
+def roles_of(session: Session, user_id: int) -> frozenset[Role]:
+    rows = session.execute(select(user_roles.c.role).where(user_roles.c.user_id == user_id))
+    return frozenset(Role(r) for (r,) in rows if r in Role._value2member_map_)
+
+
+def actor_for(session: Session, username: str) -> Actor:
+    """The acting user; a first-time login is added as an officer.
+
+    The very first user of an empty database becomes its admin, so a person
+    running the app alone can do everything.
+    """
+    user = session.scalar(
+        select(User).where((User.username == username) | (User.db_login == username))
+    )
+    if user is None:
+        first = session.scalar(select(func.count()).select_from(User)) == 0
+        user = User(username=username, display_name=username)
+        session.add(user)
+        session.flush()
+        roles = [Role.OFFICER, Role.ADMIN] if first else [Role.OFFICER]
+        session.execute(user_roles.insert(), [{"user_id": user.id, "role": r.value} for r in roles])
+    if not user.active:
+        raise PermissionDenied(f"The account {username!r} is disabled.")
+    return Actor(user.id, user.username, user.display_name, roles_of(session, user.id))

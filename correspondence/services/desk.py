@@ -1,0 +1,142 @@
+"""The facade the UI and the CLI call: one method per use case, one transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from correspondence.db.models import Campaign, Case, Team, Theme
+from correspondence.domain.states import CaseStatus
+from correspondence.services import case_list, cases
+from correspondence.services.actors import Actor, actor_for, default_username
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: Any
+    label: str
+
+
+class Desk:
+    """Services bound to a database and to the person using them."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        username: str | None = None,
+        clock: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.sf = session_factory
+        self.username = username or default_username()
+        self.clock = clock
+
+    # --- who -----------------------------------------------------------------
+    def actor(self) -> Actor:
+        with self.sf.begin() as s:
+            return actor_for(s, self.username)
+
+    # --- the list --------------------------------------------------------------
+    def list_page(
+        self,
+        flt: case_list.CaseFilter,
+        *,
+        sort: case_list.SortKey = case_list.SortKey.RECEIVED,
+        descending: bool = True,
+        after: tuple[Any, int] | None = None,
+        limit: int = 200,
+    ) -> case_list.Page:
+        with self.sf() as s:
+            return case_list.list_page(
+                s,
+                flt,
+                sort=sort,
+                descending=descending,
+                after=after,
+                limit=limit,
+                today=self.clock(),
+            )
+
+    def counts(self, flt: case_list.CaseFilter) -> case_list.Counts:
+        with self.sf() as s:
+            return case_list.counts(s, flt, self.clock())
+
+    def change_marker(self) -> tuple[int, int, str]:
+        """A cheap fingerprint of the cases table, to notice other users' changes."""
+        with self.sf() as s:
+            n, top, updated = s.execute(
+                select(func.count(Case.id), func.max(Case.id), func.max(Case.updated_at))
+            ).one()
+            return (n or 0, top or 0, str(updated))
+
+    # --- one case ----------------------------------------------------------------
+    def detail(self, case_id: int) -> cases.CaseDetail:
+        with self.sf() as s:
+            return cases.detail(s, case_id, self.clock())
+
+    def find_reference(self, reference: str) -> int:
+        with self.sf() as s:
+            return cases.case_by_reference(s, reference).id
+
+    def move(
+        self,
+        case_id: int,
+        target: CaseStatus,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> cases.CaseDetail:
+        with self.sf.begin() as s:
+            actor = actor_for(s, self.username)
+            cases.move(
+                s,
+                actor,
+                case_id,
+                target,
+                reason=reason,
+                expected_version=expected_version,
+                today=self.clock(),
+            )
+        return self.detail(case_id)
+
+    def log_case(self, data: cases.NewCase) -> str:
+        with self.sf.begin() as s:
+            actor = actor_for(s, self.username)
+            return cases.log_case(s, actor, data, today=self.clock()).reference
+
+    # --- choices for filters and forms -------------------------------------------
+    def theme_choices(self) -> list[Choice]:
+        with self.sf() as s:
+            return [
+                Choice(code, f"{code} — {name}")
+                for code, name in s.execute(
+                    select(Theme.code, Theme.name)
+                    .where(Theme.active.is_(True))
+                    .order_by(Theme.code)
+                )
+            ]
+
+    def team_choices(self) -> list[Choice]:
+        with self.sf() as s:
+            return [
+                Choice(i, name)
+                for i, name in s.execute(
+                    select(Team.id, Team.name).where(Team.active.is_(True)).order_by(Team.name)
+                )
+            ]
+
+    def campaign_choices(self) -> list[Choice]:
+        with self.sf() as s:
+            return [
+                Choice(i, name)
+                for i, name in s.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name))
+            ]
+
+    @staticmethod
+    def status_choices() -> list[Choice]:
+        return [Choice("open", "All open"), Choice("closed", "All closed")] + [
+            Choice(st.value, st.label) for st in CaseStatus
+        ]

@@ -1,0 +1,80 @@
+"""The append-only event log: every state change is written here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from correspondence.db.models import Event, now_utc
+from correspondence.services.actors import Actor
+
+
+def _digest(prev_hash: str, ev: Event) -> str:
+    payload = json.dumps(
+        [
+            prev_hash,
+            ev.at.isoformat(timespec="microseconds"),
+            ev.username,
+            ev.entity,
+            ev.entity_id,
+            ev.case_id,
+            ev.action,
+            ev.field,
+            ev.old_value,
+            ev.new_value,
+            ev.reason,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    *,
+    case_id: int | None = None,
+    field: str = "",
+    old: object = "",
+    new: object = "",
+    reason: str = "",
+) -> Event:
+    """Append one event, chained by hash to the one before it."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise appends so two writers never chain to the same predecessor.
+        session.execute(text("SELECT pg_advisory_xact_lock(724001)"))
+    prev = session.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or ""
+    ev = Event(
+        at=now_utc(),
+        user_id=actor.user_id if actor else None,
+        username=actor.username if actor else "system",
+        entity=entity,
+        entity_id=entity_id,
+        case_id=case_id,
+        action=action,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason,
+        prev_hash=prev,
+    )
+    ev.hash = _digest(prev, ev)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def verify_chain(session: Session) -> int | None:
+    """The id of the first event whose hash does not match, or None if intact."""
+    prev = ""
+    for ev in session.scalars(select(Event).order_by(Event.id)).yield_per(2000):
+        if ev.prev_hash != prev or ev.hash != _digest(prev, ev):
+            return ev.id
+        prev = ev.hash
+    return None

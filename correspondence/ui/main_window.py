@@ -1,0 +1,288 @@
+"""The main window: filters, the paged case list, the detail pane, the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from correspondence.services.case_list import CaseFilter, DueFilter
+from correspondence.services.desk import Desk
+from correspondence.services.errors import ServiceError
+from correspondence.ui.models.case_table_model import COLUMNS, CaseTableModel
+from correspondence.ui.widgets.case_detail import CaseDetailPane
+from correspondence.ui.widgets.filter_bar import FilterBar
+
+APP_TITLE = "Correspondence Desk"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, desk: Desk, settings: QSettings | None = None, db_label: str = "") -> None:
+        super().__init__()
+        self.desk = desk
+        self.settings = settings or QSettings()
+        actor = desk.actor()
+        self.setWindowTitle(
+            f"{APP_TITLE} — {actor.display_name}" + (f" — {db_label}" if db_label else "")
+        )
+        self.resize(1400, 820)
+
+        self.filters = FilterBar(desk.status_choices(), desk.theme_choices(), desk.team_choices())
+        self.model = CaseTableModel(
+            lambda flt, sort, desc, after, limit: desk.list_page(
+                flt, sort=sort, descending=desc, after=after, limit=limit
+            ),
+            self,
+        )
+        self.table = QTableView()
+        self.table.setObjectName("caseTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSortIndicatorShown(True)
+        for col, width in enumerate((150, 95, 95, 70, 210, 170, 130, 130, 170, 160)):
+            self.table.setColumnWidth(col, width)
+        self.detail = CaseDetailPane()
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([880, 520])
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts")
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self._build_menus()
+
+        self.filters.changed.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._after_reset)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._indicator_changed)
+
+        restored = self._restore_state()
+        self._sync_sort_from_header(restored)
+        # Enabling sorting sorts by the indicator at once, so set that first.
+        self.table.setSortingEnabled(True)
+        self.apply_filter(self.filters.current())
+
+    # --- menus -------------------------------------------------------------------
+    def _action(
+        self, text: str, shortcut: QKeySequence | str | None, slot, tip: str = ""
+    ) -> QAction:  # noqa: ANN001
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(
+            self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window")
+        )
+        view = bar.addMenu("&View")
+        view.addAction(
+            self._action(
+                "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh, "Reload the list"
+            )
+        )
+        view.addAction(
+            self._action(
+                "&Find…", QKeySequence.StandardKey.Find, self.focus_search, "Search the cases"
+            )
+        )
+        view.addSeparator()
+        view.addAction(
+            self._action("&Open cases", "Ctrl+1", lambda: self.quick_filter(status="open"))
+        )
+        view.addAction(
+            self._action(
+                "O&verdue cases", "Ctrl+2", lambda: self.quick_filter(due=DueFilter.OVERDUE)
+            )
+        )
+        view.addAction(
+            self._action(
+                "Due this &week", "Ctrl+3", lambda: self.quick_filter(due=DueFilter.THIS_WEEK)
+            )
+        )
+        view.addAction(
+            self._action("&All cases", "Ctrl+0", self.filters.clear, "Clear every filter")
+        )
+        go = bar.addMenu("&Go")
+        go.addAction(self._action("&List", "Ctrl+L", self.table.setFocus, "Move to the case list"))
+        go.addAction(
+            self._action(
+                "&Details", "Ctrl+D", lambda: self.detail.tabs.setFocus(), "Move to the details"
+            )
+        )
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", "F1", self.show_shortcuts))
+        help_menu.addAction(self._action("&About", None, self.show_about))
+
+    # --- behaviour -----------------------------------------------------------------
+    def apply_filter(self, flt: CaseFilter) -> None:
+        try:
+            self.model.set_filter(flt)
+        except ServiceError as exc:
+            QMessageBox.warning(self, APP_TITLE, str(exc))
+
+    def quick_filter(self, *, status: str = "", due: DueFilter = DueFilter.ANY) -> None:
+        for combo, value in ((self.filters.status, status), (self.filters.due, due.value)):
+            index = combo.findData(value) if value else 0
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+        self.apply_filter(self.filters.current())
+
+    def refresh(self) -> None:
+        selected = self.current_case_id()
+        self.model.reload()
+        if selected is not None:
+            self.select_case(selected)
+
+    def focus_search(self) -> None:
+        self.filters.search.setFocus()
+        self.filters.search.selectAll()
+
+    def current_case_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        row = self.model.row_at(index.row())
+        return row.id if row else None
+
+    def select_case(self, case_id: int) -> bool:
+        row = self.model.row_of_case(case_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def _indicator_changed(self, column: int, _order: Qt.SortOrder) -> None:
+        if COLUMNS[column][1] is None:  # not sortable: put the arrow back where the sort is
+            self._after_reset()
+
+    def _after_reset(self) -> None:
+        header = self.table.horizontalHeader()
+        order = (
+            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder
+        )
+        header.blockSignals(True)
+        header.setSortIndicator(self.model.sort_column(), order)
+        header.blockSignals(False)
+        self._update_counts()
+        if self.model.rowCount() == 0:
+            self.detail.clear()
+
+    def _update_counts(self) -> None:
+        c = self.desk.counts(self.model.case_filter)
+        more = "+" if self.model.canFetchMore() else ""
+        self.counts_label.setText(
+            f"Showing {c.shown:,} cases ({self.model.rowCount():,}{more} loaded)   ·   "
+            f"Open {c.open:,}   ·   Overdue {c.overdue:,}   ·   Due this week {c.due_this_week:,}"
+        )
+
+    def _selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        case_id = self.current_case_id()
+        rows = self.table.selectionModel().selectedRows()
+        if case_id is None or not rows:
+            self.detail.clear()
+            return
+        try:
+            self.detail.show_case(self.desk.detail(case_id))
+        except ServiceError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+
+    def show_shortcuts(self) -> None:
+        lines = [
+            ("Ctrl+F", "Search"),
+            ("F5", "Refresh"),
+            ("Ctrl+1 / 2 / 3", "Open / overdue / due this week"),
+            ("Ctrl+0", "All cases"),
+            ("Ctrl+L / Ctrl+D", "Case list / details"),
+            ("Alt+S, L, D, H", "Detail tabs"),
+            ("Ctrl+Q", "Quit"),
+        ]
+        text = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in lines)
+        QMessageBox.information(
+            self, "Keyboard shortcuts", f"<table cellpadding='4'>{text}</table>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_TITLE}",
+            f"<b>{APP_TITLE}</b><p>Logging, triage, standard lines and replies for a "
+            "ministerial private office.</p>",
+        )
+
+    # --- persistence -----------------------------------------------------------------
+    def _restore_state(self) -> bool:
+        """Window, splitter, columns and filters as they were; False on a first run."""
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = s.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        header = s.value("window/header")
+        restored = isinstance(header, QByteArray) and self.table.horizontalHeader().restoreState(
+            header
+        )
+        self.filters.restore(s)
+        return restored
+
+    def _sync_sort_from_header(self, restored: bool) -> None:
+        header = self.table.horizontalHeader()
+        column = header.sortIndicatorSection()
+        if not restored or not 0 <= column < len(COLUMNS) or COLUMNS[column][1] is None:
+            column = self.model.sort_column()
+            header.setSortIndicator(column, Qt.SortOrder.DescendingOrder)
+        self.model.configure_sort(column, header.sortIndicatorOrder())
+
+    def save_state(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("window/header", self.table.horizontalHeader().saveState())
+        self.filters.save(s)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_state()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "COLUMNS"]

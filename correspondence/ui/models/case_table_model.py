@@ -1,0 +1,198 @@
+"""The case list as a Qt model, fed page by page from the database.
+
+Only the pages a person has scrolled through are held; sorting and filtering
+happen in SQL, and the next page is asked for by keyset when the view nears
+the end (`canFetchMore`/`fetchMore`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from correspondence.services.case_list import CaseFilter, CaseRow, Page, SortKey
+
+Fetch = Callable[[CaseFilter, SortKey, bool, tuple[Any, int] | None, int], Page]
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS: tuple[tuple[str, SortKey | None], ...] = (
+    ("Reference", SortKey.REFERENCE),
+    ("Received", SortKey.RECEIVED),
+    ("Due", SortKey.DUE),
+    ("Days left", SortKey.DUE),
+    ("Correspondent", SortKey.CORRESPONDENT),
+    ("On behalf of", None),
+    ("Themes", None),
+    ("Status", SortKey.STATUS),
+    ("Team", SortKey.TEAM),
+    ("Campaign", SortKey.CAMPAIGN),
+)
+
+OVERDUE_BG = QColor("#f8d7da")
+OVERDUE_FG = QColor("#842029")
+SOON_BG = QColor("#fff3cd")
+SOON_FG = QColor("#664d03")
+DUE_SOON_DAYS = 5
+
+
+class CaseTableModel(QAbstractTableModel):
+    PAGE_SIZE = 200
+    CaseIdRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, fetch: Fetch, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._rows: list[CaseRow] = []
+        self._has_more = False
+        self._filter = CaseFilter()
+        self._sort = SortKey.RECEIVED
+        self._descending = True
+
+    # --- configuration ---------------------------------------------------------
+    @property
+    def case_filter(self) -> CaseFilter:
+        return self._filter
+
+    @property
+    def sort_key(self) -> SortKey:
+        return self._sort
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    def set_filter(self, flt: CaseFilter) -> None:
+        self._filter = flt
+        self.reload()
+
+    def reload(self) -> None:
+        """Start again from the first page (after a filter, sort or data change)."""
+        page = self._fetch(self._filter, self._sort, self._descending, None, self.PAGE_SIZE)
+        self.beginResetModel()
+        self._rows = list(page.rows)
+        self._has_more = page.has_more
+        self.endResetModel()
+
+    def row_at(self, row: int) -> CaseRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of_case(self, case_id: int) -> int | None:
+        for i, r in enumerate(self._rows):
+            if r.id == case_id:
+                return i
+        return None
+
+    # --- Qt model API ----------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(r, col)
+        if role == self.CaseIdRole:
+            return r.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 3 and r.days_left is not None:
+                return (
+                    f"{-r.days_left} working days overdue"
+                    if r.overdue
+                    else f"{r.days_left} working days to the deadline"
+                )
+            if col == 6:
+                return ", ".join(r.themes)
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole) and col in (
+            2,
+            3,
+        ):
+            return self._deadline_brush(r, role)
+        if role == Qt.ItemDataRole.FontRole and r.priority != "normal" and col == 0:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    @staticmethod
+    def _display(r: CaseRow, col: int) -> str:
+        if col == 0:
+            return r.reference
+        if col == 1:
+            return r.received_on.strftime("%d %b %Y")
+        if col == 2:
+            return r.due_on.strftime("%d %b %Y") if r.due_on else "—"
+        if col == 3:
+            return "—" if r.days_left is None else str(r.days_left)
+        if col == 4:
+            return r.correspondent
+        if col == 5:
+            return r.on_behalf_of
+        if col == 6:
+            return ", ".join(r.themes)
+        if col == 7:
+            return r.status.label
+        if col == 8:
+            return r.team
+        return r.campaign
+
+    @staticmethod
+    def _deadline_brush(r: CaseRow, role: int) -> QBrush | None:
+        if r.days_left is None:
+            return None
+        bg = role == Qt.ItemDataRole.BackgroundRole
+        if r.overdue:
+            return QBrush(OVERDUE_BG if bg else OVERDUE_FG)
+        if r.days_left <= DUE_SOON_DAYS:
+            return QBrush(SOON_BG if bg else SOON_FG)
+        return None
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
+        return not parent.isValid() and self._has_more
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid() or not self._has_more or not self._rows:
+            return
+        last = self._rows[-1]
+        page = self._fetch(
+            self._filter, self._sort, self._descending, (last.sort_value, last.id), self.PAGE_SIZE
+        )
+        if page.rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
+            self._rows.extend(page.rows)
+            self.endInsertRows()
+        self._has_more = page.has_more
+
+    def configure_sort(self, column: int, order: Qt.SortOrder) -> bool:
+        """Choose the sort without reloading; False for a column that cannot be sorted."""
+        key = COLUMNS[column][1]
+        if key is None:
+            return False  # sorted in SQL only; these columns have no single sort value
+        self._sort = key
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        return True
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if self.configure_sort(column, order):
+            self.reload()
+
+    def sort_column(self) -> int:
+        return next(i for i, (_, key) in enumerate(COLUMNS) if key is self._sort)

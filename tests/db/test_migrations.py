@@ -1,0 +1,106 @@
+"""The schema is built and upgraded only by Alembic, and holds every noun of the brief."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from correspondence.database import open_database
+from correspondence.db import migrate
+from correspondence.db.session import make_engine
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "schemas"
+
+NOUNS = {
+    "cases",
+    "correspondents",
+    "constituents",
+    "documents",
+    "themes",
+    "case_themes",
+    "teams",
+    "users",
+    "user_roles",
+    "standard_lines",
+    "line_versions",
+    "line_themes",
+    "drafts",
+    "draft_paragraphs",
+    "comments",
+    "campaigns",
+    "events",
+    "signatories",
+    "reply_types",
+    "extensions",
+    "offices",
+    "reference_counters",
+    "settings",
+}
+
+
+def test_empty_database_upgrades_to_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert migrate.current_revision(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.is_at_head(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert NOUNS <= tables, f"missing tables: {NOUNS - tables}"
+
+
+def test_editable_rows_carry_a_version_column(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'v.db'}")
+    migrate.upgrade(engine)
+    insp = inspect(engine)
+    for table in (
+        "cases",
+        "correspondents",
+        "drafts",
+        "standard_lines",
+        "users",
+        "teams",
+        "themes",
+    ):
+        assert "version" in {c["name"] for c in insp.get_columns(table)}, table
+
+
+def test_opening_twice_is_harmless_and_takes_no_backup(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    first = open_database(url)
+    first.close()
+    second = open_database(url)
+    assert second.backup is None
+    second.close()
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.db")), ids=lambda p: p.stem)
+def test_released_schema_upgrades_keeping_its_data(fixture: Path, tmp_path: Path) -> None:
+    """Each frozen database of a released schema upgrades to head with its cases intact."""
+    path = tmp_path / fixture.name
+    shutil.copy(fixture, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT reference FROM cases ORDER BY id")).scalars().all()
+    engine.dispose()
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert migrate.is_at_head(db.engine)
+        with db.engine.connect() as conn:
+            after = conn.execute(text("SELECT reference FROM cases ORDER BY id")).scalars().all()
+        assert after == before and before
+        if fixture.stem != migrate.head_revision():
+            assert db.backup is not None and db.backup.exists()
+    finally:
+        db.close()
+
+
+def test_refuses_to_work_on_an_old_schema_without_upgrading(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine, "0001")
+    engine.dispose()
+    if migrate.head_revision() == "0001":
+        pytest.skip("only one schema released so far")
+    with pytest.raises(RuntimeError, match="upgrade it first"):
+        open_database(f"sqlite:///{tmp_path / 'old.db'}", upgrade=False)

@@ -1,0 +1,117 @@
+"""The main window on the demo data, driven with the keyboard and mouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from correspondence.services.desk import Desk
+from correspondence.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def window(qtbot: QtBot, demo_desk: Desk, settings: QSettings) -> MainWindow:
+    w = MainWindow(demo_desk, settings, db_label="demo.db")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _references(w: MainWindow) -> list[str]:
+    m = w.model
+    return [m.index(r, 0).data() for r in range(m.rowCount())]
+
+
+def test_opens_on_the_demo_data_with_counts(window: MainWindow, screenshot_dir: Path) -> None:
+    assert window.model.rowCount() > 100
+    text = window.counts_label.text()
+    assert "Showing" in text and "Overdue" in text
+    window.table.selectRow(0)
+    assert window.detail.heading.text().startswith(window.model.index(0, 0).data())
+    window.grab().save(str(screenshot_dir / "main_window.png"))
+
+
+def test_typing_a_search_narrows_the_list(window: MainWindow, qtbot: QtBot) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filters.search.hasFocus()
+    qtbot.keyClicks(window.filters.search, "Tessa Jowell")
+    qtbot.keyClick(window.filters.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _references(window) == ["2009/0007948POSoS"])
+    window.table.selectRow(0)
+    summary = window.detail.summary.toPlainText()
+    assert "Tessa Jowell" in summary and "Mrs Joan Abbott" in summary
+    assert "NSPCC" in summary
+
+
+def test_filters_by_status_and_theme(window: MainWindow, qtbot: QtBot) -> None:
+    status = window.filters.status
+    status.setCurrentIndex(status.findData("dispatched"))
+    assert all(
+        window.model.index(r, 7).data() == "Dispatched" for r in range(window.model.rowCount())
+    )
+    theme = window.filters.theme
+    theme.setCurrentIndex(theme.findData("SMACK"))
+    rows = window.model.rowCount()
+    assert rows > 0
+    assert all("SMACK" in window.model.index(r, 6).data() for r in range(rows))
+
+
+def test_overdue_shortcut_shows_only_overdue_cases(window: MainWindow, qtbot: QtBot) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    rows = window.model.rowCount()
+    assert rows > 0
+    assert all(int(window.model.index(r, 3).data()) < 0 for r in range(rows))
+    bg = window.model.index(0, 3).data(Qt.ItemDataRole.BackgroundRole)
+    assert bg is not None  # overdue cells are highlighted
+
+
+def test_clicking_a_header_sorts_in_the_database(window: MainWindow, qtbot: QtBot) -> None:
+    header = window.table.horizontalHeader()
+    x = header.sectionViewportPosition(0) + 10
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    refs = _references(window)
+    assert refs == sorted(refs) or refs == sorted(refs, reverse=True)
+
+
+def test_scrolling_fetches_further_pages(window: MainWindow, qtbot: QtBot) -> None:
+    window.model.PAGE_SIZE = 50
+    window.model.reload()
+    assert window.model.rowCount() == 50
+    window.table.scrollToBottom()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 50)
+
+
+def test_layout_and_filters_persist(
+    qtbot: QtBot, demo_desk: Desk, settings: QSettings, window: MainWindow
+) -> None:
+    window.filters.theme.setCurrentIndex(window.filters.theme.findData("CARE"))
+    window.filters.search.setText("court")
+    window.splitter.setSizes([700, 700])
+    window.close()
+    again = MainWindow(demo_desk, settings)
+    qtbot.addWidget(again)
+    assert again.filters.theme.currentData() == "CARE"
+    assert again.filters.search.text() == "court"
+    assert again.model.case_filter.theme == "CARE"
+
+
+def test_first_run_lists_newest_received_first(window: MainWindow) -> None:
+    received = [window.model.row_at(r).received_on for r in range(window.model.rowCount())]
+    assert received == sorted(received, reverse=True)
+    assert window.table.horizontalHeader().sortIndicatorSection() == 1
+
+
+def test_sort_order_persists(qtbot: QtBot, demo_desk: Desk, settings: QSettings, window: MainWindow) -> None:
+    window.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+    due = [window.model.row_at(r).due_on for r in range(20)]
+    assert due == sorted(due)
+    window.close()
+    again = MainWindow(demo_desk, settings)
+    qtbot.addWidget(again)
+    assert again.model.sort_column() == 2 and not again.model.descending
