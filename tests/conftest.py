@@ -11,6 +11,8 @@ from pathlib import Path
 # Before any QApplication exists: no display in CI.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("CORRESPONDENCE_USER", "tester")
+# The real seed letters, copied into the repository so the proof never skips.
+os.environ.setdefault("CORRESPONDENCE_SEEDS", str(Path(__file__).parent / "fixtures" / "seeds"))
 
 import pytest  # noqa: E402
 
