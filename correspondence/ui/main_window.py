@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from correspondence.services.case_list import CaseFilter, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.ui.extensions import installers
 from correspondence.ui.models.case_table_model import COLUMNS, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
 from correspondence.ui.widgets.filter_bar import FilterBar
@@ -80,6 +81,8 @@ class MainWindow(QMainWindow):
         self.counts_label.setObjectName("counts")
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
+        for install in installers():
+            install(self)
 
         self.filters.changed.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -107,11 +110,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(
-            self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window")
+        file_menu = self.file_menu = bar.addMenu("&File")
+        self.quit_action = self._action(
+            "&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window"
         )
-        view = bar.addMenu("&View")
+        file_menu.addAction(self.quit_action)
+        view = self.view_menu = bar.addMenu("&View")
         view.addAction(
             self._action(
                 "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh, "Reload the list"
@@ -139,14 +143,16 @@ class MainWindow(QMainWindow):
         view.addAction(
             self._action("&All cases", "Ctrl+0", self.filters.clear, "Clear every filter")
         )
-        go = bar.addMenu("&Go")
+        self.case_menu = bar.addMenu("&Case")
+        self.tools_menu = bar.addMenu("&Tools")
+        go = self.go_menu = bar.addMenu("&Go")
         go.addAction(self._action("&List", "Ctrl+L", self.table.setFocus, "Move to the case list"))
         go.addAction(
             self._action(
                 "&Details", "Ctrl+D", lambda: self.detail.tabs.setFocus(), "Move to the details"
             )
         )
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", "F1", self.show_shortcuts))
         help_menu.addAction(self._action("&About", None, self.show_about))
 
