@@ -141,13 +141,13 @@ def _append_letter(doc: DocxDocument, spec: LetterSpec) -> Paragraph:
         if paragraph.number is None:
             add(Style.LETTER_BODY, paragraph.text)
         else:
-            add(Style.NUMBERED_POINT, f"{paragraph.number}.\t{clean_for_word(paragraph.text)}")
+            add(Style.NUMBERED_POINT, paragraph.text, prefix=f"{paragraph.number}.\t")
 
     add(Style.COMPLIMENTARY_CLOSE, spec.complimentary_close)
     last = add(Style.SIGNATURE_SPACE, "", keep_empty=True)
     last = add(Style.SIGNATORY, spec.signatory_name.upper()) or last
     for index, line in enumerate(spec.cc_lines):
-        last = add(Style.COPY_LIST, f"{'cc' if index == 0 else ''}\t{clean_for_word(line)}") or last
+        last = add(Style.COPY_LIST, line, prefix="cc\t" if index == 0 else "\t") or last
     assert last is not None
     return last
 
@@ -159,15 +159,22 @@ class _Styles:
         self._doc = doc
         self._ids: dict[str, str] = {}
 
-    def add(self, style_name: str, text: str, *, keep_empty: bool = False) -> Paragraph | None:
-        """Add a paragraph; a blank line of the spec adds nothing unless ``keep_empty``."""
-        text = clean_for_word(text)
-        if not keep_empty and not text.strip():
+    def add(
+        self, style_name: str, text: str, *, prefix: str = "", keep_empty: bool = False
+    ) -> Paragraph | None:
+        """Add ``prefix`` + cleaned ``text`` as a paragraph.
+
+        A blank line of the spec adds nothing unless ``keep_empty``.
+        """
+        # Outer whitespace is never wanted on a letter's line, and would show as a stray
+        # blank line when it was a newline.
+        text = clean_for_word(text).strip()
+        if not keep_empty and not text:
             return None
         style_id = self._ids.get(style_name)
         if style_id is None:
             style_id = self._ids[style_name] = self._doc.styles[style_name].style_id
-        paragraph = self._doc.add_paragraph(text)
+        paragraph = self._doc.add_paragraph(prefix + text)
         # Setting the id directly: python-docx's style setter scans every style each time,
         # which was most of the build time.
         paragraph._p.style = style_id

@@ -27,6 +27,10 @@ SKELETON_PATH: Final = Path(__file__).with_name("letter_skeleton.docx")
 
 FONT: Final = "Arial"
 FONT_SIZE: Final = Pt(12)
+PAGE_WIDTH: Final = Mm(210)
+PAGE_HEIGHT: Final = Mm(297)
+SIDE_MARGIN: Final = Mm(25)
+TEXT_WIDTH: Final = Mm(210 - 2 * 25)
 NUMBER_INDENT: Final = Mm(10)  # hanging indent of a numbered point; the tab stop sits here too
 DEFAULT_DEPARTMENT: Final = "department for children, schools and families"
 
@@ -40,7 +44,9 @@ class Style:
     REFERENCE: Final = "Reference"
     ADDRESSEE: Final = "Addressee"
     LETTER_DATE: Final = "Letter Date"
-    SALUTATION: Final = "Salutation"
+    # Not plain "Salutation": LibreOffice maps both that name and "Complimentary Close" onto
+    # its one built-in closing style, so the two would share a single set of spacing.
+    SALUTATION: Final = "Letter Salutation"
     SUBJECT: Final = "Subject"
     LETTER_BODY: Final = "Letter Body"
     NUMBERED_POINT: Final = "Numbered Point"
@@ -137,9 +143,9 @@ def _clear_body(doc: DocxDocument) -> None:
 
 def _set_page(doc: DocxDocument) -> None:
     section = doc.sections[0]
-    section.page_width = Mm(210)
-    section.page_height = Mm(297)
-    section.left_margin = section.right_margin = Mm(25)
+    section.page_width = PAGE_WIDTH
+    section.page_height = PAGE_HEIGHT
+    section.left_margin = section.right_margin = SIDE_MARGIN
     section.top_margin = section.bottom_margin = Mm(20)
     section.header_distance = Mm(10)
     section.footer_distance = Mm(8)
@@ -228,6 +234,16 @@ def _add_paragraph_styles(doc: DocxDocument) -> None:
     header.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer = doc.styles[Style.FOOTER]
     footer.font.size = Pt(10)
+    for style in (header, footer):
+        _set_a4_tab_stops(style)
+
+
+def _set_a4_tab_stops(style: ParagraphStyle) -> None:
+    # The template's header and footer tabs are placed for US Letter with 1-inch margins.
+    tabs = style.paragraph_format.tab_stops
+    tabs.clear_all()
+    tabs.add_tab_stop(TEXT_WIDTH // 2, WD_TAB_ALIGNMENT.CENTER)
+    tabs.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
 
 
 def _style(
