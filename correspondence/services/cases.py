@@ -170,6 +170,7 @@ class NewCase:
     theme_codes: list[str] = field(default_factory=list)
     office: str | None = None
     reference: str | None = None  # only for records that already carry one (seeds, imports)
+    logged_at: dt.datetime | None = None  # only when loading records logged in the past
 
 
 # --- services ----------------------------------------------------------------
@@ -252,6 +253,8 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         logged_by_id=actor.user_id,
         themes=themes,
     )
+    if data.logged_at is not None:
+        case.logged_at = data.logged_at
     for c in data.constituents:
         case.constituents.append(
             Constituent(
@@ -265,7 +268,16 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         )
     session.add(case)
     session.flush()
-    events.record(session, actor, "case", case.id, "logged", case_id=case.id, new=case.reference)
+    events.record(
+        session,
+        actor,
+        "case",
+        case.id,
+        "logged",
+        case_id=case.id,
+        new=case.reference,
+        at=data.logged_at,
+    )
     return case
 
 

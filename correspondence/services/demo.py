@@ -333,7 +333,7 @@ class _Loader:
             old = case.status
             case.status = step.value
             self.s.flush()
-            ev = events.record(
+            events.record(
                 self.s,
                 self.actors[who],
                 "case",
@@ -344,14 +344,12 @@ class _Loader:
                 old=old,
                 new=step.value,
                 reason=REASONS.get(step, ""),
+                at=self._at(day),
             )
-            ev.at = self._at(day)
-            ev.hash = events._digest(ev.prev_hash, ev)
 
     def log(self, data: NewCase, logged_by: str = "a.okoro") -> Case:
-        case = cases.log_case(self.s, self.actors[logged_by], data, today=self.today)
-        case.logged_at = self._at(data.received_on, 9)
-        return case
+        data.logged_at = self._at(data.received_on, 9)
+        return cases.log_case(self.s, self.actors[logged_by], data, today=self.today)
 
     def public(self) -> NewCorrespondent:
         town, pc = self.rng.choice(TOWNS)

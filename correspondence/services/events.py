@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
@@ -44,14 +45,18 @@ def record(
     old: object = "",
     new: object = "",
     reason: str = "",
+    at: dt.datetime | None = None,
 ) -> Event:
-    """Append one event, chained by hash to the one before it."""
+    """Append one event, chained by hash to the one before it.
+
+    `at` backdates the event (demo data and imports of old records only).
+    """
     if session.get_bind().dialect.name == "postgresql":
         # Serialise appends so two writers never chain to the same predecessor.
         session.execute(text("SELECT pg_advisory_xact_lock(724001)"))
     prev = session.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or ""
     ev = Event(
-        at=now_utc(),
+        at=at or now_utc(),
         user_id=actor.user_id if actor else None,
         username=actor.username if actor else "system",
         entity=entity,

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.database import Database
-from correspondence.db.models import Case, Event
+from correspondence.db.models import Case
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, IllegalTransition
-from correspondence.services import events
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ConflictError, ValidationError
@@ -118,17 +116,3 @@ def test_two_sessions_editing_one_case_never_silently_overwrite(db: Database, de
     first.close()
     second.close()
     assert desk.detail(case_id).summary == "First officer's summary"
-
-
-def test_event_chain_detects_tampering(db: Database, desk: Desk) -> None:
-    case_id = desk.find_reference(
-        desk.log_case(NewCase(received_on=TODAY, new_correspondent=_public()))
-    )
-    desk.move(case_id, CaseStatus.TRIAGED)
-    with db.session_factory() as s:
-        assert events.verify_chain(s) is None
-        first_id = s.scalar(select(Event.id).order_by(Event.id))
-    with db.session_factory.begin() as s:
-        s.execute(update(Event).where(Event.id == first_id).values(reason="edited behind the app"))
-    with db.session_factory() as s:
-        assert events.verify_chain(s) == first_id
