@@ -1,0 +1,173 @@
+"""How fast do .eml files import? `python bench/bench_import.py [N] [--db URL]`.
+
+Generates N (default 10,000) varied emails — several senders writing more than
+once, different charsets and encodings, a few with attachments, some MPs —
+into a temporary folder, imports them through the intake service into a fresh
+SQLite database (or --db), and prints a table. Target: 10,000 files within
+30 s (aim 20 s); peak memory under 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from correspondence.database import open_database  # noqa: E402
+from correspondence.services.intake import Intake  # noqa: E402
+
+FIRST = ("Joan", "Ken", "Asha", "Tom", "Maria", "Li", "Owen", "Ruth", "Sam", "Priya", "Dan")
+LAST = ("Abbott", "Lowe", "Patel", "Reed", "Nowak", "Chen", "Pryce", "Hale", "Okafor", "Bell")
+TOPICS = (
+    "the death of Baby Peter in Haringey and what Haringey council knew",
+    "social work caseloads, recruitment and training after the Social Work Task Force",
+    "the smacking ban and the reasonable punishment defence",
+    "Lord Laming's progress report and his 58 recommendations",
+    "Serious Case Reviews and whether they should be published in full",
+    "court fees for care proceedings and delays at Cafcass",
+    "the Vetting and Barring Scheme and school volunteers",
+    "ContactPoint and the Integrated Children's System",
+    "Ofsted inspection of children's services",
+    "Local Safeguarding Children Boards and their independence",
+)
+CHARSETS = ("utf-8", "iso-8859-1", "us-ascii")
+
+
+def make_mail(i: int, rng: random.Random) -> bytes:
+    person = (rng.choice(FIRST), rng.choice(LAST), rng.randrange(400))  # repeat writers
+    first, last, n = person
+    is_mp = i % 17 == 0
+    name = f"{first} {last}" + (" MP" if is_mp else "")
+    address = f"{first.lower()}.{last.lower()}{n}@example.org"
+    topic = rng.choice(TOPICS)
+    body = (
+        f"Dear Secretary of State\n\nI am writing about {topic}. "
+        + " ".join(rng.sample(TOPICS, 2))
+        + f". Letter number {i}; café, naïve.\n\nYours sincerely\n\n{name}\n"
+    )
+    charset = CHARSETS[i % 3] if i % 3 != 2 else "utf-8"
+    text = MIMEText(body, "plain", charset if charset != "us-ascii" else "utf-8")
+    if i % 10 == 0:
+        msg = MIMEMultipart("mixed")
+        msg.attach(text)
+        att = MIMEApplication(b"%PDF-1.4 not really a pdf " * 20, "octet-stream")
+        att.add_header("Content-Disposition", "attachment", filename=f"scan{i}.bin")
+        msg.attach(att)
+    else:
+        msg = text
+    msg["From"] = f"{name} <{address}>"
+    msg["To"] = "dcsf.ministers@dcsf.gsi.gov.uk"
+    msg["Subject"] = f"About {topic[:40]}"
+    day = dt.date(2009, 1, 5) + dt.timedelta(days=i % 400)
+    msg["Date"] = f"{day:%a, %d %b %Y} 10:{i % 60:02d}:00 +0000"
+    msg["Message-ID"] = f"<bench-{i}@example.org>"
+    return msg.as_bytes()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("n", nargs="?", type=int, default=10_000)
+    parser.add_argument("--db", default=None, help="database URL (default: a fresh temp SQLite)")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time the import without the campaign hook and theme scoring (fresh DBs)",
+    )
+    args = parser.parse_args()
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "mail"
+        folder.mkdir()
+        t0 = time.perf_counter()
+        for i in range(args.n):
+            sub = folder / f"{i // 1000:02d}"
+            sub.mkdir(exist_ok=True)
+            (sub / f"{i:06d}.eml").write_bytes(make_mail(i, rng))
+        gen = time.perf_counter() - t0
+        url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        database = open_database(url)
+        intake = Intake(database.session_factory, "bench.officer")
+        t0 = time.perf_counter()
+        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        result = intake.import_paths([folder])
+        secs = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        again0 = time.perf_counter()
+        dup = intake.import_paths([folder / "00"])
+        again = time.perf_counter() - again0
+        database.close()
+        parts = _breakdown(folder, Path(tmp)) if args.breakdown else []
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = [
+        ("files", f"{args.n:,}"),
+        ("generate (s)", f"{gen:.1f}"),
+        ("import (s)", f"{secs:.1f}"),
+        ("files/s", f"{args.n / secs:,.0f}"),
+        ("import CPU (s, user+sys)", f"{cpu:.1f}"),
+        ("load average at end", f"{os.getloadavg()[0]:.1f}"),
+        ("imported", f"{len(result.imported):,}"),
+        ("duplicates", f"{len(result.duplicates):,}"),
+        ("failed", f"{len(result.failed):,}"),
+        ("re-import of 1,000 (dup check, s)", f"{again:.2f} ({len(dup.duplicates):,} dups)"),
+        ("peak RSS (MB)", f"{peak_mb:.0f}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print(f"{'measure':<{width}}  value")
+    print(f"{'-' * width}  {'-' * 12}")
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    if parts:
+        print("\nwhere the CPU goes (same files, fresh database each):")
+        for label, wall, cpu_s in parts:
+            print(f"  {label:<44} wall {wall:6.1f} s  CPU {cpu_s:6.1f} s")
+    per_10k = secs / args.n * 10_000
+    target = "met" if per_10k <= 30 else "MISSED"
+    print(f"\n10,000 files would take {per_10k:.1f} s wall, {cpu / args.n * 10_000:.1f} s CPU")
+    print(f"target ≤ 30 s (aim 20 s): {target}")
+    return 0
+
+
+def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
+    """Time the import with the campaign hook and theme scoring switched off in turn."""
+    from correspondence.services import intake, intake_hooks
+
+    out = []
+    real_hook, real_scorer = intake_hooks.on_case_logged, intake._scorer
+    for i, (label, no_hook, no_themes) in enumerate(
+        (
+            ("intake alone (no themes, no campaign hook)", True, True),
+            ("intake + theme suggestions", True, False),
+        )
+    ):
+        if no_hook:
+            intake_hooks.on_case_logged = lambda _s, _c: None
+        if no_themes:
+            intake._scorer = lambda _s: None
+        try:
+            database = open_database(f"sqlite:///{tmp / f'part{i}.db'}")
+            c0 = resource.getrusage(resource.RUSAGE_SELF)
+            t0 = time.perf_counter()
+            Intake(database.session_factory, "bench.officer").import_paths([folder])
+            wall = time.perf_counter() - t0
+            c1 = resource.getrusage(resource.RUSAGE_SELF)
+            database.close()
+        finally:
+            intake_hooks.on_case_logged, intake._scorer = real_hook, real_scorer
+        out.append((label, wall, c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime))
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

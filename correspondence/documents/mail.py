@@ -1,0 +1,266 @@
+"""Email files: RFC 822 `.eml` (any charset, multipart, attachments) and Outlook `.msg`.
+
+Parsing is lenient — real mail is often slightly broken — but a file with no
+recognisable mail headers at all is refused as "not an email" rather than
+logged as an empty letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import html
+import re
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from correspondence.documents.extract import (
+    MEDIA_TYPES,
+    Attachment,
+    Extracted,
+    ExtractionError,
+    attachment_text,
+    charset_alias,
+    clean_text,
+    decode_text,
+)
+
+# Headers of which at least one must be present for a file to count as an email.
+_MAIL_HEADERS = ("from", "date", "subject", "message-id", "to")
+
+
+def parse_eml(content: bytes) -> Extracted:
+    if not content.strip():
+        raise ExtractionError("not an email: the file is empty")
+    # compat32 is the forgiving (and fast) parser: it never raises on odd headers.
+    msg = email.message_from_bytes(content)
+    present = [h for h in _MAIL_HEADERS if msg.get(h) is not None]
+    if not present or _looks_binary(content[:2048]):
+        raise ExtractionError(
+            "not a valid email: no From, Date, Subject or Message-ID header was found"
+        )
+    body_parts: list[str] = []
+    html_parts: list[str] = []
+    attachments: list[Attachment] = []
+    _walk(msg, body_parts, html_parts, attachments, top=True)
+    text = "\n\n".join(p for p in body_parts if p.strip())
+    if not text.strip() and html_parts:
+        text = "\n\n".join(html_to_text(h) for h in html_parts)
+    name, address = _sender(msg.get_all("from") or [])
+    return Extracted(
+        text=clean_text(text),
+        media_type=MEDIA_TYPES[".eml"],
+        subject=clean_text(header_text(msg.get("subject"))).replace("\n", " "),
+        sender_name=name,
+        sender_email=address,
+        sent_at=_date(msg.get("date")),
+        message_id=_message_id(msg.get("message-id")),
+        attachments=tuple(attachments),
+    )
+
+
+def _looks_binary(head: bytes) -> bool:
+    # Header blocks are text; NULs mean a binary file renamed to .eml.
+    return b"\x00" in head
+
+
+def _walk(
+    part: Message,
+    body: list[str],
+    htmls: list[str],
+    attachments: list[Attachment],
+    *,
+    top: bool = False,
+) -> None:
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822" and not top:
+        inner = part.get_payload()
+        data = (
+            inner[0].as_bytes()
+            if isinstance(inner, list) and inner
+            else (str(inner).encode("utf-8", "replace"))
+        )
+        attachments.append(
+            Attachment(
+                _filename(part) or "forwarded message.eml",
+                "message/rfc822",
+                data,
+                text=_safe_inner_text(data),
+            )
+        )
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        for sub in payload if isinstance(payload, list) else []:
+            if isinstance(sub, Message):
+                _walk(sub, body, htmls, attachments)
+        return
+    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    filename = _filename(part)
+    data = _payload_bytes(part)
+    if disposition == "attachment" or (filename and ctype not in ("text/plain", "text/html")):
+        name = filename or f"attachment{len(attachments) + 1}"
+        text, needs_text = attachment_text(name, data)
+        attachments.append(Attachment(name, ctype, data, text=text, needs_text=needs_text))
+        return
+    if ctype == "text/plain":
+        body.append(decode_text(data, part.get_content_charset()))
+    elif ctype == "text/html":
+        htmls.append(decode_text(data, part.get_content_charset()))
+    elif data:
+        name = filename or f"attachment{len(attachments) + 1}"
+        attachments.append(Attachment(name, ctype, data))
+
+
+def _safe_inner_text(data: bytes) -> str:
+    try:
+        return parse_eml(data).text
+    except ExtractionError:
+        return ""
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - a broken transfer encoding: keep what is there
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:  # noqa: BLE001 - malformed RFC 2231 parameters
+        name = None
+    if not name:
+        return ""
+    name = header_text(name).replace("/", "_").replace("\\", "_").strip()
+    return clean_text(name)[:200]
+
+
+def header_text(value: object) -> str:
+    """A header as text, decoding RFC 2047 words in any charset; never raises."""
+    if value is None:
+        return ""
+    raw = str(value)
+    try:
+        chunks = decode_header(raw)
+    except (ValueError, email.errors.HeaderParseError):
+        return raw
+    chunks = [(c, charset_alias(cs)) for c, cs in chunks]
+    try:
+        return str(make_header(chunks))
+    except (LookupError, UnicodeDecodeError, ValueError, email.errors.HeaderParseError):
+        # An unknown charset label: decode each piece by guessing.
+        return "".join(decode_text(c, cs) if isinstance(c, bytes) else c for c, cs in chunks)
+
+
+def _sender(values: list[str]) -> tuple[str, str]:
+    decoded = [header_text(v) for v in values]
+    for name, address in getaddresses(decoded):
+        if address and "@" in address:
+            return clean_text(name).strip().strip('"'), address.strip().lower()
+        if name:
+            return clean_text(name).strip(), ""
+    return "", ""
+
+
+def _date(value: object) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(header_text(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _message_id(value: object) -> str | None:
+    text = header_text(value).strip()
+    if not text:
+        return None
+    m = re.search(r"<[^<>\s]+>", text)
+    return (m.group(0) if m else text.split()[0])[:400]
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li)\b[^>]*>", re.IGNORECASE)
+_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text from an HTML-only email: tags dropped, line breaks kept."""
+    text = _HIDDEN.sub("", markup)
+    text = _BLOCK.sub("\n", text)
+    text = html.unescape(_TAGS.sub("", text))
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+# --- Outlook ------------------------------------------------------------------
+
+
+def parse_msg(content: bytes) -> Extracted:
+    """An Outlook .msg (an OLE compound file) read with extract-msg."""
+    if not content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ExtractionError("not an Outlook message: the file is not an OLE compound file")
+    import logging
+
+    import extract_msg
+
+    logging.getLogger("extract_msg").setLevel(logging.CRITICAL)
+    try:
+        msg = extract_msg.openMsg(content)
+    except Exception as exc:  # extract-msg raises many kinds on broken files
+        raise ExtractionError(f"unreadable Outlook message ({type(exc).__name__}: {exc})") from exc
+    try:
+        body = msg.body or ""
+        if not body.strip():
+            raw_html = getattr(msg, "htmlBody", None)
+            if isinstance(raw_html, bytes):
+                body = html_to_text(decode_text(raw_html))
+        sender = header_text(getattr(msg, "sender", "") or "")
+        name, address = _sender([sender]) if sender else ("", "")
+        if not address:
+            address = str(getattr(msg, "senderEmail", "") or "").lower()
+        sent = getattr(msg, "date", None)
+        attachments: list[Attachment] = []
+        for att in getattr(msg, "attachments", []) or []:
+            data = getattr(att, "data", None)
+            if not isinstance(data, bytes):
+                continue  # embedded messages and links: the original .msg keeps them
+            filename = (
+                str(getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or "")
+                or f"attachment{len(attachments) + 1}"
+            )
+            text, needs_text = attachment_text(filename, data)
+            attachments.append(
+                Attachment(
+                    filename,
+                    str(getattr(att, "mimetype", None) or "application/octet-stream"),
+                    data,
+                    text=text,
+                    needs_text=needs_text,
+                )
+            )
+        return Extracted(
+            text=clean_text(body),
+            media_type=MEDIA_TYPES[".msg"],
+            subject=clean_text(str(msg.subject or "")).replace("\n", " "),
+            sender_name=name,
+            sender_email=address,
+            sent_at=sent if isinstance(sent, dt.datetime) else None,
+            message_id=_message_id(getattr(msg, "messageId", None)),
+            attachments=tuple(attachments),
+        )
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError(f"unreadable Outlook message ({type(exc).__name__}: {exc})") from exc
+    finally:
+        try:
+            msg.close()
+        except Exception:  # noqa: BLE001 - closing a half-read file must not mask the result
+            pass
