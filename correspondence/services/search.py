@@ -1,0 +1,216 @@
+"""Full-text search: what a person types, turned into a safe index query.
+
+Typed text becomes terms that must all match: a quoted "phrase" is one term,
+and so is each bare word (a word with punctuation inside, such as a reference
+"2009/0007948POSoS", is a phrase of its parts). The last bare word also
+matches as a prefix, so results follow the typing. Only letters and digits
+ever reach the index's query language, so no input can be a syntax error.
+
+SQLite uses the FTS5 table `case_search` (migration 0002); PostgreSQL the
+tsvector table `case_search`. On SQLite the plan depends on how many letters
+match: a few hundred are fetched and sorted, while a word in half the letters
+is probed row by row while walking the list's own order (see `many_matches`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, column, exists, func, literal, literal_column, select, table
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
+
+from correspondence.db.models import Case
+
+# Letters and digits, as FTS5's unicode61 tokenizer splits words (underscore splits too).
+_WORD = re.compile(r"[^\W_]+")
+MAX_TERMS = 16
+MIN_PREFIX = 2  # "a*" would match nearly every letter and tell nobody anything
+PREFIX_INDEXED = 3  # FTS5 keeps prefixes of 2 and 3 letters (prefix='2 3', migration 0002)
+MAX_COMPLETIONS = 32
+# Above this many matches, walking the list in order and probing each row beats
+# fetching every match and sorting them (see bench/README.md for the figures).
+MANY_MATCHES = 20_000
+
+_fts = table("case_search", column("rowid"))
+_pg = table("case_search", column("case_id"), column("document"))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word, or a phrase of words in order; `prefix`: the last word may continue."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+    # SQLite: the index's words the last word may complete to (then `prefix` is off).
+    completions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    terms: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def parse(text: str) -> SearchQuery:
+    """Split typed text into terms; an unclosed quote runs to the end of the text."""
+    text = unicodedata.normalize("NFC", text or "")
+    terms: list[Term] = []
+    last_is_bare = False
+    for i, part in enumerate(text.split('"')):
+        if i % 2:  # inside quotes: one phrase
+            words = tuple(_WORD.findall(part))
+            if words:
+                terms.append(Term(words))
+                last_is_bare = False
+            continue
+        for chunk in part.split():
+            words = tuple(_WORD.findall(chunk))
+            if words:
+                terms.append(Term(words))
+                last_is_bare = True
+    as_typed = last_is_bare and not text[-1:].isspace() and len(terms) <= MAX_TERMS
+    terms = terms[:MAX_TERMS]
+    if terms and as_typed and len(terms[-1].words[-1]) >= MIN_PREFIX:
+        terms[-1] = Term(terms[-1].words, prefix=True)
+    return SearchQuery(tuple(terms))
+
+
+# --- SQLite FTS5 ---------------------------------------------------------------------
+
+
+def _quoted(words: tuple[str, ...]) -> str:
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def fts5_match(query: SearchQuery) -> str:
+    """The FTS5 MATCH string: every term quoted, so AND, NEAR, * and ( ) are just words."""
+    parts = []
+    for term in query.terms:
+        if term.completions:
+            head = term.words[:-1]
+            either = " OR ".join(_quoted((*head, word)) for word in term.completions)
+            parts.append(f"({either})")
+        else:
+            parts.append(_quoted(term.words) + (" *" if term.prefix else ""))
+    return " AND ".join(parts)
+
+
+def _fold(word: str) -> str:
+    """As FTS5's unicode61 tokenizer stores a word: lower case, accents removed."""
+    plain = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
+
+
+def complete_prefixes(session: Session, query: SearchQuery) -> SearchQuery | None:
+    """SQLite: a typed prefix longer than the indexed prefixes becomes its completions.
+
+    FTS5 answers such a prefix by merging the rows of every word it begins,
+    again for every row probed (18 ms each for "child" in a million letters);
+    a handful of whole words are looked up directly. Returns None when no word
+    in the index begins so: nothing can match. More completions than
+    MAX_COMPLETIONS leave the prefix as it is (see `broad_prefix`).
+    """
+    terms = list(query.terms)
+    for i, term in enumerate(terms):
+        last = _fold(term.words[-1])
+        if not term.prefix or len(last) <= PREFIX_INDEXED:
+            continue
+        upper = last[:-1] + chr(ord(last[-1]) + 1)
+        words = session.scalars(
+            select(column("term"))
+            .select_from(table("case_search_vocab"))
+            .where(column("term") >= last, column("term") < upper)
+            .limit(MAX_COMPLETIONS + 1)
+        ).all()
+        if not words:
+            return None
+        if len(words) <= MAX_COMPLETIONS:
+            terms[i] = Term(term.words, completions=tuple(words))
+    return SearchQuery(tuple(terms))
+
+
+def broad_prefix(query: SearchQuery) -> bool:
+    """A prefix with many completions: costly per row, so fetch the matches once instead."""
+    return any(t.prefix and len(_fold(t.words[-1])) > PREFIX_INDEXED for t in query.terms)
+
+
+def _fts_match(query: SearchQuery) -> ColumnElement[bool]:
+    return literal_column("case_search").op("MATCH")(literal(fts5_match(query)))
+
+
+def count_matches(session: Session, query: SearchQuery, cap: int | None = None) -> int:
+    """How many cases match, counting no further than `cap` (cheap even for common words)."""
+    if session.get_bind().dialect.name == "postgresql":
+        inner = select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query)))
+    else:
+        inner = select(_fts.c.rowid).where(_fts_match(query))
+    if cap is not None:
+        inner = inner.limit(cap)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+
+
+def many_matches(session: Session, query: SearchQuery) -> bool:
+    return count_matches(session, query, MANY_MATCHES) >= MANY_MATCHES
+
+
+def matching_ids(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
+    """`Case.id` is among the matches: for few matches, fetched first and then sorted."""
+    if dialect == "postgresql":
+        return Case.id.in_(select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query))))
+    return Case.id.in_(select(_fts.c.rowid).where(_fts_match(query)))
+
+
+def probe_each_row(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
+    """This row matches, asked row by row: for common words while walking the sort order."""
+    if dialect == "postgresql":
+        return matching_ids(query, dialect)  # PostgreSQL's planner chooses for itself
+    return exists(select(literal(1)).where(_fts_match(query), _fts.c.rowid == Case.id))
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+
+# The same accent table as migration 0002's case_search_words().
+_PLAIN = str.maketrans(
+    "àáâãäåçèéêëìíîïñòóôõöùúûüýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſơưǎǐǒǔ"
+    "ǖǘǚǜǟǡǧǩǫǭǰǵǹǻȁȃȅȇȉȋȍȏȑȓȕȗșțȟȧȩȫȭȯȱȳøđłħıŧƀɨ",
+    "aaaaaaceeeeiiiinooooouuuuyyaaaccccdeeeeegggghiiiijklllnnnooorrrssssttuuuuuuwyzzzsouaiou"
+    "uuuuaagkoojgnaaaeeiioorruusthaeooooyodlhitbi",
+)
+
+
+def _tsquery_text(term: Term) -> str:
+    # Only letters and digits reach here, so no tsquery operator can be smuggled in.
+    words = [f"'{w.lower().translate(_PLAIN)}'" for w in term.words]
+    if term.prefix:
+        words[-1] += ":*"
+    return " <-> ".join(words)
+
+
+def pg_tsquery(query: SearchQuery) -> ColumnElement[object]:
+    """AND of the terms, stemmed and without stop words as the document is ('english').
+
+    A term with digits may also match the reference as written ('simple'), so a
+    sequence number is never stemmed away. A term of stop words only ("the")
+    drops out, as PostgreSQL does; `pg_is_empty` tells when nothing is left.
+    """
+    english: ColumnClause[object] = literal_column("'english'::regconfig")
+    simple: ColumnClause[object] = literal_column("'simple'::regconfig")
+    combined: ColumnElement[object] | None = None
+    for term in query.terms:
+        text = literal(_tsquery_text(term))
+        one: ColumnElement[object] = func.to_tsquery(english, text)
+        if any(ch.isdigit() for w in term.words for ch in w):
+            one = one.op("||")(func.to_tsquery(simple, text))
+        combined = one if combined is None else combined.op("&&")(one)
+    assert combined is not None, "an empty query has no tsquery"
+    return combined
+
+
+def pg_is_empty(session: Session, query: SearchQuery) -> bool:
+    """True when every word typed is a stop word: nothing to search for."""
+    return (session.scalar(select(func.numnode(pg_tsquery(query)))) or 0) == 0
