@@ -215,7 +215,9 @@ class Case(Versioned, Base):
     priority: Mapped[str] = mapped_column(String(20), default="normal")  # normal|high|urgent
     summary: Mapped[str] = mapped_column(Text, default="")
     letter_text: Mapped[str] = mapped_column(Text, default="")
-    correspondent_id: Mapped[int | None] = mapped_column(ForeignKey("correspondents.id"))
+    correspondent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("correspondents.id"), index=True
+    )
     addressed_to_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"))
     signatory_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -251,6 +253,7 @@ class Case(Versioned, Base):
         UniqueConstraint("ref_year", "ref_sequence", name="uq_cases_year_sequence"),
         Index("ix_cases_received_id", "received_on", "id"),
         Index("ix_cases_due_id", "due_on", "id"),
+        Index("ix_cases_status_due", "status", "due_on"),
     )
     __mapper_args__ = {"version_id_col": Versioned.version}
 
