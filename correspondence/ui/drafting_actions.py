@@ -1,0 +1,171 @@
+"""Case → Draft reply… (Ctrl+R), Case → Record dispatch…, and Go → My work (Ctrl+M)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
+
+from correspondence.services.dispatch import DISPATCH_CHANNELS
+from correspondence.services.drafting import Drafting
+from correspondence.services.errors import ServiceError
+from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.my_work import MyWorkPanel
+
+if TYPE_CHECKING:
+    from correspondence.ui.main_window import MainWindow
+
+DRAFT_SHORTCUT = "Ctrl+R"
+MY_WORK_SHORTCUT = "Ctrl+M"
+TITLE = "Draft reply"
+
+
+def drafting_for(window: MainWindow) -> Drafting:
+    d = window.desk
+    return Drafting(d.sf, d.username, d.clock)
+
+
+def _editors(window: MainWindow) -> dict[int, DraftEditor]:
+    editors: dict[int, DraftEditor] | None = getattr(window, "draft_editors", None)
+    if editors is None:
+        editors = {}
+        window.draft_editors = editors  # type: ignore[attr-defined]
+    return editors
+
+
+def open_editor(window: MainWindow, draft_id: int) -> DraftEditor:
+    """Show the editor for a draft, reusing an open one."""
+    editors = _editors(window)
+    editor = editors.get(draft_id)
+    if editor is None or not editor.isVisible():
+        # A window of its own (no parent), so it can sit beside the list on another screen.
+        editor = DraftEditor(drafting_for(window), draft_id)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        editor.changed.connect(window.refresh)
+        editor.changed.connect(lambda: _refresh_my_work(window))
+        editors[draft_id] = editor
+    editor.show()
+    editor.raise_()
+    editor.activateWindow()
+    return editor
+
+
+def draft_reply(window: MainWindow) -> DraftEditor | None:
+    """Open the selected case's draft, starting one if it has none."""
+    case_id = window.current_case_id()
+    if case_id is None:
+        window.statusBar().showMessage("Select a case to draft its reply.", 5000)
+        return None
+    try:
+        view = drafting_for(window).open_for_case(case_id)
+    except ServiceError as exc:
+        QMessageBox.warning(window, TITLE, str(exc))
+        return None
+    window.refresh()
+    return open_editor(window, view.id)
+
+
+def record_dispatch(window: MainWindow) -> bool:
+    case_id = window.current_case_id()
+    if case_id is None:
+        return False
+    channel, ok = QInputDialog.getItem(
+        window, "Record dispatch", "Sent by:", list(DISPATCH_CHANNELS), 0, False
+    )
+    if not ok:
+        return False
+    try:
+        drafting_for(window).dispatch(case_id, channel)
+    except ServiceError as exc:
+        QMessageBox.warning(window, "Record dispatch", str(exc))
+        return False
+    window.refresh()
+    return True
+
+
+def _refresh_my_work(window: MainWindow) -> None:
+    panel: MyWorkPanel | None = getattr(window, "my_work", None)
+    if panel is not None and panel.isVisible():
+        panel.refresh()
+
+
+def toggle_my_work(window: MainWindow) -> MyWorkPanel:
+    dock: QDockWidget = window.my_work_dock  # type: ignore[attr-defined]
+    panel: MyWorkPanel = window.my_work  # type: ignore[attr-defined]
+    if dock.isVisible() and panel.isAncestorOf(window.focusWidget()):
+        dock.hide()
+    else:
+        dock.show()
+        panel.refresh()
+        panel.drafts.setFocus()
+    return panel
+
+
+def _select_in_list(window: MainWindow, case_id: int, max_pages: int = 50) -> bool:
+    """Select the case, loading further pages of the list while it is not there yet."""
+    model = window.model
+    for _ in range(max_pages):
+        if window.select_case(case_id):
+            return True
+        if not model.canFetchMore():
+            return False
+        model.fetchMore()
+    return window.select_case(case_id)
+
+
+def _select_case(window: MainWindow, case_id: int) -> None:
+    if not _select_in_list(window, case_id):
+        # Not in the filtered list: clear the filters, then look again.
+        window.filters.clear()
+        if not _select_in_list(window, case_id):
+            window.statusBar().showMessage("That case is not in the list.", 5000)
+            return
+    window.table.scrollTo(window.table.currentIndex())
+    window.table.setFocus()
+
+
+def _free_shortcut(window: MainWindow, keys: QKeySequence) -> None:
+    """Take ``keys`` off other actions: on Linux the standard Refresh key includes Ctrl+R,
+    and an ambiguous shortcut fires neither action."""
+    for action in window.findChildren(QAction):
+        shortcuts = action.shortcuts()
+        if keys in shortcuts:
+            action.setShortcuts([k for k in shortcuts if k != keys])
+
+
+def install(window: MainWindow) -> None:
+    _free_shortcut(window, QKeySequence(DRAFT_SHORTCUT))
+    _free_shortcut(window, QKeySequence(MY_WORK_SHORTCUT))
+    draft = QAction("&Draft reply…", window)
+    draft.setShortcut(QKeySequence(DRAFT_SHORTCUT))
+    draft.setStatusTip("Open the selected case's draft reply, or start one")
+    draft.triggered.connect(lambda: draft_reply(window))
+    window.addAction(draft)
+    window.case_menu.addAction(draft)
+    window.draft_action = draft  # type: ignore[attr-defined]
+
+    dispatch = QAction("Record dis&patch…", window)
+    dispatch.setStatusTip("Record that the signed-off reply has been sent")
+    dispatch.triggered.connect(lambda: record_dispatch(window))
+    window.case_menu.addAction(dispatch)
+
+    panel = MyWorkPanel(drafting_for(window))
+    panel.openDraft.connect(lambda draft_id: open_editor(window, draft_id))
+    panel.selectCase.connect(lambda case_id: _select_case(window, case_id))
+    dock = QDockWidget("My work", window)
+    dock.setObjectName("myWorkDock")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()
+    window.my_work = panel  # type: ignore[attr-defined]
+    window.my_work_dock = dock  # type: ignore[attr-defined]
+
+    my_work = QAction("&My work", window)
+    my_work.setShortcut(QKeySequence(MY_WORK_SHORTCUT))
+    my_work.setStatusTip("Drafts waiting for me and my cases due soon")
+    my_work.triggered.connect(lambda: toggle_my_work(window))
+    window.addAction(my_work)
+    window.go_menu.addAction(my_work)
+    window.my_work_action = my_work  # type: ignore[attr-defined]
