@@ -91,9 +91,11 @@ class MainWindow(QMainWindow):
 
         restored = self._restore_state()
         self._sync_sort_from_header(restored)
-        # Enabling sorting sorts by the indicator at once, so set that first.
+        self.model.configure_filter(self.filters.current())
+        # Enabling sorting sorts (and so loads the first page) at once: one query, not two.
         self.table.setSortingEnabled(True)
-        self.apply_filter(self.filters.current())
+        if not self.model.loaded:
+            self.apply_filter(self.filters.current())
 
     # --- menus -------------------------------------------------------------------
     def _action(

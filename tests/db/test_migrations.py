@@ -124,3 +124,7 @@ def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
         if not (d[0] == "remove_table" and d[1].name.startswith(("case_search", "alembic")))
     ]
     assert diffs == []
+
+
+def test_the_release_head_constant_matches_the_migration_scripts() -> None:
+    assert migrate.HEAD == migrate.head_revision()

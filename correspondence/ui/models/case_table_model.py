@@ -50,6 +50,7 @@ class CaseTableModel(QAbstractTableModel):
         self._filter = CaseFilter()
         self._sort = SortKey.RECEIVED
         self._descending = True
+        self._loaded = False
 
     # --- configuration ---------------------------------------------------------
     @property
@@ -64,6 +65,15 @@ class CaseTableModel(QAbstractTableModel):
     def descending(self) -> bool:
         return self._descending
 
+    @property
+    def loaded(self) -> bool:
+        """Whether a first page has been fetched since the model was made."""
+        return self._loaded
+
+    def configure_filter(self, flt: CaseFilter) -> None:
+        """Set the filter without fetching (the next reload uses it)."""
+        self._filter = flt
+
     def set_filter(self, flt: CaseFilter) -> None:
         self._filter = flt
         self.reload()
@@ -71,6 +81,7 @@ class CaseTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Start again from the first page (after a filter, sort or data change)."""
         page = self._fetch(self._filter, self._sort, self._descending, None, self.PAGE_SIZE)
+        self._loaded = True
         self.beginResetModel()
         self._rows = list(page.rows)
         self._has_more = page.has_more
