@@ -1,0 +1,41 @@
+"""Tools → Standard lines… (Ctrl+Shift+L): opens the library window over the same database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+
+from correspondence.services.library import Library
+
+if TYPE_CHECKING:
+    from correspondence.ui.library_window import LibraryWindow
+    from correspondence.ui.main_window import MainWindow
+
+SHORTCUT = "Ctrl+Shift+L"
+
+
+def open_library(window: MainWindow) -> LibraryWindow:
+    """Show the library window, reusing it if it is already open."""
+    from correspondence.ui.library_window import LibraryWindow
+
+    existing: LibraryWindow | None = getattr(window, "library_window", None)
+    if existing is None:
+        desk = window.desk
+        existing = LibraryWindow(Library(desk.sf, desk.username, desk.clock), window)
+        window.library_window = existing  # type: ignore[attr-defined]
+    existing.show()
+    existing.raise_()
+    existing.activateWindow()
+    return existing
+
+
+def install(window: MainWindow) -> None:
+    action = QAction("&Standard lines…", window)
+    action.setObjectName("openStandardLines")
+    action.setShortcut(QKeySequence(SHORTCUT))
+    action.setStatusTip("Browse, write and approve the standard-line library")
+    action.triggered.connect(lambda: open_library(window))
+    window.addAction(action)
+    window.tools_menu.addAction(action)
+    window.library_action = action  # type: ignore[attr-defined]
