@@ -1,0 +1,171 @@
+"""Tools → Reports… (Ctrl+Shift+R), Apply retention…, Export a person's data…, Verify the
+audit log; and the case History tab shown as readable sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QTableWidgetItem
+
+from correspondence.services.actors import Role
+from correspondence.services.cases import CaseDetail
+from correspondence.services.errors import ServiceError
+from correspondence.services.reports import Reports
+
+if TYPE_CHECKING:
+    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.reports_window import ReportsWindow
+
+SHORTCUT = "Ctrl+Shift+R"
+
+
+def _reports(window: MainWindow) -> Reports:
+    desk = window.desk
+    return Reports(desk.sf, desk.username, desk.clock)
+
+
+def open_reports(window: MainWindow) -> ReportsWindow:
+    """Show the reports window, reusing it if it is already open."""
+    from correspondence.ui.reports_window import ReportsWindow
+
+    existing: ReportsWindow | None = getattr(window, "reports_window", None)
+    if existing is None:
+        existing = ReportsWindow(_reports(window), window)
+        window.reports_window = existing  # type: ignore[attr-defined]
+    else:
+        existing.refresh()
+    existing.show()
+    existing.raise_()
+    existing.activateWindow()
+    return existing
+
+
+def open_retention(window: MainWindow) -> None:
+    from correspondence.services.retention import Retention
+    from correspondence.ui.dialogs.retention import RetentionDialog
+
+    desk = window.desk
+    dialog = RetentionDialog(Retention(desk.sf, desk.username, desk.clock), window)
+    dialog.exec()
+    if dialog.result is not None:
+        window.refresh()
+
+
+def export_person(window: MainWindow) -> None:
+    from correspondence.services.subject_access import SubjectAccess
+
+    query, ok = QInputDialog.getText(
+        window,
+        "Export a person's data",
+        "Name or email address of the person (subject access request):",
+    )
+    if not ok or not query.strip():
+        return
+    folder = QFileDialog.getExistingDirectory(
+        window, "Folder to put the export in", str(Path.home())
+    )
+    if not folder:
+        return
+    desk = window.desk
+    try:
+        result = SubjectAccess(desk.sf, desk.username, desk.clock).export(query, Path(folder))
+    except ServiceError as exc:
+        QMessageBox.warning(window, "Export a person's data", str(exc))
+        return
+    QMessageBox.information(
+        window,
+        "Export a person's data",
+        f"{result.cases:,} case(s), {result.documents:,} document(s) and {result.drafts:,} "
+        f"draft(s) that mention {query!r} are in\n{result.folder}\n\n"
+        "Open index.html there for the list.",
+    )
+
+
+def verify_audit(window: MainWindow) -> None:
+    result = _reports(window).verify_audit()
+    if result.intact:
+        QMessageBox.information(window, "Audit log", f"The event log is {result.message}.")
+    else:
+        QMessageBox.critical(
+            window, "Audit log", f"The event log has been tampered with: {result.message}."
+        )
+
+
+def show_timeline(window: MainWindow, case_id: int) -> None:
+    """Fill the detail pane's History tab with the case's timeline, newest first."""
+    try:
+        entries = _reports(window).timeline(case_id)
+    except ServiceError:
+        return  # the pane keeps what show_case put there
+    table = window.detail.history
+    table.setRowCount(len(entries))
+    for r, e in enumerate(reversed(entries)):
+        values = (e.at.strftime("%d %b %Y %H:%M"), e.who, e.what, e.reason)
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            item.setToolTip(e.description)
+            table.setItem(r, c, item)
+
+
+def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    window.addAction(action)
+    window.tools_menu.addAction(action)
+    return action
+
+
+def install(window: MainWindow) -> None:
+    window.tools_menu.addSeparator()
+    reports = _action(
+        window,
+        "&Reports…",
+        "openReports",
+        "Letters received and answered, performance against target, overdue, campaigns",
+        lambda: open_reports(window),
+    )
+    reports.setShortcut(QKeySequence(SHORTCUT))
+    window.reports_action = reports  # type: ignore[attr-defined]
+    window.audit_action = _action(  # type: ignore[attr-defined]
+        window,
+        "&Verify the audit log",
+        "verifyAudit",
+        "Check that no recorded event has been changed or deleted",
+        lambda: verify_audit(window),
+    )
+    admin = window.desk.actor().has(Role.ADMIN)
+    retention = _action(
+        window,
+        "Apply re&tention…",
+        "applyRetention",
+        "Anonymise personal data on cases closed longer ago than the retention period",
+        lambda: open_retention(window),
+    )
+    person = _action(
+        window,
+        "Export a &person's data…",
+        "exportPerson",
+        "Subject access: every case, document and draft that mentions a person, in one folder",
+        lambda: export_person(window),
+    )
+    for act in (retention, person):
+        act.setEnabled(admin)
+        if not admin:
+            act.setStatusTip(act.statusTip() + " (admins only)")
+    window.retention_action = retention  # type: ignore[attr-defined]
+    window.person_export_action = person  # type: ignore[attr-defined]
+
+    # The History tab as sentences, without touching the pane's own code: after the pane
+    # shows a case, its history rows are replaced by the timeline.
+    pane = window.detail
+    original = pane.show_case
+
+    def show_case(detail: CaseDetail) -> None:
+        original(detail)
+        show_timeline(window, detail.id)
+
+    pane.show_case = show_case  # type: ignore[method-assign]
