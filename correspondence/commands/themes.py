@@ -1,0 +1,74 @@
+"""`themes suggest FILE`: ranked theme suggestions for a letter, with the words behind them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from correspondence.commands.shared import Common, add_command, open_db, print_json
+
+
+def register(sub: argparse._SubParsersAction, common: Common) -> None:
+    themes = sub.add_parser(
+        "themes", help="theme suggestions", description="Theme suggestions for letters"
+    )
+    actions = themes.add_subparsers(dest="themes_command", metavar="ACTION", required=True)
+    p = add_command(
+        actions,
+        common,
+        "suggest",
+        "suggest themes for a letter (.txt, .eml, .msg, .docx or .pdf)",
+        cmd_suggest,
+    )
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--limit", type=int, default=5, help="how many themes (default 5)")
+    p.add_argument("--json", action="store_true")
+
+
+def _letter_text(path: Path) -> str:
+    from correspondence.documents.extract import ExtractionError, extract
+
+    content = path.read_bytes()
+    try:
+        got = extract(path.name, content)
+    except ExtractionError:
+        # Anything else is read as plain text rather than refused.
+        return content.decode("utf-8", errors="replace")
+    parts = [got.subject, got.text, *(a.text for a in got.attachments)]
+    return "\n\n".join(p for p in parts if p)
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from correspondence.services.theme_suggest import THRESHOLD, suggest
+
+    path: Path = args.file
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        text = _letter_text(path)
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    db = open_db(args)
+    try:
+        with db.session_factory() as s:
+            ranked = suggest(s, text, args.limit)
+    finally:
+        db.close()
+    if args.json:
+        print_json(
+            [
+                {"code": x.code, "name": x.name, "score": x.score, "because": list(x.because)}
+                for x in ranked
+            ]
+        )
+        return 0
+    if not ranked:
+        print("No theme suggestions: the letter has no words the themes know.")
+        return 0
+    for x in ranked:
+        tick = "*" if x.score >= THRESHOLD else " "
+        print(f"{tick} {x.code:<8} {x.score:.2f}  {x.name}  — {', '.join(x.because)}")
+    return 0
