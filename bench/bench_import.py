@@ -144,7 +144,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
     from correspondence.services import intake, intake_hooks
 
     out = []
-    real_hook, real_scorer = intake_hooks.on_case_logged, intake._scorer
+    real_hook, real_scorer = intake_hooks.on_cases_logged, intake._scorer
     for i, (label, no_hook, no_themes) in enumerate(
         (
             ("intake alone (no themes, no campaign hook)", True, True),
@@ -152,7 +152,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
         )
     ):
         if no_hook:
-            intake_hooks.on_case_logged = lambda _s, _c: None
+            intake_hooks.on_cases_logged = lambda _s, cases: [None] * len(cases)
         if no_themes:
             intake._scorer = lambda _s: None
         try:
@@ -164,7 +164,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
             c1 = resource.getrusage(resource.RUSAGE_SELF)
             database.close()
         finally:
-            intake_hooks.on_case_logged, intake._scorer = real_hook, real_scorer
+            intake_hooks.on_cases_logged, intake._scorer = real_hook, real_scorer
         out.append((label, wall, c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime))
     return out
 

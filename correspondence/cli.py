@@ -11,7 +11,18 @@ from collections.abc import Sequence
 from correspondence.services.errors import ServiceError
 
 # One module per area under correspondence/commands, each with register(sub, common).
-COMMAND_MODULES = ("core", "cases")
+COMMAND_MODULES = (
+    "core",
+    "cases",
+    "selfcheck",
+    "lines",
+    "intake",
+    "themes",
+    "drafting",
+    "admin",
+    "campaigns",
+    "reports",
+)
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:

@@ -23,4 +23,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    # Campaign export runs worker processes ("spawn"); in a frozen bundle they re-enter here.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     raise SystemExit(main())

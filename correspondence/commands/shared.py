@@ -23,7 +23,11 @@ def open_db(args: argparse.Namespace) -> Database:
 
 
 def desk(args: argparse.Namespace) -> Desk:
-    return Desk(open_db(args).session_factory, args.user)
+    """The desk of whoever runs the command: on PostgreSQL, their database login."""
+    from correspondence.services.actors import acting_username
+
+    sf = open_db(args).session_factory
+    return Desk(sf, acting_username(sf, args.user))
 
 
 def add_command(

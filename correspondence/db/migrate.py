@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # The newest revision this release ships. Checked against the scripts by a test, it
 # lets start-up confirm an up-to-date schema without importing Alembic (~1 s).
-HEAD = "0004"
+HEAD = "0005"
 
 
 def alembic_config() -> Config:
@@ -69,11 +69,10 @@ def backup_sqlite(engine: Engine, backups: Path | None = None) -> Path | None:
 
 def upgrade(engine: Engine, revision: str = "head") -> Path | None:
     """Bring the database to `revision`; returns the backup taken, if any."""
-    from alembic import command
-
     current = current_revision(engine)
     if current == HEAD and revision == "head":
         return None
+    from alembic import command
     backup = backup_sqlite(engine) if current is not None else None
     cfg = alembic_config()
     with engine.begin() as conn:

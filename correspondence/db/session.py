@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -12,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from correspondence import paths
 
 ENV_DB = "CORRESPONDENCE_DB"
+# Execution option marking a connection that is about to write (see SessionFactory).
+SQLITE_IMMEDIATE = "correspondence_sqlite_immediate"
 
 
 def default_url() -> str:
@@ -69,8 +73,33 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objec
 
 
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class SessionFactory(sessionmaker[Session]):
+    """`begin()` is how services open a write transaction; on SQLite it is IMMEDIATE.
+
+    A deferred SQLite transaction that reads and then writes fails at once with
+    SQLITE_BUSY (snapshot) if another writer committed in between; the busy timeout
+    does not help. Taking the write lock at BEGIN makes writers queue instead.
+    Plain `factory()` sessions (reads) stay deferred so they never wait for writers.
+    """
+
+    _write_bind: Engine | None = None
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Session]:  # type: ignore[override]
+        bind = self.kw.get("bind")
+        if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+            if self._write_bind is None:
+                self._write_bind = bind.execution_options(**{SQLITE_IMMEDIATE: True})
+            session = self(bind=self._write_bind)
+        else:
+            session = self()
+        with session, session.begin():
+            yield session
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return SessionFactory(engine, expire_on_commit=False)

@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from correspondence.db.models import User, user_roles
 from correspondence.services.errors import PermissionDenied
@@ -82,3 +82,44 @@ def actor_for(session: Session, username: str) -> Actor:
     if not user.active:
         raise PermissionDenied(f"The account {username!r} is disabled.")
     return Actor(user.id, user.username, user.display_name, roles_of(session, user.id))
+
+
+def connection_login(session: Session) -> str | None:
+    """The database login of this connection (PostgreSQL `current_user`); None on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(text("SELECT current_user"))
+
+
+def actor_from_connection(session: Session, requested: str | None = None) -> Actor:
+    """Who is working: on PostgreSQL the person's own login, mapped to their user.
+
+    The login is matched against `users.db_login`, then `users.username` (a new
+    login becomes an officer, as in `actor_for`). Acting as someone else
+    (`requested`) is for admins only, e.g. setting up a shared desk. On SQLite
+    there are no logins: `requested`, else the operating-system user.
+    """
+    login = connection_login(session)
+    if login is None:
+        return actor_for(session, requested or default_username())
+    actor = actor_for(session, login)
+    if requested and requested not in (actor.username, login):
+        if Role.ADMIN not in actor.roles:
+            raise PermissionDenied(
+                f"You are connected to the database as {login!r}, which is "
+                f"{actor.display_name} ({actor.username}); only an admin may act as {requested!r}."
+            )
+        return actor_for(session, requested)
+    return actor
+
+
+def acting_username(session_factory: sessionmaker[Session], requested: str | None = None) -> str:
+    """The username a Desk should act as on this database (see actor_from_connection).
+
+    On SQLite this touches nothing; on PostgreSQL a new login's user row is created.
+    """
+    bind = session_factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "postgresql":
+        return requested or default_username()
+    with session_factory.begin() as s:
+        return actor_from_connection(s, requested).username

@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
@@ -628,12 +629,14 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
 
     _record_events(s, run.actor, fresh, case_ids, case_rows)
 
-    # The campaign hook sees real Case rows, loaded in one query.
+    # The campaign hook sees real Case rows, loaded in one query, and places them in bulk.
     loaded = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(case_ids)))}
     results: dict[int, ImportedCase] = {}
     names = _display_names(s, correspondent_ids)
-    for p, cid, row, corr in zip(fresh, case_ids, case_rows, correspondent_ids, strict=True):
-        campaign = intake_hooks.on_case_logged(s, loaded[cid])
+    campaigns = intake_hooks.on_cases_logged(s, [loaded[cid] for cid in case_ids])
+    for p, cid, row, corr, campaign in zip(
+        fresh, case_ids, case_rows, correspondent_ids, campaigns, strict=True
+    ):
         results[id(p)] = ImportedCase(
             path=str(p.path),
             reference=str(row["reference"]),
@@ -748,41 +751,25 @@ def _append_events(s: Session, actor: Actor, specs: list[tuple[int, str, str]]) 
     prev = s.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or ""
     rows: list[dict[str, object]] = []
     for case_id, action, new in specs:
-        ev = Event(
-            at=now_utc(),
-            user_id=actor.user_id,
-            username=actor.username,
-            entity="case",
-            entity_id=case_id,
-            case_id=case_id,
-            action=action,
-            field="",
-            old_value="",
-            new_value=new,
-            reason="",
-            prev_hash=prev,
-        )
-        ev.hash = events._digest(prev, ev)  # the chain's own digest, so verify_chain agrees
-        prev = ev.hash
-        rows.append({c: getattr(ev, c) for c in _EVENT_COLUMNS})
+        row: dict[str, object] = {
+            "at": now_utc(),
+            "user_id": actor.user_id,
+            "username": actor.username,
+            "entity": "case",
+            "entity_id": case_id,
+            "case_id": case_id,
+            "action": action,
+            "field": "",
+            "old_value": "",
+            "new_value": new,
+            "reason": "",
+            "prev_hash": prev,
+        }
+        # The chain's own digest, so verify_chain agrees; it only reads the attributes,
+        # and a plain namespace is a hundred times cheaper to make than an ORM Event.
+        prev = row["hash"] = events._digest(prev, cast(Event, SimpleNamespace(**row)))
+        rows.append(row)
     s.execute(insert(Event.__table__), rows)
-
-
-_EVENT_COLUMNS = (
-    "at",
-    "user_id",
-    "username",
-    "entity",
-    "entity_id",
-    "case_id",
-    "action",
-    "field",
-    "old_value",
-    "new_value",
-    "reason",
-    "prev_hash",
-    "hash",
-)
 
 
 # --- logging by hand ------------------------------------------------------------------

@@ -103,27 +103,34 @@ def stem(word: str) -> str:
 class _Tokens:
     terms: Counter[str]
     seq: list[tuple[str, str] | None]  # (stem, word as written); None where a stop word was
+    # pairs[i]: the bigram term of seq[i] and seq[i + 1] when both are words, else None
+    pairs: list[str | None] = field(default_factory=list)
 
 
 def tokenize(text: str) -> _Tokens:
     """Stemmed unigrams and bigrams (bigrams never span a stop word)."""
     terms: Counter[str] = Counter()
     seq: list[tuple[str, str] | None] = []
+    pairs: list[str | None] = []
     prev: str | None = None
     for m in _WORD.finditer(text.lower().translate(_QUOTES)):
         raw = m.group(0)
         if raw in STOP_WORDS or raw.isdigit() or len(raw) < 2:
             if seq and seq[-1] is not None:
                 seq.append(None)
+                pairs.append(None)
             prev = None
             continue
         s = stem(raw)
         terms[s] += 1
         seq.append((s, raw))
+        pairs.append(None)
         if prev is not None:
-            terms[f"{prev} {s}"] += 1
+            bigram = f"{prev} {s}"
+            terms[bigram] += 1
+            pairs[-2] = bigram
         prev = s
-    return _Tokens(terms, seq)
+    return _Tokens(terms, seq, pairs)
 
 
 @dataclass
@@ -139,35 +146,59 @@ class Model:
     idf: dict[str, float]
     fingerprint: tuple[object, ...]
     confirmed_letters: int = 0
+    # term -> [(profile index, weight)]: a letter's few hundred terms are looked up once,
+    # not once per theme.
+    _postings: dict[str, list[tuple[int, float]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for i, p in enumerate(self.profiles):
+            for term, w in p.weights.items():
+                if w:
+                    postings.setdefault(term, []).append((i, w))
+        self._postings = postings
 
     def score(self, text: str, limit: int = 5) -> list[Suggestion]:
         toks = tokenize(text)
         words = sum(1 for t in toks.seq if t is not None)
         damp = max(1.0, math.sqrt(words / LONG_LETTER))
-        out: list[Suggestion] = []
-        for p in self.profiles:
-            raw = 0.0
-            contrib: dict[str, float] = {}
-            for term, tf in toks.terms.items():
-                w = p.weights.get(term)
-                if not w:
-                    continue
-                # Sublinear tf: a word said five times is not five times the evidence.
-                c = (1.0 + math.log(tf)) * w * self.idf.get(term, 1.0)
-                raw += c
-                contrib[term] = c
-            if raw <= 0:
+        idf = self.idf
+        postings = self._postings
+        # Per theme, the evidence in the letter's term order (the same sum, term by term,
+        # as adding up each theme on its own).
+        raw: dict[int, float] = {}
+        hits: dict[int, list[tuple[str, float]]] = {}
+        for term, tf in toks.terms.items():
+            found = postings.get(term)
+            if not found:
                 continue
-            score = 1.0 - math.exp(-raw / damp / SCALE)
-            out.append(Suggestion(p.code, p.name, round(score, 3), _because(contrib, toks)))
-        out.sort(key=lambda s: (-s.score, s.code))
-        return out[:limit]
+            lift = 1.0 + math.log(tf)  # sublinear tf: five mentions are not five times the evidence
+            term_idf = idf.get(term, 1.0)
+            for i, w in found:
+                c = lift * w * term_idf
+                raw[i] = raw.get(i, 0.0) + c
+                hits.setdefault(i, []).append((term, c))
+        ranked: list[tuple[float, str, int]] = []
+        for i, total in raw.items():
+            if total <= 0:
+                continue
+            score = round(1.0 - math.exp(-total / damp / SCALE), 3)
+            ranked.append((score, self.profiles[i].code, i))
+        ranked.sort(key=lambda r: (-r[0], r[1]))
+        # The "because" words cost more than the scores: only for the themes shown.
+        return [
+            Suggestion(code, self.profiles[i].name, score, _because(dict(hits[i]), toks))
+            for score, code, i in ranked[:limit]
+        ]
 
 
 def _because(contrib: dict[str, float], toks: _Tokens, n: int = 4) -> tuple[str, ...]:
     """The strongest phrases as written: runs of words joined by matching bigrams."""
     phrases: dict[tuple[str, ...], tuple[float, str]] = {}
     seq = toks.seq
+    pairs = toks.pairs
     i = 0
     while i < len(seq):
         tok = seq[i]
@@ -175,11 +206,15 @@ def _because(contrib: dict[str, float], toks: _Tokens, n: int = 4) -> tuple[str,
             i += 1
             continue
         j = i
-        while j + 1 < len(seq) and seq[j + 1] is not None:
-            a, b = seq[j], seq[j + 1]
-            if a is None or b is None or f"{a[0]} {b[0]}" not in contrib:
-                break
+        while pairs[j] is not None and pairs[j] in contrib:
             j += 1
+        if j == i:
+            # A single word (most of a letter): its own weight, if it has any.
+            c = contrib.get(tok[0], 0.0)
+            if c > 0 and (tok[0],) not in phrases:
+                phrases[(tok[0],)] = (c, tok[1])
+            i += 1
+            continue
         run = [t for t in seq[i : j + 1] if t is not None]
         stems = tuple(t[0] for t in run)
         terms = set(stems) | {f"{x} {y}" for x, y in zip(stems, stems[1:], strict=False)}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from correspondence.database import Database
+from correspondence.services.actors import acting_username
 from correspondence.services.desk import Desk
+from correspondence.services.errors import ServiceError
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.startup import open_with_feedback
 
@@ -25,7 +27,13 @@ def run(opener: Callable[[], Database], username: str | None, label: Callable[[s
     db = open_with_feedback(opener)
     if db is None:
         return 1
-    window = MainWindow(Desk(db.session_factory, username), db_label=label(db.url))
+    try:
+        # On PostgreSQL each person works as their own login; on SQLite, --user or the OS user.
+        acting = acting_username(db.session_factory, username)
+    except ServiceError as exc:
+        QMessageBox.critical(None, APPLICATION, str(exc))
+        return 1
+    window = MainWindow(Desk(db.session_factory, acting), db_label=label(db.url))
     window.show()
     code = app.exec()
     db.close()

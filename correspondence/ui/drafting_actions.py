@@ -8,14 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
 
-from correspondence.services.dispatch import DISPATCH_CHANNELS
-from correspondence.services.drafting import Drafting
 from correspondence.services.errors import ServiceError
-from correspondence.ui.draft_editor import DraftEditor
-from correspondence.ui.my_work import MyWorkPanel
 
 if TYPE_CHECKING:
+    from correspondence.services.drafting import Drafting
+    from correspondence.ui.draft_editor import DraftEditor
     from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.my_work import MyWorkPanel
+
+# Drafting, the editor and the My work panel pull in python-docx and Jinja: they are
+# imported when first used, not while the window is starting.
 
 DRAFT_SHORTCUT = "Ctrl+R"
 MY_WORK_SHORTCUT = "Ctrl+M"
@@ -23,6 +25,8 @@ TITLE = "Draft reply"
 
 
 def drafting_for(window: MainWindow) -> Drafting:
+    from correspondence.services.drafting import Drafting
+
     d = window.desk
     return Drafting(d.sf, d.username, d.clock)
 
@@ -37,6 +41,8 @@ def _editors(window: MainWindow) -> dict[int, DraftEditor]:
 
 def open_editor(window: MainWindow, draft_id: int) -> DraftEditor:
     """Show the editor for a draft, reusing an open one."""
+    from correspondence.ui.draft_editor import DraftEditor
+
     editors = _editors(window)
     editor = editors.get(draft_id)
     if editor is None or not editor.isVisible():
@@ -68,6 +74,8 @@ def draft_reply(window: MainWindow) -> DraftEditor | None:
 
 
 def record_dispatch(window: MainWindow) -> bool:
+    from correspondence.services.dispatch import DISPATCH_CHANNELS
+
     case_id = window.current_case_id()
     if case_id is None:
         return False
@@ -91,9 +99,29 @@ def _refresh_my_work(window: MainWindow) -> None:
         panel.refresh()
 
 
+def my_work_panel(window: MainWindow) -> MyWorkPanel:
+    """The My work panel, made (and put in its dock) the first time it is wanted."""
+    panel: MyWorkPanel | None = getattr(window, "my_work", None)
+    if panel is None:
+        from correspondence.ui.my_work import MyWorkPanel
+
+        panel = MyWorkPanel(drafting_for(window))
+        panel.openDraft.connect(lambda draft_id: open_editor(window, draft_id))
+        panel.selectCase.connect(lambda case_id: _select_case(window, case_id))
+        window.my_work_dock.setWidget(panel)  # type: ignore[attr-defined]
+        window.my_work = panel  # type: ignore[attr-defined]
+    return panel
+
+
+def _dock_shown(window: MainWindow, visible: bool) -> None:
+    # Shown some other way than Go → My work (the dock's own menu): fill it then.
+    if visible and getattr(window, "my_work", None) is None:
+        my_work_panel(window).refresh()
+
+
 def toggle_my_work(window: MainWindow) -> MyWorkPanel:
     dock: QDockWidget = window.my_work_dock  # type: ignore[attr-defined]
-    panel: MyWorkPanel = window.my_work  # type: ignore[attr-defined]
+    panel = my_work_panel(window)
     if dock.isVisible() and panel.isAncestorOf(window.focusWidget()):
         dock.hide()
     else:
@@ -151,15 +179,12 @@ def install(window: MainWindow) -> None:
     dispatch.triggered.connect(lambda: record_dispatch(window))
     window.case_menu.addAction(dispatch)
 
-    panel = MyWorkPanel(drafting_for(window))
-    panel.openDraft.connect(lambda draft_id: open_editor(window, draft_id))
-    panel.selectCase.connect(lambda case_id: _select_case(window, case_id))
+    # The dock now, its panel (window.my_work) when it is first shown.
     dock = QDockWidget("My work", window)
     dock.setObjectName("myWorkDock")
-    dock.setWidget(panel)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     dock.hide()
-    window.my_work = panel  # type: ignore[attr-defined]
+    dock.visibilityChanged.connect(lambda visible: _dock_shown(window, visible))
     window.my_work_dock = dock  # type: ignore[attr-defined]
 
     my_work = QAction("&My work", window)

@@ -17,4 +17,22 @@ Installer = Callable[["MainWindow"], None]
 
 def installers() -> list[Installer]:
     # Imported here so a feature's module loads only with the window.
-    return []
+    from correspondence.ui import (
+        campaign_actions,
+        collab_actions,
+        drafting_actions,
+        intake_actions,
+        library_actions,
+        reports_actions,
+        triage_actions,
+    )
+
+    return [
+        library_actions.install,
+        triage_actions.install,
+        drafting_actions.install,
+        intake_actions.install,
+        campaign_actions.install,
+        reports_actions.install,
+        collab_actions.install,  # last: it rebuilds what the others made for one user
+    ]

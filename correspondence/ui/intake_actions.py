@@ -13,13 +13,16 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QListView, QProgressDialog, QTreeView
 
-from correspondence.services.intake import ImportResult, Intake
-from correspondence.ui.dialogs.import_result import ImportResultDialog
-from correspondence.ui.dialogs.log_letter import LogLetterDialog
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
+    from correspondence.services.intake import ImportResult, Intake
+    from correspondence.ui.dialogs.import_result import ImportResultDialog
+    from correspondence.ui.dialogs.log_letter import LogLetterDialog
     from correspondence.ui.main_window import MainWindow
+
+# The intake service (mail, Word and PDF readers) and the dialogs are imported when an
+# action is first used, not while the window is starting.
 
 FILE_FILTER = "Letters and emails (*.eml *.msg *.txt *.docx *.pdf);;All files (*)"
 
@@ -30,8 +33,7 @@ class IntakeController(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        desk = window.desk
-        self.intake = Intake(desk.sf, desk.username, desk.clock)
+        self._intake: Intake | None = None
         self.worker: Worker | None = None
         self.progress: QProgressDialog | None = None
         self.result_dialog: ImportResultDialog | None = None
@@ -54,8 +56,24 @@ class IntakeController(QObject):
         window.file_menu.insertAction(window.quit_action, self.import_action)
         window.file_menu.insertSeparator(window.quit_action)
 
+    @property
+    def intake(self) -> Intake:
+        """The intake service for the window's user, made on first use."""
+        if self._intake is None:
+            from correspondence.services.intake import Intake
+
+            desk = self.window.desk
+            self._intake = Intake(desk.sf, desk.username, desk.clock)
+        return self._intake
+
+    @intake.setter
+    def intake(self, intake: Intake) -> None:  # another user now works at this desk
+        self._intake = intake
+
     # --- logging by hand -------------------------------------------------------------
     def log_letter(self) -> LogLetterDialog:
+        from correspondence.ui.dialogs.log_letter import LogLetterDialog
+
         dialog = LogLetterDialog(self.intake, self.window)
         dialog.accepted.connect(lambda: self._logged(dialog))
         dialog.open()
@@ -140,6 +158,8 @@ class IntakeController(QObject):
         self.worker = None
 
     def _finished(self, result: ImportResult) -> None:
+        from correspondence.ui.dialogs.import_result import ImportResultDialog
+
         self._close_progress()
         self.last_result = result
         self.window.refresh()

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
-from correspondence.services.library import Library
-
 if TYPE_CHECKING:
     from correspondence.ui.library_window import LibraryWindow
     from correspondence.ui.main_window import MainWindow
@@ -17,6 +15,7 @@ SHORTCUT = "Ctrl+Shift+L"
 
 def open_library(window: MainWindow) -> LibraryWindow:
     """Show the library window, reusing it if it is already open."""
+    from correspondence.services.library import Library
     from correspondence.ui.library_window import LibraryWindow
 
     existing: LibraryWindow | None = getattr(window, "library_window", None)

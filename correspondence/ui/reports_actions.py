@@ -10,11 +10,11 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QTableWidgetItem
 
 from correspondence.services.actors import Role
-from correspondence.services.cases import CaseDetail
 from correspondence.services.errors import ServiceError
-from correspondence.services.reports import Reports
 
 if TYPE_CHECKING:
+    from correspondence.services.cases import CaseDetail
+    from correspondence.services.reports import Reports
     from correspondence.ui.main_window import MainWindow
     from correspondence.ui.reports_window import ReportsWindow
 
@@ -22,6 +22,8 @@ SHORTCUT = "Ctrl+Shift+R"
 
 
 def _reports(window: MainWindow) -> Reports:
+    from correspondence.services.reports import Reports  # when first used, not at start-up
+
     desk = window.desk
     return Reports(desk.sf, desk.username, desk.clock)
 

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.deadlines import Deadlines
 from correspondence.services.errors import ServiceError
-from correspondence.services.triage import Triage
 
 if TYPE_CHECKING:
+    from correspondence.services.deadlines import Deadlines
+    from correspondence.services.triage import Triage
     from correspondence.ui.main_window import MainWindow
     from correspondence.ui.triage_view import TriageWindow
 
@@ -32,11 +32,15 @@ HOLDING_SHORTCUT = "Ctrl+Shift+H"
 
 
 def _triage(window: MainWindow) -> Triage:
+    from correspondence.services.triage import Triage  # when first used, not at start-up
+
     d = window.desk
     return Triage(d.sf, d.username, d.clock)
 
 
 def _deadlines(window: MainWindow) -> Deadlines:
+    from correspondence.services.deadlines import Deadlines
+
     d = window.desk
     return Deadlines(d.sf, d.username, d.clock)
 
@@ -179,8 +183,6 @@ class DeadlineBox(QWidget):
             tabs.setTabText(index, title)
 
     def show_case(self, case_id: int | None) -> None:
-        from correspondence.ui.triage_view import stages_html
-
         self.case_id = case_id
         self.text.clear()
         self.extend_button.setEnabled(False)
@@ -188,6 +190,8 @@ class DeadlineBox(QWidget):
         self._set_title(self.TITLE)
         if case_id is None:
             return
+        from correspondence.ui.triage_view import stages_html  # not needed at start-up
+
         try:
             v = _deadlines(self.window_).view(case_id)
         except ServiceError:

@@ -107,7 +107,9 @@ def test_first_run_lists_newest_received_first(window: MainWindow) -> None:
     assert window.table.horizontalHeader().sortIndicatorSection() == 1
 
 
-def test_sort_order_persists(qtbot: QtBot, demo_desk: Desk, settings: QSettings, window: MainWindow) -> None:
+def test_sort_order_persists(
+    qtbot: QtBot, demo_desk: Desk, settings: QSettings, window: MainWindow
+) -> None:
     window.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)
     due = [window.model.row_at(r).due_on for r in range(20)]
     assert due == sorted(due)

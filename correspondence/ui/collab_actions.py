@@ -1,0 +1,230 @@
+"""Working together: Case → Edit details… (F2) with conflict handling, File → Switch user…,
+Tools → Administration…, the acting user in the title, and the list refreshing live."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from correspondence.services.actors import Role
+from correspondence.services.admin import Administration
+from correspondence.services.case_edit import CaseEditing
+from correspondence.services.desk import Desk
+from correspondence.services.errors import PermissionDenied, ServiceError
+from correspondence.ui import live_refresh
+from correspondence.ui.dialogs.edit_case import EditCaseDialog
+from correspondence.ui.dialogs.switch_user import SwitchUserDialog
+
+if TYPE_CHECKING:
+    from correspondence.ui.admin_window import AdminWindow
+    from correspondence.ui.main_window import MainWindow
+
+EDIT_SHORTCUT = "F2"
+APP_TITLE = "Correspondence Desk"
+# Companion windows other features cache on the main window; built for one user, so
+# they are closed (and rebuilt on next use) when the desk passes to someone else.
+COMPANIONS = ("triage_window", "campaign_window", "library_window", "reports_window")
+
+
+def _admin(window: MainWindow) -> Administration:
+    d = window.desk
+    return Administration(d.sf, d.username, d.clock)
+
+
+def _is_postgresql(window: MainWindow) -> bool:
+    bind = window.desk.sf.kw.get("bind")
+    return bind is not None and bind.dialect.name == "postgresql"
+
+
+# --- Edit details -------------------------------------------------------------------------
+
+
+def edit_case(window: MainWindow) -> EditCaseDialog | None:
+    case_id = window.current_case_id()
+    if case_id is None:
+        window.statusBar().showMessage("Select a case to edit its details.", 5000)
+        return None
+    d = window.desk
+    try:
+        dialog = EditCaseDialog(CaseEditing(d.sf, d.username, d.clock), case_id, window)
+    except ServiceError as exc:
+        window.statusBar().showMessage(str(exc), 5000)
+        return None
+
+    def saved(_view: object) -> None:
+        window.refresh()
+        window.statusBar().showMessage(f"Saved {dialog.view.reference}.", 5000)
+
+    dialog.saved.connect(saved)
+    window.edit_case_dialog = dialog  # type: ignore[attr-defined]  # reachable for tests
+    dialog.open()
+    return dialog
+
+
+# --- who is working -----------------------------------------------------------------------
+
+
+def update_title(window: MainWindow) -> None:
+    """`Correspondence Desk — <acting user> (<username>) — <database>`."""
+    suffix: str = getattr(window, "title_database", "")
+    actor = window.desk.actor()
+    window.setWindowTitle(
+        f"{APP_TITLE} — {actor.display_name} ({actor.username})"
+        + (f" — {suffix}" if suffix else "")
+    )
+
+
+def switch_user(window: MainWindow) -> SwitchUserDialog | None:
+    admin = _admin(window)
+    if _is_postgresql(window) and not admin.is_admin():
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Switch user",
+            "On a shared PostgreSQL database you work as the person you logged in as "
+            f"({window.desk.actor().display_name}). To work as someone else, start the app "
+            "with their database login; only an admin may act for another user.",
+            QMessageBox.StandardButton.Ok,
+            window,
+        )
+        box.setObjectName("switchRefused")
+        window.switch_user_message = box  # type: ignore[attr-defined]
+        box.open()
+        return None
+    dialog = SwitchUserDialog(admin.desk_users(), window.desk.username, window)
+    dialog.accepted.connect(lambda: _switch_to(window, dialog.chosen()))
+    window.switch_user_dialog = dialog  # type: ignore[attr-defined]
+    dialog.open()
+    return dialog
+
+
+def _switch_to(window: MainWindow, username: str | None) -> bool:
+    if not username or username == window.desk.username:
+        return False
+    try:
+        actor = _admin(window).switch_to(username)
+    except (PermissionDenied, ServiceError) as exc:
+        window.statusBar().showMessage(str(exc), 8000)
+        return False
+    apply_user(window, actor.username)
+    window.statusBar().showMessage(f"{actor.display_name} is now working at this desk.", 5000)
+    return True
+
+
+def apply_user(window: MainWindow, username: str) -> None:
+    """Rebuild the window's Desk for `username` and everything that was built for the last one."""
+    old = window.desk
+    window.desk = Desk(old.sf, username, old.clock)
+    for name in COMPANIONS:
+        companion = getattr(window, name, None)
+        if companion is not None:
+            companion.close()
+            companion.deleteLater()
+            delattr(window, name)
+    editors = getattr(window, "draft_editors", None)
+    if isinstance(editors, dict):
+        for editor in editors.values():
+            editor.close()
+        editors.clear()
+    # Objects other features made once at start-up and keep: point them at the new user.
+    from correspondence.services.drafting import Drafting
+    from correspondence.services.intake import Intake
+
+    my_work = getattr(window, "my_work", None)
+    if my_work is not None and hasattr(my_work, "drafting"):
+        my_work.drafting = Drafting(old.sf, username, old.clock)
+    intake = getattr(window, "intake_controller", None)
+    if intake is not None and hasattr(intake, "intake"):
+        intake.intake = Intake(old.sf, username, old.clock)
+    _sync_role_actions(window)
+    update_title(window)
+    window.refresh()
+
+
+def _sync_role_actions(window: MainWindow) -> None:
+    admin = window.desk.actor().has(Role.ADMIN)
+    for name in ("admin_action", "retention_action", "person_export_action"):
+        action = getattr(window, name, None)
+        if isinstance(action, QAction):
+            action.setEnabled(admin)
+
+
+# --- administration ------------------------------------------------------------------------
+
+
+def open_admin(window: MainWindow) -> AdminWindow | None:
+    from correspondence.ui.admin_window import AdminWindow
+
+    admin = _admin(window)
+    if not admin.is_admin():
+        window.statusBar().showMessage("Administration needs the admin role.", 5000)
+        return None
+    existing: AdminWindow | None = getattr(window, "admin_window", None)
+    if existing is None or existing.admin.username != admin.username:
+        if existing is not None:
+            existing.close()
+        existing = AdminWindow(admin, window)
+        existing.changed.connect(lambda: update_title(window))
+        window.admin_window = existing  # type: ignore[attr-defined]
+    else:
+        existing.reload()
+    existing.show()
+    existing.raise_()
+    existing.activateWindow()
+    return existing
+
+
+# --- install ---------------------------------------------------------------------------------
+
+
+def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    window.addAction(action)
+    return action
+
+
+def install(window: MainWindow) -> None:
+    # Remember the database part of the title MainWindow set, to rebuild it after a switch.
+    title = window.windowTitle()
+    parts = title.split(" — ")
+    window.title_database = parts[2] if len(parts) > 2 else ""  # type: ignore[attr-defined]
+    update_title(window)
+
+    edit = _action(
+        window,
+        "&Edit details…",
+        "editCaseDetails",
+        "Change the summary, priority, reply type, team, drafter, signatory or themes",
+        lambda: edit_case(window),
+    )
+    edit.setShortcut(QKeySequence(EDIT_SHORTCUT))
+    window.case_menu.addAction(edit)
+    window.edit_case_action = edit  # type: ignore[attr-defined]
+
+    switch = _action(
+        window,
+        "S&witch user…",
+        "switchUser",
+        "Hand this desk to another member of the team",
+        lambda: switch_user(window),
+    )
+    window.file_menu.insertAction(window.quit_action, switch)
+    window.file_menu.insertSeparator(window.quit_action)
+    window.switch_user_action = switch  # type: ignore[attr-defined]
+
+    admin = _action(
+        window,
+        "&Administration…",
+        "openAdministration",
+        "Users and their roles, teams and office codes (admins only)",
+        lambda: open_admin(window),
+    )
+    window.tools_menu.addAction(admin)
+    window.admin_action = admin  # type: ignore[attr-defined]
+    _sync_role_actions(window)
+
+    live_refresh.install(window)

@@ -1,0 +1,115 @@
+"""Other people's changes are noticed within seconds: LISTEN/NOTIFY on PostgreSQL,
+`PRAGMA data_version` on SQLite. Both backends; writers are separate app instances."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import psycopg
+import pytest
+
+from correspondence.database import Database, open_database
+from correspondence.domain.salutations import CorrespondentKind
+from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.change_feed import CHANNEL, ChangeFeed
+from correspondence.services.desk import Desk
+from correspondence.services.errors import ServiceError
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def new_case(desk: Desk) -> str:
+    return desk.log_case(
+        NewCase(
+            received_on=TODAY,
+            new_correspondent=NewCorrespondent(
+                kind=CorrespondentKind.PUBLIC, title="Ms", first_name="Ines", last_name="Varga"
+            ),
+            summary="Asks about foster care allowances",
+        )
+    )
+
+
+class Seen:
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+        self.event = threading.Event()
+
+    def __call__(self, source: str) -> None:
+        self.sources.append(source)
+        self.event.set()
+
+
+def test_a_case_logged_by_another_instance_is_noticed_within_two_seconds(db: Database) -> None:
+    seen = Seen()
+    feed = ChangeFeed(db.engine, seen, poll_seconds=0.25).start()
+    other = open_database(db.url)
+    try:
+        assert feed.running and not seen.event.wait(0.6), "nothing changed yet"
+        started = time.monotonic()
+        new_case(Desk(other.session_factory, "officer.ben"))
+        assert seen.event.wait(2.0), "the change was not noticed within 2 s"
+        assert time.monotonic() - started < 2.0
+        if db.engine.dialect.name == "postgresql":
+            assert "cases" in seen.sources
+    finally:
+        feed.stop()
+        other.close()
+    assert not feed.running
+
+
+def test_stop_ends_the_thread_and_no_more_calls_arrive(db: Database) -> None:
+    seen = Seen()
+    feed = ChangeFeed(db.engine, seen, poll_seconds=0.25).start()
+    feed.stop()
+    assert not feed.running
+    new_case(Desk(db.session_factory, "officer.ben"))
+    assert not seen.event.wait(0.8)
+
+
+@pytest.mark.postgres
+def test_any_writer_notifies_even_plain_sql(pg_database: str) -> None:
+    """The trigger (migration 0005) fires for writers that are not this app."""
+    database = open_database(pg_database)
+    seen = Seen()
+    feed = ChangeFeed(database.engine, seen).start()
+    try:
+        conninfo = database.engine.url.set(drivername="postgresql").render_as_string(False)
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute("UPDATE cases SET summary = summary || '' WHERE false")
+            conn.execute("UPDATE correspondents SET phone = phone WHERE id < 0")
+        assert seen.event.wait(2.0)
+        assert set(seen.sources) <= {"cases", "correspondents"} and seen.sources
+        seen.event.clear()
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"NOTIFY {CHANNEL}, 'drafts'")
+        assert seen.event.wait(2.0) and seen.sources[-1] == "drafts"
+    finally:
+        feed.stop()
+        database.close()
+
+
+def test_a_failing_receiver_does_not_stop_the_feed(db: Database) -> None:
+    calls: list[str] = []
+    got_two = threading.Event()
+
+    def receiver(source: str) -> None:
+        calls.append(source)
+        if len(calls) >= 2:
+            got_two.set()
+        raise ServiceError("the window went away")
+
+    feed = ChangeFeed(db.engine, receiver, poll_seconds=0.2).start()
+    try:
+        desk = Desk(db.session_factory, "officer.ben")
+        new_case(desk)
+        deadline = time.monotonic() + 3
+        while len(calls) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        new_case(desk)
+        assert got_two.wait(3.0)
+        assert feed.running
+    finally:
+        feed.stop()
