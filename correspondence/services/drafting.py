@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import (
+    Campaign,
     Case,
     Comment,
     Correspondent,
@@ -230,6 +231,20 @@ def _draft(session: Session, draft_id: int) -> Draft:
 
 def _case_of(session: Session, draft: Draft) -> Case | None:
     return session.get(Case, draft.case_id) if draft.case_id is not None else None
+
+
+def _sample_case(session: Session, draft: Draft) -> Case | None:
+    """The case a draft is shown against: its own, or for a campaign draft a member's
+    (the campaign's canonical letter first), since each member gets the same wording."""
+    case = _case_of(session, draft)
+    if case is not None or draft.campaign_id is None:
+        return case
+    campaign = session.get(Campaign, draft.campaign_id)
+    if campaign is not None and campaign.canonical_case_id is not None:
+        case = session.get(Case, campaign.canonical_case_id)
+    return case or session.scalar(
+        select(Case).where(Case.campaign_id == draft.campaign_id).order_by(Case.id).limit(1)
+    )
 
 
 def _label(draft: Draft, case: Case | None) -> str:
@@ -689,7 +704,7 @@ def preview_spec(
     Never raises for bad templates, so a live preview keeps working while someone types.
     """
     draft = _draft(session, draft_id)
-    case = _case_of(session, draft)
+    case = _sample_case(session, draft)
     if case is None:
         raise ValidationError("Case", "a campaign draft is previewed for one member case")
     sig = session.get(Signatory, signatory_id) if signatory_id else None

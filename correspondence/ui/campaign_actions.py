@@ -27,6 +27,7 @@ def open_campaigns(window: MainWindow) -> CampaignWindow:
             CampaignExport(desk.sf, desk.username, desk.clock),
             window,
             show_in_list=with_campaign(window),
+            open_draft=lambda draft_id: _open_draft(window, draft_id),
         )
         existing.exported.connect(lambda _result: window.refresh())
         window.campaign_window = existing  # type: ignore[attr-defined]
@@ -36,6 +37,12 @@ def open_campaigns(window: MainWindow) -> CampaignWindow:
     existing.raise_()
     existing.activateWindow()
     return existing
+
+
+def _open_draft(window: MainWindow, draft_id: int) -> object:
+    from correspondence.ui.drafting_actions import open_editor
+
+    return open_editor(window, draft_id)
 
 
 def install(window: MainWindow) -> None:

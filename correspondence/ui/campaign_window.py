@@ -70,6 +70,7 @@ class CampaignWindow(QMainWindow):
         export: CampaignExport,
         parent: QWidget | None = None,
         show_in_list: Callable[[int, str], None] | None = None,
+        open_draft: Callable[[int], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(TITLE)
@@ -77,6 +78,7 @@ class CampaignWindow(QMainWindow):
         self.svc = campaigns
         self.export_svc = export
         self.show_in_list = show_in_list
+        self.open_draft = open_draft
         self._detail: CampaignDetail | None = None
         self._loading = False
         self.worker: workers.Worker | None = None
@@ -149,6 +151,11 @@ class CampaignWindow(QMainWindow):
         self.list_button = self._button(
             "Show in case &list", self.show_members_in_list, "Filter the main list to it"
         )
+        self.draft_button = self._button(
+            "Draft &reply…",
+            self.draft_reply,
+            "Open the campaign's one reply in the draft editor (created on first use)",
+        )
         self.export_button = self._button(
             "E&xport letters…",
             self.export_letters,
@@ -174,6 +181,7 @@ class CampaignWindow(QMainWindow):
         ):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.draft_button)
         actions.addWidget(self.export_button)
         rl.addLayout(actions)
         rl.addWidget(self.tabs, 1)
@@ -317,11 +325,24 @@ class CampaignWindow(QMainWindow):
         self.split_button.setEnabled(chosen)
         self.merge_button.setEnabled(has and self.list.rowCount() > 1)
         self.list_button.setEnabled(has and self.show_in_list is not None)
+        self.draft_button.setEnabled(has and self.open_draft is not None)
         self.export_button.setEnabled(
             has and self._detail.draft_status == "signed_off" and self.worker is None  # type: ignore[union-attr]
         )
 
     # --- actions ------------------------------------------------------------------------------
+    def draft_reply(self) -> None:
+        """One reply answers the whole campaign: open (or start) it in the draft editor."""
+        if self._detail is None or self.open_draft is None:
+            return
+        try:
+            draft_id = self.svc.reply_draft(self._detail.summary.id)
+        except ServiceError as exc:
+            self.warn(str(exc))
+            return
+        self.open_draft(draft_id)
+        self.reload()
+
     def _do(self, action: Callable[[], object], select: int | None = None) -> bool:
         try:
             action()

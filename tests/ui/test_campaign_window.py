@@ -124,3 +124,20 @@ def test_exporting_letters_runs_with_progress_and_marks_members_dispatched(
     statuses = {cw.members.item(r, 4).text() for r in range(cw.members.rowCount())}
     assert statuses == {"Dispatched"}
     cw.grab().save(str(screenshot_dir / "campaign_window_exported.png"))
+
+
+def test_the_campaign_reply_opens_in_the_draft_editor(
+    main: MainWindow, qtbot: QtBot, screenshot_dir: Path
+) -> None:
+    cw = _open(main, qtbot)
+    cw.list.selectRow(0)
+    assert cw.draft_button.isEnabled()
+    qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)
+    editors = main.draft_editors  # type: ignore[attr-defined]
+    assert len(editors) == 1
+    editor = next(iter(editors.values()))
+    qtbot.waitUntil(lambda: "Dear" in editor.preview.toPlainText(), timeout=5000)
+    editor.grab().save(str(screenshot_dir / "campaign_reply_editor.png"))
+    # Clicking again opens the same single reply, never a second draft.
+    qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)
+    assert len(editors) == 1
