@@ -1,4 +1,4 @@
-"""Schema upgrades through Alembic, never `create_all` on a user's database."""
+"""Schema upgrades, only ever through the Alembic migration scripts."""
 
 from __future__ import annotations
 
