@@ -247,6 +247,11 @@ def _sample_case(session: Session, draft: Draft) -> Case | None:
     )
 
 
+def _campaign_label(session: Session, draft: Draft) -> str:
+    campaign = session.get(Campaign, draft.campaign_id) if draft.campaign_id else None
+    return f"Campaign “{campaign.name}”" if campaign else ""
+
+
 def _label(draft: Draft, case: Case | None) -> str:
     return f"the draft reply to {case.reference}" if case else f"draft #{draft.id}"
 
@@ -308,9 +313,11 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
         id=draft.id,
         version=draft.version,
         case_id=draft.case_id,
-        case_reference=case.reference if case else "",
+        case_reference=case.reference if case else _campaign_label(session, draft),
         case_status=case.status if case else "",
-        correspondent=case.correspondent.display_name if case and case.correspondent else "",
+        correspondent=case.correspondent.display_name
+        if case and case.correspondent
+        else ("every member, each with their own salutation" if draft.campaign_id else ""),
         status=DraftStatus(draft.status),
         signatory_id=draft.signatory_id,
         salutation=draft.salutation,
