@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 
-import holidays
+from correspondence.domain import bank_holiday_table
 
 DEFAULT_TARGET_DAYS = 20
 _SATURDAY = 5
@@ -20,7 +20,13 @@ _SATURDAY = 5
 
 @lru_cache(maxsize=64)
 def _holidays_in(year: int) -> Mapping[date, str]:
-    # Read-only so the cached value cannot be changed by a caller.
+    # Read-only so the cached value cannot be changed by a caller. The shipped table spares
+    # start-up the import of the `holidays` package; other years still come from it.
+    if bank_holiday_table.FIRST_YEAR <= year <= bank_holiday_table.LAST_YEAR:
+        table = bank_holiday_table.TABLE[year]
+        return MappingProxyType({date(year, m, d): name for m, d, name in table})
+    import holidays
+
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=year)
     return MappingProxyType(dict(sorted(calendar.items())))
 

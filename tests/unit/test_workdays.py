@@ -241,3 +241,10 @@ def test_stage_deadlines_with_a_custom_plan() -> None:
     # Day 3 Mon 9 Feb ... Day 7 Fri 13 Feb.
     assert deadlines.draft_by == date(2009, 2, 9)
     assert deadlines.dispatch_by == date(2009, 2, 13)
+
+
+def test_the_shipped_bank_holiday_table_matches_the_holidays_package() -> None:
+    """Regenerate with `python -m correspondence.domain.make_bank_holidays` if this fails."""
+    from correspondence.domain import make_bank_holidays
+
+    assert make_bank_holidays.TARGET.read_text(encoding="utf-8") == make_bank_holidays.render()
