@@ -320,8 +320,12 @@ def _security_scan(ast: nodes.Template) -> list[TemplateProblem]:
     return problems
 
 
+@functools.lru_cache(maxsize=1024)
 def _compile(body: str) -> tuple[nodes.Template, jinja2.Template]:
-    """Parse and compile, turning syntax errors (and unknown filters) into problems."""
+    """Parse and compile, turning syntax errors (and unknown filters) into problems.
+
+    Cached: a campaign export or a live preview renders the same few bodies many times
+    (a refused body raises every time; exceptions are never cached)."""
     try:
         ast = _ENVIRONMENT.parse(body)
         refused = _security_scan(ast)

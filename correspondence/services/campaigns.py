@@ -20,12 +20,9 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import cast
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -853,33 +850,8 @@ _EventSpec = tuple[str, int | None, int | None, str, str, str, str, str]
 
 def _append_events(session: Session, actor: Actor | None, specs: Sequence[_EventSpec]) -> None:
     """The events ``events.record`` would write one by one, in one statement."""
-    if not specs:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        # The lock events.record takes: appends are serialised across writers.
-        session.execute(sql_text("SELECT pg_advisory_xact_lock(724001)"))
-    prev = session.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or ""
-    rows: list[dict[str, object]] = []
-    for entity, entity_id, case_id, action, field, old, new, reason in specs:
-        row: dict[str, object] = {
-            "at": now_utc(),
-            "user_id": actor.user_id if actor else None,
-            "username": actor.username if actor else "system",
-            "entity": entity,
-            "entity_id": entity_id,
-            "case_id": case_id,
-            "action": action,
-            "field": field,
-            "old_value": old,
-            "new_value": new,
-            "reason": reason,
-            "prev_hash": prev,
-        }
-        # The chain's own digest, so verify_chain agrees; it only reads the attributes,
-        # and a plain namespace is a hundred times cheaper to make than an ORM Event.
-        prev = row["hash"] = events._digest(prev, cast(Event, SimpleNamespace(**row)))
-        rows.append(row)
-    session.execute(insert(Event.__table__), rows)
+    keys = ("entity", "entity_id", "case_id", "action", "field", "old_value", "new_value", "reason")
+    events.record_many(session, actor, (dict(zip(keys, spec, strict=True)) for spec in specs))
 
 
 # --- the reply -----------------------------------------------------------------------------

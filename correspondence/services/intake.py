@@ -20,19 +20,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
-from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 
 from correspondence.db.models import (
     Case,
     Correspondent,
     Document,
-    Event,
     ReferenceCounter,
     ReplyType,
     Signatory,
@@ -745,31 +742,14 @@ def _record_events(
 
 
 def _append_events(s: Session, actor: Actor, specs: list[tuple[int, str, str]]) -> None:
-    if s.get_bind().dialect.name == "postgresql":
-        # The same lock events.record takes: appends are serialised across writers.
-        s.execute(sql_text("SELECT pg_advisory_xact_lock(724001)"))
-    prev = s.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or ""
-    rows: list[dict[str, object]] = []
-    for case_id, action, new in specs:
-        row: dict[str, object] = {
-            "at": now_utc(),
-            "user_id": actor.user_id,
-            "username": actor.username,
-            "entity": "case",
-            "entity_id": case_id,
-            "case_id": case_id,
-            "action": action,
-            "field": "",
-            "old_value": "",
-            "new_value": new,
-            "reason": "",
-            "prev_hash": prev,
-        }
-        # The chain's own digest, so verify_chain agrees; it only reads the attributes,
-        # and a plain namespace is a hundred times cheaper to make than an ORM Event.
-        prev = row["hash"] = events._digest(prev, cast(Event, SimpleNamespace(**row)))
-        rows.append(row)
-    s.execute(insert(Event.__table__), rows)
+    events.record_many(
+        s,
+        actor,
+        (
+            {"entity": "case", "entity_id": cid, "case_id": cid, "action": action, "new_value": new}
+            for cid, action, new in specs
+        ),
+    )
 
 
 # --- logging by hand ------------------------------------------------------------------
