@@ -81,7 +81,5 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"Summary: {detail.summary}")
     print("History:")
     for e in detail.history:
-        change = f" {e.old_value} -> {e.new_value}" if e.old_value or e.new_value else ""
-        why = f" ({e.reason})" if e.reason else ""
-        print(f"  {e.at:%Y-%m-%d %H:%M} {e.username}: {e.action}{change}{why}")
+        print(f"  {e.at:%Y-%m-%d %H:%M} {e.description}")
     return 0

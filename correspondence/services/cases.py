@@ -15,7 +15,6 @@ from correspondence.db.models import (
     Correspondent,
     Document,
     Draft,
-    Event,
     ReplyType,
     Signatory,
     Theme,
@@ -33,6 +32,7 @@ from correspondence.domain.workdays import due_date, working_days_between
 from correspondence.services import events, references
 from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
+from correspondence.services.history import TimelineEntry, timeline
 
 DEFAULT_REPLY_TYPE = "ministerial"
 
@@ -63,17 +63,6 @@ class DocumentView:
 
 
 @dataclass(frozen=True)
-class EventView:
-    at: dt.datetime
-    username: str
-    action: str
-    field: str
-    old_value: str
-    new_value: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class CaseDetail:
     id: int
     version: int
@@ -97,7 +86,7 @@ class CaseDetail:
     campaign: str
     themes: tuple[tuple[str, str], ...]  # (code, name)
     documents: tuple[DocumentView, ...]
-    history: tuple[EventView, ...]
+    history: tuple[TimelineEntry, ...]  # oldest first, each with a readable sentence
     draft_count: int
     allowed_next: tuple[CaseStatus, ...]
     transfer_to: str = ""
@@ -410,10 +399,7 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
         if corr
         else None
     )
-    history = tuple(
-        EventView(e.at, e.username, e.action, e.field, e.old_value, e.new_value, e.reason)
-        for e in session.scalars(select(Event).where(Event.case_id == case.id).order_by(Event.id))
-    )
+    history = tuple(timeline(session, case.id))
     drafts = len(session.scalars(select(Draft.id).where(Draft.case_id == case.id)).all())
     return CaseDetail(
         id=case.id,

@@ -348,7 +348,7 @@ class _Loader:
             )
 
     def log(self, data: NewCase, logged_by: str = "a.okoro") -> Case:
-        data.logged_at = self._at(data.received_on, 9)
+        data.logged_at = data.logged_at or self._at(data.received_on, 9)
         return cases.log_case(self.s, self.actors[logged_by], data, today=self.today)
 
     def public(self) -> NewCorrespondent:
@@ -449,6 +449,9 @@ def load_demo(
             NewCase(
                 reference=SEED_REFERENCE,
                 received_on=dt.date(2009, 2, 4),
+                # The reply is dated 3 February, the day before the stamp the seed copy bears:
+                # the history starts when the letter actually arrived, so it reads in order.
+                logged_at=dt.datetime(2009, 1, 20, 9, 5),
                 new_correspondent=NewCorrespondent(
                     kind=CorrespondentKind.MP,
                     first_name="Tessa",

@@ -1,5 +1,5 @@
 """Tools → Reports… (Ctrl+Shift+R), Apply retention…, Export a person's data…, Verify the
-audit log; and the case History tab shown as readable sentences."""
+audit log."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QTableWidgetItem
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from correspondence.services.actors import Role
 from correspondence.services.errors import ServiceError
 
 if TYPE_CHECKING:
-    from correspondence.services.cases import CaseDetail
     from correspondence.services.reports import Reports
     from correspondence.ui.main_window import MainWindow
     from correspondence.ui.reports_window import ReportsWindow
@@ -95,22 +94,6 @@ def verify_audit(window: MainWindow) -> None:
         )
 
 
-def show_timeline(window: MainWindow, case_id: int) -> None:
-    """Fill the detail pane's History tab with the case's timeline, newest first."""
-    try:
-        entries = _reports(window).timeline(case_id)
-    except ServiceError:
-        return  # the pane keeps what show_case put there
-    table = window.detail.history
-    table.setRowCount(len(entries))
-    for r, e in enumerate(reversed(entries)):
-        values = (e.at.strftime("%d %b %Y %H:%M"), e.who, e.what, e.reason)
-        for c, value in enumerate(values):
-            item = QTableWidgetItem(value)
-            item.setToolTip(e.description)
-            table.setItem(r, c, item)
-
-
 def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
     action = QAction(text, window)
     action.setObjectName(name)
@@ -160,14 +143,3 @@ def install(window: MainWindow) -> None:
             act.setStatusTip(act.statusTip() + " (admins only)")
     window.retention_action = retention  # type: ignore[attr-defined]
     window.person_export_action = person  # type: ignore[attr-defined]
-
-    # The History tab as sentences, without touching the pane's own code: after the pane
-    # shows a case, its history rows are replaced by the timeline.
-    pane = window.detail
-    original = pane.show_case
-
-    def show_case(detail: CaseDetail) -> None:
-        original(detail)
-        show_timeline(window, detail.id)
-
-    pane.show_case = show_case  # type: ignore[method-assign]

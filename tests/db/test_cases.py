@@ -80,7 +80,7 @@ def test_moves_are_recorded_with_who_and_why(desk: Desk) -> None:
         desk.move(case_id, CaseStatus.NO_REPLY)
     d = desk.move(case_id, CaseStatus.NO_REPLY, reason="Copy for information only")
     last = d.history[-1]
-    assert (last.old_value, last.new_value, last.reason) == (
+    assert (last.old, last.new, last.reason) == (
         "logged",
         "no_reply",
         "Copy for information only",

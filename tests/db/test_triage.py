@@ -133,7 +133,7 @@ def test_transfer_records_where_and_why(triage: Triage, demo_desk: Desk) -> None
     d = demo_desk.detail(case_id)
     assert d.status is CaseStatus.TRANSFERRED
     assert (d.transfer_to, d.transfer_reason) == ("Home Office", "Policing is a Home Office matter")
-    assert any(e.field == "transfer_to" and e.new_value == "Home Office" for e in d.history)
+    assert any(e.field == "transfer_to" and e.new == "Home Office" for e in d.history)
 
 
 def test_changing_reply_type_moves_the_due_date(triage: Triage) -> None:

@@ -87,17 +87,13 @@ class CaseDetailPane(QWidget):
                 for doc in d.documents
             ],
         )
-        rows = []
-        for e in reversed(d.history):
-            what = e.action
-            if e.field == "status":
-                what = f"status: {e.old_value or '—'} → {e.new_value}"
-            elif e.field:
-                what = f"{e.action}: {e.field} {e.old_value or '—'} → {e.new_value}"
-            elif e.new_value:
-                what = f"{e.action}: {e.new_value}"
-            rows.append((e.at.strftime("%d %b %Y %H:%M"), e.username, what, e.reason))
+        rows = [
+            (e.at.strftime("%d %b %Y %H:%M"), e.who, e.what, e.reason) for e in reversed(d.history)
+        ]
         self._fill(self.history, rows)
+        for r, e in enumerate(reversed(d.history)):
+            for c in range(self.history.columnCount()):
+                self.history.item(r, c).setToolTip(e.description)
 
     @staticmethod
     def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
