@@ -90,7 +90,7 @@ def test_the_full_path_moves_draft_and_case_and_records_every_step(
     _as(demo_db, "a.okoro").dispatch(case_id, "post", on=DEMO_TODAY)
     detail = Desk(demo_db.session_factory, "a.okoro").detail(case_id)
     assert detail.status is CaseStatus.DISPATCHED and detail.dispatched_on == DEMO_TODAY
-    steps = [(e.username, e.action, e.new_value) for e in detail.history]
+    steps = [(e.username, e.action, e.new) for e in detail.history]
     for step in [
         ("p.mehta", "submitted for QA", "in_qa"),
         ("policy.lead.safeguarding", "QA approved", "with_private_office"),
