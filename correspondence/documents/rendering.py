@@ -11,21 +11,26 @@ import difflib
 import functools
 import operator
 import re
+import time
 import traceback
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import meta, nodes, pass_environment
 from jinja2.exceptions import (
     SecurityError,
     TemplateRuntimeError,
     TemplateSyntaxError,
     UndefinedError,
 )
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.filters import make_attrgetter
+from jinja2.runtime import LoopContext
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from correspondence.documents.context import CONTEXT_DOC, CONTEXT_VARIABLES
 
@@ -44,6 +49,13 @@ MAX_OUTPUT_CHARS = 100_000
 # Sizes beyond which '*', '**' and string formatting are refused rather than computed.
 MAX_SEQUENCE_LENGTH = 100_000
 MAX_POWER_EXPONENT = 100
+# What one line may spend: loop turns and calls, characters built along the way, and time.
+# Far beyond any paragraph of a letter, far short of freezing the editor's live preview.
+MAX_STEPS = 100_000
+MAX_BUILT_CHARS = 2_000_000
+MAX_SECONDS = 2.0
+# String methods whose arguments set the size of what they build.
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
 # Widths of 1000 or more, '*' widths and nested '{}' widths are refused in formatting.
 _BIG_FORMAT_NUMBER = re.compile(
     r"""%[-+ #0]*(?:\d{4,}|\*|\d*\.(?:\d{4,}|\*))"""
@@ -101,18 +113,140 @@ _SAFE_BUILTIN_FILTERS = (
 ).split()
 
 
-class _LineEnvironment(SandboxedEnvironment):
-    """The sandbox, with operators that could exhaust memory or time kept in bounds."""
+# -- the budget of one rendering ------------------------------------------------------
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+
+class _Budget:
+    """Counts what one rendering spends, so a runaway line stops with a reason."""
+
+    __slots__ = ("steps", "built", "deadline")
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.built = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise SecurityError("looping or calling more often than any letter needs")
+        if not self.steps & 255:
+            self._check_time()
+
+    def build(self, chars: int) -> None:
+        self.built += chars
+        if self.built > MAX_BUILT_CHARS:
+            raise SecurityError("building more text than any letter could hold")
+        self._check_time()
+
+    def _check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise SecurityError(f"taking more than {MAX_SECONDS:g} seconds to fill in")
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("line_budget", default=None)
+
+
+def _budget() -> _Budget:
+    budget = _BUDGET.get()
+    if budget is None:  # rendered outside render_line: still bounded
+        budget = _Budget()
+        _BUDGET.set(budget)
+    return budget
+
+
+def _weight(value: object, limit: int = MAX_BUILT_CHARS) -> int:
+    """Characters a value stands for when written out: a list of long texts weighs their
+    length. Stops counting past `limit`, which is all a caller needs to know."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, Mapping):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list | tuple):
+        total = 0
+        for item in value:
+            total += _weight(item, limit - total)
+            if total > limit:
+                break
+        return max(total, 1)
+    return 1
+
+
+def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
+    """What every {% for %} iterates: each turn spends a step."""
+    budget = _budget()
+    for item in iterable:
+        budget.step()
+        yield item
+
+
+def _checked_concat(*parts: Any) -> str:
+    """The ~ operator, charged for what it builds before it builds it."""
+    _refuse_if_over(sum(_weight(p) for p in parts))
+    return "".join(str(p) for p in parts)
+
+
+def _projected_join(items: list[Any], separator: str) -> int:
+    return sum(_weight(i) for i in items) + len(separator) * max(len(items) - 1, 0)
+
+
+def _projected_replace(text: str, old: str, new: str) -> int:
+    matches = text.count(old) if old else len(text) + 1
+    return len(text) + matches * max(len(new) - len(old), 0)
+
+
+def _refuse_if_over(projected: int) -> None:
+    if projected > MAX_SEQUENCE_LENGTH * 10:
+        raise SecurityError("building more text than any letter could hold")
+    _budget().build(projected)
+
+
+class _LineTransformer(NodeTransformer):
+    """Routes loops and ~ through the budget; runs after the security scan."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:  # noqa: N802 (Jinja's visitor names)
+        self.generic_visit(node)
+        node.iter = nodes.Call(
+            nodes.Name("_counted", "load", lineno=node.lineno),
+            [node.iter],
+            [],
+            None,
+            None,
+            lineno=node.lineno,
+        )
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802
+        self.generic_visit(node)
+        return nodes.Call(
+            nodes.Name("_checked_concat", "load", lineno=node.lineno),
+            list(node.nodes),
+            [],
+            None,
+            None,
+            lineno=node.lineno,
+        )
+
+
+class _LineEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with operators that could exhaust memory or time kept in bounds.
+
+    Immutable: list.extend(list) and the like could double a value on every turn."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    if len(seq) * count > MAX_SEQUENCE_LENGTH:
+                    if _weight(seq) * count > MAX_SEQUENCE_LENGTH:
                         raise SecurityError("repeating text or a list that many times")
+                    _budget().build(len(seq) * max(count, 0))
             return operator.mul(left, right)
+        if operator_name == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                _budget().build(_weight(left) + _weight(right))
+            return operator.add(left, right)
         if operator_name == "**":
             if isinstance(right, int | float) and abs(right) > MAX_POWER_EXPONENT:
                 raise SecurityError("raising a number to such a large power")
@@ -120,12 +254,51 @@ class _LineEnvironment(SandboxedEnvironment):
         if operator_name == "%":
             if isinstance(left, str):
                 _refuse_huge_format(left)
+                values = list(right.values()) if isinstance(right, Mapping) else right
+                if not isinstance(values, list | tuple):
+                    values = [values]
+                longest = max(map(_weight, values), default=0)
+                _refuse_if_over(len(left) + left.count("%") * longest)
             return operator.mod(left, right)
         return super().call_binop(context, operator_name, left, right)
 
-    def format_string(self, s: str, args: Any, kwargs: Any, format_func: Any = None) -> str:
-        _refuse_huge_format(s)
-        return super().format_string(s, args, kwargs, format_func)
+    def wrap_str_format(self, value: Any) -> Any:
+        """'...'.format(...) and format_map: widths and repeated fields kept in bounds."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        spec: str = value.__self__
+        _refuse_huge_format(spec)
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            values = [*args, *kwargs.values()]
+            if value.__name__ == "format_map" and args and isinstance(args[0], Mapping):
+                values = list(args[0].values())
+            longest = max(map(_weight, values), default=0)
+            _refuse_if_over(len(spec) + spec.count("{") * longest)
+            return str(wrapped(*args, **kwargs))
+
+        return checked
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        budget = _budget()
+        budget.step()
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str):
+            if name in _PADDING_METHODS and any(
+                isinstance(a, int) and a > MAX_SEQUENCE_LENGTH for a in (*args, *kwargs.values())
+            ):
+                raise SecurityError(f"padding text to such a width ({name})")
+            if name == "replace" and len(args) >= 2:
+                _refuse_if_over(_projected_replace(owner, str(args[0]), str(args[1])))
+            if name == "join" and args:
+                items = list(args[0])
+                _refuse_if_over(_projected_join(items, owner))
+                args = (items, *args[1:])
+        if isinstance(__obj, LoopContext) and args:  # a recursive loop's next level
+            args = (_counted(args[0]), *args[1:])
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 def _refuse_huge_format(spec: str) -> None:
@@ -142,10 +315,48 @@ def make_environment() -> SandboxedEnvironment:
         lstrip_blocks=False,
     )
     env.filters = {name: env.filters[name] for name in _SAFE_BUILTIN_FILTERS}
+    env.filters["join"] = _join_filter
+    env.filters["replace"] = _replace_filter
+    env.filters["sum"] = _sum_filter
     env.filters["longdate"] = longdate
     env.filters["plural"] = plural
     env.globals.pop("lipsum", None)  # can generate unbounded text
+    env.globals["_counted"] = _counted
+    env.globals["_checked_concat"] = _checked_concat
     return env
+
+
+@pass_environment
+def _join_filter(
+    environment: SandboxedEnvironment, value: Iterable[Any], d: str = "", attribute: Any = None
+) -> str:
+    items = list(value)
+    if attribute is not None:
+        getter = make_attrgetter(environment, attribute)
+        items = [getter(item) for item in items]
+    _refuse_if_over(_projected_join(items, str(d)))
+    return str(d).join(str(item) for item in items)
+
+
+def _replace_filter(s: object, old: str, new: str, count: int | None = None) -> str:
+    text = str(s)
+    _refuse_if_over(_projected_replace(text, str(old), str(new)))
+    return text.replace(str(old), str(new), -1 if count is None else count)
+
+
+@pass_environment
+def _sum_filter(
+    environment: SandboxedEnvironment,
+    iterable: Iterable[Any],
+    attribute: Any = None,
+    start: Any = 0,
+) -> Any:
+    # Adding lists or texts together is not arithmetic a letter needs, and can be huge.
+    if not isinstance(start, int | float):
+        raise SecurityError("sum starting from something other than a number")
+    if attribute is not None:
+        iterable = map(make_attrgetter(environment, attribute), iterable)
+    return sum(iterable, start)
 
 
 # -- undefined variables ------------------------------------------------------------
@@ -331,7 +542,9 @@ def _compile(body: str) -> tuple[nodes.Template, jinja2.Template]:
         refused = _security_scan(ast)
         if refused:
             raise refused[0]
-        return ast, _ENVIRONMENT.from_string(ast)
+        budgeted = _LineTransformer().visit(_ENVIRONMENT.parse(body))
+        budgeted.set_environment(_ENVIRONMENT)
+        return ast, _ENVIRONMENT.from_string(budgeted)
     except TemplateSyntaxError as exc:
         raise _syntax_problem(exc, body) from None
 
@@ -350,6 +563,7 @@ def _runtime_line(exc: BaseException) -> int | None:
 def render_line(body: str, context: Mapping[str, object]) -> str:
     """Render one line to a single paragraph of plain text, or raise TemplateProblem."""
     ast, template = _compile(body)
+    token = _BUDGET.set(_Budget())
     try:
         pieces: list[str] = []
         size = 0
@@ -364,12 +578,19 @@ def render_line(body: str, context: Mapping[str, object]) -> str:
         ) from None
     except _UndefinedVariable as exc:
         raise _undefined_problem(exc, ast, context, _runtime_line(exc)) from None
+    except RecursionError:
+        raise TemplateProblem(
+            "Template code not allowed: a macro or loop calling itself without end",
+            kind="security",
+        ) from None
     except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
         line = _runtime_line(exc)
         where = f"Line {line}: " if line else ""
         raise TemplateProblem(
             f"{where}The line could not be filled in: {exc}", kind="runtime", line=line
         ) from None
+    finally:
+        _BUDGET.reset(token)
     # A line is one paragraph: line breaks and the gaps left by {% if %} become one space.
     return _PARAGRAPH_SPACE.sub(" ", "".join(pieces)).strip()
 
