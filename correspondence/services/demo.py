@@ -20,6 +20,7 @@ from correspondence.db.models import (
     Draft,
     DraftParagraph,
     Signatory,
+    StandardLine,
     Team,
     User,
     user_roles,
@@ -424,6 +425,23 @@ def _campaign_variant(rng: random.Random, name: tuple[str, str, str]) -> str:
     return f"{text}\n\n{title} {first} {last}"
 
 
+def _review_dates(ld: _Loader, seed: int) -> None:
+    """The shipped lines were written in 2009-10; in the demo office their owners have since
+    reviewed most of them. A few are overdue or fall due within four weeks, so the
+    reminders have something to show."""
+    rng = random.Random(seed + 1)  # its own stream: the cases drawn later stay the same
+    for i, line in enumerate(ld.s.scalars(select(StandardLine).order_by(StandardLine.key))):
+        owner = line.owner.username if line.owner is not None else ""
+        actor = ld.actors.get(owner) or ld.actors["policy.lead.safeguarding"]
+        if i % 10 == 3:
+            days = -rng.randint(3, 60)
+        elif i % 10 == 7:
+            days = rng.randint(1, 28)
+        else:
+            days = rng.randint(60, 360)
+        lines.set_review_by(ld.s, actor, line.id, ld.today + dt.timedelta(days=days))
+
+
 def load_demo(
     session_factory: sessionmaker[Session], today: dt.date | None = None, seed: int = 2009
 ) -> DemoSummary:
@@ -435,6 +453,7 @@ def load_demo(
         ld.people()
         library = read_library(library_dir())
         lines.import_library(s, ld.actors["admin"], library)
+        _review_dates(ld, seed)
 
         # The seed case: Tessa Jowell MP forwards constituents' NSPCC letters.
         nspcc = Campaign(
