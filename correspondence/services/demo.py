@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -298,13 +299,28 @@ class _Loader:
     def _at(self, day: dt.date, hour: int = 10) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour, self.rng.randrange(60)))
 
-    def walk(self, case: Case, target: CaseStatus, start: dt.date) -> None:
-        """Move a new case along its path, backdating each step's event."""
+    @staticmethod
+    def _later(at: dt.datetime, last: dt.datetime | None) -> dt.datetime:
+        """Two steps on one day still read in order."""
+        return at if last is None or at > last else last + dt.timedelta(minutes=20)
+
+    def walk(
+        self,
+        case: Case,
+        target: CaseStatus,
+        start: dt.date,
+        on: Mapping[CaseStatus, dt.date] | None = None,
+    ) -> None:
+        """Move a new case along its path, backdating each step's event (to `on[step]` when
+        the real date is known)."""
         theme = case.themes[0].code if case.themes else "SCR"
         team_code = THEME_TEAM.get(theme, "SPU")
         day = start
+        last: dt.datetime | None = None
         for step in PATHS[target]:
-            day = min(add_working_days(day, self.rng.randint(1, 4)), self.today)
+            # Drawn even when the date is given, so the invented cases stay the same.
+            drawn = min(add_working_days(day, self.rng.randint(1, 4)), self.today)
+            day = (on or {}).get(step, drawn)
             who = {
                 CaseStatus.TRIAGED: "a.okoro",
                 CaseStatus.DRAFTING: DRAFTERS.get(team_code, "p.mehta"),
@@ -345,7 +361,7 @@ class _Loader:
                 old=old,
                 new=step.value,
                 reason=REASONS.get(step, ""),
-                at=self._at(day),
+                at=(last := self._later(self._at(day), last)),
             )
 
     def log(self, data: NewCase, logged_by: str = "a.okoro") -> Case:
@@ -498,7 +514,20 @@ def load_demo(
         seed.campaign = nspcc
         seed.campaign_similarity = 1.0
         nspcc.canonical_case_id = seed.id
-        ld.walk(seed, CaseStatus.DISPATCHED, dt.date(2009, 1, 20))
+        # The dates the seed reply bears: drafted late January, signed 3 February, sent 4th.
+        ld.walk(
+            seed,
+            CaseStatus.DISPATCHED,
+            dt.date(2009, 1, 20),
+            on={
+                CaseStatus.TRIAGED: dt.date(2009, 1, 21),
+                CaseStatus.DRAFTING: dt.date(2009, 1, 22),
+                CaseStatus.IN_QA: dt.date(2009, 2, 2),
+                CaseStatus.WITH_PRIVATE_OFFICE: dt.date(2009, 2, 2),
+                CaseStatus.SIGNED_OFF: dt.date(2009, 2, 3),
+                CaseStatus.DISPATCHED: dt.date(2009, 2, 4),
+            },
+        )
         seed.signed_off_on = dt.date(2009, 2, 3)
         seed.dispatched_on = dt.date(2009, 2, 4)
         seed.signature_method = "wet"
