@@ -9,11 +9,13 @@ Free-text paragraphs are the drafter's own words and are never rendered as templ
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +26,7 @@ from correspondence.db.models import (
     Correspondent,
     Draft,
     DraftParagraph,
+    Event,
     LineVersion,
     Signatory,
     StandardLine,
@@ -48,6 +51,7 @@ from correspondence.domain.workdays import working_days_between
 from correspondence.services import cases, events
 from correspondence.services.actors import Actor, Role, actor_for, default_username
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
+from correspondence.services.history import EDITED, OWN_WORDS, WITHHELD, is_personal
 from correspondence.services.line_context import context_for_case
 from correspondence.services.reply_letter import (
     computed_salutation,
@@ -59,6 +63,11 @@ from correspondence.services.reply_letter import (
 
 # A paragraph of a letter; anything longer is a paste gone wrong, not a reply.
 MAX_PARAGRAPH_CHARS = 50_000
+# A theme is a campaign's when at least this share of its (themed) letters carry it.
+CAMPAIGN_THEME_SHARE = 0.25
+# Autosave sends own words every few seconds while someone types: the history notes the
+# editing of a paragraph once per person in this long, not once per save.
+OWN_WORDS_QUIET = dt.timedelta(minutes=10)
 SIGNATURE_METHODS = ("wet", "digital")
 DRAFTING_ROLES = (Role.DRAFTER, Role.POLICY_LEAD)
 # Statuses in which the drafter may still change the words.
@@ -151,6 +160,12 @@ class DraftView:
     signature_method: str
     paragraphs: tuple[ParagraphView, ...]
     comments: tuple[CommentView, ...]
+    # A campaign's one reply: which campaign, how many letters it answers, and the
+    # campaign's themes (most common among its letters first).
+    campaign_id: int | None = None
+    campaign_name: str = ""
+    campaign_size: int = 0
+    campaign_themes: tuple[str, ...] = ()
 
     @property
     def editable(self) -> bool:
@@ -170,7 +185,7 @@ class LineOffer:
     version_id: int
     version: int
     body: str
-    for_case: bool  # shares a theme with the case: offered first
+    for_case: bool  # shares a theme with the case (or campaign): offered first
     used_before: bool  # used in an earlier reply to this correspondent
 
 
@@ -252,6 +267,42 @@ def _campaign_label(session: Session, draft: Draft) -> str:
     return f"Campaign “{campaign.name}”" if campaign else ""
 
 
+def campaign_size(session: Session, campaign_id: int) -> int:
+    """How many letters the campaign's one reply answers."""
+    return session.scalar(select(func.count(Case.id)).where(Case.campaign_id == campaign_id)) or 0
+
+
+def campaign_theme_codes(session: Session, campaign_id: int) -> tuple[str, ...]:
+    """The campaign's themes, most common among its letters first.
+
+    Campaigns carry no themes of their own, so they come from the member letters. A theme
+    on only a few of many letters (an MP's covering letter, say) is that letter's, not the
+    campaign's: a theme counts when at least CAMPAIGN_THEME_SHARE of the themed letters
+    have it (the most common ones always count).
+    """
+    counted = session.execute(
+        select(Theme.code, func.count(case_themes.c.case_id))
+        .join(case_themes, case_themes.c.theme_id == Theme.id)
+        .join(Case, Case.id == case_themes.c.case_id)
+        .where(Case.campaign_id == campaign_id)
+        .group_by(Theme.code)
+    ).all()
+    if not counted:
+        return ()
+    themed = (
+        session.scalar(
+            select(func.count(func.distinct(case_themes.c.case_id)))
+            .join(Case, Case.id == case_themes.c.case_id)
+            .where(Case.campaign_id == campaign_id)
+        )
+        or 1
+    )
+    most = max(n for _, n in counted)
+    enough = min(most, max(1, math.ceil(themed * CAMPAIGN_THEME_SHARE)))
+    ranked = sorted(counted, key=lambda row: (-row[1], row[0]))
+    return tuple(code for code, n in ranked if n >= enough)
+
+
 def _label(draft: Draft, case: Case | None) -> str:
     return f"the draft reply to {case.reference}" if case else f"draft #{draft.id}"
 
@@ -309,6 +360,7 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
             select(Comment).where(Comment.draft_id == draft.id).order_by(Comment.id)
         )
     )
+    campaign = session.get(Campaign, draft.campaign_id) if draft.campaign_id else None
     return DraftView(
         id=draft.id,
         version=draft.version,
@@ -333,6 +385,10 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
         signature_method=draft.signature_method,
         paragraphs=tuple(paragraphs),
         comments=comments,
+        campaign_id=campaign.id if campaign else None,
+        campaign_name=campaign.name if campaign else "",
+        campaign_size=campaign_size(session, campaign.id) if campaign else 0,
+        campaign_themes=campaign_theme_codes(session, campaign.id) if campaign else (),
     )
 
 
@@ -513,6 +569,7 @@ def save_draft(
     case = _case_of(session, draft)
     _check_editable(actor, draft, case)
     _check_version(draft, case, expected_version)
+    before = _SavedState.of(session, draft)
     if paragraphs is not None:
         _replace_paragraphs(session, draft, paragraphs)
     if signatory_id is not _KEEP:
@@ -530,7 +587,151 @@ def save_draft(
     # Touch the row so its version moves even when only paragraphs changed.
     draft.updated_at = now_utc()
     _flush(session, draft, case)
+    _record_save(session, actor, draft, before, _SavedState.of(session, draft))
     return draft
+
+
+# --- what a save changed, for the case history -------------------------------------------
+
+# Events name a draft's columns as they are (services/conflicts finds who changed one), and
+# its paragraphs as "paragraphs", "line_versions", "numbering" and "own_words". Values of
+# personal fields (the salutation) are withheld, as is the subject, which may name the
+# writer: the event log can never be anonymised.
+_WITHHELD_DRAFT_FIELDS = frozenset({"subject"})
+
+
+@dataclass(frozen=True)
+class _SavedState:
+    """A draft as its history describes it: short, readable, and free of letter text."""
+
+    details: dict[str, str]  # column → readable value (the signatory's name, not its id)
+    order: tuple[str, ...]  # line keys and OWN_WORDS, in order
+    lines: dict[int, tuple[str, int]]  # paragraph id → (line key, version number)
+    numbered: dict[int, bool]  # paragraph id → numbered
+    own_words: dict[int, str]  # paragraph id → free text
+    labels: dict[int, str]  # paragraph id → "own words (paragraph 3)"
+
+    @classmethod
+    def of(cls, session: Session, draft: Draft) -> _SavedState:
+        signatory = session.get(Signatory, draft.signatory_id) if draft.signatory_id else None
+        details = {
+            "signatory_id": " ".join(p for p in (signatory.honorific, signatory.name) if p)
+            if signatory
+            else "",
+            "salutation": draft.salutation,
+            "complimentary_close": draft.complimentary_close,
+            "subject": draft.subject,
+            "letter_date": draft.letter_date.isoformat() if draft.letter_date else "",
+        }
+        order: list[str] = []
+        lines: dict[int, tuple[str, int]] = {}
+        own_words: dict[int, str] = {}
+        labels: dict[int, str] = {}
+        for index, p in enumerate(draft.paragraphs, start=1):
+            version = p.line_version if p.kind == "line" else None
+            token = version.line.key if version else OWN_WORDS
+            order.append(token)
+            labels[p.id] = f"{token} (paragraph {index})"
+            if version is not None:
+                lines[p.id] = (version.line.key, version.number)
+            else:
+                own_words[p.id] = p.text
+        numbered = {p.id: bool(p.numbered) for p in draft.paragraphs}
+        return cls(details, tuple(order), lines, numbered, own_words, labels)
+
+
+def _changes(before: _SavedState, after: _SavedState) -> list[tuple[str, str, str]]:
+    """(field, old, new) for each part of the draft that differs."""
+    found = [
+        (name, before.details[name], after.details[name])
+        for name in before.details
+        if before.details[name] != after.details[name]
+    ]
+    if before.order != after.order:
+        found.append(("paragraphs", ", ".join(before.order), ", ".join(after.order)))
+    # Paragraphs kept across the save (same id): newer line versions, numbering, own words.
+    kept = [pid for pid in after.labels if pid in before.labels]
+    updated = [pid for pid in kept if pid in before.lines and pid in after.lines]
+    updated = [pid for pid in updated if before.lines[pid] != after.lines[pid]]
+    if updated:
+        found.append(
+            (
+                "line_versions",
+                ", ".join("{} v{}".format(*before.lines[pid]) for pid in updated),
+                ", ".join("{} v{}".format(*after.lines[pid]) for pid in updated),
+            )
+        )
+    toggled = [pid for pid in kept if before.numbered[pid] != after.numbered[pid]]
+    if toggled:
+        # old: paragraphs whose number was taken off; new: paragraphs newly numbered.
+        found.append(
+            (
+                "numbering",
+                ", ".join(after.labels[pid] for pid in toggled if not after.numbered[pid]),
+                ", ".join(after.labels[pid] for pid in toggled if after.numbered[pid]),
+            )
+        )
+    edited = [
+        pid
+        for pid in kept
+        if pid in before.own_words
+        and pid in after.own_words
+        and before.own_words[pid] != after.own_words[pid]
+    ]
+    if edited:
+        # Never the words themselves: they are the letter, and may be personal data.
+        found.append(("own_words", "", ", ".join(after.labels[pid] for pid in edited)))
+    return found
+
+
+def _recently_noted(
+    session: Session, actor: Actor, draft: Draft, field_name: str, new: str
+) -> bool:
+    since = now_utc() - OWN_WORDS_QUIET
+    return (
+        session.scalar(
+            select(Event.id)
+            .where(
+                Event.at >= since,
+                Event.entity == "draft",
+                Event.entity_id == draft.id,
+                Event.action == EDITED,
+                Event.field == field_name,
+                Event.username == actor.username,
+                Event.new_value == new,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _record_save(
+    session: Session, actor: Actor, draft: Draft, before: _SavedState, after: _SavedState
+) -> int:
+    """One "edited" event per changed part of the draft; none when nothing changed.
+
+    A campaign's reply has no case of its own: its events carry no case_id, and every
+    member's history shows them (services/history.timeline).
+    """
+    rows: list[dict[str, Any]] = []
+    for name, old, new in _changes(before, after):
+        if is_personal(name) or name in _WITHHELD_DRAFT_FIELDS:
+            old, new = (WITHHELD if old else ""), (WITHHELD if new else "")
+        if name == "own_words" and _recently_noted(session, actor, draft, name, new):
+            continue
+        rows.append(
+            {
+                "entity": "draft",
+                "entity_id": draft.id,
+                "case_id": draft.case_id,
+                "action": EDITED,
+                "field": name,
+                "old_value": old,
+                "new_value": new,
+            }
+        )
+    return events.record_many(session, actor, rows)
 
 
 def _replace_paragraphs(
@@ -585,8 +786,8 @@ def _replace_paragraphs(
         for name, value in values.items():
             if getattr(row, name) != value:
                 setattr(row, name, value)
-        if version is not None:
-            row.line_version = version
+        # Also for own words: a row's stale relationship must not outlive its new kind.
+        row.line_version = version
         keep.append(row)
     for gone in held.values():
         draft.paragraphs.remove(gone)
@@ -1021,11 +1222,29 @@ def signatory_choices(session: Session) -> list[SignatoryChoice]:
     ]
 
 
-def offer_lines(session: Session, case_id: int | None, search: str = "") -> list[LineOffer]:
-    """Approved lines: the case's themes first (used-before ones at the top), then the rest."""
+def offer_lines(
+    session: Session,
+    case_id: int | None,
+    search: str = "",
+    *,
+    campaign_id: int | None = None,
+) -> list[LineOffer]:
+    """Approved lines: the case's themes first (used-before ones at the top), then the rest.
+
+    For a campaign's reply (``campaign_id``, no case) the lines for the campaign's themes come
+    first: those about nothing else before those that also cover other subjects (an opening
+    tagged with every theme is last of them), then the campaign's most common theme first.
+    """
     case = session.get(Case, case_id) if case_id is not None else None
     case_theme_ids: set[int] = set()
     used_line_ids: set[int] = set()
+    # Campaign theme id → rank (0 = most common); empty for a case, whose themes rank alike.
+    theme_rank: dict[int, int] = {}
+    if case is None and campaign_id is not None:
+        codes = campaign_theme_codes(session, campaign_id)
+        ids = dict(session.execute(select(Theme.code, Theme.id).where(Theme.code.in_(codes))).all())
+        theme_rank = {ids[code]: rank for rank, code in enumerate(codes) if code in ids}
+        case_theme_ids = set(theme_rank)
     if case is not None:
         case_theme_ids = set(
             session.scalars(select(case_themes.c.theme_id).where(case_themes.c.case_id == case.id))
@@ -1050,6 +1269,7 @@ def offer_lines(session: Session, case_id: int | None, search: str = "") -> list
     latest = _latest_approved(session, {line.id for line in lines})
     words = search.lower().split()
     offers: list[LineOffer] = []
+    order: dict[str, tuple[int, int]] = {}  # line key → (other subjects, theme rank)
     for line in lines:
         version = latest.get(line.id)
         if version is None:
@@ -1071,7 +1291,18 @@ def offer_lines(session: Session, case_id: int | None, search: str = "") -> list
                 used_before=line.id in used_line_ids,
             )
         )
-    offers.sort(key=lambda o: (not o.for_case, not o.used_before, o.title.lower()))
+        if theme_rank:
+            theme_ids = {t.id for t in line.themes}
+            best = min((theme_rank.get(t, len(theme_rank)) for t in theme_ids), default=0)
+            order[line.key] = (len(theme_ids - case_theme_ids), best)
+    offers.sort(
+        key=lambda o: (
+            not o.for_case,
+            order.get(o.key, (0, 0)),
+            not o.used_before,
+            o.title.lower(),
+        )
+    )
     return offers
 
 
@@ -1276,9 +1507,15 @@ class Drafting:
             add_free_text(s, actor_for(s, self.username), draft_id, text, **kw)  # type: ignore[arg-type]
         return self.view(draft_id)
 
-    def offers(self, case_id: int | None, search: str = "") -> list[LineOffer]:
+    def offers(
+        self, case_id: int | None, search: str = "", *, campaign_id: int | None = None
+    ) -> list[LineOffer]:
         with self.sf() as s:
-            return offer_lines(s, case_id, search)
+            return offer_lines(s, case_id, search, campaign_id=campaign_id)
+
+    def offers_for(self, view: DraftView, search: str = "") -> list[LineOffer]:
+        """The lines to offer in a draft: for its case, or for its campaign."""
+        return self.offers(view.case_id, search, campaign_id=view.campaign_id)
 
     def signatories(self) -> list[SignatoryChoice]:
         with self.sf() as s:
@@ -1414,6 +1651,8 @@ __all__ = [
     "add_comment",
     "add_free_text",
     "add_line",
+    "campaign_size",
+    "campaign_theme_codes",
     "create_draft",
     "current_draft_id",
     "draft_view",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from correspondence.services.errors import NotFound, ValidationError
 
 WITHHELD = "(withheld: personal data)"
 EDITED = "edited"
+# A draft paragraph of the drafter's own words, as a draft's recorded paragraphs list it.
+OWN_WORDS = "own words"
 RETENTION_APPLIED = "retention applied"
 
 # Field names whose values are personal data; prefixes such as "correspondent." or
@@ -240,6 +243,44 @@ def _value(v: str) -> str:
         return _quote(v if len(v) <= 80 else v[:77] + "…")
 
 
+def _listing(items: Iterable[str]) -> str:
+    return ", ".join(item if item == OWN_WORDS else _quote(item) for item in items)
+
+
+def _paragraphs_change(old: str, new: str) -> str:
+    before = [t for t in old.split(", ") if t]
+    after = [t for t in new.split(", ") if t]
+    added = Counter(after) - Counter(before)
+    removed = Counter(before) - Counter(after)
+    if added and not removed:
+        return f"added {_listing(added.elements())} to the draft"
+    if removed and not added:
+        return f"removed {_listing(removed.elements())} from the draft"
+    if added:
+        return (
+            f"changed the draft's paragraphs: added {_listing(added.elements())}; "
+            f"removed {_listing(removed.elements())}"
+        )
+    return f"reordered the draft's paragraphs ({_listing(after)})"
+
+
+def _draft_edit(e: Event) -> str:
+    """What a save of a draft changed (services/drafting.save_draft records it)."""
+    name = e.field.rsplit(".", 1)[-1]
+    if name == "paragraphs":
+        return _paragraphs_change(e.old_value, e.new_value)
+    if name == "own_words":
+        return f"edited the draft's {e.new_value}"
+    if name == "numbering":
+        parts = [f"numbered {e.new_value}"] if e.new_value else []
+        parts += [f"took the number off {e.old_value}"] if e.old_value else []
+        return " and ".join(parts) + " in the draft"
+    if name == "line_versions":
+        return f"updated the draft's lines from {e.old_value} to {e.new_value}"
+    label = _field_label(name.removesuffix("_id"))
+    return f"changed the draft's {label} from {_value(e.old_value)} to {_value(e.new_value)}"
+
+
 def describe(e: Event, who: str) -> tuple[str, str]:
     """(kind, sentence) for one event, written for a person reading the case."""
     why = f": {_quote(e.reason)}" if e.reason else ""
@@ -256,6 +297,8 @@ def describe(e: Event, who: str) -> tuple[str, str]:
     if e.entity == "draft":
         if e.action == "comment":
             return "draft", f"{who} commented on the draft: {_quote(e.new_value)}"
+        if e.action == EDITED and e.field:
+            return "draft", f"{who} {_draft_edit(e)}{why}"
         verb = _DRAFT_ACTIONS.get(e.action)
         if verb is None and e.field == "status":
             label = (

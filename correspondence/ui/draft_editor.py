@@ -14,6 +14,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -201,9 +202,11 @@ class DraftEditor(QMainWindow):
         lv.addWidget(QLabel("<b>Approved lines</b> — double-click or drag into the reply"))
         lv.addWidget(self.search)
         lv.addWidget(self.lines_tree, 1)
-        legend = QLabel(f"{USED_BEFORE}used in an earlier reply to this correspondent")
-        legend.setStyleSheet("color: #666;")
-        lv.addWidget(legend)
+        self.legend = QLabel(f"{USED_BEFORE}used in an earlier reply to this correspondent")
+        self.legend.setObjectName("linesLegend")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: #666;")
+        lv.addWidget(self.legend)
 
         # Middle: the reply being built.
         self.heading = QLabel()
@@ -405,11 +408,23 @@ class DraftEditor(QMainWindow):
 
     def _show_header(self) -> None:
         v = self.view
-        title = f"Draft reply — {v.case_reference or f'draft #{v.id}'}"
+        if v.campaign_id is not None:
+            # One reply answers every letter of the campaign: say which, and how many.
+            letters = f"{v.campaign_size:,} letter{'s' if v.campaign_size != 1 else ''}"
+            title = f"Campaign reply “{v.campaign_name}” — {letters} — {v.status.label}"
+            name = escape(v.campaign_name, quote=False)
+            heading = (
+                f"<b>Campaign reply “{name}”</b> — one letter for {letters}, each with its "
+                f"own salutation — <b>{v.status.label}</b>"
+            )
+        else:
+            title = f"Draft reply — {v.case_reference or f'draft #{v.id}'}"
+            who = f" to {escape(v.correspondent, quote=False)}" if v.correspondent else ""
+            reference = escape(v.case_reference, quote=False)
+            heading = f"<b>{reference}</b>{who} — <b>{v.status.label}</b>"
         self.setWindowTitle(f"{title} — {self.actor.display_name}")
-        who = f" to {v.correspondent}" if v.correspondent else ""
         self.heading.setText(
-            f"<b>{v.case_reference}</b>{who} — <b>{v.status.label}</b>"
+            heading
             + (f" · QA by {v.qa_by}" if v.qa_by else "")
             + (
                 f" · signed off by {v.signed_off_by} ({v.signature_method})"
@@ -422,8 +437,6 @@ class DraftEditor(QMainWindow):
         self.returned_banner.setText(f"Returned: {v.returned_reason}" if returned else "")
 
     def _show_comments(self) -> None:
-        from html import escape
-
         parts = [
             f"<p><b>{escape(c.author)}</b> <span style='color:#777'>"
             f"{c.at:%d %b %Y %H:%M}</span><br>{escape(c.body).replace(chr(10), '<br>')}</p>"
@@ -472,18 +485,22 @@ class DraftEditor(QMainWindow):
     # --- the lines panel ----------------------------------------------------------------
     def _load_offers(self) -> None:
         try:
-            self.offers = self.drafting.offers(self.view.case_id)
+            self.offers = self.drafting.offers_for(self.view)
         except ServiceError as exc:
             self.prompts.warn(self, "Approved lines", str(exc))
             self.offers = []
         self.offers_by_version = {o.version_id: o for o in self.offers}
+        if self.view.campaign_id is not None:
+            themes = ", ".join(self.view.campaign_themes) or "none yet"
+            self.legend.setText(f"The campaign's themes, most common first: {themes}")
         self._fill_offers()
 
     def _fill_offers(self) -> None:
         words = self.search.text().lower().split()
         self.lines_tree.clear()
+        whose = "campaign" if self.view.campaign_id is not None else "case"
         groups = (
-            QTreeWidgetItem(["For this case's themes"]),
+            QTreeWidgetItem([f"For this {whose}'s themes"]),
             QTreeWidgetItem(["Other approved lines"]),
         )
         for group in groups:

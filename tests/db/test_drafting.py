@@ -90,9 +90,7 @@ def test_creating_a_draft_moves_the_case_to_drafting_and_records_line_versions(
         assert case is not None and case.drafter_id is not None
     assert [p.line_version_id for p in view.paragraphs] == list(newest.values())
     history = Desk(demo_db.session_factory, "a.okoro").detail(case_id).history
-    assert ("status", "drafting", "p.mehta") in [
-        (e.action, e.new, e.username) for e in history
-    ]
+    assert ("status", "drafting", "p.mehta") in [(e.action, e.new, e.username) for e in history]
     assert "draft created" in [e.action for e in history]
 
 

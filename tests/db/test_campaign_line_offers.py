@@ -1,0 +1,84 @@
+"""A campaign's one reply offers the lines for the campaign's themes first, most common first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from correspondence.database import Database
+from correspondence.db.models import Case
+from correspondence.services import triage
+from correspondence.services.actors import actor_for
+from correspondence.services.campaigns import Campaigns
+from correspondence.services.drafting import Drafting, DraftView, LineOffer
+from tests.conftest import DEMO_TODAY
+
+NSPCC = 1  # the demo's campaign: the seed MP letter and 50 letters on BABYP, SMACK, SCR
+
+
+def _campaign_reply(db: Database) -> tuple[Drafting, DraftView]:
+    draft_id = Campaigns(db.session_factory, "a.okoro", lambda: DEMO_TODAY).reply_draft(NSPCC)
+    drafting = Drafting(db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    return drafting, drafting.view(draft_id)
+
+
+def _first(offers: list[LineOffer]) -> list[LineOffer]:
+    return [o for o in offers if o.for_case]
+
+
+def test_the_campaign_reply_offers_lines_for_the_campaigns_themes_before_the_rest(
+    demo_db: Database,
+) -> None:
+    drafting, view = _campaign_reply(demo_db)
+    assert view.case_id is None and view.campaign_id == NSPCC
+    assert view.campaign_name == "NSPCC — proposals after the death of Baby P"
+    assert view.campaign_size == 51
+    # The MP's covering letter also has LAMING, CDR, ...: one letter in 51 is not the campaign.
+    assert sorted(view.campaign_themes) == ["BABYP", "SCR", "SMACK"]
+
+    offers = drafting.offers_for(view)
+    first = _first(offers)
+    assert first, "no line offered for the campaign's themes"
+    assert offers[: len(first)] == first  # the campaign's lines lead the list
+    assert all({"BABYP", "SCR", "SMACK"} & set(o.themes) for o in first)
+    rest = offers[len(first) :]
+    assert rest and not any({"BABYP", "SCR", "SMACK"} & set(o.themes) for o in rest)
+    keys = [o.key for o in first]
+    # Lines about the campaign's subjects alone before openings tagged with every theme.
+    assert set(first[0].themes) <= {"BABYP", "SCR", "SMACK"}
+    assert keys.index("babyp-tragedy") < keys.index("holding-reply")
+    assert "cdr-prevent-and-learn" in [o.key for o in rest]
+    # Nobody's earlier replies are starred: a campaign reply has many correspondents.
+    assert not any(o.used_before for o in offers)
+    # Every approved line is still offered, just in a better order.
+    assert sorted(o.key for o in offers) == sorted(o.key for o in drafting.offers(None))
+
+
+def test_lines_for_the_most_common_theme_come_first(demo_db: Database) -> None:
+    with demo_db.session_factory.begin() as s:
+        officer = actor_for(s, "a.okoro")
+        members = s.scalars(
+            select(Case.id).where(Case.campaign_id == NSPCC).order_by(Case.id)
+        ).all()
+        # 30 of the 51 letters turn out to be about smacking alone.
+        for case_id in members[-30:]:
+            triage.set_themes(s, officer, case_id, ["SMACK"], at=dt.datetime(2026, 11, 23, 9))
+    drafting, view = _campaign_reply(demo_db)
+    assert view.campaign_themes[0] == "SMACK"
+    assert set(view.campaign_themes) == {"SMACK", "BABYP", "SCR"}
+
+    first = _first(drafting.offers_for(view))
+    only = [o for o in first if set(o.themes) <= {"SMACK", "BABYP", "SCR"}]
+    assert first[: len(only)] == only  # lines about nothing else come first...
+    smacking = [o for o in only if "SMACK" in o.themes]
+    assert only[: len(smacking)] == smacking  # ...the most common theme's at the top
+    assert "campaign-smacking-disagree" in [o.key for o in smacking]
+    assert "babyp-tragedy" in [o.key for o in only[len(smacking) :]]
+
+
+def test_search_keeps_the_campaign_order(demo_db: Database) -> None:
+    drafting, view = _campaign_reply(demo_db)
+    found = drafting.offers_for(view, search="Baby P")
+    assert found and found[0].for_case
+    assert all("baby p" in f"{o.key} {o.title} {o.body}".lower() for o in found)
