@@ -1,7 +1,8 @@
-"""Render the hand-drawn SVG icon to the PNG sizes desktops look for.
+"""Render the hand-drawn SVG icon to the PNG sizes desktops and the running window look for.
 
 Run after editing the SVG: ``python packaging/render_icon.py``. Qt renders offscreen, so no
-display is needed.
+display is needed. It writes packaging/icons/ (for the desktop entry and the bundle's
+executable) and correspondence/ui/resources/ (the window icon, shipped as package data).
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import sys
 from pathlib import Path
 
 ICONS = Path(__file__).resolve().parent / "icons"
+RESOURCES = Path(__file__).resolve().parent.parent / "correspondence" / "ui" / "resources"
 APP_ID = "uk.gov.correspondence.desk"
 SIZES = (256, 64)
+# Kept equal to correspondence.ui.resources.ICON_SIZES (not imported: that pulls in Qt widgets).
+WINDOW_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 def render(svg: Path, size: int, target: Path) -> None:
@@ -39,8 +43,10 @@ def main() -> int:
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts need it
     svg = ICONS / f"{APP_ID}.svg"
-    for size in SIZES:
-        target = ICONS / f"{APP_ID}-{size}.png"
+    targets = [ICONS / f"{APP_ID}-{size}.png" for size in SIZES]
+    targets += [RESOURCES / f"{APP_ID}-{size}.png" for size in WINDOW_SIZES]
+    for target in targets:
+        size = int(target.stem.rsplit("-", 1)[1])
         render(svg, size, target)
         print(f"wrote {target}")
     return 0

@@ -185,6 +185,18 @@ def _validator(name: str, tool: str, args: list[str]) -> Outcome:
     return Outcome(name, "PASS", text.splitlines()[-1] if text else f"{tool}: no complaints")
 
 
+def check_window_icon(bundle: Path) -> Outcome:
+    """The PNGs the window icon is made of travel in the bundle, beside the package's code."""
+    wanted = {p.name for p in (ROOT / "correspondence" / "ui" / "resources").glob("*.png")}
+    found = {p.name for p in bundle.rglob("correspondence/ui/resources/*.png")}
+    if not wanted:
+        return Outcome("window icon", "FAIL", "no icon PNGs in correspondence/ui/resources")
+    missing = sorted(wanted - found)
+    if missing:
+        return Outcome("window icon", "FAIL", f"not in the bundle: {', '.join(missing)}")
+    return Outcome("window icon", "PASS", f"{len(found)} sizes in the bundle")
+
+
 def check_desktop_entry() -> Outcome:
     return _validator("desktop entry", "desktop-file-validate", [str(HERE / f"{APP_ID}.desktop")])
 
@@ -207,6 +219,7 @@ def run_all(bundle: Path, gui_seconds: float = 8) -> list[Outcome]:
         print(f"  {outcome.status:<4}  {outcome.name}: {outcome.detail}", flush=True)
 
     add(lambda: check_executables(bundle))
+    add(lambda: check_window_icon(bundle))
     with tempfile.TemporaryDirectory(prefix="correspondence-smoke-") as folder:
         work = Path(folder)
         add(lambda: check_self_check(bundle, work))

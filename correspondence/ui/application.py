@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from correspondence.database import Database
@@ -12,29 +14,61 @@ from correspondence.services.actors import acting_username
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.ui.main_window import MainWindow
+from correspondence.ui.resources import APP_ID, app_icon
 from correspondence.ui.startup import open_with_feedback
 
 ORGANISATION = "CorrespondenceDesk"
 APPLICATION = "Correspondence Desk"
 
 
-def run(opener: Callable[[], Database], username: str | None, label: Callable[[str], str]) -> int:
+@dataclass
+class Started:
+    db: Database
+    window: MainWindow
+
+
+def application() -> QApplication:
+    """The one QApplication, named and with its icon (every window inherits the icon)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
-    app.setDesktopFileName("uk.gov.correspondence.desk")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def start(
+    opener: Callable[[], Database],
+    username: str | None,
+    label: Callable[[str], str],
+    settings: QSettings | None = None,
+) -> Started | None:
+    """Open the database (filling a new one with the demo office) and show the main window.
+
+    None when the person has been told why it cannot start.
+    """
+    application()
     db = open_with_feedback(opener)
     if db is None:
-        return 1
+        return None
     try:
         # On PostgreSQL each person works as their own login; on SQLite, --user or the OS user.
         acting = acting_username(db.session_factory, username)
     except ServiceError as exc:
         QMessageBox.critical(None, APPLICATION, str(exc))
-        return 1
-    window = MainWindow(Desk(db.session_factory, acting), db_label=label(db.url))
+        db.close()
+        return None
+    window = MainWindow(Desk(db.session_factory, acting), settings, db_label=label(db.url))
     window.show()
-    code = app.exec()
-    db.close()
+    return Started(db, window)
+
+
+def run(opener: Callable[[], Database], username: str | None, label: Callable[[str], str]) -> int:
+    started = start(opener, username, label)
+    if started is None:
+        return 1
+    code = application().exec()
+    started.db.close()
     return code
