@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 EDIT_SHORTCUT = "F2"
 APP_TITLE = "Correspondence Desk"
-# Companion windows other features cache on the main window; built for one user, so
-# they are closed (and rebuilt on next use) when the desk passes to someone else.
-COMPANIONS = ("triage_window", "campaign_window", "library_window", "reports_window")
 
 
 def _admin(window: MainWindow) -> Administration:
@@ -113,41 +110,24 @@ def _switch_to(window: MainWindow, username: str | None) -> bool:
 
 
 def apply_user(window: MainWindow, username: str) -> None:
-    """Rebuild the window's Desk for `username` and everything that was built for the last one."""
+    """Give the window a Desk for `username` and tell every feature (`user_changed`), so
+    each rebuilds what it made for the last user."""
     old = window.desk
     window.desk = Desk(old.sf, username, old.clock)
-    for name in COMPANIONS:
-        companion = getattr(window, name, None)
-        if companion is not None:
-            companion.close()
-            companion.deleteLater()
-            delattr(window, name)
-    editors = getattr(window, "draft_editors", None)
-    if isinstance(editors, dict):
-        for editor in editors.values():
-            editor.close()
-        editors.clear()
-    # Objects other features made once at start-up and keep: point them at the new user.
-    from correspondence.services.drafting import Drafting
-    from correspondence.services.intake import Intake
-
-    my_work = getattr(window, "my_work", None)
-    if my_work is not None and hasattr(my_work, "drafting"):
-        my_work.drafting = Drafting(old.sf, username, old.clock)
-    intake = getattr(window, "intake_controller", None)
-    if intake is not None and hasattr(intake, "intake"):
-        intake.intake = Intake(old.sf, username, old.clock)
-    _sync_role_actions(window)
+    window.user_changed.emit(username)
     update_title(window)
     window.refresh()
 
 
-def _sync_role_actions(window: MainWindow) -> None:
-    admin = window.desk.actor().has(Role.ADMIN)
-    for name in ("admin_action", "retention_action", "person_export_action"):
-        action = getattr(window, name, None)
-        if isinstance(action, QAction):
-            action.setEnabled(admin)
+def _user_changed(window: MainWindow) -> None:
+    window.admin_action.setEnabled(  # type: ignore[attr-defined]
+        window.desk.actor().has(Role.ADMIN)
+    )
+    admin: AdminWindow | None = getattr(window, "admin_window", None)
+    if admin is not None:  # built with the last user's powers
+        admin.close()
+        admin.deleteLater()
+        window.admin_window = None  # type: ignore[attr-defined]
 
 
 # --- administration ------------------------------------------------------------------------
@@ -225,6 +205,7 @@ def install(window: MainWindow) -> None:
     )
     window.tools_menu.addAction(admin)
     window.admin_action = admin  # type: ignore[attr-defined]
-    _sync_role_actions(window)
+    admin.setEnabled(window.desk.actor().has(Role.ADMIN))
+    window.user_changed.connect(lambda _username: _user_changed(window))
 
     live_refresh.install(window)

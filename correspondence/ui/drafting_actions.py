@@ -108,9 +108,19 @@ def my_work_panel(window: MainWindow) -> MyWorkPanel:
         panel = MyWorkPanel(drafting_for(window))
         panel.openDraft.connect(lambda draft_id: open_editor(window, draft_id))
         panel.selectCase.connect(lambda case_id: _select_case(window, case_id))
+        window.user_changed.connect(panel.set_user)
         window.my_work_dock.setWidget(panel)  # type: ignore[attr-defined]
         window.my_work = panel  # type: ignore[attr-defined]
     return panel
+
+
+def _user_changed(window: MainWindow) -> None:
+    """Open editors act as the user who opened them: close them (each saves on close)."""
+    editors: dict[int, DraftEditor] | None = getattr(window, "draft_editors", None)
+    if editors:
+        for editor in list(editors.values()):
+            editor.close()
+        editors.clear()
 
 
 def _dock_shown(window: MainWindow, visible: bool) -> None:
@@ -194,3 +204,4 @@ def install(window: MainWindow) -> None:
     window.addAction(my_work)
     window.go_menu.addAction(my_work)
     window.my_work_action = my_work  # type: ignore[attr-defined]
+    window.user_changed.connect(lambda _username: _user_changed(window))

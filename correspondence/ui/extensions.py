@@ -34,5 +34,5 @@ def installers() -> list[Installer]:
         intake_actions.install,
         campaign_actions.install,
         reports_actions.install,
-        collab_actions.install,  # last: it rebuilds what the others made for one user
+        collab_actions.install,  # last: its live refresh follows every list the others set up
     ]

@@ -55,6 +55,7 @@ class IntakeController(QObject):
             window.case_menu.insertSeparator(first)
         window.file_menu.insertAction(window.quit_action, self.import_action)
         window.file_menu.insertSeparator(window.quit_action)
+        window.user_changed.connect(self._user_changed)
 
     @property
     def intake(self) -> Intake:
@@ -66,9 +67,10 @@ class IntakeController(QObject):
             self._intake = Intake(desk.sf, desk.username, desk.clock)
         return self._intake
 
-    @intake.setter
-    def intake(self, intake: Intake) -> None:  # another user now works at this desk
-        self._intake = intake
+    def _user_changed(self, _username: str) -> None:
+        # Made again for the new user on next use; an import already running finishes as
+        # the person who started it.
+        self._intake = None
 
     # --- logging by hand -------------------------------------------------------------
     def log_letter(self) -> LogLetterDialog:
@@ -129,10 +131,9 @@ class IntakeController(QObject):
         progress.setAutoClose(False)
         progress.setAutoReset(False)
         self.progress = progress
+        intake = self.intake  # the person who starts the import, even if the desk changes hands
         worker = Worker(
-            lambda report, cancel: self.intake.import_paths(
-                paths, progress=report, should_cancel=cancel
-            )
+            lambda report, cancel: intake.import_paths(paths, progress=report, should_cancel=cancel)
         )
         worker.signals.progress.connect(self._progress)
         worker.signals.finished.connect(self._finished)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,10 @@ APP_TITLE = "Correspondence Desk"
 
 
 class MainWindow(QMainWindow):
+    # Another person now works at this desk (their username): `desk` is already theirs, and
+    # each feature rebuilds whatever it made for the last user.
+    user_changed = Signal(str)
+
     def __init__(self, desk: Desk, settings: QSettings | None = None, db_label: str = "") -> None:
         super().__init__()
         self.desk = desk

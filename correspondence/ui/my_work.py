@@ -1,7 +1,8 @@
 """ "My work": the drafts waiting for me (by role) and the cases I own that fall due soon.
 
 Shown as a dock in the main window (Go → My work, Ctrl+M). Double-clicking a draft opens the
-draft editor; double-clicking a case selects it in the list.
+draft editor; double-clicking a case selects it in the list. When another person takes over
+the desk (the main window's `user_changed`), the panel shows their work instead.
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ class MyWorkPanel(QWidget):
         self.dispatch_label = QLabel()
         layout.addWidget(self.dispatch_label)
         layout.addWidget(self.dispatch, 1)
+
+    def set_user(self, username: str) -> None:
+        """Show `username`'s work from now on."""
+        old = self.drafting
+        if username == old.username:
+            return
+        self.drafting = Drafting(old.sf, username, old.clock)
+        self.refresh()  # hidden or not: the dock's own toggle shows it without a refresh
 
     def refresh(self) -> None:
         try:

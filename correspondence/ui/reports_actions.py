@@ -94,6 +94,27 @@ def verify_audit(window: MainWindow) -> None:
         )
 
 
+ADMIN_ONLY = " (admins only)"
+
+
+def _sync_admin_actions(window: MainWindow) -> None:
+    admin = window.desk.actor().has(Role.ADMIN)
+    for name in ("retention_action", "person_export_action"):
+        action: QAction = getattr(window, name)
+        action.setEnabled(admin)
+        tip = action.statusTip().removesuffix(ADMIN_ONLY)
+        action.setStatusTip(tip if admin else tip + ADMIN_ONLY)
+
+
+def _user_changed(window: MainWindow) -> None:
+    _sync_admin_actions(window)
+    existing: ReportsWindow | None = getattr(window, "reports_window", None)
+    if existing is not None:  # built for the last user
+        existing.close()
+        existing.deleteLater()
+        window.reports_window = None  # type: ignore[attr-defined]
+
+
 def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
     action = QAction(text, window)
     action.setObjectName(name)
@@ -122,7 +143,6 @@ def install(window: MainWindow) -> None:
         "Check that no recorded event has been changed or deleted",
         lambda: verify_audit(window),
     )
-    admin = window.desk.actor().has(Role.ADMIN)
     retention = _action(
         window,
         "Apply re&tention…",
@@ -137,9 +157,7 @@ def install(window: MainWindow) -> None:
         "Subject access: every case, document and draft that mentions a person, in one folder",
         lambda: export_person(window),
     )
-    for act in (retention, person):
-        act.setEnabled(admin)
-        if not admin:
-            act.setStatusTip(act.statusTip() + " (admins only)")
     window.retention_action = retention  # type: ignore[attr-defined]
     window.person_export_action = person  # type: ignore[attr-defined]
+    _sync_admin_actions(window)
+    window.user_changed.connect(lambda _username: _user_changed(window))

@@ -67,6 +67,22 @@ def open_triage(window: MainWindow) -> TriageWindow:
     return existing
 
 
+def _user_changed(window: MainWindow) -> None:
+    """The triage window acts as the user it was built for: close it; the next
+    Case → Triage… builds one for the new user."""
+    existing: TriageWindow | None = getattr(window, "triage_window", None)
+    if existing is None:
+        return
+    existing.close()
+    existing.deleteLater()
+    window.triage_window = None  # type: ignore[attr-defined]
+    closer: _CloseWith | None = getattr(window, "triage_closer", None)
+    if closer is not None:
+        window.removeEventFilter(closer)
+        closer.deleteLater()
+        window.triage_closer = None  # type: ignore[attr-defined]
+
+
 class _CloseWith(QObject):
     """Closes a companion window when the main window closes."""
 
@@ -263,3 +279,4 @@ def install(window: MainWindow) -> None:
 
     window.table.selectionModel().selectionChanged.connect(follow)
     window.model.modelReset.connect(after_reset)
+    window.user_changed.connect(lambda _username: _user_changed(window))

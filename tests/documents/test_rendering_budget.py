@@ -37,8 +37,7 @@ RUNAWAY = {
     "format width": "{{ '{:100000000}'.format(1) }}",
     "format_map repeated": BIG + "{{ ('{a}' * 30000).format_map({'a': big}) }}",
     "sum of lists": BIG + "{{ [[big]]|sum(start=[]) }}",
-    "list grown in place": "{% set l = [1] %}{% for i in range(60) %}{{ l.extend(l) }}"
-    "{% endfor %}",
+    "list grown in place": "{% set l = [1] %}{% for i in range(60) %}{{ l.extend(l) }}{% endfor %}",
     "text built by map": BIG + "{{ range(100000)|map('string')|map('replace', '1', big)|list"
     "|length }}",
 }
