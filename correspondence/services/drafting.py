@@ -1231,9 +1231,10 @@ def offer_lines(
 ) -> list[LineOffer]:
     """Approved lines: the case's themes first (used-before ones at the top), then the rest.
 
-    For a campaign's reply (``campaign_id``, no case) the lines for the campaign's themes come
-    first: those about nothing else before those that also cover other subjects (an opening
-    tagged with every theme is last of them), then the campaign's most common theme first.
+    Among the lines for the case's themes, those about nothing else come before those that
+    also cover other subjects (an opening tagged with every theme is last of them). For a
+    campaign's reply (``campaign_id``, no case) the themes are the campaign's, and its most
+    common theme comes first.
     """
     case = session.get(Case, case_id) if case_id is not None else None
     case_theme_ids: set[int] = set()
@@ -1291,15 +1292,14 @@ def offer_lines(
                 used_before=line.id in used_line_ids,
             )
         )
-        if theme_rank:
-            theme_ids = {t.id for t in line.themes}
-            best = min((theme_rank.get(t, len(theme_rank)) for t in theme_ids), default=0)
-            order[line.key] = (len(theme_ids - case_theme_ids), best)
+        theme_ids = {t.id for t in line.themes}
+        best = min((theme_rank.get(t, len(theme_rank)) for t in theme_ids), default=0)
+        order[line.key] = (len(theme_ids - case_theme_ids), best)
     offers.sort(
         key=lambda o: (
             not o.for_case,
-            order.get(o.key, (0, 0)),
             not o.used_before,
+            order[o.key],
             o.title.lower(),
         )
     )

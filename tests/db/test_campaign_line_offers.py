@@ -82,3 +82,24 @@ def test_search_keeps_the_campaign_order(demo_db: Database) -> None:
     found = drafting.offers_for(view, search="Baby P")
     assert found and found[0].for_case
     assert all("baby p" in f"{o.key} {o.title} {o.body}".lower() for o in found)
+
+
+def test_a_case_draft_offers_lines_about_its_subjects_before_the_generic_ones(
+    demo_db: Database,
+) -> None:
+    with demo_db.session_factory() as s:
+        case_id = s.scalar(
+            select(Case.id).where(Case.campaign_id.is_(None), Case.status == "logged").limit(1)
+        )
+    assert case_id is not None
+    with demo_db.session_factory.begin() as s:
+        triage.set_themes(
+            s, actor_for(s, "a.okoro"), case_id, ["SMACK"], at=dt.datetime(2026, 11, 23, 9)
+        )
+    drafting = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    first = _first(drafting.offers(case_id))
+    keys = [o.key for o in first]
+    assert "campaign-smacking-disagree" in keys and "holding-reply" in keys
+    only = [o for o in first if set(o.themes) == {"SMACK"}]
+    assert only and first[: len(only)] == only
+    assert keys.index("campaign-smacking-disagree") < keys.index("holding-reply")
