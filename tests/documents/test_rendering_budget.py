@@ -63,7 +63,8 @@ def test_a_runaway_line_stops_within_seconds_with_a_reason(
 
 def test_ordinary_loops_and_joins_still_render(context: dict[str, object]) -> None:
     body = (
-        "{% for c in constituents %}{{ c.full_name }}{% if not loop.last %}, {% endif %}{% endfor %}"
+        "{% for c in constituents %}{{ c.full_name }}{% if not loop.last %}, {% endif %}"
+        "{% endfor %}"
         " | {{ constituents|map(attribute='full_name')|join(' and ') }}"
         " | {{ 'a-b'|replace('-', ' to ') }} | {{ [1, 2, 3]|sum }} | {{ 'x' ~ 'y' }}"
         " | {{ ('%s of %s' % (1, 2)) }} | {{ '{0}/{1}'.format(3, 4) }}"
