@@ -303,6 +303,11 @@ def campaign_theme_codes(session: Session, campaign_id: int) -> tuple[str, ...]:
     return tuple(code for code, n in ranked if n >= enough)
 
 
+def _campaign_work_label(session: Session, draft: Draft) -> str:
+    campaign = session.get(Campaign, draft.campaign_id) if draft.campaign_id else None
+    return f"Campaign: {campaign.name}" if campaign else f"Campaign reply #{draft.id}"
+
+
 def _label(draft: Draft, case: Case | None) -> str:
     return f"the draft reply to {case.reference}" if case else f"draft #{draft.id}"
 
@@ -1376,7 +1381,7 @@ def my_work(
             WorkItem(
                 draft_id=draft.id,
                 case_id=case.id if case else None,
-                reference=case.reference if case else f"campaign draft #{draft.id}",
+                reference=case.reference if case else _campaign_work_label(session, draft),
                 correspondent=names.get(case.correspondent_id or -1, "") if case else "",
                 status=DraftStatus(draft.status),
                 waiting_for=why,

@@ -299,6 +299,8 @@ def describe(e: Event, who: str) -> tuple[str, str]:
             return "draft", f"{who} commented on the draft: {_quote(e.new_value)}"
         if e.action == EDITED and e.field:
             return "draft", f"{who} {_draft_edit(e)}{why}"
+        if e.action == "created":  # a campaign's one reply; the reason names the campaign
+            return "draft", f"{who} started {e.reason or 'a campaign reply'}"
         verb = _DRAFT_ACTIONS.get(e.action)
         if verb is None and e.field == "status":
             label = (

@@ -11,6 +11,7 @@ from correspondence.db.models import Case
 from correspondence.services import triage
 from correspondence.services.actors import actor_for
 from correspondence.services.campaigns import Campaigns
+from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting, DraftView, LineOffer
 from tests.conftest import DEMO_TODAY
 
@@ -103,3 +104,20 @@ def test_a_case_draft_offers_lines_about_its_subjects_before_the_generic_ones(
     only = [o for o in first if set(o.themes) == {"SMACK"}]
     assert only and first[: len(only)] == only
     assert keys.index("campaign-smacking-disagree") < keys.index("holding-reply")
+
+
+def test_the_campaign_reply_is_named_by_its_campaign_in_my_work_and_history(
+    demo_db: Database,
+) -> None:
+    Campaigns(demo_db.session_factory, "p.mehta", lambda: DEMO_TODAY).reply_draft(NSPCC)
+    drafting = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    references = [item.reference for item in drafting.my_work().drafts]
+    assert "Campaign: NSPCC — proposals after the death of Baby P" in references
+    with demo_db.session_factory() as s:
+        member = s.scalar(select(Case.id).where(Case.campaign_id == NSPCC).limit(1))
+    assert member is not None
+    history = Desk(demo_db.session_factory, "a.okoro").detail(member).history
+    started = [e.description for e in history if e.action == "created"]
+    assert started and started[-1].endswith(
+        "started one reply for “NSPCC — proposals after the death of Baby P”"
+    )
