@@ -589,10 +589,16 @@ def save_draft(
         draft.subject = clean_for_word(subject).strip()[:300]
     if letter_date is not _KEEP:
         draft.letter_date = letter_date  # type: ignore[assignment]
-    # Touch the row so its version moves even when only paragraphs changed.
-    draft.updated_at = now_utc()
+    columns_changed = session.is_modified(draft, include_collections=False)
     _flush(session, draft, case)
-    _record_save(session, actor, draft, before, _SavedState.of(session, draft))
+    after = _SavedState.of(session, draft)
+    changes = _changes(before, after)
+    _record_save(session, actor, draft, changes)
+    if changes and not columns_changed:
+        # Only paragraphs changed: touch the row so its version still moves (other editors
+        # must see a conflict). A save that changed nothing leaves the version alone.
+        draft.updated_at = now_utc()
+        _flush(session, draft, case)
     return draft
 
 
@@ -712,7 +718,7 @@ def _recently_noted(
 
 
 def _record_save(
-    session: Session, actor: Actor, draft: Draft, before: _SavedState, after: _SavedState
+    session: Session, actor: Actor, draft: Draft, changes: list[tuple[str, str, str]]
 ) -> int:
     """One "edited" event per changed part of the draft; none when nothing changed.
 
@@ -720,7 +726,7 @@ def _record_save(
     member's history shows them (services/history.timeline).
     """
     rows: list[dict[str, Any]] = []
-    for name, old, new in _changes(before, after):
+    for name, old, new in changes:
         if is_personal(name) or name in _WITHHELD_DRAFT_FIELDS:
             old, new = (WITHHELD if old else ""), (WITHHELD if new else "")
         if name == "own_words" and _recently_noted(session, actor, draft, name, new):

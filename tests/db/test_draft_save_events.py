@@ -93,6 +93,7 @@ def test_a_save_that_changes_nothing_records_nothing(demo_db: Database) -> None:
     view = _new_draft(demo_db, ["babyp-tragedy"])
     drafting = _drafting(demo_db)
     # What the editor's autosave sends when nothing was touched, again and again.
+    started = view.version
     for _ in range(3):
         view = drafting.save(
             view.id,
@@ -104,6 +105,16 @@ def test_a_save_that_changes_nothing_records_nothing(demo_db: Database) -> None:
             subject=view.subject,
         )
     assert _edits(demo_db, view.id) == []
+    # Nor does it move the version: a colleague's editor open on it sees no conflict.
+    assert view.version == started
+    # A real change does, whether to the paragraphs alone or to a detail.
+    view = drafting.save(view.id, view.version, list(reversed(_inputs(view))))
+    assert view.version == started  # one paragraph: reversing it changes nothing
+    view = drafting.add_free_text(view.id, "Thank you")
+    moved = drafting.save(view.id, view.version, list(reversed(_inputs(view))))
+    assert moved.version > view.version
+    closed = drafting.save(moved.id, moved.version, complimentary_close="Yours ever")
+    assert closed.version > moved.version
 
 
 def test_each_changed_detail_is_one_event_and_personal_values_are_withheld(
