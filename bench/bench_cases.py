@@ -499,8 +499,14 @@ def measure_services(db: Path) -> list[tuple[str, float, str, str]]:
     desk = Desk(make_session_factory(engine), USERNAME, clock=lambda: dt.date(2026, 11, 23))
     rows: list[tuple[str, float, str, str]] = []
 
-    def page(label: str, flt: CaseFilter, target: str, sort: SortKey = SortKey.RECEIVED) -> None:
-        ms, result = _timed(lambda: desk.list_page(flt, sort=sort))
+    def page(
+        label: str,
+        flt: CaseFilter,
+        target: str,
+        sort: SortKey = SortKey.RECEIVED,
+        descending: bool = True,
+    ) -> None:
+        ms, result = _timed(lambda: desk.list_page(flt, sort=sort, descending=descending))
         more = "+" if result.has_more else ""
         rows.append((label, ms, f"{len(result.rows)}{more} rows", target))
 
@@ -528,11 +534,14 @@ def measure_services(db: Path) -> list[tuple[str, float, str, str]]:
         search_target,
         SortKey.REFERENCE,
     )
+    page("list sorted by due date, soonest first", CaseFilter(), "", SortKey.DUE, False)
+    page("list sorted by due date, latest first", CaseFilter(), "", SortKey.DUE)
     page(
         f"search {COMMON_WORD!r}, sorted by due date",
         CaseFilter(search=COMMON_WORD),
-        "",
+        search_target,
         SortKey.DUE,
+        False,
     )
     page(
         f"search {RARE_WORD!r}, sorted by correspondent",
