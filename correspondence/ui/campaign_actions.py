@@ -45,16 +45,6 @@ def _open_draft(window: MainWindow, draft_id: int) -> object:
     return open_editor(window, draft_id)
 
 
-def _user_changed(window: MainWindow) -> None:
-    """The campaigns window acts as the user it was built for: close it; the next
-    Tools → Campaigns… builds one for the new user."""
-    existing: CampaignWindow | None = getattr(window, "campaign_window", None)
-    if existing is not None:
-        existing.close()
-        existing.deleteLater()
-        window.campaign_window = None  # type: ignore[attr-defined]
-
-
 def install(window: MainWindow) -> None:
     action = QAction("&Campaigns…", window)
     action.setObjectName("openCampaigns")
@@ -64,4 +54,5 @@ def install(window: MainWindow) -> None:
     window.addAction(action)
     window.tools_menu.addAction(action)
     window.campaigns_action = action  # type: ignore[attr-defined]
-    window.user_changed.connect(lambda _username: _user_changed(window))
+    # The campaigns window acts as the user it was built for.
+    window.user_changed.connect(lambda _username: window.close_companion("campaign_window"))

@@ -123,11 +123,7 @@ def _user_changed(window: MainWindow) -> None:
     window.admin_action.setEnabled(  # type: ignore[attr-defined]
         window.desk.actor().has(Role.ADMIN)
     )
-    admin: AdminWindow | None = getattr(window, "admin_window", None)
-    if admin is not None:  # built with the last user's powers
-        admin.close()
-        admin.deleteLater()
-        window.admin_window = None  # type: ignore[attr-defined]
+    window.close_companion("admin_window")  # built with the last user's powers
 
 
 # --- administration ------------------------------------------------------------------------

@@ -29,15 +29,6 @@ def open_library(window: MainWindow) -> LibraryWindow:
     return existing
 
 
-def _user_changed(window: MainWindow) -> None:
-    # Approving and retiring lines depend on who acts: the next open builds it for the new user.
-    existing: LibraryWindow | None = getattr(window, "library_window", None)
-    if existing is not None:
-        existing.close()
-        existing.deleteLater()
-        window.library_window = None  # type: ignore[attr-defined]
-
-
 def install(window: MainWindow) -> None:
     action = QAction("&Standard lines…", window)
     action.setObjectName("openStandardLines")
@@ -47,4 +38,5 @@ def install(window: MainWindow) -> None:
     window.addAction(action)
     window.tools_menu.addAction(action)
     window.library_action = action  # type: ignore[attr-defined]
-    window.user_changed.connect(lambda _username: _user_changed(window))
+    # Approving and retiring lines depend on who acts.
+    window.user_changed.connect(lambda _username: window.close_companion("library_window"))

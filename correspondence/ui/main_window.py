@@ -177,6 +177,15 @@ class MainWindow(QMainWindow):
             combo.blockSignals(False)
         self.apply_filter(self.filters.current())
 
+    def close_companion(self, name: str) -> None:
+        """Close and forget the window a feature keeps as attribute `name` (built for one
+        user, say); the feature builds a new one when it is next wanted."""
+        companion: QWidget | None = getattr(self, name, None)
+        if companion is not None:
+            companion.close()
+            companion.deleteLater()
+            setattr(self, name, None)
+
     def refresh(self) -> None:
         selected = self.current_case_id()
         self.model.reload()

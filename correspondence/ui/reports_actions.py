@@ -108,11 +108,7 @@ def _sync_admin_actions(window: MainWindow) -> None:
 
 def _user_changed(window: MainWindow) -> None:
     _sync_admin_actions(window)
-    existing: ReportsWindow | None = getattr(window, "reports_window", None)
-    if existing is not None:  # built for the last user
-        existing.close()
-        existing.deleteLater()
-        window.reports_window = None  # type: ignore[attr-defined]
+    window.close_companion("reports_window")  # built for the last user
 
 
 def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001

@@ -70,12 +70,7 @@ def open_triage(window: MainWindow) -> TriageWindow:
 def _user_changed(window: MainWindow) -> None:
     """The triage window acts as the user it was built for: close it; the next
     Case → Triage… builds one for the new user."""
-    existing: TriageWindow | None = getattr(window, "triage_window", None)
-    if existing is None:
-        return
-    existing.close()
-    existing.deleteLater()
-    window.triage_window = None  # type: ignore[attr-defined]
+    window.close_companion("triage_window")
     closer: _CloseWith | None = getattr(window, "triage_closer", None)
     if closer is not None:
         window.removeEventFilter(closer)
