@@ -81,7 +81,7 @@ def bench_grouping(n: int) -> None:
     same: list[float] = []
     theme: list[float] = []
     canon = {k: cd.fingerprint(cd_text) for k, cd_text in enumerate(_canonicals())}
-    for i in rng.sample(range(len(bag)), 3000):
+    for i in rng.sample(range(len(bag)), min(3000, len(bag))):
         m = bag[i]
         if m.campaign is not None:
             same.append(cd.score(fps[i], canon[m.campaign]).value)

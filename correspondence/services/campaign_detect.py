@@ -5,6 +5,7 @@ Pure algorithm, no database. The method, and why (numbers from bench/bench_campa
 1. Normalise. Lowercase words of the letter body; the salutation, the sign-off, the short
    lines of addresses, dates and signatures, e-mail addresses, web addresses, postcodes and
    numbers are dropped, so two supporters' copies differ only where their words differ.
+   An MP's covering letter around enclosed letters is dropped too: only the enclosures count.
 2. Fingerprint. Each distinct word becomes one character of a private alphabet, so rapidfuzz
    compares *word* sequences at C speed (a typo costs one word, not a score cliff). Word
    3-shingles feed a one-permutation MinHash (``BANDS * ROWS`` bins, densified), whose bands
@@ -72,14 +73,21 @@ _LONG_LINE_WORDS = 6
 
 
 def normalise(text: str) -> list[str]:
-    """The words of a letter's body, lowercase, without its personal furniture."""
-    kept: list[str] = []
+    """The words of a letter's body, lowercase, without its personal furniture.
+
+    An MP's covering letter around enclosed letters counts for nothing: its words are the
+    MP's office template ("I enclose a copy of a letter from my constituent..."), the same
+    around letters on any subject, and would make unrelated enclosures look alike."""
+    # Each salutation starts a letter: the covering one, then any enclosed.
+    letters: list[list[str]] = [[]]
     # Before the first long line (address, date) and after a sign-off (name, title) short
     # lines are furniture; a long line after a sign-off is an enclosure and counts again.
     furniture = True
     for line in text.lower().splitlines():
         if line.startswith("dear") and _SALUTATION.match(line):
             furniture = False
+            if letters[-1]:
+                letters.append([])
             continue
         if len(line) < 40 and _SIGN_OFF.match(line):
             furniture = True
@@ -88,8 +96,15 @@ def normalise(text: str) -> list[str]:
             furniture = False
         elif furniture:
             continue
-        kept.append(line)
-    body = "\n".join(kept)
+        letters[-1].append(line)
+    words = [_words("\n".join(lines)) for lines in letters]
+    enclosed = [w for letter in words[1:] for w in letter]
+    if len(enclosed) >= MIN_CONTAIN_WORDS:
+        return enclosed
+    return [w for letter in words for w in letter]
+
+
+def _words(body: str) -> list[str]:
     if "@" in body:
         body = _EMAIL.sub(" ", body)
     if "http" in body or "www." in body:

@@ -59,6 +59,30 @@ def test_an_mp_covering_letter_that_encloses_a_copy_matches_by_containment() -> 
     assert cd.matches(cd.fingerprint(JOWELL_COVERING_LETTER), cd.fingerprint(NSPCC)) is None
 
 
+def test_own_words_letters_forwarded_under_one_mps_template_are_not_a_campaign() -> None:
+    """MPs' offices forward letters on any subject with the same covering words; those words
+    must not make the letters inside look like copies of each other."""
+    rng = random.Random(11)
+    covering = (
+        "Dear Ed\n\nI enclose a copy of a letter I have received from my constituent, {name} "
+        "of Ashby, who raises matters that many people in my constituency feel strongly "
+        "about. I would be grateful for your response to the points made.\n\nYours "
+        "sincerely\n\nHelen Strand MP\n\nEnclosure:\n\n{name}\n4 Elm Walk\nZZ1 1ZZ\n\n"
+    )
+    names = ["Mr Fergus Marchbank", "Ms Alison Abara", "Mr Goran Gorringe", "Ms Fatima Wardle"]
+    letters = [
+        covering.format(name=name) + f"Dear Minister\n\n{own_words(rng)}\n\nYours faithfully"
+        for name in names
+    ]
+    fps = [cd.fingerprint(text) for text in letters]
+    for i, a in enumerate(fps):
+        for b in fps[i + 1 :]:
+            assert cd.matches(a, b) is None
+    assert cd.group_fingerprints(fps) == []
+    # What is compared is the constituent's letter, not the MP's covering words.
+    assert "constituency" not in cd.normalise(letters[0])
+
+
 def test_normalising_drops_salutation_sign_off_address_and_postcode() -> None:
     words = cd.normalise(
         "Ada Fenwick\n12 Acre Lane\nAshby\nZZ1 1ZZ\n\n3 January 2009\n\nDear Mr Balls,\n\n"
