@@ -337,7 +337,9 @@ def _latest_approved(session: Session, line_ids: set[int]) -> dict[int, LineVers
 def draft_view(session: Session, draft_id: int) -> DraftView:
     draft = _draft(session, draft_id)
     case = _case_of(session, draft)
-    dear, close = computed_salutation(case) if case else ("Dear colleagues", "Yours sincerely")
+    # A campaign reply shows one member's: each letter gets its own writer's.
+    sample = case or _sample_case(session, draft)
+    dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
     line_ids = {p.line_version.line_id for p in draft.paragraphs if p.line_version}
     latest = _latest_approved(session, line_ids)
     paragraphs = []

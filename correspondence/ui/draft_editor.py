@@ -385,9 +385,18 @@ class DraftEditor(QMainWindow):
             index = self.signatory.findData(view.signatory_id)
             self.signatory.setCurrentIndex(max(index, 0))
             self.salutation.setText(view.salutation)
-            self.salutation.setPlaceholderText(view.computed_salutation)
             self.close_edit.setText(view.complimentary_close)
-            self.close_edit.setPlaceholderText(view.computed_close)
+            if view.campaign_id is not None:
+                # Every letter of a campaign gets its own writer's salutation and close.
+                self.salutation.setPlaceholderText(
+                    f"Each letter's own (this one: {view.computed_salutation})"
+                )
+                self.close_edit.setPlaceholderText(
+                    f"Each letter's own (this one: {view.computed_close})"
+                )
+            else:
+                self.salutation.setPlaceholderText(view.computed_salutation)
+                self.close_edit.setPlaceholderText(view.computed_close)
             self.subject.setText(view.subject)
         finally:
             self._loading = False
@@ -458,6 +467,9 @@ class DraftEditor(QMainWindow):
             self.subject,
         ):
             w.setEnabled(editing)
+        if self.view.campaign_id is not None:
+            self.salutation.setEnabled(False)
+            self.close_edit.setEnabled(False)
         self.list.setDragEnabled(editing)
         self.submit_button.setVisible(actor.has(*DRAFTING_ROLES))
         self.submit_button.setEnabled(editing)

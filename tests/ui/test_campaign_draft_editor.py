@@ -70,6 +70,9 @@ def test_the_campaign_reply_names_its_campaign_and_offers_its_lines_first(
     assert all(THEMES & set(o.themes) for o in offers[:first_group])
     assert not any(THEMES & set(o.themes) for o in offers[first_group:])
     assert "most common first" in editor.legend.text()
+    # Each letter gets its own writer's salutation and close: not a field to fill in here.
+    assert not editor.salutation.isEnabled() and not editor.close_edit.isEnabled()
+    assert editor.salutation.placeholderText() == "Each letter's own (this one: Dear Tessa)"
     assert set(editor.legend.text().split(": ")[1].split(", ")) == THEMES
 
     # The drafter takes the first line offered: Enter on it adds it to the reply.
