@@ -148,11 +148,8 @@ _BUDGET: ContextVar[_Budget | None] = ContextVar("line_budget", default=None)
 
 
 def _budget() -> _Budget:
-    budget = _BUDGET.get()
-    if budget is None:  # rendered outside render_line: still bounded
-        budget = _Budget()
-        _BUDGET.set(budget)
-    return budget
+    # Outside render_line (which sets one per rendering) each use gets its own: still bounded.
+    return _BUDGET.get() or _Budget()
 
 
 def _weight(value: object, limit: int = MAX_BUILT_CHARS) -> int:
