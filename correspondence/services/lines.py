@@ -598,16 +598,55 @@ def submit(session: Session, actor: Actor, version_id: int) -> LineVersion:
     return version
 
 
-def approve(session: Session, actor: Actor, version_id: int) -> LineVersion:
-    """Submitted → approved; the version it replaces is retired, its approval kept."""
-    _require_policy_lead(actor, "approve a standard line")
+def _decide(
+    session: Session,
+    actor: Actor,
+    version_id: int,
+    *,
+    verb: str,
+    allowed_from: str,
+    reason: str | None = None,
+    reason_prompt: str = "",
+) -> LineVersion:
+    """The checks every policy lead's decision on a version shares: role, the version's
+    current status and, where one is asked for, a reason."""
+    _require_policy_lead(actor, f"{verb} a standard line")
     version = _load_version(session, version_id)
-    if version.status != "submitted":
+    if version.status != allowed_from:
+        which = "a submitted version" if allowed_from == "submitted" else "the approved version"
         raise ValidationError(
             "Version",
-            f"only a submitted version can be approved; version {version.number} is "
-            f"{version.status}",
+            f"only {which} can be {_PAST[verb]}; version {version.number} is {version.status}",
         )
+    if reason is not None and not reason.strip():
+        raise ValidationError("Reason", reason_prompt)
+    return version
+
+
+def _decided(
+    session: Session, actor: Actor, version: LineVersion, action: str, reason: str = ""
+) -> LineVersion:
+    _touch(version.line)
+    session.flush()
+    events.record(
+        session,
+        actor,
+        "line",
+        version.line_id,
+        action,
+        field="version",
+        new=version.number,
+        reason=reason,
+    )
+    return version
+
+
+_PAST = {"approve": "approved", "reject": "rejected", "retire": "retired"}
+
+
+def approve(session: Session, actor: Actor, version_id: int) -> LineVersion:
+    """Submitted → approved; the version it replaces is retired, its approval kept."""
+    version = _decide(session, actor, version_id, verb="approve", allowed_from="submitted")
     _check_body(version.body, f"{version.line.key} v{version.number}")
     now = now_utc()
     for older in version.line.versions:
@@ -627,69 +666,38 @@ def approve(session: Session, actor: Actor, version_id: int) -> LineVersion:
     version.status = "approved"
     version.approved_by_id = actor.user_id
     version.approved_at = now
-    _touch(version.line)
-    session.flush()
-    events.record(
-        session, actor, "line", version.line_id, "approved", field="version", new=version.number
-    )
-    return version
+    return _decided(session, actor, version, "approved")
 
 
 def reject(session: Session, actor: Actor, version_id: int, reason: str) -> LineVersion:
-    _require_policy_lead(actor, "reject a standard line")
-    version = _load_version(session, version_id)
-    if version.status != "submitted":
-        raise ValidationError(
-            "Version",
-            f"only a submitted version can be rejected; version {version.number} is "
-            f"{version.status}",
-        )
-    if not reason.strip():
-        raise ValidationError("Reason", "say why the version is rejected")
-    version.status = "rejected"
-    version.rejected_reason = reason.strip()
-    _touch(version.line)
-    session.flush()
-    events.record(
+    version = _decide(
         session,
         actor,
-        "line",
-        version.line_id,
-        "rejected",
-        field="version",
-        new=version.number,
-        reason=reason.strip(),
+        version_id,
+        verb="reject",
+        allowed_from="submitted",
+        reason=reason,
+        reason_prompt="say why the version is rejected",
     )
-    return version
+    version.status = "rejected"
+    version.rejected_reason = reason.strip()
+    return _decided(session, actor, version, "rejected", reason.strip())
 
 
 def retire(session: Session, actor: Actor, version_id: int, reason: str) -> LineVersion:
     """Take an approved version out of use; with no approved version the line cannot be used."""
-    _require_policy_lead(actor, "retire a standard line")
-    version = _load_version(session, version_id)
-    if version.status != "approved":
-        raise ValidationError(
-            "Version",
-            f"only the approved version can be retired; version {version.number} is "
-            f"{version.status}",
-        )
-    if not reason.strip():
-        raise ValidationError("Reason", "say why the line is retired")
-    version.status = "retired"
-    version.retired_at = now_utc()
-    _touch(version.line)
-    session.flush()
-    events.record(
+    version = _decide(
         session,
         actor,
-        "line",
-        version.line_id,
-        "retired",
-        field="version",
-        new=version.number,
-        reason=reason.strip(),
+        version_id,
+        verb="retire",
+        allowed_from="approved",
+        reason=reason,
+        reason_prompt="say why the line is retired",
     )
-    return version
+    version.status = "retired"
+    version.retired_at = now_utc()
+    return _decided(session, actor, version, "retired", reason.strip())
 
 
 def set_review_by(
