@@ -433,6 +433,8 @@ class Event(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     username: Mapped[str] = mapped_column(String(100), default="")
+    # The person an admin acted for; empty when people act for themselves (migration 0007).
+    on_behalf_of: Mapped[str] = mapped_column(String(100), default="", server_default="")
     entity: Mapped[str] = mapped_column(String(30))  # case|draft|line|campaign|user|...
     entity_id: Mapped[int | None] = mapped_column(Integer)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
