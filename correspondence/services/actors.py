@@ -34,6 +34,9 @@ class Actor:
     username: str
     display_name: str
     roles: frozenset[Role]
+    # Set when an admin acts for another person: that person's username. The event log
+    # then names both the admin (who really acted) and this person (migration 0007).
+    on_behalf_of: str = ""
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles)) or Role.ADMIN in self.roles

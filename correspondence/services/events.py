@@ -59,6 +59,7 @@ def record(
         at=at or now_utc(),
         user_id=actor.user_id if actor else None,
         username=actor.username if actor else "system",
+        on_behalf_of=actor.on_behalf_of if actor else "",
         entity=entity,
         entity_id=entity_id,
         case_id=case_id,
@@ -101,6 +102,7 @@ def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[st
             "at": now_utc(),
             "user_id": actor.user_id if actor else None,
             "username": actor.username if actor else "system",
+            "on_behalf_of": actor.on_behalf_of if actor else "",
             "prev_hash": prev,
         }  # fmt: skip
         # A plain namespace carries what the digest reads, far cheaper than an ORM Event.
