@@ -32,5 +32,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("on_behalf_of")
+    # Not a batch copy (it would lose the append-only triggers on events).
+    op.execute("ALTER TABLE events DROP COLUMN on_behalf_of")
