@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
 from correspondence.services.drafting import Drafting, DraftView
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.reply_letter import letter_file_name
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _drafting(args: argparse.Namespace) -> Drafting:
-    return Drafting(open_db(args).session_factory, args.user)
+    return Drafting(unit_of_work(args))
 
 
 def _keys(text: str | None) -> list[str]:
@@ -123,10 +123,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
 
 
 def _case_id(drafting: Drafting, reference: str) -> int:
-    from correspondence.services import cases
-
-    with drafting.sf() as s:
-        return cases.case_by_reference(s, reference).id
+    return drafting.case_id(reference)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

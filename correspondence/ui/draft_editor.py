@@ -837,7 +837,7 @@ class DraftEditor(QMainWindow):
             return None
         try:
             written = self.drafting.export(self.draft_id, path, final=self.is_final)
-        except (ServiceError, OSError, ValueError) as exc:
+        except (ServiceError, OSError) as exc:  # OSError: the file chosen cannot be written
             self.prompts.warn(self, "Export Word letter", str(exc))
             return None
         self.last_export = written
