@@ -1582,13 +1582,22 @@ class Drafting:
             )
         return self.view(draft_id)
 
+    def sign_off_needs_password(self) -> bool:
+        """True where the server checks passwords: then sign_off wants it typed again."""
+        return self.uow.password_needed()
+
     def sign_off(
         self,
         draft_id: int,
         method: str,
         comment: str = "",
         expected_version: int | None = None,
+        *,
+        password: str | None = None,
     ) -> DraftView:
+        """Sign the reply off; with password authentication, only with the login's password
+        typed again (an unlocked desk cannot sign for the minister). Never stored."""
+        self.uow.confirm_password(password)
         with self.uow.begin() as uow:
             s = uow.session
             sign_off(

@@ -19,11 +19,14 @@ The model is cosmicpython's `service_layer/unit_of_work.py`.
 
 from __future__ import annotations
 
+import secrets
 from contextlib import AbstractContextManager
 from types import TracebackType
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from correspondence.domain.errors import DomainError
 from correspondence.services.actors import (
@@ -34,7 +37,7 @@ from correspondence.services.actors import (
     load_actor,
     resolve_identity,
 )
-from correspondence.services.errors import RuleRefused
+from correspondence.services.errors import PasswordRefused, RuleRefused
 
 
 class UnitOfWork:
@@ -127,6 +130,51 @@ class UnitOfWorkFactory:
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
+
+    # --- asking for the password again ----------------------------------------------------
+    def password_needed(self) -> bool:
+        """Does the server check this login's password? (Only PostgreSQL has logins.)
+
+        Probed with a fresh connection carrying a password nobody has: the server lets it
+        in only when it does not use passwords (trust, peer, certificates, GSSAPI). The
+        probe's explicit password also keeps libpq from using `.pgpass` or PGPASSWORD.
+        """
+        if self.backend != "postgresql" or self.identity.login is None:
+            return False
+        return _refusal(self._fresh_login(secrets.token_urlsafe(24))) is not None
+
+    def confirm_password(self, password: str | None) -> None:
+        """Before an act that needs the person at the keyboard (signing off): a fresh
+        connection as the login, with the password just typed, must succeed. The password
+        is used for that one connection and kept nowhere."""
+        if not self.password_needed():
+            return
+        login = self.identity.login
+        if password is None:
+            raise PasswordRefused(
+                f"Signing off asks for the password of your database login {login!r} again."
+            )
+        refused = _refusal(self._fresh_login(password))
+        if refused is not None:
+            raise PasswordRefused(
+                f"The password for the database login {login!r} was not accepted "
+                f"({refused}); nothing was signed off."
+            )
+
+    def _fresh_login(self, password: str) -> Engine:
+        url = self.engine.url.set(username=self.identity.login, password=password)
+        return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 15})
+
+
+def _refusal(engine: Engine) -> str | None:
+    """None when `engine` can connect; else the server's reason, in one line."""
+    try:
+        with engine.connect():
+            return None
+    except OperationalError as exc:
+        return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    finally:
+        engine.dispose()
 
 
 def acting_as(

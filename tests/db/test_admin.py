@@ -19,7 +19,7 @@ from correspondence.services.errors import (
     PermissionDenied,
     ValidationError,
 )
-from correspondence.services.unit_of_work import acting_as
+from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from tests.pg import PgServer
 
 
@@ -219,12 +219,17 @@ def test_on_postgresql_only_an_admin_may_switch(pg_server: PgServer, pg_database
     chris = open_database(pg_server.create_login("crowe", dbname))
     root = open_database(pg_database)  # the postgres login, mapped to an admin below
     try:
-        with pytest.raises(PermissionDenied, match="only an admin may act as 'd.lamb'"):
-            Administration(acting_as(chris.session_factory, "c.rowe")).switch_to("d.lamb")
+        mine = Administration(UnitOfWorkFactory.connect(chris.session_factory))
+        assert mine.username == "c.rowe"
+        with pytest.raises(PermissionDenied, match="only an admin may act on behalf of 'd.lamb'"):
+            mine.switch_to("d.lamb")
         admin = Administration(acting_as(root.session_factory, "first.admin"))
         me = next(u for u in admin.users() if u.username == "first.admin")
         admin.update_user(me.id, me.version, {"db_login": "postgres"})
-        assert admin.switch_to("d.lamb").username == "d.lamb"
+        # The admin at the desk acts for Dee, as themself: both are on the record.
+        admin = Administration(UnitOfWorkFactory.connect(root.session_factory))
+        switched = admin.switch_to("d.lamb")
+        assert (switched.username, switched.on_behalf_of) == ("first.admin", "d.lamb")
     finally:
         chris.close()
         root.close()

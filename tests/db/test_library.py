@@ -249,7 +249,7 @@ def _without_approval(path: Path) -> str:
 def _one_line_file(tmp_path: Path) -> Path:
     """A folder with one line file whose front matter says a policy lead approved it."""
     folder = tmp_path / "claims"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     text = (library_dir() / "babyp-tragedy.txt").read_text(encoding="utf-8")
     assert "approved_by: policy.lead.safeguarding\n" in text
     (folder / "babyp-tragedy.txt").write_text(
