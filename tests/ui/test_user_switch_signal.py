@@ -112,7 +112,7 @@ def test_letters_logged_and_imported_after_a_switch_are_the_new_users(
 ) -> None:
     w = _window(qtbot, demo_db, DRAFTER, settings)
     controller = w.intake_controller  # type: ignore[attr-defined]
-    assert controller.intake.username == DRAFTER  # made for the drafter before the switch
+    assert controller.intake.uow.username == DRAFTER  # made for the drafter before the switch
 
     _switch(qtbot, w, OFFICER)
 
