@@ -499,7 +499,7 @@ class Administration:
         new = self.uow.switch_to(target)
         with self.uow.begin() as uow:
             who = uow.actor
-            if target not in (who.username, who.on_behalf_of):
+            if target != (who.on_behalf_of or who.username):
                 events.record(
                     uow.session,
                     who,

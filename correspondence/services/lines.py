@@ -202,12 +202,16 @@ def can_approve(actor: Actor) -> bool:
 
 
 def _user_id(session: Session, username: str | None, *, create: bool = False) -> int | None:
-    """The user's id; `create` keeps an unknown approver's name (no roles) rather than lose it."""
+    """The user's id; `create` keeps an unknown owner's name rather than lose it.
+
+    Such a row is made inactive, with no roles: a name in a file must never become an
+    account someone can act as (on PostgreSQL a login equal to a username maps to it).
+    """
     if not username:
         return None
     found = session.scalar(select(User.id).where(User.username == username))
     if found is None and create:
-        user = User(username=username, display_name=username, active=True)
+        user = User(username=username, display_name=username, active=False)
         session.add(user)
         session.flush()
         return user.id

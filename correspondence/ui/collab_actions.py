@@ -99,7 +99,8 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
 
 
 def _switch_to(window: MainWindow, username: str | None) -> bool:
-    if not username or username in (window.desk.username, window.desk.uow.on_behalf_of):
+    serving = window.desk.uow.on_behalf_of or window.desk.username
+    if not username or username == serving:
         return False
     try:
         uow = _admin(window).switch_to(username)
@@ -108,11 +109,9 @@ def _switch_to(window: MainWindow, username: str | None) -> bool:
         return False
     apply_user(window, uow)
     actor = window.desk.actor()
-    who = (
-        f"{actor.display_name}, for {actor.on_behalf_of},"
-        if actor.on_behalf_of
-        else (actor.display_name)
-    )
+    who = actor.display_name
+    if actor.on_behalf_of:
+        who += f", for {actor.on_behalf_of},"
     window.statusBar().showMessage(f"{who} is now working at this desk.", 5000)
     return True
 

@@ -223,6 +223,21 @@ def test_on_postgresql_an_admin_switches_to_act_on_someones_behalf(
         with pg_demo.session_factory() as s:
             ev = s.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
         assert (ev.action, ev.username, ev.new_value) == ("desk switched", "admin", "j.whitfield")
+        # And back to working for themself.
+        _menu_action(w.file_menu, "switchUser").trigger()
+        dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+        qtbot.waitExposed(dialog)
+        assert dialog.chosen() == "j.whitfield" and dialog.choose("admin")
+        qtbot.keyClick(dialog.users, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.desk.uow.on_behalf_of == "")
+        assert "(admin) —" in w.windowTitle() and " for " not in w.windowTitle()
+        with pg_demo.session_factory() as s:
+            ev = s.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
+        assert (ev.old_value, ev.new_value, ev.on_behalf_of) == (
+            "j.whitfield",
+            "admin",
+            "j.whitfield",
+        )
     finally:
         w.close()
         QApplication.processEvents()
