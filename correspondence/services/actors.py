@@ -145,6 +145,13 @@ def load_actor(session: Session, identity: Identity) -> Actor:
         raise PermissionDenied(f"The account {identity.username!r} no longer exists.")
     if not user.active:
         raise PermissionDenied(f"The account {user.username!r} is disabled.")
+    if identity.on_behalf_of:
+        served = session.scalar(select(User.active).where(User.username == identity.on_behalf_of))
+        if not served:
+            raise PermissionDenied(
+                f"The account {identity.on_behalf_of!r} is disabled or gone: "
+                "nobody may act on its behalf."
+            )
     return Actor(
         user.id,
         user.username,
