@@ -91,7 +91,15 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
         box.open()
         return None
     current = window.desk.uow.on_behalf_of or window.desk.username
-    dialog = SwitchUserDialog(admin.desk_users(), current, window)
+    if _is_postgresql(window):
+        # An admin's login stays the admin's: the history names both them and the person.
+        intro = (
+            "Whom are you working for? You stay signed in as yourself; what you do from "
+            "here on is recorded as done by you on their behalf."
+        )
+        dialog = SwitchUserDialog(admin.desk_users(), current, window, intro)
+    else:
+        dialog = SwitchUserDialog(admin.desk_users(), current, window)
     dialog.accepted.connect(lambda: _switch_to(window, dialog.chosen()))
     window.switch_user_dialog = dialog  # type: ignore[attr-defined]
     dialog.open()

@@ -206,7 +206,7 @@ def test_on_postgresql_a_non_admin_cannot_switch(
 @pytest.mark.postgres
 @pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
 def test_on_postgresql_an_admin_switches_to_act_on_someones_behalf(
-    qtbot: QtBot, pg_demo: Database, settings: QSettings
+    qtbot: QtBot, pg_demo: Database, settings: QSettings, screenshot_dir: Path
 ) -> None:
     _map_login(pg_demo, "admin")
     w = _window(qtbot, Desk(acting_unit_of_work(pg_demo, None), lambda: DEMO_TODAY), settings)
@@ -214,6 +214,7 @@ def test_on_postgresql_an_admin_switches_to_act_on_someones_behalf(
         _menu_action(w.file_menu, "switchUser").trigger()
         dialog = w.switch_user_dialog  # type: ignore[attr-defined]
         qtbot.waitExposed(dialog)
+        dialog.grab().save(str(screenshot_dir / "switch_user_postgresql_admin.png"))
         assert dialog.choose("j.whitfield")
         qtbot.keyClick(dialog.users, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: w.desk.uow.on_behalf_of == "j.whitfield")
