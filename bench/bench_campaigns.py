@@ -223,6 +223,7 @@ def bench_export(n: int) -> None:
     from correspondence.database import open_database
     from correspondence.documents.word import letter_bytes
     from correspondence.services import campaign_export as ce
+    from correspondence.services.unit_of_work import acting_as
 
     with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
         t = time.perf_counter()
@@ -250,7 +251,10 @@ def bench_export(n: int) -> None:
 
         t = time.perf_counter()
         result = ce.export_campaign(
-            db.session_factory, "bench.admin", cid, Path(tmp) / "out", today=dt.date(2009, 3, 2)
+            acting_as(db.session_factory, "bench.admin"),
+            cid,
+            Path(tmp) / "out",
+            today=dt.date(2009, 3, 2),
         )
         total = time.perf_counter() - t
         assert result.written == n and result.dispatched == n, result

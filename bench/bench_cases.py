@@ -408,6 +408,7 @@ def gui_child(db: Path) -> None:
     from correspondence.database import open_database
     from correspondence.services.case_list import CaseFilter
     from correspondence.services.desk import Desk
+    from correspondence.services.unit_of_work import acting_as
     from correspondence.ui.main_window import MainWindow
 
     marks["imported"] = time.time()
@@ -423,7 +424,7 @@ def gui_child(db: Path) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     database = open_database(f"sqlite:///{db}")
     marks["database open"] = time.time()
-    window = MainWindow(Desk(database.session_factory, USERNAME), db_label=db.name)
+    window = MainWindow(Desk(acting_as(database.session_factory, USERNAME)), db_label=db.name)
     marks["window built"] = time.time()
     spy = PaintSpy()
     window.table.viewport().installEventFilter(spy)
@@ -505,9 +506,11 @@ def measure_services(db: Path) -> list[tuple[str, float, str, str]]:
     from correspondence.db.session import make_engine, make_session_factory
     from correspondence.services.case_list import CaseFilter, SortKey
     from correspondence.services.desk import Desk
+    from correspondence.services.unit_of_work import acting_as
 
     engine = make_engine(f"sqlite:///{db}")
-    desk = Desk(make_session_factory(engine), USERNAME, clock=lambda: dt.date(2026, 11, 23))
+    sf = make_session_factory(engine)
+    desk = Desk(acting_as(sf, USERNAME), clock=lambda: dt.date(2026, 11, 23))
     rows: list[tuple[str, float, str, str]] = []
 
     def page(
@@ -562,7 +565,7 @@ def measure_services(db: Path) -> list[tuple[str, float, str, str]]:
     )
 
     # Page 2,500 by keyset: the key of the row before it, found once (not timed).
-    with desk.sf() as s:
+    with sf() as s:
         received, case_id = s.execute(
             select(Case.received_on, Case.id)
             .order_by(Case.received_on.desc(), Case.id.desc())

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from correspondence.database import open_database  # noqa: E402
 from correspondence.services.intake import Intake  # noqa: E402
+from correspondence.services.unit_of_work import acting_as
 
 FIRST = ("Joan", "Ken", "Asha", "Tom", "Maria", "Li", "Owen", "Ruth", "Sam", "Priya", "Dan")
 LAST = ("Abbott", "Lowe", "Patel", "Reed", "Nowak", "Chen", "Pryce", "Hale", "Okafor", "Bell")
@@ -97,7 +98,7 @@ def main() -> int:
         gen = time.perf_counter() - t0
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         database = open_database(url)
-        intake = Intake(database.session_factory, "bench.officer")
+        intake = Intake(acting_as(database.session_factory, "bench.officer"))
         t0 = time.perf_counter()
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         result = intake.import_paths([folder])
@@ -159,7 +160,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
             database = open_database(f"sqlite:///{tmp / f'part{i}.db'}")
             c0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
-            Intake(database.session_factory, "bench.officer").import_paths([folder])
+            Intake(acting_as(database.session_factory, "bench.officer")).import_paths([folder])
             wall = time.perf_counter() - t0
             c1 = resource.getrusage(resource.RUSAGE_SELF)
             database.close()

@@ -8,6 +8,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from correspondence.services.errors import ServiceError
 
 # One module per area under correspondence/commands, each with register(sub, common).
@@ -66,9 +68,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.func = cmd_gui
     try:
         return args.func(args)
-    except (ServiceError, ValueError, OSError) as exc:
+    except ServiceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # not about a file the person named: a fault to see in full
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        # Cannot connect, or the login was refused: one line, as the server said it.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: cannot use the database: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        database = getattr(args, "_database", None)  # opened by commands.shared.open_db
+        if database is not None:
+            database.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ import pytest  # noqa: E402
 
 from correspondence.database import Database, open_database  # noqa: E402
 from correspondence.services.desk import Desk  # noqa: E402
+from correspondence.services.unit_of_work import acting_as
 from tests import pg  # noqa: E402
 
 # Demo data is generated relative to "today"; a fixed day keeps tests repeatable.
@@ -160,7 +161,7 @@ def demo_db(
 
 @pytest.fixture
 def demo_desk(demo_db: Database) -> Desk:
-    return Desk(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    return Desk(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,6 +195,34 @@ class PgServer:
         ):
             self.execute(sql.SQL(grant).format(ident), dbname)
         return self.url(dbname, user=role)
+
+    def require_password(self, role: str, dbname: str, password: str) -> str:
+        """Make `role` prove itself with `password` (scram-sha-256) on loopback TCP to
+        `dbname` only; every other login and database keeps trusting as before.
+
+        pg_hba.conf is read top down and the first matching line wins, so one line put
+        first changes nothing else. Returns the role's URL, without the password.
+        """
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(role), sql.Literal(password)
+                )
+            )
+            hba = Path(conn.execute("SHOW hba_file").fetchone()[0])  # type: ignore[index]
+            line = f"host {dbname} {role} 127.0.0.1/32 scram-sha-256\n"
+            hba.write_text(line + hba.read_text())  # rewritten in place: owner unchanged
+            conn.execute("SELECT pg_reload_conf()")
+        # The server rereads the file when it gets round to it: wait until it asks.
+        for _ in range(100):
+            try:
+                psycopg.connect(
+                    host="127.0.0.1", port=self.port, user=role, dbname=dbname, password="-"
+                ).close()
+            except psycopg.OperationalError:
+                return self.url(dbname, user=role)
+            time.sleep(0.05)
+        raise RuntimeError(f"the server did not start asking {role} for a password")
 
     def release(self, name: str) -> None:
         """Drop a test's database a few tests later, not at once.

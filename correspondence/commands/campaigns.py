@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
 
 
 def register(sub: argparse._SubParsersAction, common: Common) -> None:
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 def _campaigns(args: argparse.Namespace):  # noqa: ANN202 - the facade, imported lazily
     from correspondence.services.campaigns import Campaigns
 
-    return Campaigns(open_db(args).session_factory, args.user)
+    return Campaigns(unit_of_work(args))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -88,7 +88,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from correspondence.services.campaign_export import CampaignExport
 
-    export = CampaignExport(open_db(args).session_factory, args.user)
+    export = CampaignExport(unit_of_work(args))
     last = [-1]
 
     def progress(done: int, total: int, reference: str) -> None:

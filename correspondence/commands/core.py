@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from correspondence.commands.shared import Common, add_command, open_db
+from correspondence.commands.shared import Common, add_command, open_db, unit_of_work
 
 
 def register(sub: argparse._SubParsersAction, common: Common) -> None:
@@ -20,6 +20,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     where = db.engine.url.render_as_string(hide_password=True)
     if args.demo and db.is_empty():
         from correspondence.services.demo import load_demo
+
+        if db.engine.dialect.name == "postgresql":
+            # Before the demo's people arrive: the owner of an empty database becomes its
+            # first admin, so they can still work in it afterwards (actors.resolve_identity).
+            unit_of_work(args)
 
         summary = load_demo(db.session_factory)
         print(f"Loaded demo data into {where}: {summary}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from pathlib import Path
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
 from correspondence.services.drafting import Drafting, DraftView
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.reply_letter import letter_file_name
@@ -33,6 +35,12 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
     p.add_argument("--comment", default="", help="a comment with approve/signoff")
     p.add_argument("--reason", default="", help="why the draft is returned")
     p.add_argument("--method", choices=("wet", "digital"), help="how the reply was signed")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="with signoff: read your database password from standard input (where the "
+        "server checks passwords, signing off asks for it again; at a terminal it is asked)",
+    )
     p.add_argument("--json", action="store_true")
 
     p = add_command(
@@ -55,7 +63,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _drafting(args: argparse.Namespace) -> Drafting:
-    return Drafting(open_db(args).session_factory, args.user)
+    return Drafting(unit_of_work(args))
 
 
 def _keys(text: str | None) -> list[str]:
@@ -111,7 +119,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
         else:
             if not args.method:
                 raise ValidationError("--method", "say how it was signed: wet or digital")
-            view = drafting.sign_off(draft_id, args.method, args.comment)
+            password = _password(args, drafting) if drafting.sign_off_needs_password() else None
+            view = drafting.sign_off(draft_id, args.method, args.comment, password=password)
     if args.json:
         print_json(_summary(view))
     else:
@@ -122,11 +131,22 @@ def cmd_draft(args: argparse.Namespace) -> int:
     return 0
 
 
-def _case_id(drafting: Drafting, reference: str) -> int:
-    from correspondence.services import cases
+def _password(args: argparse.Namespace, drafting: Drafting) -> str:
+    """The login's password, typed again for signing off; held only for this call."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        login = drafting.uow.identity.login
+        return getpass.getpass(f"Password for database login {login} (to sign off): ")
+    raise ValidationError(
+        "Password",
+        "signing off asks for your database password again: run the command at a "
+        "terminal, or pipe the password in with --password-stdin",
+    )
 
-    with drafting.sf() as s:
-        return cases.case_by_reference(s, reference).id
+
+def _case_id(drafting: Drafting, reference: str) -> int:
+    return drafting.case_id(reference)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import signal
 import sys
 from types import FrameType
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
 
 
 def register(sub: argparse._SubParsersAction, common: Common) -> None:
@@ -31,10 +31,8 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from correspondence.services.intake import Intake
 
-    db = open_db(args)
     intake = Intake(
-        db.session_factory,
-        args.user,
+        unit_of_work(args),
         max_file_bytes=int(args.max_mb * 1024 * 1024) if args.max_mb is not None else None,
     )
     stop = {"asked": False}

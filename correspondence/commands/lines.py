@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
 from correspondence.services.library import Library
 from correspondence.services.lines import LineFilter
 
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _library(args: argparse.Namespace) -> Library:
-    return Library(open_db(args).session_factory, args.user)
+    return Library(unit_of_work(args))
 
 
 def cmd_import(args: argparse.Namespace) -> int:

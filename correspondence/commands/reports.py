@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, open_db, print_json, unit_of_work
 
 
 def _date(text: str) -> dt.date:
@@ -15,12 +15,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def _username(args: argparse.Namespace, sf: object) -> str:
-    from correspondence.services.actors import acting_username
-
-    return acting_username(sf, args.user)  # type: ignore[arg-type]
 
 
 def register(sub: argparse._SubParsersAction, common: Common) -> None:
@@ -109,8 +103,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         scope=Scope(args.scope),
         period=Period(args.period),
     )
-    sf = open_db(args).session_factory
-    report = Reports(sf, _username(args, sf), clock=lambda: today).report(params)
+    report = Reports(unit_of_work(args), clock=lambda: today).report(params)
     if args.table and not args.csv:
         print("error: --table goes with --csv", file=sys.stderr)
         return 2
@@ -175,16 +168,15 @@ def _print_text(report: object) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from correspondence.services import history
-    from correspondence.services.cases import case_by_reference
+    from correspondence.services.desk import Desk
+    from correspondence.services.reports import Reports
 
-    with open_db(args).session_factory() as s:
-        case = case_by_reference(s, args.reference)
-        entries = history.timeline(s, case.id)
+    uow = unit_of_work(args)
+    entries = Reports(uow).timeline(Desk(uow).find_reference(args.reference))
     if args.json:
         print_json(entries)
         return 0
-    print(f"{case.reference}: {len(entries)} events")
+    print(f"{args.reference.strip()}: {len(entries)} events")
     for e in entries:
         print(f"{e.at:%d %b %Y %H:%M}  {e.description}")
     return 0
@@ -203,8 +195,7 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
     from correspondence.services.retention import Retention
 
     today = args.today or dt.date.today()
-    sf = open_db(args).session_factory
-    retention = Retention(sf, _username(args, sf), clock=lambda: today)
+    retention = Retention(unit_of_work(args), clock=lambda: today)
     plan = retention.plan()
     print(
         f"Retention: {plan.years} years after closing; cases closed on or before "
@@ -235,8 +226,7 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
 def cmd_person_export(args: argparse.Namespace) -> int:
     from correspondence.services.subject_access import SubjectAccess
 
-    sf = open_db(args).session_factory
-    result = SubjectAccess(sf, _username(args, sf)).export(args.person, args.out)
+    result = SubjectAccess(unit_of_work(args)).export(args.person, args.out)
     print(
         f"{result.cases} case(s), {result.documents} document(s), {result.drafts} draft(s) "
         f"→ {result.folder}"

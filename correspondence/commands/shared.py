@@ -1,4 +1,4 @@
-"""What every subcommand needs: the database, the desk, JSON output."""
+"""What every subcommand needs: the database, who is acting, the desk, JSON output."""
 
 from __future__ import annotations
 
@@ -13,21 +13,32 @@ from typing import Any
 
 from correspondence.database import Database, open_database
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 Handler = Callable[[argparse.Namespace], int]
 Common = Callable[[argparse.ArgumentParser], None]
 
 
 def open_db(args: argparse.Namespace) -> Database:
-    return open_database(args.db)
+    """The command's database, opened once however many services it uses."""
+    db: Database | None = getattr(args, "_database", None)
+    if db is None:
+        db = open_database(args.db)
+        args._database = db
+    return db
+
+
+def unit_of_work(args: argparse.Namespace) -> UnitOfWorkFactory:
+    """The one way a subcommand learns who is acting (actors.resolve_identity): on
+    PostgreSQL the database login, `--user` naming someone else only for an admin (who
+    then acts on their behalf); on SQLite `--user`, else $CORRESPONDENCE_USER, else the
+    operating-system login. Every service a command uses is built from this."""
+    return UnitOfWorkFactory.connect(open_db(args).session_factory, args.user)
 
 
 def desk(args: argparse.Namespace) -> Desk:
-    """The desk of whoever runs the command: on PostgreSQL, their database login."""
-    from correspondence.services.actors import acting_username
-
-    sf = open_db(args).session_factory
-    return Desk(sf, acting_username(sf, args.user))
+    """The desk of whoever runs the command (see unit_of_work)."""
+    return Desk(unit_of_work(args))
 
 
 def add_command(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from correspondence.commands.shared import Common, add_command, open_db, print_json
+from correspondence.commands.shared import Common, add_command, open_db, print_json, unit_of_work
 
 
 def register(sub: argparse._SubParsersAction, common: Common) -> None:
@@ -51,12 +51,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: cannot read {path}: {exc}", file=sys.stderr)
         return 2
-    db = open_db(args)
     try:
-        with db.session_factory() as s:
-            ranked = suggest(s, text, args.limit)
+        with unit_of_work(args).read() as uow:
+            ranked = suggest(uow.session, text, args.limit)
     finally:
-        db.close()
+        open_db(args).close()
     if args.json:
         print_json(
             [

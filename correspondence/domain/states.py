@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from correspondence.domain.errors import DomainError
+
 
 class CaseStatus(StrEnum):
     # Declaration order is the lifecycle order; allowed_next() and messages rely on it.
@@ -66,7 +68,7 @@ _DRAFT_LABELS: Mapping[DraftStatus, str] = MappingProxyType(
 )
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(DomainError):
     """A refused move; the message is written for the officer who tried it."""
 
     def __init__(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import Office, Team, User, now_utc, user_roles
@@ -22,9 +22,6 @@ from correspondence.services import events
 from correspondence.services.actors import (
     Actor,
     Role,
-    actor_for,
-    actor_from_connection,
-    default_username,
     roles_of,
 )
 from correspondence.services.errors import (
@@ -34,6 +31,7 @@ from correspondence.services.errors import (
     ValidationError,
 )
 from correspondence.services.history import WITHHELD, is_personal
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 USER_FIELDS = ("display_name", "email", "team_id", "db_login", "active", "roles")
 TEAM_FIELDS = ("name", "mailbox", "active")
@@ -413,30 +411,14 @@ def desk_users(session: Session) -> list[UserView]:
     return [u for u in list_users(session) if u.active]
 
 
-def switch_user(session: Session, current: str, target: str) -> Actor:
-    """Hand the desk from `current` to `target`, recorded as an event.
-
-    On SQLite anyone at the desk may switch (there are no logins to check); on
-    PostgreSQL the login decides who you are, and only an admin may act as
-    someone else (see actors.actor_from_connection).
-    """
-    target = target.strip()
-    user = session.scalar(select(User).where(User.username == target))
+def check_switch_target(session: Session, target: str) -> User:
+    """The active user a shared desk may be handed to."""
+    user = session.scalar(select(User).where(User.username == target.strip()))
     if user is None:
-        raise NotFound(f"No user {target!r}")
+        raise NotFound(f"No user {target.strip()!r}")
     if not user.active:
-        raise PermissionDenied(f"The account {target!r} is disabled.")
-    if session.get_bind().dialect.name == "postgresql":
-        actor_from_connection(session, target)  # raises for non-admins
-        who = actor_from_connection(session)
-    else:
-        who = actor_for(session, current)
-    new = actor_for(session, target)
-    if new.username != who.username:
-        events.record(
-            session, who, "user", new.user_id, "desk switched", old=who.username, new=new.username
-        )
-    return new
+        raise PermissionDenied(f"The account {user.username!r} is disabled.")
+    return user
 
 
 # --- the facade -------------------------------------------------------------------------
@@ -447,32 +429,34 @@ class Administration:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def _write(self, work: Callable[[Session, Actor], Any]) -> Any:
-        with self.sf.begin() as s:
-            return work(s, actor_for(s, self.username))
+        with self.uow.begin() as uow:
+            s = uow.session
+            return work(s, uow.actor)
 
     def is_admin(self) -> bool:
-        with self.sf.begin() as s:
-            return Role.ADMIN in actor_for(s, self.username).roles
+        with self.uow.read() as uow:
+            return Role.ADMIN in uow.actor.roles
 
     def users(self) -> list[UserView]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return list_users(s)
 
     def teams(self) -> list[TeamView]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return list_teams(s)
 
     def offices(self) -> list[OfficeView]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return list_offices(s)
 
     def add_user(self, data: NewUser) -> UserView:
@@ -494,9 +478,35 @@ class Administration:
         return self._write(lambda s, a: set_default_office(s, a, code))
 
     def desk_users(self) -> list[UserView]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return desk_users(s)
 
-    def switch_to(self, target: str) -> Actor:
-        with self.sf.begin() as s:
-            return switch_user(s, self.username, target)
+    @property
+    def username(self) -> str:
+        return self.uow.username
+
+    def switch_to(self, target: str) -> UnitOfWorkFactory:
+        """Hand the desk to `target`: units of work for them, the hand-over recorded.
+
+        The acting rule decides (actors.resolve_identity): on SQLite anyone at the desk
+        may switch; on PostgreSQL the login decides who you are, and only an admin may
+        act for someone else -- then as themself, on that person's behalf.
+        """
+        with self.uow.read() as uow:
+            user = check_switch_target(uow.session, target)
+            target, target_id = user.username, user.id
+        new = self.uow.switch_to(target)
+        with self.uow.begin() as uow:
+            who = uow.actor
+            if target != (who.on_behalf_of or who.username):
+                events.record(
+                    uow.session,
+                    who,
+                    "user",
+                    target_id,
+                    "desk switched",
+                    old=who.on_behalf_of or who.username,
+                    new=target,
+                )
+        return new

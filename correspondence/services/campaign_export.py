@@ -49,7 +49,7 @@ from xml.sax.saxutils import escape
 
 from jinja2 import Environment, nodes
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
 from correspondence.db.models import Campaign, Case, Draft, Signatory
 from correspondence.documents.context import CampaignView, CaseView, LineContext
@@ -59,9 +59,10 @@ from correspondence.documents.textclean import clean_for_word
 from correspondence.domain.salutations import addressee_block
 from correspondence.domain.states import CLOSED_STATUSES, CaseStatus, DraftStatus
 from correspondence.services import events
-from correspondence.services.actors import Role, actor_for, default_username
+from correspondence.services.actors import Role
 from correspondence.services.campaigns import current_draft
 from correspondence.services.errors import NotFound, ServiceError, ValidationError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 JOURNAL_NAME = ".campaign-export.jsonl"
 CHANNELS = ("post", "email", "hand")
@@ -625,8 +626,7 @@ def combined_file_name(campaign_id: int) -> str:
 
 
 def export_campaign(
-    session_factory: sessionmaker[Session],
-    username: str | None,
+    uow: UnitOfWorkFactory,
     campaign_id: int,
     out_dir: Path | str,
     *,
@@ -643,16 +643,14 @@ def export_campaign(
     today = today or dt.date.today()
     if channel not in CHANNELS:
         raise ValidationError("Channel", f"choose one of {', '.join(CHANNELS)}")
-    username = username or default_username()
     out = Path(out_dir).expanduser()
     _FRAMES.clear()  # frames carry their build time as the documents' creation time
-    with session_factory() as s:
-        actor = actor_for(s, username)
-        actor.require("send a campaign's letters", Role.OFFICER)
+    with uow.read() as work:
+        s = work.session
+        work.actor.require("send a campaign's letters", Role.OFFICER)
         draft = signed_off_reply(s, campaign_id)
         draft_id = draft.id
         letters, left_out = member_letters(s, campaign_id, today=today)
-        s.rollback()  # actor_for may have added a first-time user: the export writes later
     previous = Journal.read(out) if out.is_dir() else None
     if previous is not None and previous.dispatched and previous.campaign_id == campaign_id:
         raise ExportRefused(f"{out} holds a finished export of this campaign")
@@ -703,9 +701,7 @@ def export_campaign(
         _write_atomically(out / name, data)
         journal.append([{"kind": "combined", "file": name}])
         combined = str(out / name)
-        dispatched = _dispatch(
-            session_factory, username, campaign_id, draft_id, letters, channel, today
-        )
+        dispatched = _dispatch(uow, campaign_id, draft_id, letters, channel, today)
         journal.append([{"kind": "dispatched", "count": dispatched, "on": today.isoformat()}])
     return ExportResult(
         campaign_id=campaign_id,
@@ -761,8 +757,7 @@ def _write_in_workers(
 
 
 def _dispatch(
-    session_factory: sessionmaker[Session],
-    username: str,
+    uow: UnitOfWorkFactory,
     campaign_id: int,
     draft_id: int,
     letters: Sequence[MemberLetter],
@@ -772,8 +767,8 @@ def _dispatch(
     """Mark every member whose letter was written as dispatched, in one transaction."""
     files = {m.case_id: m.filename for m in letters}
     closed = {s.value for s in CLOSED_STATUSES}
-    with session_factory.begin() as s:
-        actor = actor_for(s, username)
+    with uow.begin() as work:
+        s, actor = work.session, work.actor
         draft = s.get(Draft, draft_id)
         assert draft is not None
         signed_on = draft.signed_off_at.date() if draft.signed_off_at else today
@@ -825,12 +820,10 @@ class CampaignExport:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def journal(self, out_dir: Path | str) -> Journal | None:
@@ -848,8 +841,7 @@ class CampaignExport:
         workers: int | None = None,
     ) -> ExportResult:
         return export_campaign(
-            self.sf,
-            self.username,
+            self.uow,
             campaign_id,
             out_dir,
             resume=resume,

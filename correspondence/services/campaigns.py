@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,8 +31,9 @@ from correspondence.db.models import Campaign, Case, Draft, Event, now_utc
 from correspondence.domain.states import CLOSED_STATUSES, CaseStatus, DraftStatus
 from correspondence.services import campaign_detect as detect
 from correspondence.services import events
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 LEFT_CAMPAIGN = "left campaign"  # the case event that keeps a letter out of detection
 JOINED_CAMPAIGN = "joined campaign"
@@ -904,24 +905,25 @@ class Campaigns:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def list(self) -> list[CampaignSummary]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return list_campaigns(s)
 
     def detail(self, campaign_id: int) -> CampaignDetail:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return detail(s, campaign_id)
 
     def member_references(self, campaign_id: int) -> list[str]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return member_references(s, campaign_id)
 
     def rename(
@@ -931,39 +933,46 @@ class Campaigns:
         organisation: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        with self.sf.begin() as s:
-            rename(
-                s, actor_for(s, self.username), campaign_id, name, organisation, expected_version
-            )
+        with self.uow.begin() as uow:
+            s = uow.session
+            rename(s, uow.actor, campaign_id, name, organisation, expected_version)
 
     def confirm(self, campaign_id: int) -> None:
-        with self.sf.begin() as s:
-            confirm(s, actor_for(s, self.username), campaign_id)
+        with self.uow.begin() as uow:
+            s = uow.session
+            confirm(s, uow.actor, campaign_id)
 
     def remove_members(self, campaign_id: int, case_ids: Iterable[int], reason: str = "") -> int:
-        with self.sf.begin() as s:
-            return remove_members(s, actor_for(s, self.username), campaign_id, case_ids, reason)
+        with self.uow.begin() as uow:
+            s = uow.session
+            return remove_members(s, uow.actor, campaign_id, case_ids, reason)
 
     def add_members(self, campaign_id: int, case_ids: Iterable[int]) -> int:
-        with self.sf.begin() as s:
-            return add_members(s, actor_for(s, self.username), campaign_id, case_ids)
+        with self.uow.begin() as uow:
+            s = uow.session
+            return add_members(s, uow.actor, campaign_id, case_ids)
 
     def split(self, campaign_id: int, case_ids: Iterable[int], name: str = "") -> int:
-        with self.sf.begin() as s:
-            return split(s, actor_for(s, self.username), campaign_id, case_ids, name)
+        with self.uow.begin() as uow:
+            s = uow.session
+            return split(s, uow.actor, campaign_id, case_ids, name)
 
     def merge(self, keep_id: int, other_id: int) -> int:
-        with self.sf.begin() as s:
-            return merge(s, actor_for(s, self.username), keep_id, other_id)
+        with self.uow.begin() as uow:
+            s = uow.session
+            return merge(s, uow.actor, keep_id, other_id)
 
     def set_canonical(self, campaign_id: int, case_id: int) -> None:
-        with self.sf.begin() as s:
-            set_canonical(s, actor_for(s, self.username), campaign_id, case_id)
+        with self.uow.begin() as uow:
+            s = uow.session
+            set_canonical(s, uow.actor, campaign_id, case_id)
 
     def detect(self) -> DetectReport:
-        with self.sf.begin() as s:
-            return detect_campaigns(s, actor_for(s, self.username))
+        with self.uow.begin() as uow:
+            s = uow.session
+            return detect_campaigns(s, uow.actor)
 
     def reply_draft(self, campaign_id: int) -> int:
-        with self.sf.begin() as s:
-            return reply_draft(s, actor_for(s, self.username), campaign_id)
+        with self.uow.begin() as uow:
+            s = uow.session
+            return reply_draft(s, uow.actor, campaign_id)

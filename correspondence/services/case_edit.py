@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import (
@@ -32,10 +32,11 @@ from correspondence.db.models import (
     user_roles,
 )
 from correspondence.services import conflicts, history
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.conflicts import FieldChange
 from correspondence.services.deadlines import due_for
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 PRIORITIES = ("normal", "high", "urgent")
 
@@ -419,29 +420,29 @@ class CaseEditing:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def load(self, case_id: int) -> CaseEditView:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return load(s, case_id)
 
     def choices(self) -> EditChoices:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return choices(s)
 
     def can_edit(self) -> bool:
-        with self.sf.begin() as s:
-            return actor_for(s, self.username).has(Role.OFFICER)
+        with self.uow.read() as uow:
+            return uow.actor.has(Role.OFFICER)
 
     def save(self, case_id: int, expected_version: int, changes: Mapping[str, Any]) -> CaseEditView:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             return update_case(s, actor, case_id, expected_version, changes)
 
     def conflict(
@@ -451,5 +452,6 @@ class CaseEditing:
         mine: Mapping[str, Any],
         original: Mapping[str, Any],
     ) -> EditConflict:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return edit_conflict(s, case_id, since_version, mine, original)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case, Extension, ReplyType, User
 from correspondence.domain.states import OPEN_STATUSES, CaseStatus
@@ -25,9 +25,10 @@ from correspondence.domain.workdays import (
     working_days_between,
 )
 from correspondence.services import events
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import get_case
 from correspondence.services.errors import ValidationError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 # A holding reply is offered when the target is this close and the draft is not yet with
 # private office (PRODUCT.md: "if the target will be missed, a holding reply is sent").
@@ -301,27 +302,26 @@ class Deadlines:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def view(self, case_id: int) -> DeadlineView:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return deadline_view(s, case_id, self.clock())
 
     def extend_deadline(self, case_id: int, new_due: dt.date, reason: str) -> DeadlineView:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             extend_deadline(s, actor, case_id, new_due, reason, self.clock())
         return self.view(case_id)
 
     def record_holding_reply(self, case_id: int, sent_on: dt.date | None = None) -> DeadlineView:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             today = self.clock()
             record_holding_reply(s, actor, case_id, sent_on or today, today)
         return self.view(case_id)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from correspondence.db.models import Campaign, Case, Team, Theme
 from correspondence.domain.states import CaseStatus
 from correspondence.services import case_list, cases
-from correspondence.services.actors import Actor, actor_for, default_username
+from correspondence.services.actors import Actor
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,21 @@ class Desk:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     # --- who -----------------------------------------------------------------
+    @property
+    def username(self) -> str:
+        """Who this desk acts as (for an admin acting for someone: the admin)."""
+        return self.uow.username
+
     def actor(self) -> Actor:
-        with self.sf.begin() as s:
-            return actor_for(s, self.username)
+        with self.uow.read() as uow:
+            return uow.actor
 
     # --- the list --------------------------------------------------------------
     def list_page(
@@ -50,7 +53,8 @@ class Desk:
         after: tuple[Any, int] | None = None,
         limit: int = 200,
     ) -> case_list.Page:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return case_list.list_page(
                 s,
                 flt,
@@ -62,12 +66,14 @@ class Desk:
             )
 
     def counts(self, flt: case_list.CaseFilter) -> case_list.Counts:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return case_list.counts(s, flt, self.clock())
 
     def change_marker(self) -> tuple[int, int, str]:
         """A cheap fingerprint of the cases table, to notice other users' changes."""
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             n, top, updated = s.execute(
                 select(func.count(Case.id), func.max(Case.id), func.max(Case.updated_at))
             ).one()
@@ -75,11 +81,13 @@ class Desk:
 
     # --- one case ----------------------------------------------------------------
     def detail(self, case_id: int) -> cases.CaseDetail:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return cases.detail(s, case_id, self.clock())
 
     def find_reference(self, reference: str) -> int:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return cases.case_by_reference(s, reference).id
 
     def move(
@@ -89,8 +97,8 @@ class Desk:
         reason: str = "",
         expected_version: int | None = None,
     ) -> cases.CaseDetail:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             cases.move(
                 s,
                 actor,
@@ -103,13 +111,14 @@ class Desk:
         return self.detail(case_id)
 
     def log_case(self, data: cases.NewCase) -> str:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             return cases.log_case(s, actor, data, today=self.clock()).reference
 
     # --- choices for filters and forms -------------------------------------------
     def theme_choices(self) -> list[Choice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Choice(code, f"{code} — {name}")
                 for code, name in s.execute(
@@ -120,7 +129,8 @@ class Desk:
             ]
 
     def team_choices(self) -> list[Choice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Choice(i, name)
                 for i, name in s.execute(
@@ -129,7 +139,8 @@ class Desk:
             ]
 
     def campaign_choices(self) -> list[Choice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Choice(i, name)
                 for i, name in s.execute(select(Campaign.id, Campaign.name).order_by(Campaign.name))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import (
@@ -49,7 +49,7 @@ from correspondence.domain.states import (
 )
 from correspondence.domain.workdays import working_days_between
 from correspondence.services import cases, events
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
 from correspondence.services.history import EDITED, OWN_WORDS, WITHHELD, is_personal
 from correspondence.services.line_context import context_for_case
@@ -60,6 +60,7 @@ from correspondence.services.reply_letter import (
     letterhead_of,
     person_of,
 )
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 # A paragraph of a letter; anything longer is a paste gone wrong, not a reply.
 MAX_PARAGRAPH_CHARS = 50_000
@@ -1002,7 +1003,7 @@ def draft_for_export(session: Session, case_id: int, *, final: bool) -> int:
         if found is None:
             raise ValidationError(
                 "Final letter",
-                f"{case.reference} has no signed-off draft; export the draft with --draft "
+                f"{case.reference} has no signed-off draft; export the latest draft instead "
                 "(it will carry the DRAFT marking) or get it signed off first",
             )
         return found
@@ -1447,24 +1448,33 @@ class Drafting:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def actor(self) -> Actor:
-        with self.sf.begin() as s:
-            return actor_for(s, self.username)
+        with self.uow.read() as uow:
+            return uow.actor
+
+    @property
+    def username(self) -> str:
+        """Who this acts as (for an admin acting for someone: the admin)."""
+        return self.uow.username
 
     def view(self, draft_id: int) -> DraftView:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return draft_view(s, draft_id)
 
+    def case_id(self, reference: str) -> int:
+        with self.uow.read() as uow:
+            return cases.case_by_reference(uow.session, reference).id
+
     def current_draft_id(self, case_id: int) -> int | None:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return current_draft_id(s, case_id)
 
     def create(
@@ -1474,8 +1484,8 @@ class Drafting:
         numbered_keys: Sequence[str] | None = None,
         signatory_id: int | None = None,
     ) -> DraftView:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             draft_id = create_draft(
                 s,
                 actor,
@@ -1499,10 +1509,11 @@ class Drafting:
         paragraphs: Sequence[ParagraphInput] | None = None,
         **details: object,
     ) -> DraftView:
-        with self.sf.begin() as s:
+        with self.uow.begin() as uow:
+            s = uow.session
             save_draft(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 draft_id,
                 expected_version,
                 paragraphs,
@@ -1511,19 +1522,22 @@ class Drafting:
         return self.view(draft_id)
 
     def add_line(self, draft_id: int, key: str, **kw: object) -> DraftView:
-        with self.sf.begin() as s:
-            add_line(s, actor_for(s, self.username), draft_id, key, **kw)  # type: ignore[arg-type]
+        with self.uow.begin() as uow:
+            s = uow.session
+            add_line(s, uow.actor, draft_id, key, **kw)  # type: ignore[arg-type]
         return self.view(draft_id)
 
     def add_free_text(self, draft_id: int, text: str, **kw: object) -> DraftView:
-        with self.sf.begin() as s:
-            add_free_text(s, actor_for(s, self.username), draft_id, text, **kw)  # type: ignore[arg-type]
+        with self.uow.begin() as uow:
+            s = uow.session
+            add_free_text(s, uow.actor, draft_id, text, **kw)  # type: ignore[arg-type]
         return self.view(draft_id)
 
     def offers(
         self, case_id: int | None, search: str = "", *, campaign_id: int | None = None
     ) -> list[LineOffer]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return offer_lines(s, case_id, search, campaign_id=campaign_id)
 
     def offers_for(self, view: DraftView, search: str = "") -> list[LineOffer]:
@@ -1531,20 +1545,23 @@ class Drafting:
         return self.offers(view.case_id, search, campaign_id=view.campaign_id)
 
     def signatories(self) -> list[SignatoryChoice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return signatory_choices(s)
 
     def preview(
         self, draft_id: int, paragraphs: Sequence[ParagraphInput], **kw: object
     ) -> LetterSpec:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return preview_spec(s, draft_id, paragraphs, today=self.clock(), **kw)  # type: ignore[arg-type]
 
     def submit(self, draft_id: int, expected_version: int | None = None) -> DraftView:
-        with self.sf.begin() as s:
+        with self.uow.begin() as uow:
+            s = uow.session
             submit(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 draft_id,
                 expected_version=expected_version,
                 today=self.clock(),
@@ -1554,15 +1571,20 @@ class Drafting:
     def approve(
         self, draft_id: int, comment: str = "", expected_version: int | None = None
     ) -> DraftView:
-        with self.sf.begin() as s:
+        with self.uow.begin() as uow:
+            s = uow.session
             qa_approve(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 draft_id,
                 comment=comment,
                 expected_version=expected_version,
             )
         return self.view(draft_id)
+
+    def sign_off_needs_password(self) -> bool:
+        """True where the server checks passwords: then sign_off wants it typed again."""
+        return self.uow.password_needed()
 
     def sign_off(
         self,
@@ -1570,11 +1592,17 @@ class Drafting:
         method: str,
         comment: str = "",
         expected_version: int | None = None,
+        *,
+        password: str | None = None,
     ) -> DraftView:
-        with self.sf.begin() as s:
+        """Sign the reply off; with password authentication, only with the login's password
+        typed again (an unlocked desk cannot sign for the minister). Never stored."""
+        self.uow.confirm_password(password)
+        with self.uow.begin() as uow:
+            s = uow.session
             sign_off(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 draft_id,
                 method,
                 comment=comment,
@@ -1586,10 +1614,11 @@ class Drafting:
     def return_draft(
         self, draft_id: int, reason: str, expected_version: int | None = None
     ) -> DraftView:
-        with self.sf.begin() as s:
+        with self.uow.begin() as uow:
+            s = uow.session
             return_draft(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 draft_id,
                 reason,
                 expected_version=expected_version,
@@ -1597,21 +1626,25 @@ class Drafting:
         return self.view(draft_id)
 
     def comment(self, draft_id: int, body: str) -> DraftView:
-        with self.sf.begin() as s:
-            add_comment(s, actor_for(s, self.username), draft_id, body)
+        with self.uow.begin() as uow:
+            s = uow.session
+            add_comment(s, uow.actor, draft_id, body)
         return self.view(draft_id)
 
     def letter_spec(self, draft_id: int, *, final: bool, case_id: int | None = None) -> LetterSpec:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return letter_spec_for(s, draft_id, case_id, final=final, today=self.clock())
 
     def export(self, draft_id: int, path: Path, *, final: bool, case_id: int | None = None) -> Path:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return export_draft(s, draft_id, path, final=final, case_id=case_id, today=self.clock())
 
     def export_case(self, reference: str, out: Path, *, final: bool) -> Path:
         """The case's signed-off letter (final) or its latest draft with the DRAFT marking."""
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             case = cases.case_by_reference(s, reference)
             draft_id = draft_for_export(s, case.id, final=final)
             return export_draft(s, draft_id, out, final=final, today=self.clock())
@@ -1626,11 +1659,12 @@ class Drafting:
     def dispatch(self, case_id: int, channel: str, on: dt.date | None = None) -> None:
         from correspondence.services.dispatch import dispatch
 
-        with self.sf.begin() as s:
+        with self.uow.begin() as uow:
+            s = uow.session
             today = self.clock()
             dispatch(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 case_id,
                 on=on or today,
                 channel=channel,
@@ -1638,10 +1672,11 @@ class Drafting:
             )
 
     def my_work(self, everything: bool = False, due_within: int = 10) -> MyWork:
-        with self.sf.begin() as s:
+        with self.uow.begin() as uow:
+            s = uow.session
             return my_work(
                 s,
-                actor_for(s, self.username),
+                uow.actor,
                 self.clock(),
                 everything=everything,
                 due_within=due_within,

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
     Case,
@@ -54,10 +54,11 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.domain.workdays import due_date
 from correspondence.services import cases, correspondents, events, intake_hooks, references
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.correspondents import CorrespondentChoice, Proposal
-from correspondence.services.errors import ServiceError, ValidationError
+from correspondence.services.errors import FileRefused, ServiceError, ValidationError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 DEFAULT_MAX_FILE_MB = 50
 ENV_MAX_FILE_MB = "CORRESPONDENCE_IMPORT_MAX_MB"
@@ -127,10 +128,6 @@ class ImportResult:
                 for c in self.imported
             ],
         }
-
-
-class FileRefused(Exception):
-    """This one file cannot be imported; the message says why."""
 
 
 # --- finding the files ----------------------------------------------------------
@@ -253,8 +250,7 @@ BATCH_SECONDS = 0.5
 
 
 def import_files(
-    session_factory: sessionmaker[Session],
-    username: str,
+    uow: UnitOfWorkFactory,
     paths: Sequence[str | Path],
     *,
     today: dt.date,
@@ -270,7 +266,7 @@ def import_files(
     transaction, so only the file at fault is listed as failed.
     """
     files, failed = collect_files(paths)
-    run = _prepare(session_factory, username, today, max_file_bytes)
+    run = _prepare(uow, today, max_file_bytes)
     outcomes: list[ImportedCase | Duplicate] = []
     total = len(files)
     cancelled = False
@@ -281,7 +277,7 @@ def import_files(
     def flush() -> None:
         nonlocal batch, batch_bytes
         if batch:
-            outcomes.extend(_store(session_factory, run, batch, failed))
+            outcomes.extend(_store(uow, run, batch, failed))
         batch, batch_bytes = [], 0
 
     for done, path in enumerate(files):
@@ -292,7 +288,7 @@ def import_files(
             progress(done, total, str(path))
         try:
             parsed = _parse(run, path)
-        except (FileRefused, ExtractionError, ServiceError) as exc:
+        except (ExtractionError, ServiceError) as exc:  # FileRefused is a ServiceError
             failed.append(Failure(str(path), _reason(exc)))
             continue
         except OSError as exc:
@@ -323,11 +319,9 @@ def import_files(
     )
 
 
-def _prepare(
-    sf: sessionmaker[Session], username: str, today: dt.date, max_file_bytes: int | None
-) -> _Run:
-    with sf.begin() as s:
-        actor = actor_for(s, username)
+def _prepare(uow: UnitOfWorkFactory, today: dt.date, max_file_bytes: int | None) -> _Run:
+    with uow.begin() as work:
+        s, actor = work.session, work.actor
         actor.require("import correspondence", Role.OFFICER)
         theme_ids = {
             code: tid
@@ -420,24 +414,24 @@ def _check_size(what: str, size: int, limit: int) -> None:
     if size > limit:
         raise FileRefused(
             f"{what} is {size / 1_048_576:.1f} MB, over the {limit / 1_048_576:g} MB limit "
-            "for one file (set CORRESPONDENCE_IMPORT_MAX_MB or --max-mb to change it)"
+            "for one file (the import size limit; CORRESPONDENCE_IMPORT_MAX_MB changes it)"
         )
 
 
 def _store(
-    sf: sessionmaker[Session], run: _Run, batch: list[_Parsed], failed: list[Failure]
+    uow: UnitOfWorkFactory, run: _Run, batch: list[_Parsed], failed: list[Failure]
 ) -> list[ImportedCase | Duplicate]:
     """Store a batch in one transaction; if that fails, store its files one by one."""
     try:
-        with sf.begin() as s:
-            return _store_batch(s, run, batch)
+        with uow.begin() as work:
+            return _store_batch(work.session, run, batch)
     except Exception:  # noqa: BLE001 - find the file at fault by storing each alone
         pass
     out: list[ImportedCase | Duplicate] = []
     for parsed in batch:
         try:
-            with sf.begin() as s:
-                out.extend(_store_batch(s, run, [parsed]))
+            with uow.begin() as work:
+                out.extend(_store_batch(work.session, run, [parsed]))
         except ServiceError as exc:
             failed.append(Failure(str(parsed.path), _reason(exc)))
         except Exception as exc:  # noqa: BLE001 - this file only; the rest go on
@@ -939,14 +933,12 @@ class Intake:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
         *,
         max_file_bytes: int | None = None,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
         self.max_file_bytes = max_file_bytes
 
@@ -958,8 +950,7 @@ class Intake:
         should_cancel: ShouldCancel | None = None,
     ) -> ImportResult:
         return import_files(
-            self.sf,
-            self.username,
+            self.uow,
             paths,
             today=self.clock(),
             max_file_bytes=self.max_file_bytes,
@@ -968,24 +959,28 @@ class Intake:
         )
 
     def log_letter(self, form: LetterForm) -> LoggedCase:
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             return log_letter(s, actor, form, self.clock())
 
     def search_correspondents(self, text: str, limit: int = 20) -> list[CorrespondentChoice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return correspondents.search(s, text, limit)
 
     def correspondent(self, correspondent_id: int) -> CorrespondentChoice:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return correspondents.get(s, correspondent_id)
 
     def suggest_themes(self, text: str, limit: int = 5) -> list[ThemeHint]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return theme_hints(s, text, limit)
 
     def signatory_choices(self) -> list[Choice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Choice(i, f"{name}, {title}")
                 for i, name, title in s.execute(
@@ -996,7 +991,8 @@ class Intake:
             ]
 
     def reply_type_choices(self) -> list[Choice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Choice(code, name)
                 for code, name in s.execute(
@@ -1007,7 +1003,8 @@ class Intake:
             ]
 
     def theme_choices(self) -> list[Choice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Choice(code, name)
                 for code, name in s.execute(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import Case, Correspondent, Theme, User, user_roles
@@ -18,7 +18,7 @@ from correspondence.documents.line_files import LineFile, write_library
 from correspondence.documents.rendering import TemplateProblem, render_line, validate_line
 from correspondence.documents.word_diff import Segment
 from correspondence.services import lines
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
 from correspondence.services.line_context import context_for_case
 from correspondence.services.lines import (
@@ -29,6 +29,7 @@ from correspondence.services.lines import (
     LineSummary,
     NewLine,
 )
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["Library", "Preview", "CaseChoice", "ThemeChoice"]
 
@@ -63,20 +64,19 @@ class Library:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     @contextmanager
     def _writing(self) -> Iterator[tuple[Session, Actor]]:
         """A transaction with the actor; a stale row becomes a message, not a traceback."""
         try:
-            with self.sf.begin() as s:
-                yield s, actor_for(s, self.username)
+            with self.uow.begin() as uow:
+                s = uow.session
+                yield s, uow.actor
         except StaleDataError:
             raise ConflictError(
                 "Someone else changed this line or draft at the same time; reload and try again."
@@ -84,8 +84,8 @@ class Library:
 
     # --- who -------------------------------------------------------------------------
     def actor(self) -> Actor:
-        with self.sf.begin() as s:
-            return actor_for(s, self.username)
+        with self.uow.read() as uow:
+            return uow.actor
 
     def can_draft(self) -> bool:
         return lines.can_draft(self.actor())
@@ -95,27 +95,33 @@ class Library:
 
     # --- reading ---------------------------------------------------------------------
     def lines(self, flt: LineFilter | None = None) -> list[LineSummary]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return lines.list_lines(s, flt or LineFilter(), self.clock())
 
     def detail(self, line: int | str) -> LineDetail:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return lines.line_detail(s, line, self.clock())
 
     def overdue(self) -> list[LineSummary]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return lines.overdue_reviews(s, self.clock())
 
     def diff(self, old_version_id: int, new_version_id: int) -> list[Segment]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return lines.version_diff(s, old_version_id, new_version_id)
 
     def drift(self, draft_id: int | None = None, line_id: int | None = None) -> list[DriftItem]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return lines.drifted_paragraphs(s, draft_id=draft_id, line_id=line_id)
 
     def themes(self) -> list[ThemeChoice]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 ThemeChoice(code, name)
                 for code, name in s.execute(
@@ -127,7 +133,8 @@ class Library:
 
     def policy_leads(self) -> list[tuple[str, str]]:
         """(username, display name) of everyone who may own a line."""
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             rows = s.execute(
                 select(User.username, User.display_name)
                 .join(user_roles, user_roles.c.user_id == User.id)
@@ -212,7 +219,8 @@ class Library:
         """The context of a real case, or the invented sample letter when none is chosen."""
         if case_id is None:
             return sample_context()
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return context_for_case(s, case_id, letter_date=self.clock())
 
     def preview(self, body: str, context: LineContext) -> Preview:
@@ -226,7 +234,8 @@ class Library:
             return Preview(None, (problem,))
 
     def find_case(self, reference: str) -> CaseChoice:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             row = s.execute(
                 select(Case.id, Case.reference, Correspondent.display_name)
                 .outerjoin(Correspondent, Case.correspondent_id == Correspondent.id)
@@ -242,7 +251,8 @@ class Library:
         if len(text) < 2:
             return []
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             rows = s.execute(
                 select(Case.id, Case.reference, Correspondent.display_name)
                 .outerjoin(Correspondent, Case.correspondent_id == Correspondent.id)
@@ -261,7 +271,8 @@ class Library:
 
     # --- files -----------------------------------------------------------------------
     def check_dir(self, directory: Path) -> tuple[list[LineFile], list[str]]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             codes = list(s.scalars(select(Theme.code)))
         return lines.check_files(directory, codes)
 
@@ -277,6 +288,7 @@ class Library:
             return lines.import_library(s, actor, files)
 
     def export_dir(self, directory: Path) -> list[Path]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             files = lines.export_library(s)
         return write_library(files, directory)

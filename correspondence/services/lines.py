@@ -202,12 +202,16 @@ def can_approve(actor: Actor) -> bool:
 
 
 def _user_id(session: Session, username: str | None, *, create: bool = False) -> int | None:
-    """The user's id; `create` keeps an unknown approver's name (no roles) rather than lose it."""
+    """The user's id; `create` keeps an unknown owner's name rather than lose it.
+
+    Such a row is made inactive, with no roles: a name in a file must never become an
+    account someone can act as (on PostgreSQL a login equal to a username maps to it).
+    """
     if not username:
         return None
     found = session.scalar(select(User.id).where(User.username == username))
     if found is None and create:
-        user = User(username=username, display_name=username, active=True)
+        user = User(username=username, display_name=username, active=False)
         session.add(user)
         session.flush()
         return user.id
@@ -884,17 +888,34 @@ def update_paragraph_to_latest(
 # --- the library on disk --------------------------------------------------------------
 
 
-def import_library(
-    session: Session, actor: Actor | None, files: Iterable[LineFile]
-) -> ImportResult:
+def _claim(f: LineFile) -> str:
+    """What a file says about its approval, in words, for the record."""
+    if not f.approved_by:
+        return ""
+    on = f" on {f.approved_on:%d %b %Y}" if f.approved_on else ""
+    return f"the file says {f.status} by {f.approved_by}{on}"
+
+
+def _imported_status(f: LineFile, approves: bool) -> str:
+    """A file's status, as far as the importer may vouch for it: only a policy lead (or an
+    admin) approves; anyone else's approved wording waits for one."""
+    if f.status == "approved" and not approves:
+        return "submitted"
+    return f.status
+
+
+def import_library(session: Session, actor: Actor, files: Iterable[LineFile]) -> ImportResult:
     """Add lines and versions from files; a version already held is left as it is.
 
-    Importing writes approved wording directly, so it needs a policy lead (or admin).
-    A version number already held with different wording is refused rather than
-    silently ignored: someone edited a file without raising its version.
+    A file's `approved_by` is a claim, not an approval. A policy lead or admin who imports
+    approves the wording themself: the version is approved by *them* (dated from the file
+    only when the file names them), and a claim naming someone else is kept in the
+    "imported" event. Anyone else who may draft lines imports them as submitted for a
+    policy lead to approve. A version number already held with different wording is
+    refused rather than silently ignored: someone edited a file without raising its version.
     """
-    if actor is not None:
-        _require_policy_lead(actor, "import standard lines")
+    _require_drafting(actor, "import standard lines")
+    approves = can_approve(actor)
     themes = {t.code: t for t in session.scalars(select(Theme))}
     added = new_versions = unchanged = 0
     for f in files:
@@ -927,20 +948,22 @@ def import_library(
         line.review_by = f.review_by
         line.numbered = f.numbered
         line.themes = [themes[c] for c in f.themes]
-        approver = _user_id(session, f.approved_by, create=True)
-        approved = f.status in ("approved", "retired")
+        status = _imported_status(f, approves)
+        vouched = status in ("approved", "retired") and approves
+        own_claim = f.approved_by == actor.username
+        approved_at = (_at(f.approved_on) if own_claim else None) or now_utc()
         version = LineVersion(
             number=f.version,
             body=f.body,
-            status=f.status,
+            status=status,
             author_id=line.owner_id,
             created_at=_at(f.approved_on) or now_utc(),
-            submitted_at=_at(f.approved_on) if f.status != "draft" else None,
-            approved_by_id=approver if approved else None,
-            approved_at=_at(f.approved_on) if approved else None,
-            retired_at=now_utc() if f.status == "retired" else None,
+            submitted_at=(_at(f.approved_on) or now_utc()) if status != "draft" else None,
+            approved_by_id=actor.user_id if vouched else None,
+            approved_at=approved_at if vouched else None,
+            retired_at=now_utc() if status == "retired" else None,
         )
-        if f.status == "approved":
+        if status == "approved":
             for older in line.versions:
                 if older.status == "approved" and older.number < f.version:
                     older.status = "retired"
@@ -949,6 +972,7 @@ def import_library(
         if not is_new:
             new_versions += 1
         session.flush()
+        claim = "" if own_claim else _claim(f)
         events.record(
             session,
             actor,
@@ -957,8 +981,12 @@ def import_library(
             "imported",
             field="version",
             new=f.version,
-            reason=f"from {f.key}.txt",
+            reason=f"from {f.key}.txt" + (f"; {claim}" if claim else ""),
         )
+        if status == "submitted" and f.status == "approved":
+            events.record(
+                session, actor, "line", line.id, "submitted", field="version", new=f.version
+            )
     return ImportResult(added, new_versions, unchanged)
 
 

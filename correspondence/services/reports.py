@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
     Campaign,
@@ -56,9 +56,9 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import OPEN_STATUSES, CaseStatus
 from correspondence.domain.workdays import DEFAULT_TARGET_DAYS, is_working_day
 from correspondence.services import history
-from correspondence.services.actors import actor_for, default_username
 from correspondence.services.errors import ValidationError
 from correspondence.services.history import AuditResult, TimelineEntry
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 NONE_LABEL = "(none)"
 MAX_CAMPAIGN_COLUMNS = 6
@@ -678,23 +678,24 @@ class Reports:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def report(self, params: ReportParams) -> Report:
-        with self.sf.begin() as s:
-            actor_for(s, self.username)  # a disabled account is refused here
+        with self.uow.read() as uow:
+            s = uow.session
+            _ = uow.actor  # a disabled account is refused here
             return build_report(s, params, self.clock())
 
     def timeline(self, case_id: int) -> list[TimelineEntry]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return history.timeline(s, case_id)
 
     def verify_audit(self) -> AuditResult:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return history.verify_audit(s)

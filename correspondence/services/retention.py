@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
     Case,
@@ -50,9 +50,10 @@ from correspondence.db.models import (
 )
 from correspondence.domain.states import CLOSED_STATUSES, CaseStatus
 from correspondence.services import events
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ValidationError
 from correspondence.services.history import RETENTION_APPLIED
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 SETTING_KEY = "retention_years"
 DEFAULT_YEARS = 2
@@ -337,27 +338,29 @@ class Retention:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def plan(self) -> RetentionPlan:
-        with self.sf.begin() as s:
-            actor_for(s, self.username).require("review the retention policy", Role.ADMIN)
+        with self.uow.begin() as uow:
+            s = uow.session
+            uow.actor.require("review the retention policy", Role.ADMIN)
             return plan(s, self.clock())
 
     def apply(self) -> RetentionResult:
-        with self.sf.begin() as s:
-            return apply(s, actor_for(s, self.username), self.clock())
+        with self.uow.begin() as uow:
+            s = uow.session
+            return apply(s, uow.actor, self.clock())
 
     def years(self) -> int:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return retention_years(s)
 
     def set_years(self, years: int) -> None:
-        with self.sf.begin() as s:
-            set_retention_years(s, actor_for(s, self.username), years)
+        with self.uow.begin() as uow:
+            s = uow.session
+            set_retention_years(s, uow.actor, years)

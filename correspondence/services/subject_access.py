@@ -31,13 +31,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case, Constituent, Correspondent, Document, Draft
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services import events, history
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ServiceError, ValidationError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -335,14 +336,13 @@ class SubjectAccess:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     def export(self, query: str, out_dir: Path) -> SubjectAccessResult:
-        with self.sf.begin() as s:
-            return export(s, actor_for(s, self.username), query, out_dir, self.clock())
+        with self.uow.begin() as uow:
+            s = uow.session
+            return export(s, uow.actor, query, out_dir, self.clock())

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
     Case,
@@ -27,12 +27,14 @@ from correspondence.db.models import (
     now_utc,
     user_roles,
 )
+from correspondence.domain.errors import DomainError
 from correspondence.domain.states import CaseStatus
 from correspondence.services import cases, events, theme_suggest
-from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.actors import Actor, Role
 from correspondence.services.deadlines import DeadlineView, deadline_view, due_for
 from correspondence.services.errors import ConflictError, ServiceError, ValidationError
 from correspondence.services.theme_suggest import Suggestion
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 ACKNOWLEDGEMENT = "acknowledgement"
 PRIORITIES = ("normal", "high", "urgent")
@@ -402,22 +404,21 @@ class Triage:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
-        username: str | None = None,
+        uow: UnitOfWorkFactory,
         clock: Callable[[], dt.date] = dt.date.today,
     ) -> None:
-        self.sf = session_factory
-        self.username = username or default_username()
+        self.uow = uow
         self.clock = clock
 
     # --- reading ---------------------------------------------------------------
     def can_triage(self) -> bool:
-        with self.sf.begin() as s:
-            return actor_for(s, self.username).has(Role.OFFICER)
+        with self.uow.read() as uow:
+            return uow.actor.has(Role.OFFICER)
 
     def queue(self) -> list[int]:
         """Untriaged cases, oldest received first."""
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return list(
                 s.scalars(
                     select(Case.id)
@@ -427,15 +428,18 @@ class Triage:
             )
 
     def load(self, case_id: int) -> TriageCase:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return triage_case(s, case_id, self.clock())
 
     def suggest(self, text: str, limit: int = 5) -> list[Suggestion]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return theme_suggest.suggest(s, text, limit)
 
     def reply_types(self) -> list[Option]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Option(code, name)
                 for code, name in s.execute(
@@ -444,7 +448,8 @@ class Triage:
             ]
 
     def teams(self) -> list[Option]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Option(i, name)
                 for i, name in s.execute(
@@ -453,7 +458,8 @@ class Triage:
             ]
 
     def themes(self) -> list[Option]:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return [
                 Option(code, name)
                 for code, name in s.execute(
@@ -465,7 +471,8 @@ class Triage:
 
     def drafters(self) -> list[Option]:
         """Active users who draft, labelled with their team."""
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             rows = s.execute(
                 select(User.id, User.display_name, Team.code)
                 .join(user_roles, user_roles.c.user_id == User.id)
@@ -480,13 +487,15 @@ class Triage:
             return [Option(uid, f"{name} ({team})" if team else name) for uid, name, team in rows]
 
     def default_drafter(self, team_id: int) -> int | None:
-        with self.sf() as s:
+        with self.uow.read() as uow:
+            s = uow.session
             return default_drafter(s, team_id)
 
     # --- one case --------------------------------------------------------------
     def _write(self, work: Callable[[Session, Actor], None]) -> None:
-        with self.sf.begin() as s:
-            work(s, actor_for(s, self.username))
+        with self.uow.begin() as uow:
+            s = uow.session
+            work(s, uow.actor)
 
     def apply(
         self,
@@ -532,15 +541,15 @@ class Triage:
         """Each case in its own savepoint: one refusal does not undo the others."""
         changed: list[str] = []
         failed: list[tuple[str, str]] = []
-        with self.sf.begin() as s:
-            actor = actor_for(s, self.username)
+        with self.uow.begin() as uow:
+            s, actor = uow.session, uow.actor
             _require(actor)
             for case_id in dict.fromkeys(case_ids):
                 ref = s.scalar(select(Case.reference).where(Case.id == case_id)) or f"#{case_id}"
                 try:
                     with s.begin_nested():
                         work(s, actor, case_id)
-                except (ServiceError, ValueError) as exc:
+                except (ServiceError, DomainError) as exc:
                     failed.append((ref, str(exc)))
                 else:
                     changed.append(ref)

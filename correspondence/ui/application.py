@@ -10,9 +10,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from correspondence.database import Database
-from correspondence.services.actors import acting_username
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.resources import APP_ID, app_icon
 from correspondence.ui.startup import open_with_feedback
@@ -39,6 +39,13 @@ def application() -> QApplication:
     return app
 
 
+def acting_unit_of_work(db: Database, username: str | None) -> UnitOfWorkFactory:
+    """The window's one way to learn who is acting (actors.resolve_identity): on PostgreSQL
+    the login, `username` naming someone else only for an admin; on SQLite `username`,
+    else $CORRESPONDENCE_USER, else the operating-system login."""
+    return UnitOfWorkFactory.connect(db.session_factory, username)
+
+
 def start(
     opener: Callable[[], Database],
     username: str | None,
@@ -54,13 +61,12 @@ def start(
     if db is None:
         return None
     try:
-        # On PostgreSQL each person works as their own login; on SQLite, --user or the OS user.
-        acting = acting_username(db.session_factory, username)
+        uow = acting_unit_of_work(db, username)
     except ServiceError as exc:
         QMessageBox.critical(None, APPLICATION, str(exc))
         db.close()
         return None
-    window = MainWindow(Desk(db.session_factory, acting), settings, db_label=label(db.url))
+    window = MainWindow(Desk(uow), settings, db_label=label(db.url))
     window.show()
     return Started(db, window)
 

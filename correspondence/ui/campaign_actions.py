@@ -23,8 +23,8 @@ def open_campaigns(window: MainWindow) -> CampaignWindow:
     if existing is None:
         desk = window.desk
         existing = CampaignWindow(
-            Campaigns(desk.sf, desk.username, desk.clock),
-            CampaignExport(desk.sf, desk.username, desk.clock),
+            Campaigns(desk.uow, desk.clock),
+            CampaignExport(desk.uow, desk.clock),
             window,
             show_in_list=with_campaign(window),
             open_draft=lambda draft_id: _open_draft(window, draft_id),

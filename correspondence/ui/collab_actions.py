@@ -12,7 +12,8 @@ from correspondence.services.actors import Role
 from correspondence.services.admin import Administration
 from correspondence.services.case_edit import CaseEditing
 from correspondence.services.desk import Desk
-from correspondence.services.errors import PermissionDenied, ServiceError
+from correspondence.services.errors import ServiceError
+from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.ui import live_refresh
 from correspondence.ui.dialogs.edit_case import EditCaseDialog
 from correspondence.ui.dialogs.switch_user import SwitchUserDialog
@@ -27,12 +28,11 @@ APP_TITLE = "Correspondence Desk"
 
 def _admin(window: MainWindow) -> Administration:
     d = window.desk
-    return Administration(d.sf, d.username, d.clock)
+    return Administration(d.uow, d.clock)
 
 
 def _is_postgresql(window: MainWindow) -> bool:
-    bind = window.desk.sf.kw.get("bind")
-    return bind is not None and bind.dialect.name == "postgresql"
+    return window.desk.uow.backend == "postgresql"
 
 
 # --- Edit details -------------------------------------------------------------------------
@@ -45,7 +45,7 @@ def edit_case(window: MainWindow) -> EditCaseDialog | None:
         return None
     d = window.desk
     try:
-        dialog = EditCaseDialog(CaseEditing(d.sf, d.username, d.clock), case_id, window)
+        dialog = EditCaseDialog(CaseEditing(d.uow, d.clock), case_id, window)
     except ServiceError as exc:
         window.statusBar().showMessage(str(exc), 5000)
         return None
@@ -64,11 +64,12 @@ def edit_case(window: MainWindow) -> EditCaseDialog | None:
 
 
 def update_title(window: MainWindow) -> None:
-    """`Correspondence Desk — <acting user> (<username>) — <database>`."""
+    """`Correspondence Desk — <acting user> (<username>)[ for <person>] — <database>`."""
     suffix: str = getattr(window, "title_database", "")
     actor = window.desk.actor()
+    behalf = f" for {actor.on_behalf_of}" if actor.on_behalf_of else ""
     window.setWindowTitle(
-        f"{APP_TITLE} — {actor.display_name} ({actor.username})"
+        f"{APP_TITLE} — {actor.display_name} ({actor.username}){behalf}"
         + (f" — {suffix}" if suffix else "")
     )
 
@@ -89,7 +90,16 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
         window.switch_user_message = box  # type: ignore[attr-defined]
         box.open()
         return None
-    dialog = SwitchUserDialog(admin.desk_users(), window.desk.username, window)
+    current = window.desk.uow.on_behalf_of or window.desk.username
+    if _is_postgresql(window):
+        # An admin's login stays the admin's: the history names both them and the person.
+        intro = (
+            "Whom are you working for? You stay signed in as yourself; what you do from "
+            "here on is recorded as done by you on their behalf."
+        )
+        dialog = SwitchUserDialog(admin.desk_users(), current, window, intro)
+    else:
+        dialog = SwitchUserDialog(admin.desk_users(), current, window)
     dialog.accepted.connect(lambda: _switch_to(window, dialog.chosen()))
     window.switch_user_dialog = dialog  # type: ignore[attr-defined]
     dialog.open()
@@ -97,24 +107,29 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
 
 
 def _switch_to(window: MainWindow, username: str | None) -> bool:
-    if not username or username == window.desk.username:
+    serving = window.desk.uow.on_behalf_of or window.desk.username
+    if not username or username == serving:
         return False
     try:
-        actor = _admin(window).switch_to(username)
-    except (PermissionDenied, ServiceError) as exc:
+        uow = _admin(window).switch_to(username)
+    except ServiceError as exc:
         window.statusBar().showMessage(str(exc), 8000)
         return False
-    apply_user(window, actor.username)
-    window.statusBar().showMessage(f"{actor.display_name} is now working at this desk.", 5000)
+    apply_user(window, uow)
+    actor = window.desk.actor()
+    who = actor.display_name
+    if actor.on_behalf_of:
+        who += f", for {actor.on_behalf_of},"
+    window.statusBar().showMessage(f"{who} is now working at this desk.", 5000)
     return True
 
 
-def apply_user(window: MainWindow, username: str) -> None:
-    """Give the window a Desk for `username` and tell every feature (`user_changed`), so
-    each rebuilds what it made for the last user."""
+def apply_user(window: MainWindow, uow: UnitOfWorkFactory) -> None:
+    """Give the window a Desk acting through `uow` and tell every feature (`user_changed`,
+    with the person now served), so each rebuilds what it made for the last user."""
     old = window.desk
-    window.desk = Desk(old.sf, username, old.clock)
-    window.user_changed.emit(username)
+    window.desk = Desk(uow, old.clock)
+    window.user_changed.emit(uow.on_behalf_of or uow.username)
     update_title(window)
     window.refresh()
 

@@ -63,6 +63,7 @@ from correspondence.services.actors import Actor, Role
 from correspondence.services.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
 from correspondence.services.errors import ConflictError, ServiceError
 from correspondence.services.printing import print_file
+from correspondence.ui.dialogs.password import PasswordDialog
 from correspondence.ui.undo_commands import (
     EditText,
     InsertParagraph,
@@ -106,6 +107,10 @@ class Prompts:
     def save_path(self, parent: QWidget, title: str, suggested: Path) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), "Word (*.docx)")
         return Path(name) if name else None
+
+    def ask_password(self, parent: QWidget, login: str, doing: str) -> str | None:
+        dialog = PasswordDialog(login, doing, parent)
+        return dialog.password() if dialog.exec() == PasswordDialog.DialogCode.Accepted else None
 
 
 class _LinesTree(QTreeWidget):
@@ -809,9 +814,19 @@ class DraftEditor(QMainWindow):
         )
         if method is None:
             return False
+        password = None
+        if self.drafting.sign_off_needs_password():
+            # The server checks passwords: prove the person at the desk is the login's owner.
+            password = self.prompts.ask_password(
+                self, self.drafting.uow.identity.login or "", "sign off"
+            )
+            if password is None:
+                return False
         return self._run(
             "Sign off",
-            lambda: self.drafting.sign_off(self.draft_id, method, "", self.view.version),
+            lambda: self.drafting.sign_off(
+                self.draft_id, method, "", self.view.version, password=password
+            ),
         )
 
     def add_comment(self) -> None:
@@ -837,7 +852,7 @@ class DraftEditor(QMainWindow):
             return None
         try:
             written = self.drafting.export(self.draft_id, path, final=self.is_final)
-        except (ServiceError, OSError, ValueError) as exc:
+        except (ServiceError, OSError) as exc:  # OSError: the file chosen cannot be written
             self.prompts.warn(self, "Export Word letter", str(exc))
             return None
         self.last_export = written

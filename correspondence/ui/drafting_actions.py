@@ -28,7 +28,7 @@ def drafting_for(window: MainWindow) -> Drafting:
     from correspondence.services.drafting import Drafting
 
     d = window.desk
-    return Drafting(d.sf, d.username, d.clock)
+    return Drafting(d.uow, d.clock)
 
 
 def _editors(window: MainWindow) -> dict[int, DraftEditor]:
@@ -108,7 +108,7 @@ def my_work_panel(window: MainWindow) -> MyWorkPanel:
         panel = MyWorkPanel(drafting_for(window))
         panel.openDraft.connect(lambda draft_id: open_editor(window, draft_id))
         panel.selectCase.connect(lambda case_id: _select_case(window, case_id))
-        window.user_changed.connect(panel.set_user)
+        window.user_changed.connect(lambda _username: panel.set_drafting(drafting_for(window)))
         window.my_work_dock.setWidget(panel)  # type: ignore[attr-defined]
         window.my_work = panel  # type: ignore[attr-defined]
     return panel

@@ -64,7 +64,7 @@ class IntakeController(QObject):
             from correspondence.services.intake import Intake
 
             desk = self.window.desk
-            self._intake = Intake(desk.sf, desk.username, desk.clock)
+            self._intake = Intake(desk.uow, desk.clock)
         return self._intake
 
     def _user_changed(self, _username: str) -> None:

@@ -21,7 +21,7 @@ def open_library(window: MainWindow) -> LibraryWindow:
     existing: LibraryWindow | None = getattr(window, "library_window", None)
     if existing is None:
         desk = window.desk
-        existing = LibraryWindow(Library(desk.sf, desk.username, desk.clock), window)
+        existing = LibraryWindow(Library(desk.uow, desk.clock), window)
         window.library_window = existing  # type: ignore[attr-defined]
     existing.show()
     existing.raise_()

@@ -56,7 +56,7 @@ class LiveRefresh(QObject):
         self._timer.timeout.connect(self.refresh_now)
         self._bridge = _Bridge(self)
         self._bridge.changed.connect(self._on_change)
-        engine: Engine = window.desk.sf.kw["bind"]
+        engine: Engine = window.desk.uow.engine
         self.feed = ChangeFeed(engine, self._bridge.changed.emit)
         window.installEventFilter(self)
         window.destroyed.connect(lambda *_: self.feed.stop(wait=0))

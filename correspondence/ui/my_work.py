@@ -88,12 +88,9 @@ class MyWorkPanel(QWidget):
         layout.addWidget(self.dispatch_label)
         layout.addWidget(self.dispatch, 1)
 
-    def set_user(self, username: str) -> None:
-        """Show `username`'s work from now on."""
-        old = self.drafting
-        if username == old.username:
-            return
-        self.drafting = Drafting(old.sf, username, old.clock)
+    def set_drafting(self, drafting: Drafting) -> None:
+        """Show the work of the person `drafting` acts for from now on (after a switch)."""
+        self.drafting = drafting
         self.refresh()  # hidden or not: the dock's own toggle shows it without a refresh
 
     def refresh(self) -> None:

@@ -24,7 +24,7 @@ def _reports(window: MainWindow) -> Reports:
     from correspondence.services.reports import Reports  # when first used, not at start-up
 
     desk = window.desk
-    return Reports(desk.sf, desk.username, desk.clock)
+    return Reports(desk.uow, desk.clock)
 
 
 def open_reports(window: MainWindow) -> ReportsWindow:
@@ -48,7 +48,7 @@ def open_retention(window: MainWindow) -> None:
     from correspondence.ui.dialogs.retention import RetentionDialog
 
     desk = window.desk
-    dialog = RetentionDialog(Retention(desk.sf, desk.username, desk.clock), window)
+    dialog = RetentionDialog(Retention(desk.uow, desk.clock), window)
     dialog.exec()
     if dialog.result is not None:
         window.refresh()
@@ -71,7 +71,7 @@ def export_person(window: MainWindow) -> None:
         return
     desk = window.desk
     try:
-        result = SubjectAccess(desk.sf, desk.username, desk.clock).export(query, Path(folder))
+        result = SubjectAccess(desk.uow, desk.clock).export(query, Path(folder))
     except ServiceError as exc:
         QMessageBox.warning(window, "Export a person's data", str(exc))
         return

@@ -35,14 +35,14 @@ def _triage(window: MainWindow) -> Triage:
     from correspondence.services.triage import Triage  # when first used, not at start-up
 
     d = window.desk
-    return Triage(d.sf, d.username, d.clock)
+    return Triage(d.uow, d.clock)
 
 
 def _deadlines(window: MainWindow) -> Deadlines:
     from correspondence.services.deadlines import Deadlines
 
     d = window.desk
-    return Deadlines(d.sf, d.username, d.clock)
+    return Deadlines(d.uow, d.clock)
 
 
 def open_triage(window: MainWindow) -> TriageWindow:

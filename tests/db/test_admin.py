@@ -19,6 +19,7 @@ from correspondence.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from tests.pg import PgServer
 
 
@@ -48,7 +49,7 @@ FORBIDDEN: dict[str, Callable[[Administration, tuple[int, int, int, int]], Any]]
 def test_non_admins_are_refused_and_nothing_changes(
     demo_db: Database, who: str, action: str
 ) -> None:
-    admin = Administration(demo_db.session_factory, who)
+    admin = Administration(acting_as(demo_db.session_factory, who))
     before = (admin.users(), admin.teams(), admin.offices())
     with pytest.raises(PermissionDenied, match="needs the admin role"):
         FORBIDDEN[action](admin, _ids(demo_db))
@@ -56,7 +57,7 @@ def test_non_admins_are_refused_and_nothing_changes(
 
 
 def test_an_admin_adds_a_user_with_roles_who_can_then_work(demo_db: Database) -> None:
-    admin = Administration(demo_db.session_factory, "admin")
+    admin = Administration(acting_as(demo_db.session_factory, "admin"))
     team = next(t for t in admin.teams() if t.code == "SPU")
     added = admin.add_user(
         NewUser(
@@ -69,7 +70,9 @@ def test_an_admin_adds_a_user_with_roles_who_can_then_work(demo_db: Database) ->
         )
     )
     assert added.roles == {Role.DRAFTER, Role.POLICY_LEAD} and added.team == team.name
-    assert Administration(demo_db.session_factory, "kadeyemi").users()  # login maps to her
+    assert Administration(
+        acting_as(demo_db.session_factory, "kadeyemi")
+    ).users()  # login maps to her
     with demo_db.session_factory() as s:
         logged = s.execute(
             select(Event.action, Event.field, Event.new_value)
@@ -85,7 +88,7 @@ def test_an_admin_adds_a_user_with_roles_who_can_then_work(demo_db: Database) ->
 
 
 def test_editing_a_user_records_changes_and_withholds_personal_values(demo_db: Database) -> None:
-    admin = Administration(demo_db.session_factory, "admin")
+    admin = Administration(acting_as(demo_db.session_factory, "admin"))
     user = next(u for u in admin.users() if u.username == "p.mehta")
     saved = admin.update_user(
         user.id,
@@ -106,14 +109,14 @@ def test_editing_a_user_records_changes_and_withholds_personal_values(demo_db: D
     assert logged["roles"] == "drafter, officer" and logged["active"] == "no"
     # A disabled account cannot work any more.
     with pytest.raises(PermissionDenied, match="disabled"):
-        Administration(demo_db.session_factory, "p.mehta").is_admin()
+        Administration(acting_as(demo_db.session_factory, "p.mehta")).is_admin()
 
 
 def test_a_stale_user_or_team_save_is_refused(demo_db: Database) -> None:
     other = open_database(demo_db.url)
     try:
-        one = Administration(demo_db.session_factory, "admin")
-        two = Administration(other.session_factory, "admin")
+        one = Administration(acting_as(demo_db.session_factory, "admin"))
+        two = Administration(acting_as(other.session_factory, "admin"))
         uid, uver, tid, tver = _ids(demo_db)
         one.update_user(uid, uver, {"display_name": "Priya Mehta-Jones"})
         with pytest.raises(ConflictError, match="changed by someone else"):
@@ -129,7 +132,7 @@ def test_a_stale_user_or_team_save_is_refused(demo_db: Database) -> None:
 
 
 def test_the_last_admin_cannot_be_removed(demo_db: Database) -> None:
-    admin = Administration(demo_db.session_factory, "admin")
+    admin = Administration(acting_as(demo_db.session_factory, "admin"))
     for u in admin.users():  # leave "admin" as the only admin
         if Role.ADMIN in u.roles and u.username != "admin":
             admin.update_user(u.id, u.version, {"roles": u.roles - {Role.ADMIN} or {Role.OFFICER}})
@@ -141,7 +144,7 @@ def test_the_last_admin_cannot_be_removed(demo_db: Database) -> None:
 
 
 def test_teams_are_added_renamed_and_deactivated(demo_db: Database) -> None:
-    admin = Administration(demo_db.session_factory, "admin")
+    admin = Administration(acting_as(demo_db.session_factory, "admin"))
     team = admin.add_team("ccu", "Children's Commissioner Unit", "ccu@dcsf.example")
     assert team.code == "CCU"
     team = admin.update_team(team.id, team.version, {"name": "Commissioner Unit"})
@@ -157,7 +160,7 @@ def test_office_codes_are_validated_and_the_default_moves(demo_db: Database) -> 
     from correspondence.services.desk import Desk
     from tests.db.test_change_feed import new_case
 
-    admin = Administration(demo_db.session_factory, "admin")
+    admin = Administration(acting_as(demo_db.session_factory, "admin"))
     with pytest.raises(ValidationError, match="2 to 12 letters"):
         admin.add_office("PO-1", "Hyphenated")
     added = admin.add_office("POPUSS", "Private Office of the Parliamentary Under-Secretary")
@@ -168,7 +171,7 @@ def test_office_codes_are_validated_and_the_default_moves(demo_db: Database) -> 
         admin.set_default_office("NOPE")
     admin.set_default_office("POPUSS")
     assert [o.code for o in admin.offices() if o.is_default] == ["POPUSS"]
-    assert new_case(Desk(demo_db.session_factory, "a.okoro")).endswith("POPUSS")
+    assert new_case(Desk(acting_as(demo_db.session_factory, "a.okoro"))).endswith("POPUSS")
 
 
 # --- a shared desk -------------------------------------------------------------------------
@@ -181,7 +184,7 @@ def test_on_sqlite_the_desk_passes_to_an_active_user_and_is_recorded(tmp_path) -
     database = open_database(f"sqlite:///{tmp_path / 'desk.db'}")
     try:
         load_demo(database.session_factory, today=DEMO_TODAY)
-        desk = Administration(database.session_factory, "a.okoro")
+        desk = Administration(acting_as(database.session_factory, "a.okoro"))
         assert "a.okoro" in {u.username for u in desk.desk_users()}
         actor = desk.switch_to("j.whitfield")
         assert actor.username == "j.whitfield"
@@ -207,21 +210,26 @@ def test_on_sqlite_the_desk_passes_to_an_active_user_and_is_recorded(tmp_path) -
 @pytest.mark.postgres
 def test_on_postgresql_only_an_admin_may_switch(pg_server: PgServer, pg_database: str) -> None:
     dbname = pg_database.rsplit("/", 1)[1]
-    setup = Administration(open_database(pg_database).session_factory, "first.admin")
+    setup = Administration(acting_as(open_database(pg_database).session_factory, "first.admin"))
     setup.is_admin()  # the first user of an empty database is its admin
     setup.add_user(NewUser("c.rowe", "Chris Rowe", db_login="crowe"))
     setup.add_user(NewUser("d.lamb", "Dee Lamb", db_login="dlamb"))
-    setup.sf.kw["bind"].dispose()
+    setup.uow.engine.dispose()
 
     chris = open_database(pg_server.create_login("crowe", dbname))
     root = open_database(pg_database)  # the postgres login, mapped to an admin below
     try:
-        with pytest.raises(PermissionDenied, match="only an admin may act as 'd.lamb'"):
-            Administration(chris.session_factory, "c.rowe").switch_to("d.lamb")
-        admin = Administration(root.session_factory, "first.admin")
+        mine = Administration(UnitOfWorkFactory.connect(chris.session_factory))
+        assert mine.username == "c.rowe"
+        with pytest.raises(PermissionDenied, match="only an admin may act on behalf of 'd.lamb'"):
+            mine.switch_to("d.lamb")
+        admin = Administration(acting_as(root.session_factory, "first.admin"))
         me = next(u for u in admin.users() if u.username == "first.admin")
         admin.update_user(me.id, me.version, {"db_login": "postgres"})
-        assert admin.switch_to("d.lamb").username == "d.lamb"
+        # The admin at the desk acts for Dee, as themself: both are on the record.
+        admin = Administration(UnitOfWorkFactory.connect(root.session_factory))
+        switched = admin.switch_to("d.lamb")
+        assert (switched.username, switched.on_behalf_of) == ("first.admin", "d.lamb")
     finally:
         chris.close()
         root.close()

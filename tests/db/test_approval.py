@@ -19,11 +19,12 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.printing import PrintError, print_command, print_file
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
 
 def _as(db: Database, user: str) -> Drafting:
-    return Drafting(db.session_factory, user, clock=lambda: DEMO_TODAY)
+    return Drafting(acting_as(db.session_factory, user), clock=lambda: DEMO_TODAY)
 
 
 def _case_status(db: Database, case_id: int) -> str:
@@ -35,7 +36,7 @@ def _case_status(db: Database, case_id: int) -> str:
 
 @pytest.fixture
 def case_id(demo_db: Database) -> int:
-    desk = Desk(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     with demo_db.session_factory() as s:
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
     ref = desk.log_case(
@@ -88,7 +89,7 @@ def test_the_full_path_moves_draft_and_case_and_records_every_step(
     out = _as(demo_db, "a.okoro").export(draft_id, tmp_path / "final.docx", final=True)
     assert out.exists()
     _as(demo_db, "a.okoro").dispatch(case_id, "post", on=DEMO_TODAY)
-    detail = Desk(demo_db.session_factory, "a.okoro").detail(case_id)
+    detail = Desk(acting_as(demo_db.session_factory, "a.okoro")).detail(case_id)
     assert detail.status is CaseStatus.DISPATCHED and detail.dispatched_on == DEMO_TODAY
     steps = [(e.username, e.action, e.new) for e in detail.history]
     for step in [
@@ -128,7 +129,7 @@ def test_a_returned_draft_shows_why_and_goes_round_again(
     again = ps.return_draft(draft_id, "The Secretary of State wants a warmer opening")
     assert again.status is DraftStatus.RETURNED
     assert _case_status(demo_db, case_id) == "returned"
-    history = Desk(demo_db.session_factory, "a.okoro").detail(case_id).history
+    history = Desk(acting_as(demo_db.session_factory, "a.okoro")).detail(case_id).history
     reasons = [e.reason for e in history if e.action == "returned"]
     assert reasons == [
         "Paragraph 2 needs the new SCR figures",

@@ -19,6 +19,7 @@ from correspondence.services import events, history
 from correspondence.services.actors import actor_for
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -36,7 +37,7 @@ def _people(db: Database) -> None:
 
 def _case_through_its_life(db: Database) -> int:
     _people(db)
-    officer = Desk(db.session_factory, "a.okoro", clock=lambda: TODAY)
+    officer = Desk(acting_as(db.session_factory, "a.okoro"), clock=lambda: TODAY)
     ref = officer.log_case(
         NewCase(
             received_on=dt.date(2026, 11, 2),
@@ -51,7 +52,7 @@ def _case_through_its_life(db: Database) -> int:
     officer.move(case_id, CaseStatus.TRIAGED)
     officer.move(case_id, CaseStatus.DRAFTING)
     officer.move(case_id, CaseStatus.IN_QA)
-    lead = Desk(db.session_factory, "h.forsyth", clock=lambda: TODAY)
+    lead = Desk(acting_as(db.session_factory, "h.forsyth"), clock=lambda: TODAY)
     lead.move(case_id, CaseStatus.RETURNED, reason="needs latest figures")
     with db.session_factory.begin() as s:
         history.apply_changes(

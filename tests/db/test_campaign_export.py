@@ -34,6 +34,7 @@ from correspondence.documents.word import combined_letters, letter_bytes, letter
 from correspondence.services import campaign_export as ce
 from correspondence.services.errors import ValidationError
 from correspondence.services.reply_letter import letter_spec_for
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
 OFFICER = "a.okoro"
@@ -107,7 +108,8 @@ def ready(demo_db: Database) -> tuple[Database, int, int]:
 
 def _export(db: Database, cid: int, out: Path, **kw: object) -> ce.ExportResult:
     kw.setdefault("workers", 1)
-    return ce.export_campaign(db.session_factory, OFFICER, cid, out, today=DEMO_TODAY, **kw)  # type: ignore[arg-type]
+    uow = acting_as(db.session_factory, OFFICER)
+    return ce.export_campaign(uow, cid, out, today=DEMO_TODAY, **kw)  # type: ignore[arg-type]
 
 
 def _statuses(db: Database, cid: int) -> dict[str, str]:

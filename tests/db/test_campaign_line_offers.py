@@ -13,14 +13,17 @@ from correspondence.services.actors import actor_for
 from correspondence.services.campaigns import Campaigns
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting, DraftView, LineOffer
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
 NSPCC = 1  # the demo's campaign: the seed MP letter and 50 letters on BABYP, SMACK, SCR
 
 
 def _campaign_reply(db: Database) -> tuple[Drafting, DraftView]:
-    draft_id = Campaigns(db.session_factory, "a.okoro", lambda: DEMO_TODAY).reply_draft(NSPCC)
-    drafting = Drafting(db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    draft_id = Campaigns(acting_as(db.session_factory, "a.okoro"), lambda: DEMO_TODAY).reply_draft(
+        NSPCC
+    )
+    drafting = Drafting(acting_as(db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     return drafting, drafting.view(draft_id)
 
 
@@ -97,7 +100,7 @@ def test_a_case_draft_offers_lines_about_its_subjects_before_the_generic_ones(
         triage.set_themes(
             s, actor_for(s, "a.okoro"), case_id, ["SMACK"], at=dt.datetime(2026, 11, 23, 9)
         )
-    drafting = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    drafting = Drafting(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     first = _first(drafting.offers(case_id))
     keys = [o.key for o in first]
     assert "campaign-smacking-disagree" in keys and "holding-reply" in keys
@@ -109,14 +112,14 @@ def test_a_case_draft_offers_lines_about_its_subjects_before_the_generic_ones(
 def test_the_campaign_reply_is_named_by_its_campaign_in_my_work_and_history(
     demo_db: Database,
 ) -> None:
-    Campaigns(demo_db.session_factory, "p.mehta", lambda: DEMO_TODAY).reply_draft(NSPCC)
-    drafting = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    Campaigns(acting_as(demo_db.session_factory, "p.mehta"), lambda: DEMO_TODAY).reply_draft(NSPCC)
+    drafting = Drafting(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     references = [item.reference for item in drafting.my_work().drafts]
     assert "Campaign: NSPCC — proposals after the death of Baby P" in references
     with demo_db.session_factory() as s:
         member = s.scalar(select(Case.id).where(Case.campaign_id == NSPCC).limit(1))
     assert member is not None
-    history = Desk(demo_db.session_factory, "a.okoro").detail(member).history
+    history = Desk(acting_as(demo_db.session_factory, "a.okoro")).detail(member).history
     started = [e.description for e in history if e.action == "created"]
     assert started and started[-1].endswith(
         "started one reply for “NSPCC — proposals after the death of Baby P”"

@@ -18,6 +18,7 @@ from correspondence.services.campaigns import Campaigns
 from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.demo_letters import JOWELL_COVERING_LETTER
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 USER = "officer.one"
@@ -62,7 +63,7 @@ def _campaign_of(db: Database, case_id: int) -> int | None:
 
 @pytest.fixture
 def svc(db: Database) -> Campaigns:
-    return Campaigns(db.session_factory, USER, clock=lambda: TODAY)
+    return Campaigns(acting_as(db.session_factory, USER), clock=lambda: TODAY)
 
 
 def test_the_third_copy_at_intake_makes_a_campaign_and_later_copies_join_it(
@@ -185,7 +186,7 @@ def test_a_drafter_may_not_change_campaigns(db: Database, svc: Campaigns) -> Non
         s.execute(user_roles.delete().where(user_roles.c.user_id == uid))
         s.execute(user_roles.insert(), [{"user_id": uid, "role": "drafter"}])
     with pytest.raises(PermissionDenied):
-        Campaigns(db.session_factory, "drafter.only").confirm(camp.id)
+        Campaigns(acting_as(db.session_factory, "drafter.only")).confirm(camp.id)
 
 
 def test_the_reply_draft_is_one_per_campaign(db: Database, svc: Campaigns) -> None:

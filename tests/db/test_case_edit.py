@@ -14,6 +14,7 @@ from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Event, Team, User
 from correspondence.services.case_edit import CaseEditing, changes_between
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
 SEED = "2009/0007948POSoS"
@@ -42,7 +43,7 @@ def _id(db: Database, model: type, **where: object) -> int:
 
 
 def test_saving_changes_records_each_field_and_moves_the_version(demo_db: Database) -> None:
-    editing = CaseEditing(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    editing = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     case_id = _case_id(demo_db)
     before = editing.load(case_id)
     team = _id(demo_db, Team, code="SWR")
@@ -77,7 +78,7 @@ def test_saving_changes_records_each_field_and_moves_the_version(demo_db: Databa
 
 
 def test_a_themes_only_edit_still_makes_other_forms_stale(demo_db: Database) -> None:
-    editing = CaseEditing(demo_db.session_factory, "a.okoro")
+    editing = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"))
     case_id = _case_id(demo_db)
     seen = editing.load(case_id)
     editing.save(case_id, seen.version, {"themes": ["SCR"]})
@@ -89,8 +90,8 @@ def test_second_save_from_a_stale_form_is_refused_and_explained(
     demo_db: Database, second: Database
 ) -> None:
     case_id = _case_id(demo_db)
-    ada = CaseEditing(demo_db.session_factory, "a.okoro")
-    jo = CaseEditing(second.session_factory, "j.whitfield")
+    ada = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"))
+    jo = CaseEditing(acting_as(second.session_factory, "j.whitfield"))
     ada_form, jo_form = ada.load(case_id), jo.load(case_id)
 
     ada.save(case_id, ada_form.version, {"summary": "Ada's summary", "priority": "high"})
@@ -120,7 +121,7 @@ def test_second_save_from_a_stale_form_is_refused_and_explained(
 
 
 def test_nothing_to_report_when_nobody_saved(demo_db: Database) -> None:
-    editing = CaseEditing(demo_db.session_factory, "a.okoro")
+    editing = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"))
     case_id = _case_id(demo_db)
     form = editing.load(case_id)
     clash = editing.conflict(case_id, form.version, {"summary": "x"}, form.values())
@@ -128,7 +129,7 @@ def test_nothing_to_report_when_nobody_saved(demo_db: Database) -> None:
 
 
 def test_people_without_the_officer_role_may_not_edit(demo_db: Database) -> None:
-    editing = CaseEditing(demo_db.session_factory, "p.mehta")  # a drafter
+    editing = CaseEditing(acting_as(demo_db.session_factory, "p.mehta"))  # a drafter
     case_id = _case_id(demo_db)
     form = editing.load(case_id)
     assert not editing.can_edit()
@@ -150,7 +151,7 @@ def test_people_without_the_officer_role_may_not_edit(demo_db: Database) -> None
 def test_bad_values_are_refused_naming_the_field(
     demo_db: Database, changes: dict, field: str
 ) -> None:
-    editing = CaseEditing(demo_db.session_factory, "a.okoro")
+    editing = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"))
     case_id = _case_id(demo_db)
     form = editing.load(case_id)
     with pytest.raises(ValidationError) as info:
@@ -165,7 +166,7 @@ def test_a_disabled_drafter_cannot_be_given_the_case(demo_db: Database) -> None:
         assert user is not None
         user.active = False
         uid = user.id
-    editing = CaseEditing(demo_db.session_factory, "a.okoro")
+    editing = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"))
     case_id = _case_id(demo_db)
     assert uid not in {o.value for o in editing.choices().drafters}
     with pytest.raises(ValidationError, match="Drafter"):

@@ -73,7 +73,7 @@ def test_sorting_by_due_date_walks_an_index_instead_of_sorting_every_case(
     demo_desk: Desk, descending: bool
 ) -> None:
     """At a million cases, sorting every one by due date took seconds (migration 0006)."""
-    engine = demo_desk.sf.kw["bind"]
+    engine = demo_desk.uow.engine
     seen: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001

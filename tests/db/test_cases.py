@@ -13,7 +13,13 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, IllegalTransition
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.errors import ConflictError, ValidationError
+from correspondence.services.errors import (
+    ConflictError,
+    RuleRefused,
+    ServiceError,
+    ValidationError,
+)
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -26,7 +32,7 @@ def _public(last: str = "Fenwick") -> NewCorrespondent:
 
 @pytest.fixture
 def desk(db: Database) -> Desk:
-    return Desk(db.session_factory, "officer.one", clock=lambda: TODAY)
+    return Desk(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
 
 
 def test_logging_gives_sequential_references_and_a_20_working_day_deadline(desk: Desk) -> None:
@@ -67,8 +73,13 @@ def test_illegal_move_is_refused_with_a_clear_message(desk: Desk) -> None:
     case_id = desk.find_reference(
         desk.log_case(NewCase(received_on=TODAY, new_correspondent=_public()))
     )
-    with pytest.raises(IllegalTransition, match="Cannot move a case from Logged to Signed off"):
+    # The domain's refusal leaves the service as a ServiceError, the one family callers catch.
+    with pytest.raises(RuleRefused, match="Cannot move a case from Logged to Signed off") as got:
         desk.move(case_id, CaseStatus.SIGNED_OFF)
+    assert isinstance(got.value, ServiceError) and isinstance(
+        got.value.__cause__, IllegalTransition
+    )
+    assert not isinstance(got.value, ValueError)
     assert desk.detail(case_id).status is CaseStatus.LOGGED
 
 

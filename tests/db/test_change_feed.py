@@ -17,6 +17,7 @@ from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.change_feed import CHANNEL, ChangeFeed
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -58,7 +59,7 @@ def test_a_case_logged_by_another_instance_is_noticed_within_two_seconds(db: Dat
     try:
         assert feed.running and not seen.event.wait(0.6), "nothing changed yet"
         started = time.monotonic()
-        new_case(Desk(other.session_factory, "officer.ben"))
+        new_case(Desk(acting_as(other.session_factory, "officer.ben")))
         assert seen.event.wait(2.0), "the change was not noticed within 2 s"
         assert time.monotonic() - started < 2.0
         if db.engine.dialect.name == "postgresql":
@@ -74,7 +75,7 @@ def test_stop_ends_the_thread_and_no_more_calls_arrive(db: Database) -> None:
     feed = ChangeFeed(db.engine, seen, poll_seconds=0.25).start()
     feed.stop()
     assert not feed.running
-    new_case(Desk(db.session_factory, "officer.ben"))
+    new_case(Desk(acting_as(db.session_factory, "officer.ben")))
     assert not seen.event.wait(0.8)
 
 
@@ -112,7 +113,7 @@ def test_a_failing_receiver_does_not_stop_the_feed(db: Database) -> None:
 
     feed = ChangeFeed(db.engine, receiver, poll_seconds=0.2).start()
     try:
-        desk = Desk(db.session_factory, "officer.ben")
+        desk = Desk(acting_as(db.session_factory, "officer.ben"))
         new_case(desk)
         deadline = time.monotonic() + 3
         while len(calls) < 1 and time.monotonic() < deadline:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from correspondence.database import open_database
 from correspondence.db.models import Case
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 from tests.db.concurrent_logging import TODAY, log_cases
 
 WRITERS = 8
@@ -22,7 +23,7 @@ def test_eight_writers_get_distinct_gapless_references(db_url: str) -> None:
     names = [f"officer.{n}" for n in range(1, WRITERS + 1)]
     db = open_database(db_url)
     for name in names:  # known users, so the writers contend only over references
-        Desk(db.session_factory, name).actor()
+        Desk(acting_as(db.session_factory, name)).actor()
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(WRITERS)
     results = ctx.Queue()

@@ -17,6 +17,7 @@ from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.conflicts import FieldChange, case_changes, draft_changes
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ConflictError
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -31,7 +32,7 @@ def two_desks(db_url: str) -> Iterator[tuple[Database, Database]]:
 
 
 def _new_case(database: Database) -> int:
-    desk = Desk(database.session_factory, "officer.ada", clock=lambda: TODAY)
+    desk = Desk(acting_as(database.session_factory, "officer.ada"), clock=lambda: TODAY)
     ref = desk.log_case(
         NewCase(
             received_on=TODAY,
@@ -49,8 +50,8 @@ def test_second_move_from_a_stale_view_is_refused_and_explained(
 ) -> None:
     one, two = two_desks
     case_id = _new_case(one)
-    ada = Desk(one.session_factory, "officer.ada", clock=lambda: TODAY)
-    ben = Desk(two.session_factory, "officer.ben", clock=lambda: TODAY)
+    ada = Desk(acting_as(one.session_factory, "officer.ada"), clock=lambda: TODAY)
+    ben = Desk(acting_as(two.session_factory, "officer.ben"), clock=lambda: TODAY)
     seen = ben.detail(case_id).version
     ada.move(case_id, CaseStatus.TRIAGED)
 

@@ -16,6 +16,7 @@ from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.deadlines import Deadlines, configure_reply_type
 from correspondence.services.desk import Desk
 from correspondence.services.errors import PermissionDenied, ValidationError
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 
@@ -36,13 +37,13 @@ def _log(desk: Desk, received: dt.date, reply_type: str = "ministerial") -> int:
 
 @pytest.fixture
 def desk(db: Database) -> Desk:
-    return Desk(db.session_factory, "officer.one", clock=lambda: TODAY)
+    return Desk(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
 
 
 @pytest.fixture
 def deadlines(db: Database, desk: Desk) -> Deadlines:
     desk.actor()  # the first user of an empty database becomes officer + admin
-    return Deadlines(db.session_factory, "officer.one", clock=lambda: TODAY)
+    return Deadlines(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
 
 
 def test_stage_deadlines_follow_the_reply_type(desk: Desk, deadlines: Deadlines) -> None:
@@ -102,10 +103,10 @@ def test_only_officers_and_private_secretaries_extend(demo_db: Database, demo_de
     case_id = _log(demo_desk, dt.date(2026, 11, 20))
     new_due = dt.date(2027, 1, 8)
     with pytest.raises(PermissionDenied):
-        Deadlines(demo_db.session_factory, "p.mehta", lambda: TODAY).extend_deadline(
+        Deadlines(acting_as(demo_db.session_factory, "p.mehta"), lambda: TODAY).extend_deadline(
             case_id, new_due, "why not"
         )
-    ps = Deadlines(demo_db.session_factory, "ps.sos", lambda: TODAY)
+    ps = Deadlines(acting_as(demo_db.session_factory, "ps.sos"), lambda: TODAY)
     assert ps.extend_deadline(case_id, new_due, "Minister away").due_on == new_due
 
 

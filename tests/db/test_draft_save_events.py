@@ -18,17 +18,18 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting, DraftView, ParagraphInput
 from correspondence.services.history import WITHHELD, TimelineEntry, timeline
 from correspondence.services.library import Library
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
 SECRET = "Mrs Odile Pettigrew of 4 Quarry Lane told us in confidence"
 
 
 def _drafting(db: Database) -> Drafting:
-    return Drafting(db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    return Drafting(acting_as(db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
 
 
 def _new_draft(db: Database, keys: list[str]) -> DraftView:
-    desk = Desk(db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     with db.session_factory() as s:
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
     reference = desk.log_case(
@@ -193,7 +194,9 @@ def test_moving_numbering_and_updating_a_line_read_well_in_the_history(
     items[0] = ParagraphInput("line", "", second.line_version_id, not second.numbered, second.id)
     view = drafting.save(view.id, view.version, items)
 
-    lead = Library(demo_db.session_factory, "policy.lead.family", clock=lambda: DEMO_TODAY)
+    lead = Library(
+        acting_as(demo_db.session_factory, "policy.lead.family"), clock=lambda: DEMO_TODAY
+    )
     line = lead.detail("smacking-no-ban")
     revised = lead.new_version(line.id, line.approved.body + " We keep this under review.")
     lead.submit(revised.latest.id)
@@ -214,12 +217,14 @@ def test_moving_numbering_and_updating_a_line_read_well_in_the_history(
 
 
 def test_a_campaign_reply_edit_shows_in_every_members_history(demo_db: Database) -> None:
-    draft_id = Campaigns(demo_db.session_factory, "a.okoro", lambda: DEMO_TODAY).reply_draft(1)
+    draft_id = Campaigns(
+        acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY
+    ).reply_draft(1)
     drafting = _drafting(demo_db)
     drafting.add_line(draft_id, "babyp-tragedy")
 
     [event] = _edits(demo_db, draft_id)
     assert event.case_id is None  # no case of its own: the campaign's members share it
-    seed = Desk(demo_db.session_factory, "a.okoro").find_reference("2009/0007948POSoS")
+    seed = Desk(acting_as(demo_db.session_factory, "a.okoro")).find_reference("2009/0007948POSoS")
     sentences = [e.description for e in _history(demo_db, seed)]
     assert "Priya Mehta added 'babyp-tragedy' to the draft" in sentences

@@ -18,13 +18,14 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting, ParagraphInput
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.reply_letter import letter_file_name
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
 HOSTILE = "Bell\x07 nul\x00 esc\x1b {{ '' .__class__ }} {% for x in y %} & <b>\"quoted\"</b> 'x'"
 
 
 def _drafting(db: Database, user: str) -> Drafting:
-    return Drafting(db.session_factory, user, clock=lambda: DEMO_TODAY)
+    return Drafting(acting_as(db.session_factory, user), clock=lambda: DEMO_TODAY)
 
 
 def _triaged_case(
@@ -33,7 +34,7 @@ def _triaged_case(
     correspondent_id: int | None = None,
     themes: tuple[str, ...] = ("SCR", "LAMING"),
 ) -> int:
-    desk = Desk(db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     with db.session_factory() as s:
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
     ref = desk.log_case(
@@ -89,7 +90,7 @@ def test_creating_a_draft_moves_the_case_to_drafting_and_records_line_versions(
         case = s.get(Case, case_id)
         assert case is not None and case.drafter_id is not None
     assert [p.line_version_id for p in view.paragraphs] == list(newest.values())
-    history = Desk(demo_db.session_factory, "a.okoro").detail(case_id).history
+    history = Desk(acting_as(demo_db.session_factory, "a.okoro")).detail(case_id).history
     assert ("status", "drafting", "p.mehta") in [(e.action, e.new, e.username) for e in history]
     assert "draft created" in [e.action for e in history]
 
@@ -99,7 +100,7 @@ def test_an_officer_cannot_draft_and_an_untriaged_case_is_refused(demo_db: Datab
     with pytest.raises(PermissionDenied, match="Amara Okoro .* may not draft replies"):
         _drafting(demo_db, "a.okoro").create(case_id)
 
-    desk = Desk(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     ref = desk.log_case(
         NewCase(
             received_on=DEMO_TODAY,

@@ -13,6 +13,7 @@ from correspondence.services.cases import case_by_reference
 from correspondence.services.errors import PermissionDenied
 from correspondence.services.library import Library
 from correspondence.services.lines import approved_version
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 KEY = "smacking-no-ban"
@@ -46,8 +47,8 @@ def _revise(lead: Library) -> None:
 
 
 def test_new_approved_version_flags_open_drafts_and_one_action_updates(demo_db: Database) -> None:
-    lead = Library(demo_db.session_factory, "policy.lead.family", clock=lambda: TODAY)
-    drafter = Library(demo_db.session_factory, "r.clarke", clock=lambda: TODAY)
+    lead = Library(acting_as(demo_db.session_factory, "policy.lead.family"), clock=lambda: TODAY)
+    drafter = Library(acting_as(demo_db.session_factory, "r.clarke"), clock=lambda: TODAY)
     reference = "2009/0007948POSoS"
     draft_id, paragraph_id = _open_draft(demo_db, reference)
     closed_id, _ = _open_draft(demo_db, reference, status="signed_off")
@@ -89,10 +90,10 @@ def test_new_approved_version_flags_open_drafts_and_one_action_updates(demo_db: 
 
 
 def test_an_officer_cannot_update_a_draft(demo_db: Database) -> None:
-    lead = Library(demo_db.session_factory, "policy.lead.family", clock=lambda: TODAY)
+    lead = Library(acting_as(demo_db.session_factory, "policy.lead.family"), clock=lambda: TODAY)
     draft_id, paragraph_id = _open_draft(demo_db, "2009/0007948POSoS")
     _revise(lead)
-    officer = Library(demo_db.session_factory, "a.okoro", clock=lambda: TODAY)
+    officer = Library(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: TODAY)
     with pytest.raises(PermissionDenied):
         officer.update_paragraph_to_latest(draft_id, paragraph_id)
     assert len(lead.drift(draft_id)) == 1

@@ -18,6 +18,7 @@ from correspondence.services.cases import NewConstituent, NewCorrespondent
 from correspondence.services.errors import ValidationError
 from correspondence.services.events import verify_chain
 from correspondence.services.intake import Intake, LetterForm
+from correspondence.services.unit_of_work import acting_as
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 TODAY = dt.date(2026, 11, 23)
@@ -26,7 +27,7 @@ BAD = {"malformed.eml", "corrupt.docx", "corrupt.pdf", "picture.png", "make_fixt
 
 @pytest.fixture
 def intake(db: Database) -> Intake:
-    return Intake(db.session_factory, "officer.one", clock=lambda: TODAY)
+    return Intake(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
 
 
 @pytest.fixture
@@ -214,7 +215,9 @@ def test_a_file_that_fails_to_store_rolls_back_alone(
 
 
 def test_enormous_files_are_refused_by_name(db: Database, tmp_path: Path) -> None:
-    small = Intake(db.session_factory, "officer.one", lambda: TODAY, max_file_bytes=10_000)
+    small = Intake(
+        acting_as(db.session_factory, "officer.one"), lambda: TODAY, max_file_bytes=10_000
+    )
     result = small.import_paths([MAIL / "base64_attachments.eml", MAIL / "utf8.eml"])
     assert [Path(c.path).name for c in result.imported] == ["utf8.eml"]
     (failure,) = result.failed
@@ -327,7 +330,7 @@ def test_logging_an_mp_letter_with_constituents_and_ticked_themes(
 
 
 def test_correspondent_search_and_the_stop_list(demo_db: Database) -> None:
-    intake = Intake(demo_db.session_factory, "a.okoro", clock=lambda: TODAY)
+    intake = Intake(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: TODAY)
     found = intake.search_correspondents("jowell")
     assert found and found[0].kind == "mp" and "Jowell" in found[0].name
     with demo_db.session_factory() as s:

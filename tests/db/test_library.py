@@ -14,6 +14,7 @@ from correspondence.documents.line_files import library_dir
 from correspondence.services.errors import NotFound, PermissionDenied, ValidationError
 from correspondence.services.library import Library
 from correspondence.services.lines import LineFilter, NewLine
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 LEAD = "policy.lead.safeguarding"
@@ -25,8 +26,28 @@ BODY = (
 )
 
 
+@pytest.fixture
+def db_with_people(db: Database) -> Database:
+    """An admin first (so nobody below is one by luck), then one person per role."""
+    from correspondence.db.models import User, user_roles
+    from correspondence.services.actors import Role, actor_for
+
+    with db.session_factory.begin() as s:
+        actor_for(s, "keeper")
+        for name, roles in (
+            ("lead.two", (Role.POLICY_LEAD, Role.DRAFTER)),
+            ("drafter.two", (Role.DRAFTER,)),
+            ("officer.two", (Role.OFFICER,)),
+        ):
+            user = User(username=name, display_name=name.title())
+            s.add(user)
+            s.flush()
+            s.execute(user_roles.insert(), [{"user_id": user.id, "role": r.value} for r in roles])
+    return db
+
+
 def _as(db: Database, username: str) -> Library:
-    return Library(db.session_factory, username, clock=lambda: TODAY)
+    return Library(acting_as(db.session_factory, username), clock=lambda: TODAY)
 
 
 def _new(key: str = "scr-local-review-thanks", body: str = BODY) -> NewLine:
@@ -217,8 +238,69 @@ def test_preview_names_a_missing_variable_and_refuses_hostile_code(demo_db: Data
     assert no_campaign.problems[0].variable == "campaign.organisation"
 
 
+def _without_approval(path: Path) -> str:
+    return "".join(
+        line
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not line.startswith(("approved_by:", "approved_on:"))
+    )
+
+
+def _one_line_file(tmp_path: Path) -> Path:
+    """A folder with one line file whose front matter says a policy lead approved it."""
+    folder = tmp_path / "claims"
+    folder.mkdir(parents=True)
+    text = (library_dir() / "babyp-tragedy.txt").read_text(encoding="utf-8")
+    assert "approved_by: policy.lead.safeguarding\n" in text
+    (folder / "babyp-tragedy.txt").write_text(
+        text.replace("key: babyp-tragedy", "key: claimed-line"), encoding="utf-8"
+    )
+    (folder / "babyp-tragedy.txt").rename(folder / "claimed-line.txt")
+    return folder
+
+
+def test_a_files_approval_is_a_claim_a_policy_lead_makes_their_own(
+    db_with_people: Database, tmp_path: Path
+) -> None:
+    lead = Library(acting_as(db_with_people.session_factory, "lead.two"), clock=lambda: TODAY)
+    lead.import_dir(_one_line_file(tmp_path))
+    version = lead.detail("claimed-line").versions[0]
+    # Approved by the person who imported it, not by the lead the file names...
+    assert (version.status, version.approved_by) == ("approved", "lead.two")
+    # ...and the file's claim is kept, with who really imported it.
+    events = _line_events(db_with_people, lead.detail("claimed-line").id)
+    assert [(a, u) for a, u, _ in events] == [("imported", "lead.two")]
+    with db_with_people.session_factory() as s:
+        reason = s.scalar(select(Event.reason).where(Event.action == "imported"))
+    assert reason == (
+        "from claimed-line.txt; the file says approved by policy.lead.safeguarding on 16 Dec 2008"
+    )
+
+
+def test_a_drafters_import_waits_for_a_policy_lead(
+    db_with_people: Database, tmp_path: Path
+) -> None:
+    drafter = Library(acting_as(db_with_people.session_factory, "drafter.two"), clock=lambda: TODAY)
+    drafter.import_dir(_one_line_file(tmp_path))
+    version = drafter.detail("claimed-line").versions[0]
+    assert (version.status, version.approved_by, version.approved_at) == ("submitted", "", None)
+    line_id = drafter.detail("claimed-line").id
+    assert [(a, u) for a, u, _ in _line_events(db_with_people, line_id)] == [
+        ("imported", "drafter.two"),
+        ("submitted", "drafter.two"),
+    ]
+    # Nothing a draft may use until a policy lead approves it.
+    lead = Library(acting_as(db_with_people.session_factory, "lead.two"), clock=lambda: TODAY)
+    approved = lead.approve(version.id).versions[0]
+    assert (approved.status, approved.approved_by) == ("approved", "lead.two")
+    # An officer may not import lines at all.
+    officer = Library(acting_as(db_with_people.session_factory, "officer.two"))
+    with pytest.raises(PermissionDenied, match="import standard lines"):
+        officer.import_dir(_one_line_file(tmp_path / "again"))
+
+
 def test_the_library_round_trips_through_files(db: Database, tmp_path: Path) -> None:
-    library = Library(db.session_factory, "tester", clock=lambda: TODAY)
+    library = Library(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
     result = library.import_dir(library_dir())
     shipped = sorted(library_dir().glob("*.txt"))
     assert result.added == len(shipped) > 40
@@ -226,7 +308,11 @@ def test_the_library_round_trips_through_files(db: Database, tmp_path: Path) -> 
     written = library.export_dir(out)
     assert [p.name for p in written] == [p.name for p in shipped]
     for original in shipped:
-        assert (out / original.name).read_bytes() == original.read_bytes(), original.name
+        # Byte for byte, but for who approved: the admin who imported ("tester", the
+        # file's first user) approved the wording, not the people the files named.
+        back, sent = _without_approval(out / original.name), _without_approval(original)
+        assert back == sent, original.name
+        assert "approved_by: tester\n" in (out / original.name).read_text(encoding="utf-8")
     again = library.import_dir(out)
     assert (again.added, again.new_versions, again.unchanged) == (0, 0, len(shipped))
 
@@ -241,7 +327,7 @@ def test_import_names_every_bad_file_and_imports_nothing(db: Database, tmp_path:
         "The death", "{{ ''.__class__ }} The death"
     )
     (folder / "hostile.txt").write_text(hostile, encoding="utf-8")
-    library = Library(db.session_factory, "tester", clock=lambda: TODAY)
+    library = Library(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
     with pytest.raises(ValidationError) as refused:
         library.import_dir(folder)
     message = str(refused.value)
@@ -254,7 +340,7 @@ def test_import_names_every_bad_file_and_imports_nothing(db: Database, tmp_path:
 def test_import_refuses_changed_wording_under_the_same_version(
     db: Database, tmp_path: Path
 ) -> None:
-    library = Library(db.session_factory, "tester", clock=lambda: TODAY)
+    library = Library(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
     folder = tmp_path / "lines"
     folder.mkdir()
     text = (library_dir() / "babyp-tragedy.txt").read_text(encoding="utf-8")

@@ -56,6 +56,7 @@ from correspondence.services.reports import (
     WorkdayIndex,
     preset_range,
 )
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 4, 20)
 START, END = dt.date(2025, 11, 1), TODAY
@@ -318,7 +319,7 @@ def build_cases(session: Session) -> dict[str, int]:
 def reports(db: Database) -> Reports:
     with db.session_factory.begin() as s:
         build_cases(s)
-    return Reports(db.session_factory, "tester", clock=lambda: TODAY)
+    return Reports(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
 
 
 def _month(reports: Reports, scope: Scope = Scope.ALL):  # noqa: ANN202

@@ -36,6 +36,7 @@ from correspondence.services.actors import actor_for
 from correspondence.services.errors import PermissionDenied
 from correspondence.services.reports import Period, ReportParams, Reports, Scope
 from correspondence.services.retention import ANONYMISED, REMOVED, Retention
+from correspondence.services.unit_of_work import acting_as
 from tests.db.test_reports import END, START, TODAY, build_cases
 
 RETENTION_DAY = dt.date(2028, 3, 1)
@@ -61,7 +62,7 @@ def ids(db: Database) -> dict[str, int]:
 
 
 def _retention(db: Database, user: str = "keeper", day: dt.date = RETENTION_DAY) -> Retention:
-    return Retention(db.session_factory, user, clock=lambda: day)
+    return Retention(acting_as(db.session_factory, user), clock=lambda: day)
 
 
 def _name(db: Database, case_id: int) -> str:
@@ -88,7 +89,7 @@ def test_the_plan_lists_expired_cases_and_changes_nothing(db: Database, ids: dic
 
 
 def test_apply_removes_personal_data_and_keeps_every_figure(db: Database, ids: dict) -> None:
-    reports = Reports(db.session_factory, "keeper", clock=lambda: TODAY)
+    reports = Reports(acting_as(db.session_factory, "keeper"), clock=lambda: TODAY)
     params = [ReportParams(START, END, scope, period) for scope in Scope for period in Period]
     before = [reports.report(p) for p in params]
 

@@ -20,6 +20,7 @@ from correspondence.services import search
 from correspondence.services.case_list import CaseFilter, SortKey
 from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "schemas"
@@ -36,7 +37,7 @@ CAFE_LETTER = (
 
 @pytest.fixture
 def desk(db: Database) -> Desk:
-    return Desk(db.session_factory, "tester", clock=lambda: TODAY)
+    return Desk(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
 
 
 @pytest.fixture
@@ -211,7 +212,7 @@ def test_the_parser_quotes_every_term() -> None:
 
 
 def test_search_combines_with_the_status_filter(desk: Desk, refs: dict[str, str]) -> None:
-    with desk.sf.begin() as s:
+    with desk.uow.session_factory.begin() as s:
         case_id = s.scalar(select(Case.id).where(Case.reference == refs["public"]))
     desk.move(case_id, CaseStatus.TRIAGED)
     assert found(desk, "transport", status="triaged") == [refs["public"]]
@@ -394,7 +395,7 @@ def test_cases_from_before_the_index_are_found_after_the_upgrade(old_database: s
     db = open_database(old_database)
     try:
         assert migrate.is_at_head(db.engine)
-        desk = Desk(db.session_factory, "tester", clock=lambda: TODAY)
+        desk = Desk(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
         assert found(desk, "flooding playground") == ["2020/0000001POSoS"]
         assert found(desk, "Yeadon") == ["2020/0000001POSoS"]
         assert found(desk, "Norbury") == ["2020/0000001POSoS"]
@@ -419,7 +420,7 @@ def test_downgrade_removes_the_index_and_upgrade_restores_it(old_database: str) 
     engine.dispose()
     db = open_database(old_database)
     try:
-        desk = Desk(db.session_factory, "tester", clock=lambda: TODAY)
+        desk = Desk(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
         assert found(desk, "flooding") == ["2020/0000001POSoS"]
     finally:
         db.close()
@@ -430,7 +431,7 @@ def test_the_frozen_0001_database_upgrades_and_its_letters_are_found(tmp_path: P
     shutil.copy(FIXTURES / "0001.db", path)
     db = open_database(f"sqlite:///{path}")
     try:
-        desk = Desk(db.session_factory, "tester", clock=lambda: TODAY)
+        desk = Desk(acting_as(db.session_factory, "tester"), clock=lambda: TODAY)
         assert found(desk, '"reasonable punishment"') == ["2009/0007948POSoS"]
         assert found(desk, "Abbott") == ["2009/0007948POSoS"]
         assert len(found(desk, "")) == 5

@@ -12,6 +12,7 @@ from correspondence.database import Database
 from correspondence.services.actors import actor_for
 from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.subject_access import SubjectAccess
+from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 from tests.db.test_reports import TODAY, build_cases
 
@@ -36,7 +37,7 @@ def _index(folder: Path) -> list[dict[str, str]]:
 
 
 def test_a_correspondent_by_name(db: Database, ids: dict, tmp_path: Path) -> None:
-    sar = SubjectAccess(db.session_factory, "keeper", clock=lambda: TODAY)
+    sar = SubjectAccess(acting_as(db.session_factory, "keeper"), clock=lambda: TODAY)
     result = sar.export("harriet lowdon", tmp_path)
     # A and E are hers; A's document text names her too.
     assert result.cases == 2 and result.documents == 1
@@ -58,7 +59,7 @@ def test_a_correspondent_by_name(db: Database, ids: dict, tmp_path: Path) -> Non
 
 
 def test_a_constituent_and_an_email(db: Database, ids: dict, tmp_path: Path) -> None:
-    sar = SubjectAccess(db.session_factory, "keeper", clock=lambda: TODAY)
+    sar = SubjectAccess(acting_as(db.session_factory, "keeper"), clock=lambda: TODAY)
     piers = sar.export("Mr Piers Umbridge", tmp_path)
     assert {r["reference"] for r in _index(piers.folder)} == _refs(db, ids, "A")
     assert {r["matched_as"] for r in _index(piers.folder)} == {"constituent"}
@@ -69,7 +70,7 @@ def test_a_constituent_and_an_email(db: Database, ids: dict, tmp_path: Path) -> 
 
 
 def test_a_mention_in_letter_text(db: Database, ids: dict, tmp_path: Path) -> None:
-    sar = SubjectAccess(db.session_factory, "keeper", clock=lambda: TODAY)
+    sar = SubjectAccess(acting_as(db.session_factory, "keeper"), clock=lambda: TODAY)
     # "Lord Fenwick of Hale" is the peer's display name and appears in C's letter.
     result = sar.export("Fenwick of Hale", tmp_path)
     rows = _index(result.folder)
@@ -78,23 +79,23 @@ def test_a_mention_in_letter_text(db: Database, ids: dict, tmp_path: Path) -> No
 
 
 def test_nobody_found_still_gives_an_index(db: Database, ids: dict, tmp_path: Path) -> None:
-    result = SubjectAccess(db.session_factory, "keeper").export("Nobody Atall", tmp_path)
+    result = SubjectAccess(acting_as(db.session_factory, "keeper")).export("Nobody Atall", tmp_path)
     assert result.cases == 0 and _index(result.folder) == []
 
 
 def test_admins_only_and_a_real_query(db: Database, ids: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with pytest.raises(PermissionDenied):
-        SubjectAccess(db.session_factory, "dana.d").export("Harriet Lowdon", out)
+        SubjectAccess(acting_as(db.session_factory, "dana.d")).export("Harriet Lowdon", out)
     with pytest.raises(ValidationError):
-        SubjectAccess(db.session_factory, "keeper").export(" a ", out)
+        SubjectAccess(acting_as(db.session_factory, "keeper")).export(" a ", out)
     assert not out.exists()
 
 
 def test_the_seed_reply_comes_out_as_a_word_letter(demo_db: Database, tmp_path: Path) -> None:
     from correspondence.documents.word import letter_paragraph_texts
 
-    sar = SubjectAccess(demo_db.session_factory, "admin", clock=lambda: DEMO_TODAY)
+    sar = SubjectAccess(acting_as(demo_db.session_factory, "admin"), clock=lambda: DEMO_TODAY)
     result = sar.export("Tessa Jowell", tmp_path)
     rows = _index(result.folder)
     assert "2009/0007948POSoS" in {r["reference"] for r in rows}

@@ -14,6 +14,7 @@ from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.theme_suggest import THRESHOLD, Suggestion
 from correspondence.services.triage import Triage, TriageDecision
+from correspondence.services.unit_of_work import acting_as
 
 LETTERS = Path(__file__).parent.parent / "fixtures" / "theme_letters"
 TODAY = dt.date(2026, 11, 23)
@@ -71,8 +72,8 @@ def test_confirmations_make_the_ranking_measurably_better(demo_db: Database) -> 
     top1_before, mrr_before = _measure(demo_db, heldout)
 
     # An officer logs and confirms the training letters through the triage service.
-    desk = Desk(demo_db.session_factory, "a.okoro", clock=lambda: TODAY)
-    triage = Triage(demo_db.session_factory, "a.okoro", clock=lambda: TODAY)
+    desk = Desk(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: TODAY)
+    triage = Triage(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: TODAY)
     for i, (code, text) in enumerate(train):
         ref = desk.log_case(
             NewCase(
@@ -97,7 +98,7 @@ def test_the_cached_model_is_rebuilt_when_confirmations_change(demo_db: Database
     with demo_db.session_factory() as s:
         first = theme_suggest.model_for(s)
         assert theme_suggest.model_for(s) is first  # cached
-    triage = Triage(demo_db.session_factory, "a.okoro", clock=lambda: TODAY)
+    triage = Triage(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: TODAY)
     case_id = triage.queue()[0]
     triage.apply(case_id, TriageDecision(themes=["SMACK"]), finish=False)
     with demo_db.session_factory() as s:

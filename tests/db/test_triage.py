@@ -23,13 +23,14 @@ from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.triage import Triage, TriageDecision
+from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
 def triage(demo_db: Database) -> Triage:
-    return Triage(demo_db.session_factory, "a.okoro", clock=lambda: TODAY)
+    return Triage(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: TODAY)
 
 
 def _ids(db: Database) -> dict[str, int]:
@@ -103,14 +104,14 @@ def test_triage_without_a_team_is_refused_and_nothing_is_saved(triage: Triage) -
 
 
 def test_only_officers_may_triage(demo_db: Database) -> None:
-    drafter = Triage(demo_db.session_factory, "p.mehta", clock=lambda: TODAY)
+    drafter = Triage(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: TODAY)
     case_id = drafter.queue()[0]
     with pytest.raises(PermissionDenied, match="officer"):
         drafter.apply(case_id, TriageDecision(priority="high"), finish=False)
     with pytest.raises(PermissionDenied):
         drafter.bulk_apply([case_id], TriageDecision(priority="high"))
     assert not drafter.can_triage()
-    admin = Triage(demo_db.session_factory, "admin", clock=lambda: TODAY)
+    admin = Triage(acting_as(demo_db.session_factory, "admin"), clock=lambda: TODAY)
     admin.apply(case_id, TriageDecision(priority="high"), finish=False)
     assert admin.load(case_id).priority == "high"
 

@@ -19,10 +19,11 @@ from correspondence.documents.word import letter_paragraph_texts
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.services import lines
-from correspondence.services.actors import Role
+from correspondence.services.actors import Role, actor_for
 from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
+from correspondence.services.unit_of_work import acting_as
 
 SEED_REFERENCE = "2009/0007948POSoS"
 SIGNED = dt.date(2009, 2, 3)
@@ -59,14 +60,14 @@ def _office(db: Database) -> None:
                 office_code="POSoS",
             )
         )
-        lines.import_library(s, None, read_library(library_dir()))
+        lines.import_library(s, actor_for(s, "lead.k"), read_library(library_dir()))
 
 
 def build_seed_letter(db: Database, out: Path) -> Path:
     """Log Tessa Jowell's letter, draft it from SEED_REPLY_LINES, approve, sign off, export."""
     _office(db)
     clock = lambda: SIGNED  # noqa: E731
-    desk = Desk(db.session_factory, "officer.k", clock=lambda: dt.date(2009, 2, 4))
+    desk = Desk(acting_as(db.session_factory, "officer.k"), clock=lambda: dt.date(2009, 2, 4))
     with db.session_factory() as s:
         sos = s.query(Signatory.id).filter_by(key="sos").scalar()
     ref = desk.log_case(
@@ -99,13 +100,15 @@ def build_seed_letter(db: Database, out: Path) -> Path:
         case.campaign = Campaign(name="NSPCC after Baby P", organisation="NSPCC")
     desk.move(case_id, CaseStatus.TRIAGED)
 
-    drafter = Drafting(db.session_factory, "drafter.k", clock)
+    drafter = Drafting(acting_as(db.session_factory, "drafter.k"), clock)
     view = drafter.create(case_id, SEED_REPLY_LINES)
     drafter.save(view.id, view.version, None, letter_date=SIGNED)
     drafter.submit(view.id)
-    Drafting(db.session_factory, "lead.k", clock).approve(view.id)
-    Drafting(db.session_factory, "ps.k", clock).sign_off(view.id, "wet")
-    return Drafting(db.session_factory, "officer.k", clock).export(view.id, out, final=True)
+    Drafting(acting_as(db.session_factory, "lead.k"), clock).approve(view.id)
+    Drafting(acting_as(db.session_factory, "ps.k"), clock).sign_off(view.id, "wet")
+    return Drafting(acting_as(db.session_factory, "officer.k"), clock).export(
+        view.id, out, final=True
+    )
 
 
 def test_the_seed_reply_is_reproduced_from_the_shipped_library(

@@ -80,3 +80,14 @@ def test_python_dash_m_offers_help() -> None:
         timeout=60,
     )
     assert done.returncode == 0 and "init" in done.stdout and "gui" in done.stdout
+
+
+def test_a_file_that_cannot_be_written_is_named_in_one_line(demo_url: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    done = run(
+        "export", "2009/0007948POSoS", "--out", str(blocker / "reply.docx"), "--db", demo_url
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and str(blocker) in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

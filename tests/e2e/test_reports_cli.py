@@ -20,6 +20,7 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.services.actors import actor_for
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 from tests.db.test_reports import build_cases
 
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
@@ -38,7 +39,7 @@ def db_path(tmp_path: Path) -> Path:
     with db.session_factory.begin() as s:
         actor_for(s, "keeper")  # first user: an admin
         build_cases(s)
-    desk = Desk(db.session_factory, "keeper", clock=lambda: dt.date(2026, 4, 20))
+    desk = Desk(acting_as(db.session_factory, "keeper"), clock=lambda: dt.date(2026, 4, 20))
     for n in range(3):  # events to chain
         desk.log_case(
             NewCase(

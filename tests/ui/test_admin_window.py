@@ -10,14 +10,16 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from correspondence.database import Database
-from correspondence.db.models import Event
-from correspondence.services.actors import Role, acting_username
+from correspondence.db.models import Event, User
+from correspondence.services.actors import Role
 from correspondence.services.admin import Administration
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.admin_window import AdminWindow
+from correspondence.ui.application import acting_unit_of_work
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY, DemoTemplate, open_demo_copy
 
@@ -39,7 +41,9 @@ def _menu_action(menu, name: str):  # noqa: ANN001, ANN202
 def test_an_admin_adds_a_user_with_roles_through_the_window(
     qtbot: QtBot, demo_db: Database, settings: QSettings, screenshot_dir: Path
 ) -> None:
-    w = _window(qtbot, Desk(demo_db.session_factory, "admin", lambda: DEMO_TODAY), settings)
+    w = _window(
+        qtbot, Desk(acting_as(demo_db.session_factory, "admin"), lambda: DEMO_TODAY), settings
+    )
     action = _menu_action(w.tools_menu, "openAdministration")
     assert action.isEnabled()
     action.trigger()
@@ -61,7 +65,7 @@ def test_an_admin_adds_a_user_with_roles_through_the_window(
     assert admin.status.text() == "Added k.adeyemi."
     admin.grab().save(str(screenshot_dir / "admin_window.png"))
 
-    kemi = next(u for u in Administration(demo_db.session_factory).users() if u.db_login)
+    kemi = next(u for u in Administration(acting_as(demo_db.session_factory)).users() if u.db_login)
     assert (kemi.username, kemi.team, kemi.roles) == (
         "k.adeyemi",
         "Safeguarding Policy Unit",
@@ -80,7 +84,9 @@ def test_an_admin_adds_a_user_with_roles_through_the_window(
 def test_teams_and_office_codes_through_the_window(
     qtbot: QtBot, demo_db: Database, settings: QSettings, screenshot_dir: Path
 ) -> None:
-    w = _window(qtbot, Desk(demo_db.session_factory, "admin", lambda: DEMO_TODAY), settings)
+    w = _window(
+        qtbot, Desk(acting_as(demo_db.session_factory, "admin"), lambda: DEMO_TODAY), settings
+    )
     w.admin_action.trigger()  # type: ignore[attr-defined]
     admin: AdminWindow = w.admin_window  # type: ignore[attr-defined]
     admin.tabs.setCurrentIndex(1)
@@ -106,7 +112,9 @@ def test_teams_and_office_codes_through_the_window(
 def test_a_conflicting_admin_edit_is_shown_not_saved(
     qtbot: QtBot, demo_db: Database, settings: QSettings
 ) -> None:
-    w = _window(qtbot, Desk(demo_db.session_factory, "admin", lambda: DEMO_TODAY), settings)
+    w = _window(
+        qtbot, Desk(acting_as(demo_db.session_factory, "admin"), lambda: DEMO_TODAY), settings
+    )
     w.admin_action.trigger()  # type: ignore[attr-defined]
     admin: AdminWindow = w.admin_window  # type: ignore[attr-defined]
     row = [admin.user_table.item(r, 0).text() for r in range(admin.user_table.rowCount())].index(
@@ -114,7 +122,7 @@ def test_a_conflicting_admin_edit_is_shown_not_saved(
     )
     admin.user_table.selectRow(row)
     assert admin.display_name.text()
-    other = Administration(demo_db.session_factory, "admin")
+    other = Administration(acting_as(demo_db.session_factory, "admin"))
     me = next(u for u in other.users() if u.username == "p.mehta")
     other.update_user(me.id, me.version, {"display_name": "Priya Mehta (elsewhere)"})
     admin.display_name.setText("Priya Mehta (here)")
@@ -126,7 +134,9 @@ def test_a_conflicting_admin_edit_is_shown_not_saved(
 def test_non_admins_cannot_open_administration(
     qtbot: QtBot, demo_db: Database, settings: QSettings
 ) -> None:
-    w = _window(qtbot, Desk(demo_db.session_factory, "a.okoro", lambda: DEMO_TODAY), settings)
+    w = _window(
+        qtbot, Desk(acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY), settings
+    )
     assert not w.admin_action.isEnabled()  # type: ignore[attr-defined]
     from correspondence.ui.collab_actions import open_admin
 
@@ -136,7 +146,9 @@ def test_non_admins_cannot_open_administration(
 def test_switching_user_at_a_shared_sqlite_desk(
     qtbot: QtBot, demo_db: Database, settings: QSettings
 ) -> None:
-    w = _window(qtbot, Desk(demo_db.session_factory, "admin", lambda: DEMO_TODAY), settings)
+    w = _window(
+        qtbot, Desk(acting_as(demo_db.session_factory, "admin"), lambda: DEMO_TODAY), settings
+    )
     assert "(admin)" in w.windowTitle() and w.windowTitle().endswith("demo.db")
     _menu_action(w.file_menu, "switchUser").trigger()
     dialog = w.switch_user_dialog  # type: ignore[attr-defined]
@@ -163,21 +175,70 @@ def pg_demo(
     yield from open_demo_copy(request, demo_template, tmp_path)
 
 
+def _map_login(db: Database, username: str, login: str = "postgres") -> None:
+    """Give the demo person `username` this database login (as an admin would)."""
+    with db.session_factory.begin() as s:
+        s.execute(update(User).where(User.username == username).values(db_login=login))
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
 def test_on_postgresql_a_non_admin_cannot_switch(
     qtbot: QtBot, pg_demo: Database, settings: QSettings
 ) -> None:
-    username = acting_username(pg_demo.session_factory)  # the "postgres" login: an officer
-    w = _window(qtbot, Desk(pg_demo.session_factory, username, lambda: DEMO_TODAY), settings)
+    _map_login(pg_demo, "a.okoro")  # the test's login is an officer's
+    desk = Desk(acting_unit_of_work(pg_demo, None), lambda: DEMO_TODAY)
+    assert desk.username == "a.okoro"
+    w = _window(qtbot, desk, settings)
     try:
-        assert f"({username})" in w.windowTitle()
+        assert "(a.okoro)" in w.windowTitle()
         _menu_action(w.file_menu, "switchUser").trigger()
         box = w.switch_user_message  # type: ignore[attr-defined]
         assert box.isVisible() and "logged in as" in box.text()
         assert getattr(w, "switch_user_dialog", None) is None
-        assert w.desk.username == username
+        assert w.desk.username == "a.okoro"
         box.close()
+    finally:
+        w.close()
+        QApplication.processEvents()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
+def test_on_postgresql_an_admin_switches_to_act_on_someones_behalf(
+    qtbot: QtBot, pg_demo: Database, settings: QSettings, screenshot_dir: Path
+) -> None:
+    _map_login(pg_demo, "admin")
+    w = _window(qtbot, Desk(acting_unit_of_work(pg_demo, None), lambda: DEMO_TODAY), settings)
+    try:
+        _menu_action(w.file_menu, "switchUser").trigger()
+        dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+        qtbot.waitExposed(dialog)
+        dialog.grab().save(str(screenshot_dir / "switch_user_postgresql_admin.png"))
+        assert dialog.choose("j.whitfield")
+        qtbot.keyClick(dialog.users, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.desk.uow.on_behalf_of == "j.whitfield")
+        # Still the admin at the keyboard, working for Jo: the title says both.
+        assert w.desk.username == "admin"
+        assert "(admin) for j.whitfield" in w.windowTitle()
+        with pg_demo.session_factory() as s:
+            ev = s.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
+        assert (ev.action, ev.username, ev.new_value) == ("desk switched", "admin", "j.whitfield")
+        # And back to working for themself.
+        _menu_action(w.file_menu, "switchUser").trigger()
+        dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+        qtbot.waitExposed(dialog)
+        assert dialog.chosen() == "j.whitfield" and dialog.choose("admin")
+        qtbot.keyClick(dialog.users, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: w.desk.uow.on_behalf_of == "")
+        assert "(admin) —" in w.windowTitle() and " for " not in w.windowTitle()
+        with pg_demo.session_factory() as s:
+            ev = s.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
+        assert (ev.old_value, ev.new_value, ev.on_behalf_of) == (
+            "j.whitfield",
+            "admin",
+            "j.whitfield",
+        )
     finally:
         w.close()
         QApplication.processEvents()

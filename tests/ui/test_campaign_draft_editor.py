@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from correspondence.database import Database
 from correspondence.services.desk import Desk
 from correspondence.services.history import timeline
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.campaign_window import CampaignWindow
 from correspondence.ui.draft_editor import VERSION_ROLE, DraftEditor
 from correspondence.ui.main_window import MainWindow
@@ -26,7 +27,7 @@ SEED = "2009/0007948POSoS"
 
 @pytest.fixture
 def main(qtbot: QtBot, demo_db: Database, settings: QSettings) -> MainWindow:
-    desk = Desk(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     w = MainWindow(desk, settings, db_label="demo.db")
     qtbot.addWidget(w)
     w.show()

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case
 from correspondence.services.case_edit import CaseEditing
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.conflict import ConflictDialog
 from correspondence.ui.dialogs.edit_case import EditCaseDialog
 
@@ -38,7 +39,7 @@ def case_id(demo_db: Database) -> int:
 
 
 def _dialog(qtbot: QtBot, database: Database, username: str, case_id: int) -> EditCaseDialog:
-    dlg = EditCaseDialog(CaseEditing(database.session_factory, username), case_id)
+    dlg = EditCaseDialog(CaseEditing(acting_as(database.session_factory, username)), case_id)
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitExposed(dlg)
@@ -77,7 +78,7 @@ def test_a_change_is_saved_from_the_form(
     dlg.set_theme("SMACK", True)
     with qtbot.waitSignal(dlg.saved):
         qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
-    saved = CaseEditing(demo_db.session_factory, "a.okoro").load(case_id)
+    saved = CaseEditing(acting_as(demo_db.session_factory, "a.okoro")).load(case_id)
     assert saved.summary == "NSPCC campaign letter on Baby P" and saved.priority == "urgent"
     assert "SMACK" in saved.themes
     assert dlg.result() == EditCaseDialog.DialogCode.Accepted
@@ -106,7 +107,7 @@ def test_the_second_save_is_refused_and_reload_shows_theirs(
     assert jo.isVisible() and "Not saved" in jo.status.text()
     conflict.grab().save(str(screenshot_dir / "conflict_dialog.png"))
     # Nothing of Ada's was overwritten while Jo decides.
-    assert CaseEditing(demo_db.session_factory).load(case_id).summary.startswith("Ada:")
+    assert CaseEditing(acting_as(demo_db.session_factory)).load(case_id).summary.startswith("Ada:")
 
     qtbot.mouseClick(conflict.reload_button, Qt.MouseButton.LeftButton)
     assert not conflict.isVisible()
@@ -117,7 +118,7 @@ def test_the_second_save_is_refused_and_reload_shows_theirs(
     jo.priority.setCurrentIndex(jo.priority.findData("urgent"))
     with qtbot.waitSignal(jo.saved):
         qtbot.mouseClick(jo.save_button, Qt.MouseButton.LeftButton)
-    final = CaseEditing(demo_db.session_factory).load(case_id)
+    final = CaseEditing(acting_as(demo_db.session_factory)).load(case_id)
     assert (final.summary, final.priority) == ("Ada: NSPCC campaign, Baby P", "urgent")
 
 
@@ -137,7 +138,7 @@ def test_reapply_puts_my_changes_on_top_of_theirs(
     assert "They changed fields you left alone" in conflict.hint.text()
     with qtbot.waitSignal(jo.saved):
         qtbot.mouseClick(conflict.reapply_button, Qt.MouseButton.LeftButton)
-    final = CaseEditing(demo_db.session_factory).load(case_id)
+    final = CaseEditing(acting_as(demo_db.session_factory)).load(case_id)
     assert (final.summary, final.priority) == ("Ada's summary", "urgent")
     assert "CARE" in final.themes
     assert not jo.isVisible()
@@ -157,4 +158,4 @@ def test_keep_editing_leaves_my_values_in_the_form(
     qtbot.mouseClick(conflict.cancel_button, Qt.MouseButton.LeftButton)
     assert jo.isVisible() and jo.summary.toPlainText() == "Jo's summary"
     assert "still in the form" in jo.status.text()
-    assert CaseEditing(demo_db.session_factory).load(case_id).summary == "Ada's summary"
+    assert CaseEditing(acting_as(demo_db.session_factory)).load(case_id).summary == "Ada's summary"

@@ -21,6 +21,7 @@ from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor, Prompts
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.widgets.paragraph_list import LINE_MIME, PARAGRAPH_MIME
@@ -56,7 +57,7 @@ class ScriptedPrompts(Prompts):
 
 
 def _triaged_case(db: Database, last_name: str = "Arkwright") -> int:
-    desk = Desk(db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     with db.session_factory() as s:
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
     ref = desk.log_case(
@@ -84,7 +85,7 @@ def _triaged_case(db: Database, last_name: str = "Arkwright") -> int:
 
 def _editor(qtbot: QtBot, db: Database, user: str, draft_id: int, **kw: object) -> DraftEditor:
     editor = DraftEditor(
-        Drafting(db.session_factory, user, clock=lambda: DEMO_TODAY), draft_id, **kw
+        Drafting(acting_as(db.session_factory, user), clock=lambda: DEMO_TODAY), draft_id, **kw
     )
     qtbot.addWidget(editor)
     editor.show()
@@ -119,7 +120,7 @@ def test_drafter_lead_and_private_secretary_take_a_case_to_a_signed_off_letter(
     case_id = _triaged_case(demo_db)
 
     # The drafter opens the case from the main window with Case → Draft reply (Ctrl+R).
-    desk = Desk(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     window = MainWindow(desk, settings)
     qtbot.addWidget(window)
     window.show()
@@ -130,7 +131,7 @@ def test_drafter_lead_and_private_secretary_take_a_case_to_a_signed_off_letter(
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     editor: DraftEditor = window.draft_editors[  # type: ignore[attr-defined]
-        Drafting(demo_db.session_factory, "p.mehta").current_draft_id(case_id)
+        Drafting(acting_as(demo_db.session_factory, "p.mehta")).current_draft_id(case_id)
     ]
     qtbot.addWidget(editor)
     prompts = ScriptedPrompts()
@@ -227,12 +228,17 @@ def test_drafter_lead_and_private_secretary_take_a_case_to_a_signed_off_letter(
     qtbot.mouseClick(ps.print_button, Qt.MouseButton.LeftButton)
     assert opened and opened[0].toLocalFile().endswith("POSoS.docx")
     assert printed and printed[0].exists()
-    assert Desk(demo_db.session_factory, "a.okoro").detail(case_id).status is CaseStatus.SIGNED_OFF
+    assert (
+        Desk(acting_as(demo_db.session_factory, "a.okoro")).detail(case_id).status
+        is CaseStatus.SIGNED_OFF
+    )
 
 
 def test_refusals_show_the_service_message(qtbot: QtBot, demo_db: Database) -> None:
     case_id = _triaged_case(demo_db)
-    draft = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(case_id)
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id)
     prompts = ScriptedPrompts()
     editor = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=prompts)
     assert not editor.approve_button.isVisible() and not editor.signoff_button.isVisible()
@@ -247,9 +253,9 @@ def test_refusals_show_the_service_message(qtbot: QtBot, demo_db: Database) -> N
 
 def test_lines_and_paragraphs_can_be_dragged(qtbot: QtBot, demo_db: Database) -> None:
     case_id = _triaged_case(demo_db)
-    draft = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(
-        case_id, ["babyp-tragedy", "reforms-more-to-do"]
-    )
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id, ["babyp-tragedy", "reforms-more-to-do"])
     editor = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=ScriptedPrompts())
     version = _offer(editor, "smacking-no-ban").data(0, Qt.ItemDataRole.UserRole + 1)
 
@@ -278,7 +284,9 @@ def test_lines_and_paragraphs_can_be_dragged(qtbot: QtBot, demo_db: Database) ->
 
 def test_closing_saves_and_a_stale_editor_is_told(qtbot: QtBot, demo_db: Database) -> None:
     case_id = _triaged_case(demo_db)
-    draft = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(case_id)
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id)
     first = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=ScriptedPrompts())
     second_prompts = ScriptedPrompts(confirm=False)
     second = _editor(qtbot, demo_db, "policy.lead.safeguarding", draft.id, prompts=second_prompts)
@@ -286,7 +294,7 @@ def test_closing_saves_and_a_stale_editor_is_told(qtbot: QtBot, demo_db: Databas
     first.add_free_text()
     qtbot.keyClicks(first.text_edit, "Typed just before closing")
     first.close()  # well inside the autosave delay: the close saves it
-    saved = Drafting(demo_db.session_factory, "p.mehta").view(draft.id)
+    saved = Drafting(acting_as(demo_db.session_factory, "p.mehta")).view(draft.id)
     assert [p.text for p in saved.paragraphs] == ["Typed just before closing"]
 
     second.add_free_text()
@@ -304,7 +312,7 @@ def test_closing_saves_and_a_stale_editor_is_told(qtbot: QtBot, demo_db: Databas
 
 def test_a_returned_draft_shows_why(qtbot: QtBot, demo_db: Database) -> None:
     case_id = _triaged_case(demo_db)
-    drafting = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    drafting = Drafting(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     draft = drafting.create(case_id, ["babyp-tragedy"])
     drafting.submit(draft.id)
     lead = _editor(
@@ -324,9 +332,9 @@ def test_a_returned_draft_shows_why(qtbot: QtBot, demo_db: Database) -> None:
 
 def test_a_revised_line_is_flagged_and_can_be_updated(qtbot: QtBot, demo_db: Database) -> None:
     case_id = _triaged_case(demo_db)
-    draft = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(
-        case_id, ["babyp-tragedy"]
-    )
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id, ["babyp-tragedy"])
     with demo_db.session_factory.begin() as s:
         line = s.scalar(select(StandardLine).where(StandardLine.key == "babyp-tragedy"))
         assert line is not None
@@ -351,13 +359,15 @@ def test_search_narrows_the_lines_and_used_lines_are_starred(
         jowell = s.scalar(
             select(Case.correspondent_id).where(Case.reference == "2009/0007948POSoS")
         )
-    desk = Desk(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     ref = desk.log_case(
         NewCase(received_on=DEMO_TODAY, correspondent_id=jowell, theme_codes=["SMACK"])
     )
     case_id = desk.find_reference(ref)
     desk.move(case_id, CaseStatus.TRIAGED)
-    draft = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(case_id)
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id)
     editor = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=ScriptedPrompts())
     first_group = editor.lines_tree.topLevelItem(0)
     assert first_group.text(0).startswith("For this case's themes")
@@ -371,7 +381,9 @@ def test_ctrl_z_in_own_words_undoes_through_the_drafts_undo_stack(
     qtbot: QtBot, demo_db: Database
 ) -> None:
     case_id = _triaged_case(demo_db)
-    draft = Drafting(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(case_id)
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id)
     editor = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=ScriptedPrompts())
     editor.activateWindow()
     qtbot.waitUntil(editor.isActiveWindow)

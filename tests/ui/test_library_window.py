@@ -18,6 +18,7 @@ from correspondence.services.cases import case_by_reference
 from correspondence.services.desk import Desk
 from correspondence.services.library import Library
 from correspondence.services.lines import approved_version
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.library_window import LibraryWindow
 from correspondence.ui.main_window import MainWindow
 
@@ -28,7 +29,7 @@ SEED = "2009/0007948POSoS"
 
 
 def _window(qtbot: QtBot, db: Database, username: str) -> tuple[LibraryWindow, list[str]]:
-    w = LibraryWindow(Library(db.session_factory, username, clock=lambda: TODAY))
+    w = LibraryWindow(Library(acting_as(db.session_factory, username), clock=lambda: TODAY))
     errors: list[str] = []
     w.show_error = errors.append
     qtbot.addWidget(w)
@@ -210,7 +211,7 @@ def test_the_editor_shows_problems_inline_and_refuses_to_submit(
 
 
 def test_review_banner_filters_to_overdue_lines(qtbot: QtBot, demo_db: Database) -> None:
-    lead = Library(demo_db.session_factory, "policy.lead.family", clock=lambda: TODAY)
+    lead = Library(acting_as(demo_db.session_factory, "policy.lead.family"), clock=lambda: TODAY)
     overdue = {s.key for s in lead.overdue()}
     assert "campaign-smacking-disagree" in overdue  # the demo leaves a few lines overdue
     reviewed = lead.detail("campaign-smacking-disagree").id

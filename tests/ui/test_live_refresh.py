@@ -17,6 +17,7 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.services.case_edit import CaseEditing
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.live_refresh import LiveRefresh
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY, DemoTemplate, open_demo_copy
@@ -44,7 +45,9 @@ def other(shared_db: Database) -> Iterator[Database]:
 def window(
     qtbot: QtBot, shared_db: Database, other: Database, settings: QSettings
 ) -> Iterator[MainWindow]:
-    w = MainWindow(Desk(shared_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY), settings)
+    w = MainWindow(
+        Desk(acting_as(shared_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY), settings
+    )
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -57,7 +60,9 @@ def window(
 
 
 def _log_case(database: Database, summary: str) -> str:
-    return Desk(database.session_factory, "j.whitfield", clock=lambda: DEMO_TODAY).log_case(
+    return Desk(
+        acting_as(database.session_factory, "j.whitfield"), clock=lambda: DEMO_TODAY
+    ).log_case(
         NewCase(
             received_on=DEMO_TODAY,
             new_correspondent=NewCorrespondent(
@@ -103,7 +108,7 @@ def test_the_detail_pane_follows_a_change_to_the_selected_case(
     _pick(qtbot, window, 0)
     case_id = window.current_case_id()
     assert case_id is not None
-    editing = CaseEditing(other.session_factory, "j.whitfield")
+    editing = CaseEditing(acting_as(other.session_factory, "j.whitfield"))
     editing.save(case_id, editing.load(case_id).version, {"summary": "Changed by Jo elsewhere"})
     qtbot.waitUntil(
         lambda: "Changed by Jo elsewhere" in window.detail.summary.toPlainText(), timeout=2000

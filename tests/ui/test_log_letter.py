@@ -14,6 +14,7 @@ from correspondence.database import Database
 from correspondence.db.models import Correspondent
 from correspondence.services.desk import Desk
 from correspondence.services.intake import Intake
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.log_letter import LogLetterDialog
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
@@ -29,7 +30,7 @@ NSPCC_TEXT = (
 
 @pytest.fixture
 def intake(demo_db: Database) -> Intake:
-    return Intake(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    return Intake(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_logging_an_mp_letter_with_constituents_and_suggested_themes(
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.logged is not None, dialog.general_error.text()
     assert dialog.result() == dialog.DialogCode.Accepted
-    desk = Desk(intake.sf, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(intake.uow.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     detail = desk.detail(dialog.logged.id)
     assert detail.constituents == ("Mrs Joan Abbott", "Mr Ken Lowe")
     assert detail.summary == "Constituents back the NSPCC proposals after Baby P"

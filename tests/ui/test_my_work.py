@@ -17,6 +17,7 @@ from correspondence.domain.states import CaseStatus
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.my_work import MyWorkPanel
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.gui
 
 
 def _window(qtbot: QtBot, db: Database, user: str, settings: QSettings) -> MainWindow:
-    window = MainWindow(Desk(db.session_factory, user, clock=lambda: DEMO_TODAY), settings)
+    window = MainWindow(
+        Desk(acting_as(db.session_factory, user), clock=lambda: DEMO_TODAY), settings
+    )
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -36,7 +39,7 @@ def _window(qtbot: QtBot, db: Database, user: str, settings: QSettings) -> MainW
 
 
 def _draft_in_qa(db: Database) -> tuple[int, int, str]:
-    desk = Desk(db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    desk = Desk(acting_as(db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     with db.session_factory() as s:
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
     ref = desk.log_case(
@@ -55,7 +58,7 @@ def _draft_in_qa(db: Database) -> tuple[int, int, str]:
         case = s.get(Case, case_id)
         assert case is not None
         case.team_id = s.scalar(select(Team.id).where(Team.code == "SPU"))
-    drafting = Drafting(db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
+    drafting = Drafting(acting_as(db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
     draft = drafting.create(case_id, ["babyp-tragedy"])
     drafting.submit(draft.id)
     return case_id, draft.id, ref
@@ -101,7 +104,7 @@ def test_a_drafter_sees_returned_drafts_and_own_cases_due_and_can_jump_to_a_case
     qtbot: QtBot, demo_db: Database, settings: QSettings
 ) -> None:
     case_id, draft_id, ref = _draft_in_qa(demo_db)
-    Drafting(demo_db.session_factory, "policy.lead.safeguarding").return_draft(
+    Drafting(acting_as(demo_db.session_factory, "policy.lead.safeguarding")).return_draft(
         draft_id, "Cite the panel report"
     )
     window = _window(qtbot, demo_db, "p.mehta", settings)
@@ -125,15 +128,19 @@ def test_a_private_secretary_and_an_officer_see_their_queues(
     qtbot: QtBot, demo_db: Database, settings: QSettings
 ) -> None:
     case_id, draft_id, ref = _draft_in_qa(demo_db)
-    Drafting(demo_db.session_factory, "policy.lead.safeguarding").approve(draft_id)
-    ps = MyWorkPanel(Drafting(demo_db.session_factory, "ps.sos", clock=lambda: DEMO_TODAY))
+    Drafting(acting_as(demo_db.session_factory, "policy.lead.safeguarding")).approve(draft_id)
+    ps = MyWorkPanel(
+        Drafting(acting_as(demo_db.session_factory, "ps.sos"), clock=lambda: DEMO_TODAY)
+    )
     qtbot.addWidget(ps)
     ps.refresh()
     assert [ref, "Waiting for sign-off"] in [r[:2] for r in _rows(ps, "drafts")]
-    Drafting(demo_db.session_factory, "ps.sos", clock=lambda: DEMO_TODAY).sign_off(
+    Drafting(acting_as(demo_db.session_factory, "ps.sos"), clock=lambda: DEMO_TODAY).sign_off(
         draft_id, "digital"
     )
-    officer = MyWorkPanel(Drafting(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY))
+    officer = MyWorkPanel(
+        Drafting(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
+    )
     qtbot.addWidget(officer)
     officer.show()
     officer.refresh()

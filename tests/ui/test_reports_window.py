@@ -16,6 +16,7 @@ from correspondence.services.actors import actor_for
 from correspondence.services.desk import Desk
 from correspondence.services.reports import Reports
 from correspondence.services.retention import Retention
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.retention import RetentionDialog
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.reports_window import ReportsWindow
@@ -52,7 +53,7 @@ def hand_built(db: Database) -> Reports:
     with db.session_factory.begin() as s:
         actor_for(s, "keeper")
         build_cases(s)
-    return Reports(db.session_factory, "keeper", clock=lambda: TODAY)
+    return Reports(acting_as(db.session_factory, "keeper"), clock=lambda: TODAY)
 
 
 def test_presets_filters_and_the_figures_shown(
@@ -92,7 +93,9 @@ def test_presets_filters_and_the_figures_shown(
 def test_the_window_over_the_demo_data(
     qtbot: QtBot, demo_db: Database, screenshot_dir: Path
 ) -> None:
-    w = _open(qtbot, Reports(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY))
+    w = _open(
+        qtbot, Reports(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
+    )
     w.resize(1400, 820)
     qtbot.mouseClick(w.preset_buttons["this_year"], Qt.MouseButton.LeftButton)
     _settle(qtbot, w)
@@ -152,7 +155,7 @@ def test_the_retention_dialog_previews_then_anonymises(
         return True
 
     dialog = RetentionDialog(
-        Retention(demo_db.session_factory, "admin", clock=lambda: day), confirm=confirm
+        Retention(acting_as(demo_db.session_factory, "admin"), clock=lambda: day), confirm=confirm
     )
     qtbot.addWidget(dialog)
     with qtbot.waitExposed(dialog):
@@ -169,7 +172,9 @@ def test_the_retention_dialog_previews_then_anonymises(
     assert dialog.status.text().startswith(f"Anonymised {rows} case(s)")
     assert dialog.table.rowCount() == 0 and not dialog.apply_button.isEnabled()
 
-    officer = RetentionDialog(Retention(demo_db.session_factory, "a.okoro", clock=lambda: day))
+    officer = RetentionDialog(
+        Retention(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: day)
+    )
     qtbot.addWidget(officer)
     assert "admin" in officer.explain.text() and not officer.apply_button.isEnabled()
     assert isinstance(officer.save_years, QPushButton) and not officer.save_years.isEnabled()

@@ -36,7 +36,7 @@ def window(qtbot: QtBot, demo_desk: Desk, settings: QSettings) -> MainWindow:
 
 
 def _triage(desk: Desk) -> Triage:
-    return Triage(desk.sf, desk.username, desk.clock)
+    return Triage(desk.uow, desk.clock)
 
 
 def key(qtbot: QtBot, k: Qt.Key, mod: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -200,7 +200,7 @@ def test_a_stop_listed_writer_is_flagged_and_proposed_an_acknowledgement(
     from correspondence.db.models import Correspondent
     from correspondence.services.cases import NewCase
 
-    with demo_desk.sf() as s:
+    with demo_desk.uow.session_factory() as s:
         stop_id = s.scalar(select(Correspondent.id).where(Correspondent.on_stop_list.is_(True)))
     demo_desk.log_case(
         NewCase(
@@ -255,7 +255,7 @@ def test_deadline_box_extends_and_records_a_holding_reply(
     box = window.deadline_box  # type: ignore[attr-defined]
     key(qtbot, Qt.Key.Key_N, ALT)  # the Deadlines tab of the details
     assert box.isVisible() and "With private office" in box.text.toPlainText()
-    before = Deadlines(demo_desk.sf, demo_desk.username, demo_desk.clock).view(case_id)
+    before = Deadlines(demo_desk.uow, demo_desk.clock).view(case_id)
 
     def fill(dlg: QWidget) -> None:
         type_text(qtbot, "Awaiting advice from the Home Office")
@@ -264,7 +264,7 @@ def test_deadline_box_extends_and_records_a_holding_reply(
 
     when_modal(qtbot, fill)
     key(qtbot, Qt.Key.Key_E, CTRL | SHIFT)
-    after = Deadlines(demo_desk.sf, demo_desk.username, demo_desk.clock).view(case_id)
+    after = Deadlines(demo_desk.uow, demo_desk.clock).view(case_id)
     assert after.extensions and after.extensions[-1].reason.startswith("Awaiting advice")
     assert before.due_on is not None and after.due_on is not None and after.due_on > before.due_on
     window.select_case(case_id)
@@ -273,7 +273,7 @@ def test_deadline_box_extends_and_records_a_holding_reply(
 
     key(qtbot, Qt.Key.Key_H, CTRL | SHIFT)
     assert (
-        Deadlines(demo_desk.sf, demo_desk.username, demo_desk.clock).view(case_id).holding_reply_on
+        Deadlines(demo_desk.uow, demo_desk.clock).view(case_id).holding_reply_on
         == demo_desk.clock()
     )
     window.grab().save(str(screenshot_dir / "main_window_deadline_box.png"))

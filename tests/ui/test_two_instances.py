@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from correspondence.database import Database, open_database
 from correspondence.services.case_edit import CaseEditing
 from correspondence.services.desk import Desk
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.edit_case import EditCaseDialog
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY, DemoTemplate, open_demo_copy
@@ -40,7 +41,7 @@ def test_two_app_instances_on_postgresql_and_the_second_is_warned(
             (first_db, "a.okoro", "one"),
             (second_db, "j.whitfield", "two"),
         ):
-            desk = Desk(database.session_factory, user, clock=lambda: DEMO_TODAY)
+            desk = Desk(acting_as(database.session_factory, user), clock=lambda: DEMO_TODAY)
             settings = QSettings(str(tmp_path / f"{name}.ini"), QSettings.Format.IniFormat)
             w = MainWindow(desk, settings, db_label="team database")
             qtbot.addWidget(w)
@@ -81,11 +82,11 @@ def test_two_app_instances_on_postgresql_and_the_second_is_warned(
             "Okoro: summary revised after reading the letter"
         )
         warning.grab().save(str(screenshot_dir / "conflict_dialog_postgresql.png"))
-        saved = CaseEditing(first_db.session_factory).load(case_id)
+        saved = CaseEditing(acting_as(first_db.session_factory)).load(case_id)
         assert saved.summary.startswith("Okoro:") and saved.priority != "urgent"
         # The first window's list is refreshed live with the second's eventual save too.
         qtbot.mouseClick(warning.reapply_button, Qt.MouseButton.LeftButton)
-        final = CaseEditing(first_db.session_factory).load(case_id)
+        final = CaseEditing(acting_as(first_db.session_factory)).load(case_id)
         assert (final.summary, final.priority) == ("Whitfield: a different summary", "urgent")
     finally:
         for w in windows:

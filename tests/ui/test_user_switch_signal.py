@@ -16,6 +16,7 @@ from correspondence.database import Database
 from correspondence.db.models import Event
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.log_letter import LogLetterDialog
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.my_work import MyWorkPanel
@@ -29,7 +30,9 @@ OFFICER = "j.whitfield"  # logs and imports; has signed-off replies to dispatch
 
 
 def _window(qtbot: QtBot, db: Database, user: str, settings: QSettings) -> MainWindow:
-    w = MainWindow(Desk(db.session_factory, user, lambda: DEMO_TODAY), settings, "demo.db")
+    w = MainWindow(
+        Desk(acting_as(db.session_factory, user), lambda: DEMO_TODAY), settings, "demo.db"
+    )
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -79,7 +82,7 @@ def test_my_work_shows_the_new_users_work_after_a_switch(
     qtbot: QtBot, demo_db: Database, settings: QSettings, screenshot_dir: Path
 ) -> None:
     def expected(username: str) -> tuple[list[str], list[str]]:
-        work = Drafting(demo_db.session_factory, username, lambda: DEMO_TODAY).my_work()
+        work = Drafting(acting_as(demo_db.session_factory, username), lambda: DEMO_TODAY).my_work()
         return [c.reference for c in work.due_cases], [c.reference for c in work.to_dispatch]
 
     drafter_cases, _ = expected(DRAFTER)
@@ -109,7 +112,7 @@ def test_letters_logged_and_imported_after_a_switch_are_the_new_users(
 ) -> None:
     w = _window(qtbot, demo_db, DRAFTER, settings)
     controller = w.intake_controller  # type: ignore[attr-defined]
-    assert controller.intake.username == DRAFTER  # made for the drafter before the switch
+    assert controller.intake.uow.username == DRAFTER  # made for the drafter before the switch
 
     _switch(qtbot, w, OFFICER)
 

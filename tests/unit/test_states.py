@@ -2,6 +2,7 @@ import pickle
 
 import pytest
 
+from correspondence.domain.errors import DomainError
 from correspondence.domain.states import (
     ALLOWED,
     CLOSED_STATUSES,
@@ -56,7 +57,8 @@ def test_every_other_move_is_refused(current: CaseStatus, target: CaseStatus) ->
         check_transition(current, target)
     assert caught.value.current is current
     assert caught.value.target is target
-    assert isinstance(caught.value, ValueError)
+    # A domain refusal, not a ValueError: callers catch the one error family.
+    assert isinstance(caught.value, DomainError) and not isinstance(caught.value, ValueError)
 
 
 def test_allowed_mapping_matches_the_product_lifecycle() -> None:

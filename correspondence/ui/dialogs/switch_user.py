@@ -17,17 +17,22 @@ from correspondence.services.admin import UserView
 
 
 class SwitchUserDialog(QDialog):
-    def __init__(self, users: list[UserView], current: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        users: list[UserView],
+        current: str,
+        parent: QWidget | None = None,
+        intro: str = "Who is working at this desk now? What you do from here on is recorded as "
+        "theirs.",
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("switchUserDialog")
         self.setWindowTitle("Switch user")
-        self.setMinimumSize(440, 360)
+        self.setMinimumSize(560, 360)  # "Name (username) — every role" fits on one line
         layout = QVBoxLayout(self)
-        intro = QLabel(
-            "Who is working at this desk now? What you do from here on is recorded as theirs."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        label = QLabel(intro)
+        label.setWordWrap(True)
+        layout.addWidget(label)
         self.users = QListWidget()
         self.users.setObjectName("users")
         for u in users:
