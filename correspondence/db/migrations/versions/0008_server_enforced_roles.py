@@ -150,7 +150,8 @@ BEGIN
         ELSIF was = 'in_qa' AND NEW.status <> 'superseded' THEN
             PERFORM desk_require('desk_policy_lead', 'return a draft from QA');
         ELSIF was = 'with_private_office' AND NEW.status <> 'superseded' THEN
-            PERFORM desk_require('desk_private_secretary', 'return a draft from the private office');
+            PERFORM desk_require('desk_private_secretary',
+                                 'return a draft from the private office');
         END IF;
     END IF;
     IF NEW.qa_by_id IS DISTINCT FROM old_qa THEN
