@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import Office, Team, User, now_utc, user_roles
 from correspondence.domain.references import validate_office_code
-from correspondence.services import events
+from correspondence.services import events, server_logins
 from correspondence.services.actors import (
     Actor,
     Role,
@@ -166,7 +166,13 @@ def _check_login(session: Session, login: str, user_id: int | None) -> None:
         raise ValidationError("Database login", f"{login!r} already belongs to another user")
 
 
-def add_user(session: Session, actor: Actor, data: NewUser) -> UserView:
+def add_user(
+    session: Session, actor: Actor, data: NewUser, password_verifier: str | None = None
+) -> UserView:
+    """Add a person; on a team server also create (or reuse) their login and grant its roles.
+
+    `password_verifier` (see server_logins.scram_verifier) sets the new login's password.
+    """
     _require(actor, "add users")
     username = _clean(data.username)
     if not username:
@@ -195,6 +201,10 @@ def add_user(session: Session, actor: Actor, data: NewUser) -> UserView:
     session.execute(insert(user_roles), [{"user_id": user.id, "role": r.value} for r in roles])
     _record(session, actor, "user", user.id, "user added", new=username)
     _record(session, actor, "user", user.id, "edited", "roles", "", roles)
+    if login and server_logins.enforced(session):
+        # The server's group roles follow the app's roles: it is what the server checks.
+        server_logins.create_login(session, login, password_verifier)
+        server_logins.set_roles(session, login, roles)
     return _user_view(session, user)
 
 
@@ -268,10 +278,44 @@ def update_user(
         session.execute(insert(user_roles), [{"user_id": user.id, "role": r.value} for r in roles])
     user.updated_at = now_utc()  # roles live in another table: move the version on anyway
     _flush(session, f"The user {user.username}")
+    _sync_login(session, before, user.db_login or "", roles, active)
     for name, (old, new) in log.items():
         if _text_of(old) != _text_of(new):
             _record(session, actor, "user", user.id, "edited", name, old, new)
     return _user_view(session, user)
+
+
+def _sync_login(
+    session: Session, before: UserView, login: str, roles: frozenset[Role], active: bool
+) -> None:
+    """Bring the person's login on a team server in line with their row."""
+    if not server_logins.enforced(session):
+        return
+    if before.db_login and before.db_login != login and before.active:
+        server_logins.disable_login(session, before.db_login)
+    if not login:
+        return
+    if not active:
+        if before.active or before.db_login != login:
+            server_logins.disable_login(session, login)
+        return
+    if not before.active or before.db_login != login:
+        server_logins.create_login(session, login)
+    if not before.active or before.db_login != login or roles != before.roles:
+        server_logins.set_roles(session, login, roles)
+
+
+def disable_user(session: Session, actor: Actor, username: str) -> UserView:
+    """A leaver: the row made inactive and, on a team server, the login locked out."""
+    _require(actor, "disable users")
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise NotFound(f"No user {username.strip()!r}")
+    if user.id == actor.user_id:
+        raise ValidationError("User", "you cannot disable yourself")
+    if not user.active:
+        return _user_view(session, user)
+    return update_user(session, actor, user.id, user.version, {"active": False})
 
 
 def _text_of(v: object) -> object:
@@ -475,8 +519,22 @@ class Administration:
         with self.sf() as s:
             return list_offices(s)
 
-    def add_user(self, data: NewUser) -> UserView:
-        return self._write(lambda s, a: add_user(s, a, data))
+    def add_user(self, data: NewUser, password_verifier: str | None = None) -> UserView:
+        return self._write(lambda s, a: add_user(s, a, data, password_verifier))
+
+    def disable_user(self, username: str) -> tuple[UserView, int]:
+        """Disable the person; then end their open connections (counted) once that holds."""
+        view = self._write(lambda s, a: disable_user(s, a, username))
+        ended = 0
+        if view.db_login:
+            with self.sf.begin() as s:
+                if server_logins.enforced(s):
+                    ended = server_logins.end_sessions(s, view.db_login)
+        return view, ended
+
+    def server_roles(self, login: str) -> tuple[list[str], bool | None]:
+        with self.sf() as s:
+            return server_logins.login_roles(s, login)
 
     def update_user(self, user_id: int, version: int, changes: Mapping[str, Any]) -> UserView:
         return self._write(lambda s, a: update_user(s, a, user_id, version, changes))
