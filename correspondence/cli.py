@@ -70,6 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ServiceError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # the server's refusal of what a role forbids, said plainly
+        from correspondence.services.server_logins import refusal
+
+        message = refusal(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

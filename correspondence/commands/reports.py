@@ -1,4 +1,4 @@
-"""`report`, `history`, `audit verify`, `retention apply` and `person export`."""
+"""`report`, `history`, `audit verify/checkpoint`, `retention apply` and `person export`."""
 
 from __future__ import annotations
 
@@ -60,14 +60,25 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
     audit = sub.add_parser("audit", help="check the event log", description="Check the event log")
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    add_command(
+    p = add_command(
         actions,
         common,
         "verify",
         "walk the hash chain of the event log: 'intact: N events' (exit 0) or the first "
-        "broken link (exit 1)",
+        "broken link (exit 1); with --against, also events cut from the tail or a chain "
+        "recomputed since that checkpoint (a restore from backup is named as one)",
         cmd_audit_verify,
     )
+    p.add_argument("--against", type=Path, metavar="FILE", help="a file from audit checkpoint")
+    p = add_command(
+        actions,
+        common,
+        "checkpoint",
+        "write the log's head (count, newest id and hash, time) to a file kept outside the "
+        "database, for audit verify --against",
+        cmd_audit_checkpoint,
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="FILE")
 
     ret = sub.add_parser(
         "retention", help="anonymise expired personal data", description="Retention policy"
@@ -129,6 +140,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"Wrote {path}")
     else:
         _print_text(report)
+    _seen(sf, err=bool(args.json))
     return 0
 
 
@@ -191,12 +203,38 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from correspondence.services import audit
     from correspondence.services.history import verify_audit
 
+    checkpoint = audit.read(args.against) if args.against else None
     with open_db(args).session_factory() as s:
-        result = verify_audit(s)
-    print(result.message)
-    return 0 if result.intact else 1
+        if checkpoint is None:
+            result = verify_audit(s)
+            print(result.message)
+            return 0 if result.intact else 1
+        found = audit.verify_against(s, checkpoint)
+    print(found.message)
+    return 0 if found.intact else 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from correspondence.services import audit
+
+    db = open_db(args)
+    with db.session_factory() as s:
+        cp = audit.take(s, db.engine.url.render_as_string(hide_password=True))
+    path = audit.write(cp, args.out)
+    print(f"Wrote {path}: {cp.events} events, newest #{cp.newest_id} {cp.hash[:16]}")
+    print("Keep it where the database's users cannot change it.")
+    return 0
+
+
+def _seen(sf: object, *, err: bool = False) -> None:
+    """Every report and export says which head of the event log it saw."""
+    from correspondence.services import audit
+
+    with sf() as s:  # type: ignore[operator]
+        print(audit.head_line(s), file=sys.stderr if err else sys.stdout)
 
 
 def cmd_retention_apply(args: argparse.Namespace) -> int:
@@ -242,4 +280,5 @@ def cmd_person_export(args: argparse.Namespace) -> int:
         f"→ {result.folder}"
     )
     print(f"Index: {result.folder / 'index.html'}")
+    _seen(sf)
     return 0

@@ -46,6 +46,15 @@ def server_message(exc: DBAPIError) -> str:
     return primary or str(orig or exc).strip().splitlines()[0]
 
 
+def refusal(exc: BaseException) -> str | None:
+    """The server's message if `exc` is PostgreSQL refusing a privilege (SQLSTATE 42501)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) != "42501":
+        return None
+    return server_message(exc)
+
+
 def _call(session: Session, sql: str, **params: object) -> object:
     try:
         with session.begin_nested():
