@@ -239,7 +239,9 @@ def test_the_role_holder_may_do_it(team: Team_) -> None:
             f"UPDATE drafts SET status = 'with_private_office', qa_by_id = {lead} "  # type: ignore[arg-type]
             f"WHERE id = {_draft(team, 'in_qa')}"
         )
-        conn.execute(f"UPDATE line_versions SET status = 'approved' WHERE id = {_line(team, 'submitted')}")  # type: ignore[arg-type]  # noqa: E501
+        conn.execute(
+            f"UPDATE line_versions SET status = 'approved' WHERE id = {_line(team, 'submitted')}"
+        )  # type: ignore[arg-type]
     assert team.one("SELECT count(*) FROM drafts WHERE status = 'in_qa'") == 0
 
 
