@@ -243,7 +243,10 @@ DECLARE
     prev text;
 BEGIN
     IF desk_enforced() THEN
-        SELECT id, username INTO who_id, who_name FROM users WHERE id = desk_login_user_id();
+        -- As desk_login_user_id(), written out: this runs for every event of a bulk insert.
+        SELECT id, username INTO who_id, who_name FROM users
+        WHERE db_login = session_user::text OR (db_login IS NULL AND username = session_user::text)
+        ORDER BY (db_login IS NULL) LIMIT 1;
         who_name := coalesce(who_name, session_user::text);
         IF coalesce(NEW.username, '') NOT IN ('', who_name)
            OR (NEW.user_id IS NOT NULL AND NEW.user_id IS DISTINCT FROM who_id) THEN
