@@ -525,19 +525,21 @@ class Administration:
     def disable_user(self, username: str) -> tuple[UserView, int]:
         """Disable the person; then end their open connections (counted) once that holds."""
         view = self._write(lambda s, a: disable_user(s, a, username))
-        ended = 0
-        if view.db_login:
-            with self.sf.begin() as s:
-                if server_logins.enforced(s):
-                    ended = server_logins.end_sessions(s, view.db_login)
-        return view, ended
+        return view, self._end_sessions(view.db_login) if view.db_login else 0
 
     def server_roles(self, login: str) -> tuple[list[str], bool | None]:
         with self.sf() as s:
             return server_logins.login_roles(s, login)
 
     def update_user(self, user_id: int, version: int, changes: Mapping[str, Any]) -> UserView:
-        return self._write(lambda s, a: update_user(s, a, user_id, version, changes))
+        view = self._write(lambda s, a: update_user(s, a, user_id, version, changes))
+        if "active" in changes and not view.active and view.db_login:
+            self._end_sessions(view.db_login)  # a leaver made inactive on the screen
+        return view
+
+    def _end_sessions(self, login: str) -> int:
+        with self.sf.begin() as s:
+            return server_logins.end_sessions(s, login) if server_logins.enforced(s) else 0
 
     def add_team(self, code: str, name: str, mailbox: str = "") -> TeamView:
         return self._write(lambda s, a: add_team(s, a, code, name, mailbox))
