@@ -21,6 +21,7 @@ from correspondence.db.session import make_engine
 from correspondence.services import audit, events, history
 from correspondence.services.actors import actor_for
 from correspondence.services.errors import ValidationError
+from tests import pg
 
 
 def _events(db: Database, n: int, who: str = "a.okoro") -> None:
@@ -189,3 +190,49 @@ def test_events_from_before_the_upgrade_keep_their_old_hash(tmp_path: Path) -> N
             assert ev is not None and ev.hash == events.digest(ev)
     finally:
         db.close()
+
+
+def test_the_server_and_the_app_hash_awkward_text_the_same_way(db: Database) -> None:
+    """On PostgreSQL the trigger hashes, and the app verifies: they must agree exactly."""
+    with db.session_factory.begin() as s:
+        actor = actor_for(s, "a.okoro")
+        events.record(s, actor, "case", None, "note", new="Ünïcødé 🙂\nline | 12:ab ~", old="")
+        events.record(s, actor, "case", 7, "note", reason="‘quoted’ — dash\ttab", field="x|y")
+    with db.session_factory() as s:
+        assert history.verify_audit(s).intact
+        newest = events.head(s)
+        ev = s.get(Event, newest.newest_id)
+        assert ev is not None and ev.hash == events.digest(ev)
+
+
+@pytest.mark.postgres
+def test_a_postgresql_log_from_before_the_upgrade_verifies_after_it(
+    pg_server: pg.PgServer,
+) -> None:
+    name = pg_server.create_database(pg_server.new_name())
+    url = pg_server.url(name)
+    engine = make_engine(url)
+    migrate.upgrade(engine, "0007")
+    prev = ""
+    with engine.begin() as conn:
+        for i in range(3):
+            ev = SimpleNamespace(
+                at=dt.datetime(2026, 11, 1, 9, i), username="a.okoro", entity="case",
+                entity_id=i, case_id=None, action="note", field="", old_value="",
+                new_value=f"old {i}", reason="",
+            )  # fmt: skip
+            h = events._digest_v1(prev, ev)
+            conn.execute(
+                insert(Event.__table__).values(**vars(ev), on_behalf_of="", prev_hash=prev, hash=h)
+            )
+            prev = h
+    engine.dispose()
+    db = open_database(url)
+    try:
+        _events(db, 2)
+        with db.session_factory() as s:
+            assert history.verify_audit(s).message == "intact: 5 events"
+            assert [e.id for e in events.walk(s)] == [1, 2, 3, 4, 5]
+    finally:
+        db.close()
+        pg_server.release(name)
