@@ -44,6 +44,11 @@ def cmd_server_setup(args: argparse.Namespace) -> int:
     made = ", ".join(result.roles_created) or "none (they existed)"
     print(f"Roles:   created {made}")
     print(f"Grants:  renewed on {result.tables} tables; events are insert-only")
+    if result.grants_revoked:
+        print(
+            f"         taken back from {', '.join(result.grants_revoked)}: give people their "
+            "rights with users add (or the admin screen) instead"
+        )
     what = "added as" if result.admin_added else "is"
     print(f"Admin:   the owner {result.owner} {what} admin user {result.admin_username}")
     print("The server now checks the roles. Add people with: correspondence users add …")

@@ -44,6 +44,7 @@ class SetupResult:
     revision_before: str | None
     revision: str
     roles_created: list[str] = field(default_factory=list)
+    grants_revoked: list[str] = field(default_factory=list)  # roles that held rights before
     admin_username: str = ""
     admin_added: bool = False
     tables: int = 0
@@ -90,6 +91,44 @@ def _create_roles(conn: Connection) -> list[str]:
     for role in GROUPS:
         conn.exec_driver_sql(f'GRANT "{ALL_USERS}" TO "{role}"')
     return made
+
+
+def _revoke_others(conn: Connection, owner: str) -> list[str]:
+    """Take back grants made outside the app, e.g. the whole-table grants to a `desk_users`
+    group that earlier releases' README suggested: only the group roles hold rights now."""
+    others = sorted(
+        set(
+            conn.execute(
+                text(
+                    "SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+                    "WHERE table_schema = 'public' AND grantee <> :o"
+                ),
+                {"o": owner},
+            ).scalars()
+        )
+        - {ALL_USERS, *GROUPS}
+    )
+    defaults = set(
+        conn.execute(
+            text(
+                "SELECT DISTINCT (aclexplode(d.defaclacl)).grantee::regrole::text "
+                "FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole "
+                "WHERE r.rolname = :o"
+            ),
+            {"o": owner},
+        ).scalars()
+    ) - {ALL_USERS, *GROUPS, owner, f'"{owner}"'}
+    for grantee in others:
+        who = "PUBLIC" if grantee == "PUBLIC" else f'"{grantee}"'
+        conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {who}")
+        conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {who}")
+    for grantee in sorted(defaults):
+        who = "PUBLIC" if grantee in ("-", "0") else grantee
+        for kind in ("TABLES", "SEQUENCES"):
+            conn.exec_driver_sql(
+                f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON {kind} FROM {who}"
+            )
+    return sorted(set(others) | {d.strip('"') for d in defaults})
 
 
 def _grant(conn: Connection) -> int:
@@ -177,6 +216,7 @@ def setup(url: str, username: str = "", display_name: str = "") -> SetupResult:
             _check_owner(conn, owner)
             try:
                 made = _create_roles(conn)
+                revoked = _revoke_others(conn, owner)
                 tables = _grant(conn)
                 added = _first_admin(s, owner, username, display_name)
                 conn.exec_driver_sql(f'GRANT "desk_admin", "desk_officer" TO "{owner}"')
@@ -193,6 +233,7 @@ def setup(url: str, username: str = "", display_name: str = "") -> SetupResult:
             revision_before=before,
             revision=migrate.HEAD,
             roles_created=made,
+            grants_revoked=revoked,
             admin_username=admin,
             admin_added=added,
             tables=tables,

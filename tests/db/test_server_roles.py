@@ -462,3 +462,36 @@ def test_a_changed_user_id_is_caught_even_with_the_chain_recomputed(
     assert run("audit", "verify", "--db", team.url())[0] == 0  # intact in itself
     code, out, _ = run("audit", "verify", "--against", str(cp), "--db", team.url())
     assert code == 1 and "recomputed since the checkpoint" in out
+
+
+def test_an_older_team_setup_loses_its_whole_table_grants(pg_server: pg.PgServer) -> None:
+    """Earlier releases' README gave a `desk_users` group every right on every table;
+    `server setup` takes that back so only the group roles' least grants remain."""
+    pg_server.create_owner(OWNER)
+    name = pg_server.create_database(pg_server.new_name(), owner=OWNER)
+    try:
+        open_database(pg_server.url(name, user=OWNER)).close()
+        with pg_server.connect() as conn:
+            for stmt in (
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 't_old_team')"
+                " THEN CREATE ROLE t_old_team NOLOGIN; CREATE ROLE t_old_bob LOGIN IN ROLE "
+                "t_old_team; END IF; END $$",
+            ):
+                conn.execute(stmt)  # type: ignore[arg-type]
+        with pg_server.connect_as(OWNER, name) as conn:
+            conn.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                         "TO t_old_team")  # fmt: skip
+            conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, "
+                         "UPDATE, DELETE ON TABLES TO t_old_team")  # fmt: skip
+        code, out, err = run("server", "setup", "--db", pg_server.url(name, user=OWNER))
+        assert code == 0, err
+        assert "taken back from t_old_team" in out
+        with pg_server.connect_as("t_old_bob", name) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("UPDATE users SET active = false")
+    finally:
+        pg_server.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        pg_server.release(name)
