@@ -49,6 +49,10 @@ def cmd_server_setup(args: argparse.Namespace) -> int:
             f"         taken back from {', '.join(result.grants_revoked)}: give people their "
             "rights with users add (or the admin screen) instead"
         )
+    if result.logins_synced:
+        print(f"Logins:  group roles renewed for {', '.join(result.logins_synced)}")
+    for note in result.logins_skipped:
+        print(f"         skipped {note}")
     what = "added as" if result.admin_added else "is"
     print(f"Admin:   the owner {result.owner} {what} admin user {result.admin_username}")
     print("The server now checks the roles. Add people with: correspondence users add …")

@@ -45,6 +45,8 @@ class SetupResult:
     revision: str
     roles_created: list[str] = field(default_factory=list)
     grants_revoked: list[str] = field(default_factory=list)  # roles that held rights before
+    logins_synced: list[str] = field(default_factory=list)  # existing logins given group roles
+    logins_skipped: list[str] = field(default_factory=list)  # with the reason
     admin_username: str = ""
     admin_added: bool = False
     tables: int = 0
@@ -195,6 +197,29 @@ def _first_admin(session: Session, owner: str, username: str, display_name: str)
     return added
 
 
+def _sync_existing_logins(session: Session, owner: str) -> tuple[list[str], list[str]]:
+    """Give every active person whose login already exists the group roles of their app
+    roles (a team from before, or a restored database); logins are never created here."""
+    synced, skipped = [], []
+    rows = session.execute(
+        select(User.id, User.db_login)
+        .where(User.active.is_(True), User.db_login.is_not(None), User.db_login != owner)
+        .order_by(User.username)
+    ).all()
+    for user_id, login in rows:
+        exists = session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :l"), {"l": login})
+        if not exists:
+            skipped.append(f"{login} (no such login yet: users add or the admin screen makes it)")
+            continue
+        try:
+            server_logins.set_roles(session, login, roles_of(session, user_id))
+        except PermissionDenied as exc:
+            skipped.append(f"{login} ({exc})")
+        else:
+            synced.append(login)
+    return synced, skipped
+
+
 def setup(url: str, username: str = "", display_name: str = "") -> SetupResult:
     """Create or upgrade the schema, the roles and the grants; make the owner an admin."""
     url = normalise_url(url)
@@ -227,6 +252,7 @@ def setup(url: str, username: str = "", display_name: str = "") -> SetupResult:
                 )
             except DBAPIError as exc:
                 raise _refuse(server_logins.server_message(exc)) from exc
+            synced, skipped = _sync_existing_logins(s, owner)
             admin = s.scalar(select(User.username).where(User.db_login == owner)) or owner
         return SetupResult(
             owner=owner,
@@ -234,6 +260,8 @@ def setup(url: str, username: str = "", display_name: str = "") -> SetupResult:
             revision=migrate.HEAD,
             roles_created=made,
             grants_revoked=revoked,
+            logins_synced=synced,
+            logins_skipped=skipped,
             admin_username=admin,
             admin_added=added,
             tables=tables,

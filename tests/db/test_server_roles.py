@@ -483,12 +483,22 @@ def test_an_older_team_setup_loses_its_whole_table_grants(pg_server: pg.PgServer
                          "TO t_old_team")  # fmt: skip
             conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, "
                          "UPDATE, DELETE ON TABLES TO t_old_team")  # fmt: skip
+            conn.execute("INSERT INTO users (username, display_name, email, db_login, active, "
+                         "version, updated_at) VALUES ('b.old', 'Bob Old', '', 't_old_bob', true, "
+                         "1, now())")  # fmt: skip
+            conn.execute("INSERT INTO user_roles SELECT id, 'officer' FROM users "
+                         "WHERE username = 'b.old'")  # fmt: skip
         code, out, err = run("server", "setup", "--db", pg_server.url(name, user=OWNER))
         assert code == 0, err
         assert "taken back from t_old_team" in out
+        assert "group roles renewed for t_old_bob" in out
         with pg_server.connect_as("t_old_bob", name) as conn:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("UPDATE users SET active = false")
+            # Still an officer, through desk_officer now.
+            conn.execute(EVENT.format(cols="", vals=""))  # type: ignore[arg-type]
+            row = conn.execute("SELECT username FROM events ORDER BY id DESC").fetchone()
+            assert row is not None and row[0] == "b.old"
     finally:
         pg_server.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
