@@ -531,6 +531,23 @@ class Administration:
         with self.sf() as s:
             return server_logins.login_roles(s, login)
 
+    def team_server(self) -> bool:
+        """A PostgreSQL database set up for a team: logins and their roles are managed here."""
+        with self.sf() as s:
+            return server_logins.enforced(s)
+
+    def login_status(self, login: str) -> str:
+        """One line on what the server holds for a login, for the admin screen."""
+        if not login:
+            return "No database login:\nthis person cannot connect."
+        held, can_login = self.server_roles(login)
+        if can_login is None:
+            return f"Login {login}: not made yet;\nsaving makes it."
+        if not can_login:
+            return f"Login {login}: disabled."
+        labels = ", ".join(Role(r).label.lower() for r in held) or "none"
+        return f"Login {login}: may connect.\nServer roles: {labels}."
+
     def update_user(self, user_id: int, version: int, changes: Mapping[str, Any]) -> UserView:
         view = self._write(lambda s, a: update_user(s, a, user_id, version, changes))
         if "active" in changes and not view.active and view.db_login:
