@@ -142,6 +142,14 @@ def _grant(conn: Connection) -> int:
     everyone = ", ".join(f'"{r}"' for r in (ALL_USERS, *GROUPS))
     run = conn.exec_driver_sql
     run(f'GRANT USAGE ON SCHEMA public TO "{ALL_USERS}"')
+    # Before PostgreSQL 15 anyone may create objects in public, next to the app's functions.
+    if conn.execute(
+        text("SELECT has_schema_privilege('public', 'public', 'CREATE')")
+    ).scalar() and conn.execute(
+        text("SELECT pg_get_userbyid(nspowner) = session_user FROM pg_namespace "
+             "WHERE nspname = 'public'")
+    ).scalar():  # fmt: skip
+        run("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     run(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {everyone}")
     run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {everyone}")
     run(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{ALL_USERS}"')

@@ -393,10 +393,13 @@ def test_users_disable_locks_the_login_out_and_ends_its_connections(team: Team_)
         team.sql("t_drafter")
     code, out, _ = run("users", "list", "--json", "--db", team.url("t_admin"))
     assert '"login_enabled": false' in out
-    # Back again, for the same person, with the same login.
-    with open_database(team.url("t_admin")).session_factory() as s:
-        user = s.scalar(select(User).where(User.username == "p.mehta"))
-        assert user is not None and not user.active
+    database = open_database(team.url("t_admin"))
+    try:
+        with database.session_factory() as s:
+            user = s.scalar(select(User).where(User.username == "p.mehta"))
+            assert user is not None and not user.active
+    finally:
+        database.close()
 
 
 def test_server_setup_runs_again_after_an_upgrade(team: Team_) -> None:
