@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "admin",
     "campaigns",
     "reports",
+    "server",
 )
 
 
@@ -80,6 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Cannot connect, or the login was refused: one line, as the server said it.
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"error: cannot use the database: {reason}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the server's refusal of what a role forbids, said plainly
+        from correspondence.services.server_logins import refusal
+
+        message = refusal(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 1
     finally:
         database = getattr(args, "_database", None)  # opened by commands.shared.open_db

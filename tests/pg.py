@@ -173,13 +173,34 @@ class PgServer:
     def new_name(self, prefix: str = "t") -> str:
         return f"{prefix}_{os.getpid()}_{next(self._names)}"
 
-    def create_database(self, name: str, template: str | None = None) -> str:
+    def create_database(
+        self, name: str, template: str | None = None, owner: str | None = None
+    ) -> str:
         stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             # The default WAL_LOG strategy avoids FILE_COPY's checkpoint: ~0.2 s vs ~0.4 s.
             stmt = sql.SQL("{} TEMPLATE {}").format(stmt, sql.Identifier(template))
+        if owner:
+            stmt = sql.SQL("{} OWNER {}").format(stmt, sql.Identifier(owner))
         self.execute(stmt)
         return name
+
+    def create_owner(self, role: str) -> str:
+        """A database owner as the README's superuser step makes one: a login that may
+        create roles and end other sessions, nothing more. Kept until the server goes."""
+        ident = sql.Identifier(role)
+        with self.connect() as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(ident))
+                conn.execute(sql.SQL("GRANT pg_signal_backend TO {}").format(ident))
+        return role
+
+    def connect_as(self, user: str, dbname: str) -> psycopg.Connection:
+        """A raw connection as `user`, as someone with psql would have."""
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user=user, dbname=dbname, autocommit=True
+        )
 
     def create_login(self, role: str, dbname: str) -> str:
         """A login role (cluster-wide, kept until the server goes) that may use `dbname`'s

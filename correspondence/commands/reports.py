@@ -1,4 +1,4 @@
-"""`report`, `history`, `audit verify`, `retention apply` and `person export`."""
+"""`report`, `history`, `audit verify/checkpoint`, `retention apply` and `person export`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from correspondence.commands.shared import Common, add_command, open_db, print_json, unit_of_work
+
+if TYPE_CHECKING:
+    from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
 def _date(text: str) -> dt.date:
@@ -54,14 +58,25 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
     audit = sub.add_parser("audit", help="check the event log", description="Check the event log")
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    add_command(
+    p = add_command(
         actions,
         common,
         "verify",
         "walk the hash chain of the event log: 'intact: N events' (exit 0) or the first "
-        "broken link (exit 1)",
+        "broken link (exit 1); with --against, also events cut from the tail or a chain "
+        "recomputed since that checkpoint (a restore from backup is named as one)",
         cmd_audit_verify,
     )
+    p.add_argument("--against", type=Path, metavar="FILE", help="a file from audit checkpoint")
+    p = add_command(
+        actions,
+        common,
+        "checkpoint",
+        "write the log's head (count, newest id and hash, time) to a file kept outside the "
+        "database, for audit verify --against",
+        cmd_audit_checkpoint,
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="FILE")
 
     ret = sub.add_parser(
         "retention", help="anonymise expired personal data", description="Retention policy"
@@ -103,7 +118,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         scope=Scope(args.scope),
         period=Period(args.period),
     )
-    report = Reports(unit_of_work(args), clock=lambda: today).report(params)
+    uow = unit_of_work(args)
+    report = Reports(uow, clock=lambda: today).report(params)
     if args.table and not args.csv:
         print("error: --table goes with --csv", file=sys.stderr)
         return 2
@@ -122,6 +138,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"Wrote {path}")
     else:
         _print_text(report)
+    _seen(uow, err=bool(args.json))
     return 0
 
 
@@ -183,12 +200,38 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from correspondence.services import audit
     from correspondence.services.history import verify_audit
 
+    checkpoint = audit.read(args.against) if args.against else None
     with open_db(args).session_factory() as s:
-        result = verify_audit(s)
-    print(result.message)
-    return 0 if result.intact else 1
+        if checkpoint is None:
+            result = verify_audit(s)
+            print(result.message)
+            return 0 if result.intact else 1
+        found = audit.verify_against(s, checkpoint)
+    print(found.message)
+    return 0 if found.intact else 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from correspondence.services import audit
+
+    db = open_db(args)
+    with db.session_factory() as s:
+        cp = audit.take(s, db.engine.url.render_as_string(hide_password=True))
+    path = audit.write(cp, args.out)
+    print(f"Wrote {path}: {cp.events} events, newest #{cp.newest_id} {cp.hash[:16]}")
+    print("Keep it where the database's users cannot change it.")
+    return 0
+
+
+def _seen(uow: UnitOfWorkFactory, *, err: bool = False) -> None:
+    """Every report and export says which head of the event log it saw."""
+    from correspondence.services import audit
+
+    with uow.read() as work:
+        print(audit.head_line(work.session), file=sys.stderr if err else sys.stdout)
 
 
 def cmd_retention_apply(args: argparse.Namespace) -> int:
@@ -226,10 +269,12 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
 def cmd_person_export(args: argparse.Namespace) -> int:
     from correspondence.services.subject_access import SubjectAccess
 
-    result = SubjectAccess(unit_of_work(args)).export(args.person, args.out)
+    uow = unit_of_work(args)
+    result = SubjectAccess(uow).export(args.person, args.out)
     print(
         f"{result.cases} case(s), {result.documents} document(s), {result.drafts} draft(s) "
         f"→ {result.folder}"
     )
     print(f"Index: {result.folder / 'index.html'}")
+    _seen(uow)
     return 0

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import Office, Team, User, now_utc, user_roles
 from correspondence.domain.references import validate_office_code
-from correspondence.services import events
+from correspondence.services import events, server_logins
 from correspondence.services.actors import (
     Actor,
     Role,
@@ -164,7 +164,13 @@ def _check_login(session: Session, login: str, user_id: int | None) -> None:
         raise ValidationError("Database login", f"{login!r} already belongs to another user")
 
 
-def add_user(session: Session, actor: Actor, data: NewUser) -> UserView:
+def add_user(
+    session: Session, actor: Actor, data: NewUser, password_verifier: str | None = None
+) -> UserView:
+    """Add a person; on a team server also create (or reuse) their login and grant its roles.
+
+    `password_verifier` (see server_logins.scram_verifier) sets the new login's password.
+    """
     _require(actor, "add users")
     username = _clean(data.username)
     if not username:
@@ -193,6 +199,10 @@ def add_user(session: Session, actor: Actor, data: NewUser) -> UserView:
     session.execute(insert(user_roles), [{"user_id": user.id, "role": r.value} for r in roles])
     _record(session, actor, "user", user.id, "user added", new=username)
     _record(session, actor, "user", user.id, "edited", "roles", "", roles)
+    if login and server_logins.enforced(session):
+        # The server's group roles follow the app's roles: it is what the server checks.
+        server_logins.create_login(session, login, password_verifier)
+        server_logins.set_roles(session, login, roles)
     return _user_view(session, user)
 
 
@@ -266,10 +276,44 @@ def update_user(
         session.execute(insert(user_roles), [{"user_id": user.id, "role": r.value} for r in roles])
     user.updated_at = now_utc()  # roles live in another table: move the version on anyway
     _flush(session, f"The user {user.username}")
+    _sync_login(session, before, user.db_login or "", roles, active)
     for name, (old, new) in log.items():
         if _text_of(old) != _text_of(new):
             _record(session, actor, "user", user.id, "edited", name, old, new)
     return _user_view(session, user)
+
+
+def _sync_login(
+    session: Session, before: UserView, login: str, roles: frozenset[Role], active: bool
+) -> None:
+    """Bring the person's login on a team server in line with their row."""
+    if not server_logins.enforced(session):
+        return
+    if before.db_login and before.db_login != login and before.active:
+        server_logins.disable_login(session, before.db_login)
+    if not login:
+        return
+    if not active:
+        if before.active or before.db_login != login:
+            server_logins.disable_login(session, login)
+        return
+    if not before.active or before.db_login != login:
+        server_logins.create_login(session, login)
+    if not before.active or before.db_login != login or roles != before.roles:
+        server_logins.set_roles(session, login, roles)
+
+
+def disable_user(session: Session, actor: Actor, username: str) -> UserView:
+    """A leaver: the row made inactive and, on a team server, the login locked out."""
+    _require(actor, "disable users")
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise NotFound(f"No user {username.strip()!r}")
+    if user.id == actor.user_id:
+        raise ValidationError("User", "you cannot disable yourself")
+    if not user.active:
+        return _user_view(session, user)
+    return update_user(session, actor, user.id, user.version, {"active": False})
 
 
 def _text_of(v: object) -> object:
@@ -459,11 +503,45 @@ class Administration:
             s = uow.session
             return list_offices(s)
 
-    def add_user(self, data: NewUser) -> UserView:
-        return self._write(lambda s, a: add_user(s, a, data))
+    def add_user(self, data: NewUser, password_verifier: str | None = None) -> UserView:
+        return self._write(lambda s, a: add_user(s, a, data, password_verifier))
+
+    def disable_user(self, username: str) -> tuple[UserView, int]:
+        """Disable the person; then end their open connections (counted) once that holds."""
+        view = self._write(lambda s, a: disable_user(s, a, username))
+        return view, self._end_sessions(view.db_login) if view.db_login else 0
+
+    def server_roles(self, login: str) -> tuple[list[str], bool | None]:
+        with self.uow.read() as uow:
+            return server_logins.login_roles(uow.session, login)
+
+    def team_server(self) -> bool:
+        """A PostgreSQL database set up for a team: logins and their roles are managed here."""
+        with self.uow.read() as uow:
+            return server_logins.enforced(uow.session)
+
+    def login_status(self, login: str) -> str:
+        """One line on what the server holds for a login, for the admin screen."""
+        if not login:
+            return "No database login:\nthis person cannot connect."
+        held, can_login = self.server_roles(login)
+        if can_login is None:
+            return f"Login {login}: not made yet;\nsaving makes it."
+        if not can_login:
+            return f"Login {login}: disabled."
+        labels = ", ".join(Role(r).label.lower() for r in held) or "none"
+        return f"Login {login}: may connect.\nServer roles: {labels}."
 
     def update_user(self, user_id: int, version: int, changes: Mapping[str, Any]) -> UserView:
-        return self._write(lambda s, a: update_user(s, a, user_id, version, changes))
+        view = self._write(lambda s, a: update_user(s, a, user_id, version, changes))
+        if "active" in changes and not view.active and view.db_login:
+            self._end_sessions(view.db_login)  # a leaver made inactive on the screen
+        return view
+
+    def _end_sessions(self, login: str) -> int:
+        with self.uow.begin() as uow:
+            s = uow.session
+            return server_logins.end_sessions(s, login) if server_logins.enforced(s) else 0
 
     def add_team(self, code: str, name: str, mailbox: str = "") -> TeamView:
         return self._write(lambda s, a: add_team(s, a, code, name, mailbox))

@@ -1,22 +1,37 @@
-"""The append-only event log: every state change is written here."""
+"""The append-only event log: every state change is written here.
+
+Each event carries `prev_hash` (its predecessor's hash) and `hash`, a SHA-256 over a
+canonical text of every column, ids included ("v2", migration 0008). On PostgreSQL the
+server computes both in a trigger, under a lock, and once `server setup` has run it also
+stamps who and when from the login, so a client can choose none of them. On SQLite (one
+person's file) this module computes the same text itself. Events written before 0008
+keep the older digest, which left out the ids; `verify_chain` checks each event the way
+it was written (the setting `events_hash_v2_after` says where the new format starts).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from correspondence.db.models import Event, now_utc
+from correspondence.db.models import Event, Setting, now_utc
 from correspondence.services.actors import Actor
 
+V2_MARKER = "events_hash_v2_after"
+# Filled in by the server on PostgreSQL; reloaded from the row when read.
+SERVER_STAMPED = ("id", "at", "user_id", "username", "prev_hash", "hash")
 
-def _digest(prev_hash: str, ev: Event | SimpleNamespace) -> str:
+
+def _digest_v1(prev_hash: str, ev: Event | SimpleNamespace) -> str:
+    """The format before migration 0008 (no ids, no user id): kept to verify old events."""
     payload = json.dumps(
         [
             prev_hash,
@@ -36,6 +51,31 @@ def _digest(prev_hash: str, ev: Event | SimpleNamespace) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _field(value: object) -> str:
+    if value is None:
+        return "~"
+    s = str(value)
+    return f"{len(s)}:{s}"
+
+
+def canonical_text(ev: Event | SimpleNamespace) -> str:
+    """Every column but `hash`, as the PostgreSQL trigger of migration 0008 writes it."""
+    at = ev.at.isoformat(sep=" ", timespec="microseconds") if ev.at is not None else None
+    values = (
+        ev.id, at, ev.user_id, ev.username, ev.on_behalf_of, ev.entity, ev.entity_id,
+        ev.case_id, ev.action, ev.field, ev.old_value, ev.new_value, ev.reason, ev.prev_hash,
+    )  # fmt: skip
+    return "v2|" + "|".join(_field(v) for v in values)
+
+
+def digest(ev: Event | SimpleNamespace) -> str:
+    return hashlib.sha256(canonical_text(ev).encode()).hexdigest()
+
+
+def _server_chains(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -52,13 +92,15 @@ def record(
 ) -> Event:
     """Append one event, chained by hash to the one before it.
 
-    `at` backdates the event (demo data and imports of old records only).
+    `at` backdates the event (demo data and imports of old records only; on a server
+    set up for a team the server's clock wins).
     """
-    prev = _chain_end(session)
+    server = _server_chains(session)
     ev = Event(
         at=at or now_utc(),
         user_id=actor.user_id if actor else None,
-        username=actor.username if actor else "system",
+        # With no actor the server names the login; on SQLite it is "system".
+        username=actor.username if actor else ("" if server else "system"),
         on_behalf_of=actor.on_behalf_of if actor else "",
         entity=entity,
         entity_id=entity_id,
@@ -68,20 +110,24 @@ def record(
         old_value="" if old is None else str(old),
         new_value="" if new is None else str(new),
         reason=reason,
-        prev_hash=prev,
+        prev_hash="",
+        hash="",
     )
-    ev.hash = _digest(prev, ev)
+    if not server:
+        ev.id, ev.prev_hash = _chain_end(session)
+        ev.hash = digest(ev)
     session.add(ev)
     session.flush()
+    if server:
+        # The trigger changed them: read them back from the row when someone asks.
+        session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
     return ev
 
 
-def _chain_end(session: Session) -> str:
-    """The newest event's hash, with appends serialised until the transaction ends."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Two writers must never chain to the same predecessor.
-        session.execute(text("SELECT pg_advisory_xact_lock(724001)"))
-    return session.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or ""
+def _chain_end(session: Session) -> tuple[int, str]:
+    """The next id and the newest event's hash (SQLite: the caller holds the write lock)."""
+    row = session.execute(select(Event.id, Event.hash).order_by(Event.id.desc()).limit(1)).first()
+    return (row[0] + 1, row[1]) if row else (1, "")
 
 
 def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -91,33 +137,100 @@ def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[st
     `old_value`, `new_value` and `reason`. For bulk work (imports, campaign dispatch), where
     one `record` call per event would cost about a millisecond each.
     """
-    prev: str | None = None
+    server = _server_chains(session)
+    nxt: tuple[int, str] | None = None
     out: list[dict[str, Any]] = []
     for given in rows:
-        if prev is None:
-            prev = _chain_end(session)
         row: dict[str, Any] = {
             "entity_id": None, "case_id": None, "field": "", "old_value": "",
             "new_value": "", "reason": "", **given,
             "at": now_utc(),
             "user_id": actor.user_id if actor else None,
-            "username": actor.username if actor else "system",
+            "username": actor.username if actor else ("" if server else "system"),
             "on_behalf_of": actor.on_behalf_of if actor else "",
-            "prev_hash": prev,
+            "prev_hash": "",
+            "hash": "",
         }  # fmt: skip
-        # A plain namespace carries what the digest reads, far cheaper than an ORM Event.
-        prev = row["hash"] = _digest(prev, SimpleNamespace(**row))
+        if not server:
+            if nxt is None:
+                nxt = _chain_end(session)
+            row["id"], row["prev_hash"] = nxt
+            # A plain namespace carries what the digest reads, far cheaper than an ORM Event.
+            row["hash"] = digest(SimpleNamespace(**row))
+            nxt = (row["id"] + 1, row["hash"])
         out.append(row)
     if out:
         session.execute(insert(Event.__table__), out)
     return len(out)
 
 
+# --- checking the chain -----------------------------------------------------------------
+
+
+def v2_after(session: Session) -> int:
+    """The newest id written in the old format (0 on a database made since 0008)."""
+    value = session.scalar(select(Setting.value).where(Setting.key == V2_MARKER))
+    try:
+        return int(value) if value is not None else 0
+    except ValueError:
+        return 0
+
+
+def expected_hash(ev: Event | SimpleNamespace, prev: str, old_format_until: int) -> str:
+    if ev.id <= old_format_until:
+        return _digest_v1(prev, ev)
+    return digest(SimpleNamespace(**{**_columns(ev), "prev_hash": prev}))
+
+
+def _columns(ev: Event | SimpleNamespace) -> dict[str, Any]:
+    names = (
+        "id", "at", "user_id", "username", "on_behalf_of", "entity", "entity_id", "case_id",
+        "action", "field", "old_value", "new_value", "reason", "prev_hash",
+    )  # fmt: skip
+    return {n: getattr(ev, n) for n in names}
+
+
+def walk(session: Session) -> Iterator[Event]:
+    yield from session.scalars(select(Event).order_by(Event.id)).yield_per(2000)
+
+
 def verify_chain(session: Session) -> int | None:
     """The id of the first event whose hash does not match, or None if intact."""
+    old_until = v2_after(session)
     prev = ""
-    for ev in session.scalars(select(Event).order_by(Event.id)).yield_per(2000):
-        if ev.prev_hash != prev or ev.hash != _digest(prev, ev):
+    for ev in walk(session):
+        if ev.prev_hash != prev or ev.hash != expected_hash(ev, prev, old_until):
             return ev.id
         prev = ev.hash
     return None
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest event as a reader saw it: enough to notice a cut or rewritten tail later."""
+
+    events: int
+    newest_id: int | None
+    hash: str
+    at: dt.datetime | None
+
+    def short(self) -> str:
+        if self.newest_id is None:
+            return "event log empty"
+        return f"event log head #{self.newest_id} {self.hash[:16]} ({self.events} events)"
+
+
+def head(session: Session) -> Head:
+    count = session.scalar(select(func.count(Event.id))) or 0
+    row = session.execute(
+        select(Event.id, Event.hash, Event.at).order_by(Event.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return Head(0, None, "", None)
+    return Head(count, row[0], row[1], row[2])
+
+
+def lock_for_append(session: Session) -> None:
+    """Hold the chain lock (PostgreSQL) so nothing is appended until this transaction ends."""
+    if _server_chains(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(724001)"))

@@ -186,6 +186,11 @@ class AdminWindow(QDialog):
         self.db_login = QLineEdit()
         self.db_login.setObjectName("dbLogin")
         self.db_login.setPlaceholderText("their PostgreSQL login, if different")
+        # On a team's server: what the server itself holds for the login (see server setup).
+        self.server_login = QLabel()
+        self.server_login.setObjectName("serverLogin")
+        self.on_team_server = self.admin.team_server()
+        self.server_login.setVisible(self.on_team_server)
         self.user_active = QCheckBox("Active (may sign in and be given work)")
         self.user_active.setObjectName("userActive")
         for text, widget in (
@@ -196,6 +201,7 @@ class AdminWindow(QDialog):
             ("Database &login:", self.db_login),
         ):
             _labelled(form, text, widget)
+        form.addRow(self.server_login)
         form.addRow(self.user_active)
         roles = QGroupBox("Roles")
         roles_layout = QVBoxLayout(roles)
@@ -229,6 +235,7 @@ class AdminWindow(QDialog):
         self.user_team.setCurrentIndex(0)
         self.user_active.setChecked(True)
         self.user_active.setEnabled(False)  # a new user starts active
+        self.server_login.setText("Saving makes the database login,\nif one is given.")
         for role, cb in self.role_boxes.items():
             cb.setChecked(role is Role.OFFICER)
         self.username.setFocus()
@@ -249,6 +256,8 @@ class AdminWindow(QDialog):
         self.email.setText(user.email)
         self.user_team.setCurrentIndex(max(self.user_team.findData(user.team_id), 0))
         self.db_login.setText(user.db_login)
+        if self.on_team_server:
+            self.server_login.setText(self.admin.login_status(user.db_login))
         self.user_active.setEnabled(True)
         self.user_active.setChecked(user.active)
         for role, cb in self.role_boxes.items():
