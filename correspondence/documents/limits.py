@@ -1,0 +1,140 @@
+"""What one imported file may cost: bytes read, bytes unpacked, text kept, and time.
+
+A file over a limit is refused with a reason naming the limit (or, for text, cut short
+with the original kept), so one hostile or unlucky file never stops the files after it.
+Every limit is far beyond any letter a private office receives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from correspondence.documents.errors import ExtractionError
+
+# Text kept as a case's letter text (about 250 pages); the whole file stays as a document.
+MAX_LETTER_CHARS = 500_000
+# What a Word document's XML parts may unpack to; a 1 MB .docx can claim a gigabyte.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+# Parts of one zip package and pages of one PDF: beyond these, nobody wrote a letter.
+MAX_ZIP_MEMBERS = 5_000
+MAX_PDF_PAGES = 1_000
+# Text an HTML-only email may hold before its tags are stripped (stripping is not linear).
+MAX_HTML_CHARS = 4 * MAX_LETTER_CHARS
+# How deep forwarded messages inside forwarded messages are read for their text.
+MAX_FORWARD_DEPTH = 10
+# Seconds one file may take to read; pure-Python parsers are interrupted when it passes.
+MAX_SECONDS_PER_FILE = 20.0
+
+TRUNCATED_NOTE = (
+    "\n\n[The text stops here: the file holds more than {limit:,} characters. "
+    "The whole file is kept with the case.]"
+)
+
+
+class LimitExceeded(ExtractionError):
+    """A file is over one of the limits above; the message names it."""
+
+
+class FileTimedOut(LimitExceeded):
+    """A file took longer than its time limit to read."""
+
+
+class _OutOfTime(BaseException):
+    """Delivered into the parser's thread; a BaseException so `except Exception` in a
+    library cannot swallow it (as KeyboardInterrupt is not swallowed)."""
+
+
+def cap_text(text: str, limit: int = MAX_LETTER_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + TRUNCATED_NOTE.format(limit=limit)
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """The file's bytes, refused once more than `limit` have been read (streamed: a file
+    that grows, or a device that never ends, costs no more than the limit)."""
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise LimitExceeded(
+            f"the file is over the {limit / 1_048_576:g} MB limit for one file "
+            "(set CORRESPONDENCE_IMPORT_MAX_MB or --max-mb to change it)"
+        )
+    return data
+
+
+class CappedReader(io.RawIOBase):
+    """A stream that refuses to give more than `limit` bytes in all (for unpacking)."""
+
+    def __init__(self, stream: io.BufferedIOBase | io.RawIOBase | object, limit: int, what: str):
+        self._stream = stream
+        self._left = limit
+        self._limit = limit
+        self._what = what
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
+        data: bytes = self._stream.read(want)  # type: ignore[attr-defined]
+        self._left -= len(data)
+        if self._left < 0:
+            raise LimitExceeded(
+                f"{self._what} unpacks to more than {self._limit / 1_048_576:g} MB "
+                "(a compressed bomb, or not a letter)"
+            )
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str = "the file") -> Iterator[None]:
+    """Interrupt the calling thread with FileTimedOut once `seconds` have passed.
+
+    The exception is delivered between Python bytecodes (PyThreadState_SetAsyncExc), so it
+    works in any thread (the window imports in a worker thread, where signals cannot reach),
+    and again every quarter second in case a parser swallows it; long C calls finish first,
+    which the size limits keep short."""
+    thread_id = threading.get_ident()
+    lock = threading.Lock()
+    done = threading.Event()
+    state = {"active": True, "fired": False}
+
+    def watch() -> None:
+        if done.wait(seconds):
+            return
+        while True:
+            with lock:
+                if not state["active"]:
+                    return
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(thread_id), ctypes.py_object(_OutOfTime)
+                )
+            if done.wait(0.25):
+                return
+
+    watcher = threading.Thread(target=watch, name="file time limit", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except _OutOfTime:
+        raise FileTimedOut(
+            f"{what} took more than {seconds:g} seconds to read (too complex or damaged)"
+        ) from None
+    finally:
+        with lock:
+            state["active"] = False
+            if state["fired"]:  # one may still be pending: it must never land later
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), None)
+        done.set()
