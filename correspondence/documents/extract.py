@@ -190,9 +190,17 @@ def docx_text(data: bytes) -> str:
             )
         name = _main_part(package)
         try:
-            stream = package.open(name)
+            declared = package.getinfo(name).file_size
         except KeyError as exc:
             raise ExtractionError(f"not a readable Word document (no {name})") from exc
+        if declared > limits.MAX_UNPACKED_BYTES:
+            raise limits.LimitExceeded(
+                f"the Word document unpacks to {declared / 1_048_576:,.0f} MB, over the "
+                f"{limits.MAX_UNPACKED_BYTES / 1_048_576:g} MB limit (a compressed bomb, "
+                "or not a letter)"
+            )
+        try:
+            stream = package.open(name)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
             raise ExtractionError(f"corrupt Word document ({exc})") from exc
         with stream:
