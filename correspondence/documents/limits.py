@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import io
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,35 +98,61 @@ class CappedReader(io.RawIOBase):
         return len(data)
 
 
+class _Watchdog:
+    """One thread for every time limit in the process: entering and leaving a limit costs
+    a dictionary entry, not a thread per file (imports read thousands of files)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._deadlines: dict[int, tuple[int, float]] = {}  # token -> (thread id, deadline)
+        self._fired: set[int] = set()
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, seconds: float) -> int:
+        with self._lock:
+            self._next += 1
+            token = self._next
+            self._deadlines[token] = (threading.get_ident(), time.monotonic() + seconds)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="time limits", daemon=True)
+                self._thread.start()
+            return token
+
+    def disarm(self, token: int) -> None:
+        with self._lock:
+            entry = self._deadlines.pop(token, None)
+            if token in self._fired and entry is not None:
+                # One may still be pending: it must never land after the limit is left.
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(entry[0]), None)
+            self._fired.discard(token)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self._lock:
+                for token, (thread_id, deadline) in self._deadlines.items():
+                    if now >= deadline:
+                        # Again every quarter second, in case a parser swallows it.
+                        self._fired.add(token)
+                        self._deadlines[token] = (thread_id, now + 0.25)
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(thread_id), ctypes.py_object(_OutOfTime)
+                        )
+
+
+_WATCHDOG = _Watchdog()
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float, what: str = "the file") -> Iterator[None]:
     """Interrupt the calling thread with FileTimedOut once `seconds` have passed.
 
     The exception is delivered between Python bytecodes (PyThreadState_SetAsyncExc), so it
-    works in any thread (the window imports in a worker thread, where signals cannot reach),
-    and again every quarter second in case a parser swallows it; long C calls finish first,
-    which the size limits keep short."""
-    thread_id = threading.get_ident()
-    lock = threading.Lock()
-    done = threading.Event()
-    state = {"active": True, "fired": False}
-
-    def watch() -> None:
-        if done.wait(seconds):
-            return
-        while True:
-            with lock:
-                if not state["active"]:
-                    return
-                state["fired"] = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                    ctypes.c_ulong(thread_id), ctypes.py_object(_OutOfTime)
-                )
-            if done.wait(0.25):
-                return
-
-    watcher = threading.Thread(target=watch, name="file time limit", daemon=True)
-    watcher.start()
+    works in any thread (the window imports in a worker thread, where signals cannot reach);
+    long C calls finish first, which the size limits keep short."""
+    token = _WATCHDOG.arm(seconds)
     try:
         yield
     except _OutOfTime:
@@ -133,8 +160,9 @@ def time_limit(seconds: float, what: str = "the file") -> Iterator[None]:
             f"{what} took more than {seconds:g} seconds to read (too complex or damaged)"
         ) from None
     finally:
-        with lock:
-            state["active"] = False
-            if state["fired"]:  # one may still be pending: it must never land later
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), None)
-        done.set()
+        while True:  # an interruption landing here, just too late, must not escape
+            try:
+                _WATCHDOG.disarm(token)
+                break
+            except _OutOfTime:
+                continue
