@@ -176,6 +176,15 @@ def docx_text(data: bytes) -> str:
     being read: a part that unpacks beyond the limit is refused, and text beyond the
     letter limit is cut, so a zip bomb costs neither memory nor minutes."""
     try:
+        return _docx_text(data)
+    except ExtractionError:
+        raise
+    except Exception as exc:  # zip and XML damage have many shapes
+        raise ExtractionError(f"corrupt Word document ({type(exc).__name__}: {exc})") from exc
+
+
+def _docx_text(data: bytes) -> str:
+    try:
         package = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise ExtractionError(
@@ -225,7 +234,7 @@ def _main_part(package: zipfile.ZipFile) -> str:
             rels = etree.fromstring(
                 f.read(1024 * 1024), etree.XMLParser(resolve_entities=False, no_network=True)
             )
-    except (KeyError, etree.LxmlError, zipfile.BadZipFile, ValueError, OSError, zlib.error):
+    except Exception:  # noqa: BLE001 - damaged relationships: look where Word puts it
         return "word/document.xml"
     for rel in rels:
         if str(rel.get("Type", "")).endswith(_OFFICE_DOCUMENT) and rel.get("Target"):
