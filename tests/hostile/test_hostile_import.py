@@ -79,3 +79,31 @@ def _import_json(url: str, folder: Path) -> dict[str, list[dict[str, str]]]:
     )
     assert "Traceback" not in done.stderr, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("name", "readable"),
+    [
+        ("good/unusual.docx", True),
+        ("good/nested.eml", True),
+        ("bad/bomb.docx", False),
+        ("bad/not-word.docx", False),
+        ("bad/pages.pdf", False),
+    ],
+)
+def test_themes_suggest_reads_the_file_or_says_why_in_one_line(
+    corpus: Path, tmp_path: Path, name: str, readable: bool
+) -> None:
+    url = f"sqlite:///{tmp_path / 'themes.db'}"
+    done = subprocess.run(
+        [EXE, "themes", "suggest", str(corpus / name), "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if readable:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert done.returncode == 2
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith(f"error: cannot read {corpus / name}: ")
