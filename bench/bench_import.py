@@ -160,7 +160,7 @@ def _hostile(db: str | None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        folder = make_corpus(Path(tmp) / "hostile", bomb_mb=1024, text_mb=49)
+        folder = make_corpus(Path(tmp) / "hostile", bomb_mb=1024, text_mb=49, mail_mb=24)
         gen = time.perf_counter() - t0
         url = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         done = subprocess.run(

@@ -238,7 +238,7 @@ class _LineEnvironment(ImmutableSandboxedEnvironment):
 
     Immutable: list.extend(list) and the like could double a value on every turn."""
 
-    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
@@ -262,6 +262,10 @@ class _LineEnvironment(ImmutableSandboxedEnvironment):
                 if left.bit_length() * right > MAX_INT_BITS:
                     raise SecurityError("computing a number with thousands of digits")
             return operator.pow(left, right)
+        if operator_name in ("//", "%") and _is_int(left) and _is_int(right):
+            # Dividing numbers of thousands of digits is slow (int.from_bytes makes them).
+            if max(left.bit_length(), right.bit_length()) > MAX_INT_BITS:
+                raise SecurityError("computing a number with thousands of digits")
         if operator_name == "%":
             if isinstance(left, _TEXT):
                 spec = left.decode("latin-1") if isinstance(left, bytes | bytearray) else left

@@ -465,6 +465,12 @@ def _parse(run: _Run, path: Path) -> _Parsed:
         )
     info = path.stat()
     _check_size(name, info.st_size, run.max_bytes)
+    if suffix in (".eml", ".msg") and info.st_size > limits.MAX_MAIL_BYTES:
+        raise FileRefused(
+            f"an email of {info.st_size / 1_048_576:.1f} MB, over the "
+            f"{limits.MAX_MAIL_BYTES / 1_048_576:g} MB that mail servers carry: save its "
+            "attachments and import them as files"
+        )
     with limits.time_limit(limits.MAX_SECONDS_PER_FILE):
         content = limits.read_capped(path, run.max_bytes)
         got = extract(name, content)

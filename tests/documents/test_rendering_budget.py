@@ -52,6 +52,8 @@ RUNAWAY = {
     "bytes joined": BIG + "{{ big.encode().join([big.encode()] * 99) }}",
     "number to bytes": "{{ (1).to_bytes(10 ** 9, 'big') }}",
     "rounding to a huge place": "{{ 5|round(-10 ** 9) }}",
+    "dividing huge numbers": "{% set a = (1).from_bytes('x'.encode() * 99999, 'big') %}"
+    "{{ a // (a // 3) }}",
     "bytes formatted": "{{ ('%s'.encode() * 50000) % (('x' * 90000).encode(),) }}",
 }
 

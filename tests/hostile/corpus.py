@@ -56,6 +56,8 @@ EXPECTED: dict[str, Expected] = {
     "good/nested.eml": Expected(True, text="deep in the forwarded chain"),
     "good/bomb-attached.eml": Expected(True, text="This attachment was not read"),
     "good/long.txt": Expected(True, text="The text stops here"),
+    "good/big-attachment.eml": Expected(True, text="a scan of my letter is attached"),
+    "bad/huge.eml": Expected(False, reason="mail servers carry"),
     "bad/bomb.docx": Expected(False, reason="unpacks to"),
     "bad/not-word.docx": Expected(False, reason="not a valid .docx"),
     "bad/loop": Expected(False, reason="loop"),
@@ -159,7 +161,7 @@ def many_pages_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
-def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8) -> Path:
+def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8, mail_mb: int = 2) -> Path:
     """Fill `folder` (made if need be); a file outside it is made beside it for a link."""
     good, bad = folder / "good", folder / "bad"
     good.mkdir(parents=True, exist_ok=True)
@@ -182,6 +184,15 @@ def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8) -> Path:
     with (good / "long.txt").open("w", encoding="utf-8") as f:
         for _ in range(text_mb * 1024 * 1024 // len(line)):
             f.write(line)
+    scan = ("scan.bin", os.urandom(mail_mb * 1024 * 1024 * 3 // 4))  # base64 adds a third
+    (good / "big-attachment.eml").write_bytes(
+        mail("Scan", "Dear Minister, a scan of my letter is attached.", scan)
+    )
+    with (bad / "huge.eml").open("wb") as f:
+        f.write(b"From: a@example.org\nSubject: huge\nContent-Type: text/plain\n\n")
+        line = b"Dear Minister, this message is far larger than any mail server carries.\n"
+        for _ in range(26 * 1024 * 1024 // len(line) + 1):
+            f.write(line)
     (bad / "bomb.docx").write_bytes(bomb)
     (bad / "not-word.docx").write_bytes(os.urandom(4096))
     (bad / "pages.pdf").write_bytes(many_pages_pdf(1_001))
@@ -200,8 +211,9 @@ def main() -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--bomb-mb", type=int, default=1024, help="what the bomb unpacks to")
     parser.add_argument("--text-mb", type=int, default=49, help="size of the long .txt")
+    parser.add_argument("--mail-mb", type=int, default=24, help="size of the big e-mail")
     args = parser.parse_args()
-    make_corpus(args.folder, bomb_mb=args.bomb_mb, text_mb=args.text_mb)
+    make_corpus(args.folder, bomb_mb=args.bomb_mb, text_mb=args.text_mb, mail_mb=args.mail_mb)
     print(args.folder)
     return 0
 
