@@ -69,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ServiceError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except MemoryError:  # a reason, never a traceback; nothing was half-committed
+        print("error: not enough memory to finish; nothing more was saved", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
