@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except MemoryError:  # a reason, never a traceback; nothing was half-committed
-        print("error: not enough memory to finish; nothing more was saved", file=sys.stderr)
+        print("error: not enough memory to finish this command", file=sys.stderr)
         return 1
 
 

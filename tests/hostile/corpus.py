@@ -64,6 +64,7 @@ EXPECTED: dict[str, Expected] = {
     "bad/self-a.txt": Expected(False, reason="loops back on itself"),
     "bad/outside.txt": Expected(False, reason="outside the chosen folder"),
     "bad/pipe.txt": Expected(False, reason="not a regular file"),
+    "bad/dangling.txt": Expected(False, reason="does not exist"),
     "bad/pages.pdf": Expected(False, reason="pages, over the limit"),
 }
 
@@ -203,6 +204,7 @@ def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8, mail_mb: 
     outside.write_text("Private: not a letter to anyone.\n", encoding="utf-8")
     os.symlink(outside, bad / "outside.txt")
     os.mkfifo(bad / "pipe.txt")
+    os.symlink("moved-away.txt", bad / "dangling.txt")
     return folder
 
 

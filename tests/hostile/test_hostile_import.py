@@ -107,3 +107,22 @@ def test_themes_suggest_reads_the_file_or_says_why_in_one_line(
         assert done.returncode == 2
         (line,) = done.stderr.strip().splitlines()
         assert line.startswith(f"error: cannot read {corpus / name}: ")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its mode")
+def test_unreadable_files_and_folders_are_listed(db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "post"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "locked" / "a.txt").write_text("Dear Minister, hidden.", encoding="utf-8")
+    (folder / "secret.txt").write_text("Dear Minister, secret.", encoding="utf-8")
+    (folder / "open.txt").write_text("Dear Minister, I write about Ofsted.", encoding="utf-8")
+    (folder / "secret.txt").chmod(0)
+    (folder / "locked").chmod(0)
+    try:
+        result = Intake(db.session_factory, "officer.one", lambda: TODAY).import_paths([folder])
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert [Path(c.path).name for c in result.imported] == ["open.txt"]
+    reasons = {Path(f.path).name: f.error for f in result.failed}
+    assert "could not read the file" in reasons["secret.txt"]
+    assert "could not open the folder" in reasons["locked"]
