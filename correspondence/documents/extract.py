@@ -7,6 +7,7 @@ at the desk ("not a Word document: …"), never a bare library traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
@@ -298,11 +299,13 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, PdfReadError
 
+    _PDF_LIMIT = _pdf_limit_error()  # noqa: N806 - a class, named as one
+
     # pypdf logs (and warns about) every recoverable defect; we only want the outcome.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _pdf_limits():
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
@@ -325,11 +328,47 @@ def pdf_text(data: bytes) -> str:
                     break  # the text is cut here; the whole PDF is kept
     except ExtractionError:
         raise
+    except _PDF_LIMIT as exc:
+        raise limits.LimitExceeded(
+            f"the PDF unpacks beyond the {limits.MAX_PDF_STREAM_BYTES / 1_048_576:g} MB or "
+            f"{limits.MAX_PDF_STREAM_TOKENS:,} drawing commands one part may hold "
+            f"(a compressed bomb, or not a letter: {exc})"
+        ) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise ExtractionError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # pypdf raises many shapes on broken input
         raise ExtractionError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     return limits.cap_text("\n\n".join(p.strip("\n") for p in pages))
+
+
+def _pdf_limit_error() -> type[Exception]:
+    from pypdf import errors
+
+    found = getattr(errors, "LimitReachedError", None)
+    return found if isinstance(found, type) else _NeverRaised
+
+
+class _NeverRaised(Exception):
+    """Stands in for pypdf's LimitReachedError where pypdf has none."""
+
+
+def _pdf_limits() -> contextlib.AbstractContextManager[object]:
+    """pypdf's own limits, tightened to what a letter needs: a page's text is a few
+    kilobytes, and a 200 KB PDF can otherwise unpack to 75 MB of drawing commands that take
+    minutes and hundreds of megabytes to read (pypdf 7 and later; older ones keep theirs)."""
+    import pypdf
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:
+        return contextlib.nullcontext()
+    stream = limits.MAX_PDF_STREAM_BYTES
+    return apply(  # type: ignore[no-any-return]
+        zlib_maximum_output_length=stream,
+        lzw_maximum_output_length=stream,
+        run_length_maximum_output_length=stream,
+        brotli_maximum_output_length=stream,
+        stream_parsing_work_maximum_count=limits.MAX_PDF_STREAM_TOKENS,
+    )
 
 
 # --- what a letter says about itself --------------------------------------------

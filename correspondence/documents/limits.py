@@ -27,6 +27,9 @@ MAX_MAIL_BYTES = 25 * 1024 * 1024
 # Parts of one zip package and pages of one PDF: beyond these, nobody wrote a letter.
 MAX_ZIP_MEMBERS = 5_000
 MAX_PDF_PAGES = 1_000
+# What one PDF stream may unpack to, and the drawing commands one page may hold.
+MAX_PDF_STREAM_BYTES = 8 * 1024 * 1024
+MAX_PDF_STREAM_TOKENS = 500_000
 # Text an HTML-only email may hold before its tags are stripped (stripping is not linear).
 MAX_HTML_CHARS = 4 * MAX_LETTER_CHARS
 # How deep forwarded messages inside forwarded messages are read for their text.

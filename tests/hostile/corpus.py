@@ -66,6 +66,7 @@ EXPECTED: dict[str, Expected] = {
     "bad/pipe.txt": Expected(False, reason="not a regular file"),
     "bad/dangling.txt": Expected(False, reason="does not exist"),
     "bad/pages.pdf": Expected(False, reason="pages, over the limit"),
+    "bad/bomb.pdf": Expected(False, reason="compressed bomb"),
 }
 
 
@@ -162,6 +163,34 @@ def many_pages_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
+def bomb_pdf(unpacked_mb: int) -> bytes:
+    """A small PDF whose one page's drawing commands unpack to `unpacked_mb` MB."""
+    raw = b"BT /F1 12 Tf 10 10 Td (Hello) Tj ET\n" * (unpacked_mb * 1024 * 1024 // 36)
+    data = zlib.compress(raw, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8, mail_mb: int = 2) -> Path:
     """Fill `folder` (made if need be); a file outside it is made beside it for a link."""
     good, bad = folder / "good", folder / "bad"
@@ -197,6 +226,7 @@ def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8, mail_mb: 
     (bad / "bomb.docx").write_bytes(bomb)
     (bad / "not-word.docx").write_bytes(os.urandom(4096))
     (bad / "pages.pdf").write_bytes(many_pages_pdf(1_001))
+    (bad / "bomb.pdf").write_bytes(bomb_pdf(min(bomb_mb, 70)))
     os.symlink("..", bad / "loop")
     os.symlink("self-b.txt", bad / "self-a.txt")
     os.symlink("self-a.txt", bad / "self-b.txt")
