@@ -184,7 +184,23 @@ def docx_text(data: bytes) -> str:
         raise ExtractionError(f"corrupt Word document ({type(exc).__name__}: {exc})") from exc
 
 
+def _declared_members(data: bytes) -> int | None:
+    """How many parts a zip says it holds, read from its end record before the zip module
+    builds an object for each (a package of a million empty parts costs memory)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 12 > len(data):
+        return None
+    count = int.from_bytes(data[end + 10 : end + 12], "little")
+    return None if count == 0xFFFF else count
+
+
 def _docx_text(data: bytes) -> str:
+    declared = _declared_members(data)
+    if declared is not None and declared > limits.MAX_ZIP_MEMBERS:
+        raise limits.LimitExceeded(
+            f"the Word document holds {declared:,} parts, "
+            f"over the limit of {limits.MAX_ZIP_MEMBERS:,}"
+        )
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:

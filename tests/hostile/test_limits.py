@@ -66,3 +66,15 @@ def test_text_beyond_the_letter_limit_is_cut_with_a_note() -> None:
     assert len(got.text) < limits.MAX_LETTER_CHARS + 300
     assert got.text.startswith("Dear Minister, café")
     assert "The whole file is kept" in got.text
+
+
+def test_a_word_package_of_thousands_of_parts_is_refused_before_it_is_opened() -> None:
+    import io
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        for i in range(limits.MAX_ZIP_MEMBERS + 1):
+            z.writestr(f"part{i}.xml", b"")
+    with pytest.raises(limits.LimitExceeded, match="parts, over the limit"):
+        extract("letter.docx", packed.getvalue())
