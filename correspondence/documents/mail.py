@@ -249,6 +249,33 @@ def html_to_text(markup: str) -> str:
 
 # --- Outlook ------------------------------------------------------------------
 
+# extract-msg makes a missing plain or HTML body out of the compressed RTF one; that RTF
+# unpacks to about eight times its size and its parser takes minutes over a large one.
+_PLAIN_BODY = "__substg1.0_1000"
+_HTML_BODY = "__substg1.0_10130102"
+
+
+def _msg_body(msg: object) -> str:
+    rtf = getattr(msg, "compressedRtf", None)
+    if isinstance(rtf, bytes) and len(rtf) > limits.MAX_MSG_RTF_BYTES:
+        plain = msg.getStringStream(_PLAIN_BODY)  # type: ignore[attr-defined]
+        if plain and str(plain).strip():
+            return str(plain)
+        raw_html = msg.getStream(_HTML_BODY)  # type: ignore[attr-defined]
+        if isinstance(raw_html, bytes):
+            return html_to_text(decode_text(raw_html))
+        return (
+            "[The text of this message is only in its formatted (RTF) part, larger than "
+            f"{limits.MAX_MSG_RTF_BYTES // 1024:,} KB; it was not read. The whole message is "
+            "kept with the case.]"
+        )
+    body = getattr(msg, "body", None) or ""
+    if not body.strip():
+        raw_html = getattr(msg, "htmlBody", None)
+        if isinstance(raw_html, bytes):
+            body = html_to_text(decode_text(raw_html))
+    return str(body)
+
 
 def parse_msg(content: bytes) -> Extracted:
     """An Outlook .msg (an OLE compound file) read with extract-msg."""
@@ -264,11 +291,7 @@ def parse_msg(content: bytes) -> Extracted:
     except Exception as exc:  # extract-msg raises many kinds on broken files
         raise ExtractionError(f"unreadable Outlook message ({type(exc).__name__}: {exc})") from exc
     try:
-        body = msg.body or ""
-        if not body.strip():
-            raw_html = getattr(msg, "htmlBody", None)
-            if isinstance(raw_html, bytes):
-                body = html_to_text(decode_text(raw_html))
+        body = _msg_body(msg)
         sender = header_text(getattr(msg, "sender", "") or "")
         name, address = _sender([sender]) if sender else ("", "")
         if not address:

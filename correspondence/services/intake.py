@@ -274,7 +274,7 @@ def letter_text_for(got: Extracted) -> str:
     for a in got.attachments:
         if a.text.strip():
             parts.append(f"[Attachment: {a.filename}]\n{a.text}")
-    return "\n\n".join(parts)
+    return limits.cap_text("\n\n".join(parts))  # many attachments, each at the limit
 
 
 # --- the importer ------------------------------------------------------------------
