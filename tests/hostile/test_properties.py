@@ -192,3 +192,40 @@ def test_any_text_as_a_line_renders_or_says_why(body: str) -> None:
         render_line(body, sample_context().as_mapping(today=dt.date(2009, 3, 20)))
     except TemplateProblem as problem:
         assert problem.message
+
+
+# -- standard-line files --------------------------------------------------------------
+
+HEADER_LINES = st.sampled_from(
+    [
+        "key: babyp-tragedy",
+        "title: The death of Baby P",
+        "themes: BABYP, LAMING",
+        "status: approved",
+        "version: 1",
+        "version: -3",
+        "owner: policy.lead",
+        "approved_by: policy.lead",
+        "approved_on: 2008-12-16",
+        "approved_on: 2008-13-45",
+        "review_by: 2009-07-31",
+        "numbered: false",
+        "numbered: perhaps",
+        "unknown: field",
+        "no colon here",
+    ]
+)
+
+
+@FAST
+@given(st.lists(HEADER_LINES, max_size=12), st.text(max_size=300), st.booleans())
+def test_any_line_file_is_read_or_refused_by_name(
+    header: list[str], body: str, fenced: bool
+) -> None:
+    from correspondence.documents.line_files import LineFileError, parse_line_file
+
+    text = "\n".join(["---", *header, "---"] if fenced else header) + "\n" + body
+    try:
+        parse_line_file(text, "x.txt")
+    except LineFileError as exc:
+        assert str(exc).startswith("x.txt")
