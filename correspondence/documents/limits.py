@@ -24,8 +24,9 @@ MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 # An email, attachments and all: what mail servers carry (parsing mail costs memory
 # several times its size, so this is lower than the limit for other files).
 MAX_MAIL_BYTES = 25 * 1024 * 1024
-# An Outlook message's compressed RTF body, read only when it is the only text there is.
-MAX_MSG_RTF_BYTES = 1024 * 1024
+# An Outlook message's RTF body, unpacked, read only when it is the only text there is
+# (extract-msg's RTF parser takes about a minute a megabyte).
+MAX_MSG_RTF_BYTES = 64 * 1024
 # Parts of one zip package and pages of one PDF: beyond these, nobody wrote a letter.
 MAX_ZIP_MEMBERS = 5_000
 MAX_PDF_PAGES = 1_000

@@ -253,11 +253,42 @@ def html_to_text(markup: str) -> str:
 # unpacks to about eight times its size and its parser takes minutes over a large one.
 _PLAIN_BODY = "__substg1.0_1000"
 _HTML_BODY = "__substg1.0_10130102"
+_RTF_BODY = "__substg1.0_10090102"
+
+
+def _without_large_rtf(content: bytes) -> bytes:
+    """The message with a large RTF body made unreadable to extract-msg, when that body is
+    the only text: extract-msg reads it when it opens the file, through a parser that takes
+    minutes and gigabytes over a megabyte of RTF. The original file is kept unchanged."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(content)
+    except Exception:  # noqa: BLE001 - extract-msg reports an unreadable file itself
+        return content
+    try:
+        if any(ole.exists(_PLAIN_BODY + t) for t in ("001F", "001E")):
+            return content
+        name = _RTF_BODY
+        if not ole.exists(name) or ole.get_size(name) < ole.minisectorcutoff:
+            return content  # a small stream cannot unpack to much
+        head = ole.openstream(name).read(16)
+        if int.from_bytes(head[4:8], "little") <= limits.MAX_MSG_RTF_BYTES:
+            return content
+        start = ole.direntries[ole._find(name)].isectStart
+        offset = (start + 1) * ole.sectorsize + 8  # COMPTYPE, after COMPSIZE and RAWSIZE
+    except Exception:  # noqa: BLE001 - a damaged directory: let extract-msg judge it
+        return content
+    finally:
+        ole.close()
+    patched = bytearray(content)
+    patched[offset : offset + 4] = b"NONE"  # extract-msg then finds no RTF it can read
+    return bytes(patched)
 
 
 def _msg_body(msg: object) -> str:
     rtf = getattr(msg, "compressedRtf", None)
-    if isinstance(rtf, bytes) and len(rtf) > limits.MAX_MSG_RTF_BYTES:
+    if isinstance(rtf, bytes) and rtf[8:12] == b"NONE":
         plain = msg.getStringStream(_PLAIN_BODY)  # type: ignore[attr-defined]
         if plain and str(plain).strip():
             return str(plain)
@@ -265,7 +296,7 @@ def _msg_body(msg: object) -> str:
         if isinstance(raw_html, bytes):
             return html_to_text(decode_text(raw_html))
         return (
-            "[The text of this message is only in its formatted (RTF) part, larger than "
+            "[The text of this message is only in its formatted (RTF) part, over "
             f"{limits.MAX_MSG_RTF_BYTES // 1024:,} KB; it was not read. The whole message is "
             "kept with the case.]"
         )
@@ -287,7 +318,7 @@ def parse_msg(content: bytes) -> Extracted:
 
     logging.getLogger("extract_msg").setLevel(logging.CRITICAL)
     try:
-        msg = extract_msg.openMsg(content)
+        msg = extract_msg.openMsg(_without_large_rtf(content))
     except Exception as exc:  # extract-msg raises many kinds on broken files
         raise ExtractionError(f"unreadable Outlook message ({type(exc).__name__}: {exc})") from exc
     try:
