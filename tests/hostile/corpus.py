@@ -57,6 +57,8 @@ EXPECTED: dict[str, Expected] = {
     "good/bomb-attached.eml": Expected(True, text="This attachment was not read"),
     "good/long.txt": Expected(True, text="The text stops here"),
     "good/big-attachment.eml": Expected(True, text="a scan of my letter is attached"),
+    "good/outlook.msg": Expected(True, text="Vetting and Barring"),
+    "good/rtf-only.msg": Expected(True, text="only in its formatted (RTF) part"),
     "bad/huge.eml": Expected(False, reason="mail servers carry"),
     "bad/bomb.docx": Expected(False, reason="unpacks to"),
     "bad/not-word.docx": Expected(False, reason="not a valid .docx"),
@@ -205,6 +207,17 @@ def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8, mail_mb: 
         mail("Ofsted", "Dear Minister, the Ofsted inspection of our children's services.")
     )
     (good / "unusual.docx").write_bytes(unusual_docx())
+    from compressed_rtf import compress
+
+    from tests.hostile.msg_writer import outlook_message
+
+    (good / "outlook.msg").write_bytes(
+        outlook_message("Vetting", "Dear Minister, the Vetting and Barring Scheme worries me.")
+    )
+    rtf = b"{\\rtf1\\ansi\\fromtext \\f0 " + b"Dear Minister, I write again. " * 20_000 + b"}"
+    (good / "rtf-only.msg").write_bytes(
+        outlook_message("RTF", None, rtf=compress(rtf, compressed=False))
+    )
     (good / "nested.eml").write_bytes(nested_eml(1500))
     bomb = bomb_docx(bomb_mb)
     (good / "bomb-attached.eml").write_bytes(

@@ -133,7 +133,7 @@ def outlook_message(
         "__substg1.0_0037001F": _unicode(subject),
         "__substg1.0_0C1A001F": _unicode(sender.split(" <")[0]),
         "__substg1.0_0C1F001F": _unicode(sender.split("<")[-1].rstrip(">")),
-        "__substg1.0_1035001F": _unicode("<msg-test@example.org>"),
+        "__substg1.0_1035001F": _unicode(f"<msg-{sum(subject.encode())}@example.org>"),
         "__properties_version1.0": b"\0" * 32,
     }
     if body is not None:
