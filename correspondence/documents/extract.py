@@ -463,7 +463,9 @@ def find_date(
 
 
 POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b")
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# Parts bounded as addresses are (64 before the @, 63 a label): unbounded, a long run of
+# letters with no @ made every search quadratic.
+EMAIL = re.compile(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 
 
 def normalise_postcode(text: str) -> str:

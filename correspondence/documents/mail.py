@@ -234,14 +234,33 @@ def _message_id(value: object) -> str | None:
     return (m.group(0) if m else text.split()[0])[:400]
 
 
-_TAGS = re.compile(r"<[^>]+>")
-_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li)\b[^>]*>", re.IGNORECASE)
-_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# No "<" inside a tag: "[^>]+" rescans to the end from every "<" of "<<<<…" (quadratic).
+_TAGS = re.compile(r"<[^<>]+>")
+_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li)\b[^<>]*>", re.IGNORECASE)
+_HIDDEN_START = re.compile(r"<(script|style|head)\b", re.IGNORECASE)
+_HIDDEN_END = {
+    name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style", "head")
+}
+
+
+def _without_hidden(markup: str) -> str:
+    """Markup without its script, style and head blocks, in one pass: a lazy regex over
+    thousands of unclosed <script> tags takes minutes (and cannot be interrupted)."""
+    kept: list[str] = []
+    at = 0
+    while (start := _HIDDEN_START.search(markup, at)) is not None:
+        kept.append(markup[at : start.start()])
+        end = _HIDDEN_END[start.group(1).lower()].search(markup, start.end())
+        if end is None:
+            return "".join(kept)  # never closed: the rest is hidden, as a browser hides it
+        at = end.end()
+    kept.append(markup[at:])
+    return "".join(kept)
 
 
 def html_to_text(markup: str) -> str:
     """Readable text from an HTML-only email: tags dropped, line breaks kept."""
-    text = _HIDDEN.sub("", markup[: limits.MAX_HTML_CHARS])
+    text = _without_hidden(markup[: limits.MAX_HTML_CHARS])
     text = _BLOCK.sub("\n", text)
     text = html.unescape(_TAGS.sub("", text))
     return re.sub(r"\n{3,}", "\n\n", text)

@@ -58,6 +58,7 @@ EXPECTED: dict[str, Expected] = {
     "good/long.txt": Expected(True, text="The text stops here"),
     "good/big-attachment.eml": Expected(True, text="a scan of my letter is attached"),
     "good/outlook.msg": Expected(True, text="Vetting and Barring"),
+    "good/one-long-word.txt": Expected(True, text="Dear Minister"),
     "good/rtf-only.msg": Expected(True, text="only in its formatted (RTF) part"),
     "bad/huge.eml": Expected(False, reason="mail servers carry"),
     "bad/bomb.docx": Expected(False, reason="unpacks to"),
@@ -207,6 +208,10 @@ def make_corpus(folder: Path, *, bomb_mb: int = 128, text_mb: int = 8, mail_mb: 
         mail("Ofsted", "Dear Minister, the Ofsted inspection of our children's services.")
     )
     (good / "unusual.docx").write_bytes(unusual_docx())
+    # Address and link patterns once rescanned such a run from every letter (hours, in C).
+    (good / "one-long-word.txt").write_text(
+        "Dear Minister,\n" + "a" * 400_000 + "@ www." + "w" * 100_000 + "\nYours", "utf-8"
+    )
     from compressed_rtf import compress
 
     from tests.hostile.msg_writer import outlook_message

@@ -78,3 +78,25 @@ def test_a_word_package_of_thousands_of_parts_is_refused_before_it_is_opened() -
             z.writestr(f"part{i}.xml", b"")
     with pytest.raises(limits.LimitExceeded, match="parts, over the limit"):
         extract("letter.docx", packed.getvalue())
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<script>" * 250_000, "<" * 2_000_000, "<br " * 500_000, "<a" * 1_000_000],
+    ids=["unclosed scripts", "angle brackets", "unclosed breaks", "unclosed tags"],
+)
+def test_hostile_html_is_stripped_in_linear_time(markup: str) -> None:
+    from correspondence.documents.mail import html_to_text
+
+    started = time.monotonic()
+    html_to_text(markup)
+    assert time.monotonic() - started < 5  # was minutes: regular expressions rescanning
+
+
+def test_a_long_run_of_letters_is_searched_for_an_address_in_linear_time() -> None:
+    from correspondence.documents.extract import read_letterhead
+
+    started = time.monotonic()
+    head = read_letterhead("a" * 20_000 + "\nWrite to joan.abbott@example.org")
+    assert time.monotonic() - started < 1
+    assert head.email == ""  # the address sits beyond what is searched; only speed matters
