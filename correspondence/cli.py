@@ -90,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {message}", file=sys.stderr)
         return 1
+    except MemoryError:  # a reason, never a traceback; nothing was half-committed
+        print("error: not enough memory to finish this command", file=sys.stderr)
+        return 1
     finally:
         database = getattr(args, "_database", None)  # opened by commands.shared.open_db
         if database is not None:

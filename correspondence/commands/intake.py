@@ -18,6 +18,16 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
         "import letters and emails (.eml .msg .txt .docx .pdf); folders are searched recursively",
         cmd_import,
     )
+    from correspondence.documents import limits
+
+    p.epilog = (
+        f"Limits per file: {limits.MAX_MAIL_BYTES // 1_048_576} MB for an email, --max-mb for "
+        f"others; a Word document may unpack to {limits.MAX_UNPACKED_BYTES // 1_048_576} MB; "
+        f"a PDF may have {limits.MAX_PDF_PAGES:,} pages; "
+        f"{limits.MAX_SECONDS_PER_FILE:g} s to read; text beyond "
+        f"{limits.MAX_LETTER_CHARS:,} characters is cut (the whole file is kept). Links are "
+        "followed only inside the folder. A file over a limit is listed with the reason."
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
     p.add_argument("--json", action="store_true", help="print one JSON object with the outcome")
     p.add_argument(

@@ -27,14 +27,16 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _letter_text(path: Path) -> str:
-    from correspondence.documents.extract import ExtractionError, extract
+    from correspondence.documents import limits
+    from correspondence.documents.extract import SUPPORTED_SUFFIXES, extract, suffix_of
+    from correspondence.services.intake import default_max_file_bytes
 
-    content = path.read_bytes()
-    try:
+    with limits.time_limit(limits.MAX_SECONDS_PER_FILE):
+        content = limits.read_capped(path, default_max_file_bytes())
+        if suffix_of(path.name) not in SUPPORTED_SUFFIXES:
+            # Any other file is read as plain text rather than refused.
+            return limits.cap_text(content.decode("utf-8", errors="replace"))
         got = extract(path.name, content)
-    except ExtractionError:
-        # Anything else is read as plain text rather than refused.
-        return content.decode("utf-8", errors="replace")
     parts = [got.subject, got.text, *(a.text for a in got.attachments)]
     return "\n\n".join(p for p in parts if p)
 
@@ -48,8 +50,15 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         return 2
     try:
         text = _letter_text(path)
-    except (OSError, ValueError) as exc:
-        print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except (MemoryError, RecursionError):
+        print(f"error: cannot read {path}: too large or too deeply nested", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one line naming the file, never a traceback
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"error: cannot read {path}: {reason}", file=sys.stderr)
         return 2
     try:
         with unit_of_work(args).read() as uow:

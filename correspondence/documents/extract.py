@@ -7,15 +7,22 @@ at the desk ("not a Word document: …"), never a bare library traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
 import re
 import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from lxml import etree
+
+from correspondence.documents import limits
+from correspondence.documents.errors import ExtractionError
 from correspondence.documents.textclean import clean_for_word
 
 SUPPORTED_SUFFIXES = frozenset({".eml", ".msg", ".txt", ".docx", ".pdf"})
@@ -27,10 +34,6 @@ MEDIA_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".pdf": "application/pdf",
 }
-
-
-class ExtractionError(Exception):
-    """The file cannot be read as what its name says it is."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ def extract(filename: str, content: bytes) -> Extracted:
 
         return mail.parse_msg(content)
     if suffix == ".txt":
-        return Extracted(text=clean_text(decode_text(content)), media_type=MEDIA_TYPES[suffix])
+        # Decoding is cut at what the kept text can hold (UTF-8 needs at most 4 bytes a
+        # character); the whole file stays as the case's document.
+        text = decode_text(_whole_characters(content[: limits.MAX_LETTER_CHARS * 4]))
+        return Extracted(text=clean_text(limits.cap_text(text)), media_type=MEDIA_TYPES[suffix])
     if suffix == ".docx":
         return Extracted(text=clean_text(docx_text(content)), media_type=MEDIA_TYPES[suffix])
     if suffix == ".pdf":
@@ -95,7 +101,10 @@ def attachment_text(filename: str, content: bytes) -> tuple[str, bool]:
         return "", False
     try:
         got = extract(filename, content)
-    except ExtractionError:
+    except limits.LimitExceeded as exc:
+        # Said in the letter's text, so whoever reads the case knows to open the original.
+        return f"[This attachment was not read: {exc}]", False
+    except (ExtractionError, RecursionError):
         return "", False
     return got.text, got.needs_text
 
@@ -142,6 +151,16 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _whole_characters(data: bytes) -> bytes:
+    """`data` without a UTF-8 character cut in two at its end (so a cut stays UTF-8)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: the start of the last character
+            needed = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+            return data[:-back] if byte >= 0xC0 and back < needed else data
+    return data
+
+
 def clean_text(text: str) -> str:
     """Normalise line endings, drop what Word cannot store, trim trailing blank space."""
     lines = [line.rstrip() for line in clean_for_word(text).split("\n")]
@@ -152,36 +171,138 @@ def clean_text(text: str) -> str:
 
 
 def docx_text(data: bytes) -> str:
-    """Paragraphs and table cells of a .docx, in document order."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    """Paragraphs and table cells of a .docx, in document order.
+
+    The main part is unpacked as a stream and parsed as it arrives, keeping only what is
+    being read: a part that unpacks beyond the limit is refused, and text beyond the
+    letter limit is cut, so a zip bomb costs neither memory nor minutes."""
+    try:
+        return _docx_text(data)
+    except ExtractionError:
+        raise
+    except Exception as exc:  # zip and XML damage have many shapes
+        raise ExtractionError(f"corrupt Word document ({type(exc).__name__}: {exc})") from exc
+
+
+def _declared_members(data: bytes) -> int | None:
+    """How many parts a zip says it holds, read from its end record before the zip module
+    builds an object for each (a package of a million empty parts costs memory)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 12 > len(data):
+        return None
+    count = int.from_bytes(data[end + 10 : end + 12], "little")
+    return None if count == 0xFFFF else count
+
+
+def _docx_text(data: bytes) -> str:
+    declared = _declared_members(data)
+    if declared is not None and declared > limits.MAX_ZIP_MEMBERS:
+        raise limits.LimitExceeded(
+            f"the Word document holds {declared:,} parts, "
+            f"over the limit of {limits.MAX_ZIP_MEMBERS:,}"
+        )
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise ExtractionError(
             "corrupt or not a Word document: the file is not a valid .docx (zip) package"
-        )
-    import docx  # python-docx; imported late, it is slow to load
-    from docx.opc.exceptions import PackageNotFoundError
+        ) from exc
+    with package:
+        members = package.infolist()
+        if len(members) > limits.MAX_ZIP_MEMBERS:
+            raise limits.LimitExceeded(
+                f"the Word document holds {len(members):,} parts, "
+                f"over the limit of {limits.MAX_ZIP_MEMBERS:,}"
+            )
+        name = _main_part(package)
+        try:
+            declared = package.getinfo(name).file_size
+        except KeyError as exc:
+            raise ExtractionError(f"not a readable Word document (no {name})") from exc
+        if declared > limits.MAX_UNPACKED_BYTES:
+            raise limits.LimitExceeded(
+                f"the Word document unpacks to {declared / 1_048_576:,.0f} MB, over the "
+                f"{limits.MAX_UNPACKED_BYTES / 1_048_576:g} MB limit (a compressed bomb, "
+                "or not a letter)"
+            )
+        try:
+            stream = package.open(name)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise ExtractionError(f"corrupt Word document ({exc})") from exc
+        with stream:
+            reader = limits.CappedReader(stream, limits.MAX_UNPACKED_BYTES, "the Word document")
+            try:
+                return "\n".join(_docx_paragraphs(reader))
+            except limits.LimitExceeded:
+                raise
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+                raise ExtractionError(f"corrupt Word document ({exc})") from exc
+            except etree.LxmlError as exc:
+                raise ExtractionError(f"corrupt Word document (XML: {exc})") from exc
 
+
+_OFFICE_DOCUMENT = "/officeDocument"
+
+
+def _main_part(package: zipfile.ZipFile) -> str:
+    """Where the package's relationships say the document is (usually word/document.xml)."""
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ExtractionError(f"not a readable Word document ({exc})") from exc
-    except Exception as exc:  # lxml and zip errors have many shapes
-        raise ExtractionError(f"corrupt Word document ({type(exc).__name__}: {exc})") from exc
-    parts: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            parts.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
-        elif tag == "tbl":
-            for row in child.iter():
-                if row.tag.endswith("}tr"):
-                    cells = [
-                        "".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
-                        for cell in row
-                        if cell.tag.endswith("}tc")
-                    ]
-                    parts.append("\t".join(cells))
-    return "\n".join(parts)
+        with package.open("_rels/.rels") as f:
+            rels = etree.fromstring(
+                f.read(1024 * 1024), etree.XMLParser(resolve_entities=False, no_network=True)
+            )
+    except Exception:  # noqa: BLE001 - damaged relationships: look where Word puts it
+        return "word/document.xml"
+    for rel in rels:
+        if str(rel.get("Type", "")).endswith(_OFFICE_DOCUMENT) and rel.get("Target"):
+            return str(rel.get("Target")).lstrip("/")
+    return "word/document.xml"
+
+
+def _local(tag: object) -> str:
+    # Comments, processing instructions and entities have no string tag.
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _docx_paragraphs(stream: limits.CappedReader) -> Iterator[str]:
+    """Body paragraphs, and table rows as tab-separated cells, read as a stream."""
+    cells: list[list[str]] = []  # text of the table cells being read, innermost last
+    rows: list[list[str]] = []  # cells of the table rows being read, innermost last
+    paragraph: list[str] = []
+    kept = 0
+    parser = etree.iterparse(
+        stream, events=("start", "end"), resolve_entities=True, no_network=True, load_dtd=False
+    )
+    for event, element in parser:
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "tc":
+                cells.append([])
+            elif tag == "tr":
+                rows.append([])
+            elif tag == "p" and not cells:
+                paragraph = []
+            continue
+        if tag == "t":
+            text = element.text or ""
+            (cells[-1] if cells else paragraph).append(text)
+            kept += len(text)
+        elif tag == "tc" and cells:
+            cell = "".join(cells.pop())
+            if rows:
+                rows[-1].append(cell)
+        elif tag == "tr" and rows:
+            yield "\t".join(rows.pop())
+        elif tag == "p" and not cells:
+            yield "".join(paragraph)
+            paragraph = []
+        if kept > limits.MAX_LETTER_CHARS:
+            yield limits.TRUNCATED_NOTE.format(limit=limits.MAX_LETTER_CHARS)
+            return
+        # Keep only the path being read: what has been read is dropped.
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
 
 
 # --- PDF ----------------------------------------------------------------------
@@ -194,11 +315,13 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, PdfReadError
 
+    _PDF_LIMIT = _pdf_limit_error()  # noqa: N806 - a class, named as one
+
     # pypdf logs (and warns about) every recoverable defect; we only want the outcome.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _pdf_limits():
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
@@ -207,14 +330,61 @@ def pdf_text(data: bytes) -> str:
                         raise ExtractionError("the PDF is password-protected")
                 except (NotImplementedError, DependencyError) as exc:
                     raise ExtractionError(f"the PDF is encrypted ({exc})") from exc
-            pages = [page.extract_text() or "" for page in reader.pages]
+            count = len(reader.pages)
+            if count > limits.MAX_PDF_PAGES:
+                raise limits.LimitExceeded(
+                    f"the PDF has {count:,} pages, over the limit of {limits.MAX_PDF_PAGES:,}"
+                )
+            pages: list[str] = []
+            kept = 0
+            for page in reader.pages:
+                pages.append(page.extract_text() or "")
+                kept += len(pages[-1])
+                if kept > limits.MAX_LETTER_CHARS:
+                    break  # the text is cut here; the whole PDF is kept
     except ExtractionError:
         raise
+    except _PDF_LIMIT as exc:
+        raise limits.LimitExceeded(
+            f"the PDF unpacks beyond the {limits.MAX_PDF_STREAM_BYTES / 1_048_576:g} MB or "
+            f"{limits.MAX_PDF_STREAM_TOKENS:,} drawing commands one part may hold "
+            f"(a compressed bomb, or not a letter: {exc})"
+        ) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise ExtractionError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # pypdf raises many shapes on broken input
         raise ExtractionError(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
-    return "\n\n".join(p.strip("\n") for p in pages)
+    return limits.cap_text("\n\n".join(p.strip("\n") for p in pages))
+
+
+def _pdf_limit_error() -> type[Exception]:
+    from pypdf import errors
+
+    found = getattr(errors, "LimitReachedError", None)
+    return found if isinstance(found, type) else _NeverRaised
+
+
+class _NeverRaised(Exception):
+    """Stands in for pypdf's LimitReachedError where pypdf has none."""
+
+
+def _pdf_limits() -> contextlib.AbstractContextManager[object]:
+    """pypdf's own limits, tightened to what a letter needs: a page's text is a few
+    kilobytes, and a 200 KB PDF can otherwise unpack to 75 MB of drawing commands that take
+    minutes and hundreds of megabytes to read (pypdf 7 and later; older ones keep theirs)."""
+    import pypdf
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:
+        return contextlib.nullcontext()
+    stream = limits.MAX_PDF_STREAM_BYTES
+    return apply(  # type: ignore[no-any-return]
+        zlib_maximum_output_length=stream,
+        lzw_maximum_output_length=stream,
+        run_length_maximum_output_length=stream,
+        brotli_maximum_output_length=stream,
+        stream_parsing_work_maximum_count=limits.MAX_PDF_STREAM_TOKENS,
+    )
 
 
 # --- what a letter says about itself --------------------------------------------
@@ -293,7 +463,9 @@ def find_date(
 
 
 POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b")
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# Parts bounded as addresses are (64 before the @, 63 a label): unbounded, a long run of
+# letters with no @ made every search quadratic.
+EMAIL = re.compile(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 
 
 def normalise_postcode(text: str) -> str:

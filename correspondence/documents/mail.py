@@ -13,8 +13,10 @@ import html
 import re
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from correspondence.documents import limits
 from correspondence.documents.extract import (
     MEDIA_TYPES,
     Attachment,
@@ -30,34 +32,77 @@ from correspondence.documents.extract import (
 _MAIL_HEADERS = ("from", "date", "subject", "message-id", "to")
 
 
-def parse_eml(content: bytes) -> Extracted:
+def parse_eml(content: bytes, *, depth: int = 0) -> Extracted:
+    """An email's headers, text and attachments; `depth` counts forwards around it."""
     if not content.strip():
         raise ExtractionError("not an email: the file is empty")
-    # compat32 is the forgiving (and fast) parser: it never raises on odd headers.
-    msg = email.message_from_bytes(content)
-    present = [h for h in _MAIL_HEADERS if msg.get(h) is not None]
-    if not present or _looks_binary(content[:2048]):
-        raise ExtractionError(
-            "not a valid email: no From, Date, Subject or Message-ID header was found"
-        )
     body_parts: list[str] = []
     html_parts: list[str] = []
     attachments: list[Attachment] = []
-    _walk(msg, body_parts, html_parts, attachments, top=True)
+    try:
+        # compat32 is the forgiving (and fast) parser: it never raises on odd headers.
+        msg = email.message_from_bytes(content)
+        _require_headers(msg, content)
+        _walk(msg, body_parts, html_parts, attachments, top=True, depth=depth)
+    except RecursionError:
+        # MIME nested hundreds deep: read its parts one level at a time instead.
+        msg = BytesHeaderParser().parsebytes(content)
+        _require_headers(msg, content)
+        body_parts, html_parts, attachments = [], [], []
+        _walk_flat(content, body_parts, html_parts, attachments, depth=depth)
     text = "\n\n".join(p for p in body_parts if p.strip())
     if not text.strip() and html_parts:
         text = "\n\n".join(html_to_text(h) for h in html_parts)
     name, address = _sender(msg.get_all("from") or [])
     return Extracted(
-        text=clean_text(text),
+        text=clean_text(limits.cap_text(text)),
         media_type=MEDIA_TYPES[".eml"],
-        subject=clean_text(header_text(msg.get("subject"))).replace("\n", " "),
+        subject=clean_text(header_text(msg.get("subject"))).replace("\n", " ")[:2000],
         sender_name=name,
         sender_email=address,
         sent_at=_date(msg.get("date")),
         message_id=_message_id(msg.get("message-id")),
         attachments=tuple(attachments),
     )
+
+
+def _require_headers(msg: Message, content: bytes) -> None:
+    present = [h for h in _MAIL_HEADERS if msg.get(h) is not None]
+    if not present or _looks_binary(content[:2048]):
+        raise ExtractionError(
+            "not a valid email: no From, Date, Subject or Message-ID header was found"
+        )
+
+
+_BOUNDARY = re.compile(rb"""boundary\s*=\s*["']?([^"';\r\n]+)""", re.IGNORECASE)
+
+
+def _walk_flat(
+    content: bytes,
+    body: list[str],
+    htmls: list[str],
+    attachments: list[Attachment],
+    *,
+    depth: int,
+) -> None:
+    """The leaves of a MIME tree too deep for the parser, found by their boundary lines."""
+    boundaries = {b.strip() for b in _BOUNDARY.findall(content)}
+    segment: list[bytes] = []
+    segments: list[bytes] = []
+    for line in content.split(b"\n"):
+        marker = line.rstrip(b"\r \t")
+        if marker.startswith(b"--") and (
+            marker[2:] in boundaries or marker[2:].removesuffix(b"--") in boundaries
+        ):
+            segments.append(b"\n".join(segment))
+            segment = []
+        else:
+            segment.append(line)
+    for raw in segments[1:]:  # the first is the top headers and any preamble
+        headers = BytesHeaderParser().parsebytes(raw)
+        if headers.get_content_maintype() == "multipart":
+            continue  # its own parts are segments too
+        _walk(email.message_from_bytes(raw), body, htmls, attachments, depth=depth)
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -72,6 +117,7 @@ def _walk(
     attachments: list[Attachment],
     *,
     top: bool = False,
+    depth: int = 0,
 ) -> None:
     ctype = part.get_content_type()
     if ctype == "message/rfc822" and not top:
@@ -86,7 +132,7 @@ def _walk(
                 _filename(part) or "forwarded message.eml",
                 "message/rfc822",
                 data,
-                text=_safe_inner_text(data),
+                text=_safe_inner_text(data, depth + 1),
             )
         )
         return
@@ -94,7 +140,7 @@ def _walk(
         payload = part.get_payload()
         for sub in payload if isinstance(payload, list) else []:
             if isinstance(sub, Message):
-                _walk(sub, body, htmls, attachments)
+                _walk(sub, body, htmls, attachments, depth=depth)
         return
     disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
     filename = _filename(part)
@@ -113,9 +159,11 @@ def _walk(
         attachments.append(Attachment(name, ctype, data))
 
 
-def _safe_inner_text(data: bytes) -> str:
+def _safe_inner_text(data: bytes, depth: int) -> str:
+    if depth > limits.MAX_FORWARD_DEPTH:
+        return ""  # a forward of a forward, many times over: the attachment keeps it all
     try:
-        return parse_eml(data).text
+        return parse_eml(data, depth=depth).text
     except ExtractionError:
         return ""
 
@@ -186,20 +234,97 @@ def _message_id(value: object) -> str | None:
     return (m.group(0) if m else text.split()[0])[:400]
 
 
-_TAGS = re.compile(r"<[^>]+>")
-_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li)\b[^>]*>", re.IGNORECASE)
-_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# No "<" inside a tag: "[^>]+" rescans to the end from every "<" of "<<<<…" (quadratic).
+_TAGS = re.compile(r"<[^<>]+>")
+_BLOCK = re.compile(r"<\s*(br|/p|/div|/tr|/h\d|/li)\b[^<>]*>", re.IGNORECASE)
+_HIDDEN_START = re.compile(r"<(script|style|head)\b", re.IGNORECASE)
+_HIDDEN_END = {
+    name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style", "head")
+}
+
+
+def _without_hidden(markup: str) -> str:
+    """Markup without its script, style and head blocks, in one pass: a lazy regex over
+    thousands of unclosed <script> tags takes minutes (and cannot be interrupted)."""
+    kept: list[str] = []
+    at = 0
+    while (start := _HIDDEN_START.search(markup, at)) is not None:
+        kept.append(markup[at : start.start()])
+        end = _HIDDEN_END[start.group(1).lower()].search(markup, start.end())
+        if end is None:
+            return "".join(kept)  # never closed: the rest is hidden, as a browser hides it
+        at = end.end()
+    kept.append(markup[at:])
+    return "".join(kept)
 
 
 def html_to_text(markup: str) -> str:
     """Readable text from an HTML-only email: tags dropped, line breaks kept."""
-    text = _HIDDEN.sub("", markup)
+    text = _without_hidden(markup[: limits.MAX_HTML_CHARS])
     text = _BLOCK.sub("\n", text)
     text = html.unescape(_TAGS.sub("", text))
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
 # --- Outlook ------------------------------------------------------------------
+
+# extract-msg makes a missing plain or HTML body out of the compressed RTF one; that RTF
+# unpacks to about eight times its size and its parser takes minutes over a large one.
+_PLAIN_BODY = "__substg1.0_1000"
+_HTML_BODY = "__substg1.0_10130102"
+_RTF_BODY = "__substg1.0_10090102"
+
+
+def _without_large_rtf(content: bytes) -> bytes:
+    """The message with a large RTF body made unreadable to extract-msg, when that body is
+    the only text: extract-msg reads it when it opens the file, through a parser that takes
+    minutes and gigabytes over a megabyte of RTF. The original file is kept unchanged."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(content)
+    except Exception:  # noqa: BLE001 - extract-msg reports an unreadable file itself
+        return content
+    try:
+        if any(ole.exists(_PLAIN_BODY + t) for t in ("001F", "001E")):
+            return content
+        name = _RTF_BODY
+        if not ole.exists(name) or ole.get_size(name) < ole.minisectorcutoff:
+            return content  # a small stream cannot unpack to much
+        head = ole.openstream(name).read(16)
+        if int.from_bytes(head[4:8], "little") <= limits.MAX_MSG_RTF_BYTES:
+            return content
+        start = ole.direntries[ole._find(name)].isectStart
+        offset = (start + 1) * ole.sectorsize + 8  # COMPTYPE, after COMPSIZE and RAWSIZE
+    except Exception:  # noqa: BLE001 - a damaged directory: let extract-msg judge it
+        return content
+    finally:
+        ole.close()
+    patched = bytearray(content)
+    patched[offset : offset + 4] = b"NONE"  # extract-msg then finds no RTF it can read
+    return bytes(patched)
+
+
+def _msg_body(msg: object) -> str:
+    rtf = getattr(msg, "compressedRtf", None)
+    if isinstance(rtf, bytes) and rtf[8:12] == b"NONE":
+        plain = msg.getStringStream(_PLAIN_BODY)  # type: ignore[attr-defined]
+        if plain and str(plain).strip():
+            return str(plain)
+        raw_html = msg.getStream(_HTML_BODY)  # type: ignore[attr-defined]
+        if isinstance(raw_html, bytes):
+            return html_to_text(decode_text(raw_html))
+        return (
+            "[The text of this message is only in its formatted (RTF) part, over "
+            f"{limits.MAX_MSG_RTF_BYTES // 1024:,} KB; it was not read. The whole message is "
+            "kept with the case.]"
+        )
+    body = getattr(msg, "body", None) or ""
+    if not body.strip():
+        raw_html = getattr(msg, "htmlBody", None)
+        if isinstance(raw_html, bytes):
+            body = html_to_text(decode_text(raw_html))
+    return str(body)
 
 
 def parse_msg(content: bytes) -> Extracted:
@@ -212,15 +337,11 @@ def parse_msg(content: bytes) -> Extracted:
 
     logging.getLogger("extract_msg").setLevel(logging.CRITICAL)
     try:
-        msg = extract_msg.openMsg(content)
+        msg = extract_msg.openMsg(_without_large_rtf(content))
     except Exception as exc:  # extract-msg raises many kinds on broken files
         raise ExtractionError(f"unreadable Outlook message ({type(exc).__name__}: {exc})") from exc
     try:
-        body = msg.body or ""
-        if not body.strip():
-            raw_html = getattr(msg, "htmlBody", None)
-            if isinstance(raw_html, bytes):
-                body = html_to_text(decode_text(raw_html))
+        body = _msg_body(msg)
         sender = header_text(getattr(msg, "sender", "") or "")
         name, address = _sender([sender]) if sender else ("", "")
         if not address:
@@ -246,7 +367,7 @@ def parse_msg(content: bytes) -> Extracted:
                 )
             )
         return Extracted(
-            text=clean_text(body),
+            text=clean_text(limits.cap_text(body)),
             media_type=MEDIA_TYPES[".msg"],
             subject=clean_text(str(msg.subject or "")).replace("\n", " "),
             sender_name=name,

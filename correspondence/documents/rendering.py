@@ -38,6 +38,7 @@ __all__ = [
     "TemplateProblem",
     "make_environment",
     "render_line",
+    "runaway_problems",
     "validate_line",
     "longdate",
     "plural",
@@ -49,13 +50,20 @@ MAX_OUTPUT_CHARS = 100_000
 # Sizes beyond which '*', '**' and string formatting are refused rather than computed.
 MAX_SEQUENCE_LENGTH = 100_000
 MAX_POWER_EXPONENT = 100
+# Whole numbers beyond this many bits (about 3,000 digits) are refused before they are
+# computed: 9**100 raised again and again, or a number squared in a loop, would otherwise
+# run for minutes inside one multiplication.
+MAX_INT_BITS = 10_000
+# Decimal places a rounding may ask for: round(5, -10**9) computes 10**(10**9).
+MAX_ROUND_DIGITS = 100
 # What one line may spend: loop turns and calls, characters built along the way, and time.
 # Far beyond any paragraph of a letter, far short of freezing the editor's live preview.
 MAX_STEPS = 100_000
 MAX_BUILT_CHARS = 2_000_000
 MAX_SECONDS = 2.0
 # String methods whose arguments set the size of what they build.
-_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+_TEXT = (str, bytes, bytearray)
 # Widths of 1000 or more, '*' widths and nested '{}' widths are refused in formatting.
 _BIG_FORMAT_NUMBER = re.compile(
     r"""%[-+ #0]*(?:\d{4,}|\*|\d*\.(?:\d{4,}|\*))"""
@@ -155,7 +163,7 @@ def _budget() -> _Budget:
 def _weight(value: object, limit: int = MAX_BUILT_CHARS) -> int:
     """Characters a value stands for when written out: a list of long texts weighs their
     length. Stops counting past `limit`, which is all a caller needs to know."""
-    if isinstance(value, str):
+    if isinstance(value, str | bytes | bytearray):
         return len(value)
     if isinstance(value, Mapping):
         value = [*value.keys(), *value.values()]
@@ -183,11 +191,11 @@ def _checked_concat(*parts: Any) -> str:
     return "".join(str(p) for p in parts)
 
 
-def _projected_join(items: list[Any], separator: str) -> int:
+def _projected_join(items: list[Any], separator: str | bytes | bytearray) -> int:
     return sum(_weight(i) for i in items) + len(separator) * max(len(items) - 1, 0)
 
 
-def _projected_replace(text: str, old: str, new: str) -> int:
+def _projected_replace(text: Any, old: Any, new: Any) -> int:
     matches = text.count(old) if old else len(text) + 1
     return len(text) + matches * max(len(new) - len(old), 0)
 
@@ -230,32 +238,43 @@ class _LineEnvironment(ImmutableSandboxedEnvironment):
 
     Immutable: list.extend(list) and the like could double a value on every turn."""
 
-    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    intercepted_binops = frozenset({"*", "**", "%", "+", "//"})
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
+            _refuse_big_product(left, right)
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
+                if isinstance(seq, str | bytes | list | tuple) and _is_int(count):
                     if _weight(seq) * count > MAX_SEQUENCE_LENGTH:
                         raise SecurityError("repeating text or a list that many times")
                     _budget().build(len(seq) * max(count, 0))
             return operator.mul(left, right)
         if operator_name == "+":
-            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+            if isinstance(left, str | bytes | list | tuple) and isinstance(
+                right, str | bytes | list | tuple
+            ):
                 _budget().build(_weight(left) + _weight(right))
             return operator.add(left, right)
         if operator_name == "**":
             if isinstance(right, int | float) and abs(right) > MAX_POWER_EXPONENT:
                 raise SecurityError("raising a number to such a large power")
+            if _is_int(left) and _is_int(right) and right > 0 and abs(left) > 1:
+                if left.bit_length() * right > MAX_INT_BITS:
+                    raise SecurityError("computing a number with thousands of digits")
             return operator.pow(left, right)
+        if operator_name in ("//", "%") and _is_int(left) and _is_int(right):
+            # Dividing numbers of thousands of digits is slow (int.from_bytes makes them).
+            if max(left.bit_length(), right.bit_length()) > MAX_INT_BITS:
+                raise SecurityError("computing a number with thousands of digits")
         if operator_name == "%":
-            if isinstance(left, str):
-                _refuse_huge_format(left)
+            if isinstance(left, _TEXT):
+                spec = left.decode("latin-1") if isinstance(left, bytes | bytearray) else left
+                _refuse_huge_format(spec)
                 values = list(right.values()) if isinstance(right, Mapping) else right
                 if not isinstance(values, list | tuple):
                     values = [values]
                 longest = max(map(_weight, values), default=0)
-                _refuse_if_over(len(left) + left.count("%") * longest)
+                _refuse_if_over(len(left) + spec.count("%") * longest)
             return operator.mod(left, right)
         return super().call_binop(context, operator_name, left, right)
 
@@ -282,20 +301,52 @@ class _LineEnvironment(ImmutableSandboxedEnvironment):
         budget.step()
         owner = getattr(__obj, "__self__", None)
         name = getattr(__obj, "__name__", "")
-        if isinstance(owner, str):
-            if name in _PADDING_METHODS and any(
-                isinstance(a, int) and a > MAX_SEQUENCE_LENGTH for a in (*args, *kwargs.values())
-            ):
-                raise SecurityError(f"padding text to such a width ({name})")
-            if name == "replace" and len(args) >= 2:
-                _refuse_if_over(_projected_replace(owner, str(args[0]), str(args[1])))
-            if name == "join" and args:
-                items = list(args[0])
-                _refuse_if_over(_projected_join(items, owner))
-                args = (items, *args[1:])
+        if isinstance(owner, (*_TEXT, int)):
+            args = _check_method(owner, name, args, kwargs)
         if isinstance(__obj, LoopContext) and args:  # a recursive loop's next level
             args = (_counted(args[0]), *args[1:])
         return super().call(__context, __obj, *args, **kwargs)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _refuse_big_product(left: object, right: object) -> None:
+    if _is_int(left) and _is_int(right):
+        if left.bit_length() + right.bit_length() > MAX_INT_BITS:  # type: ignore[union-attr]
+            raise SecurityError("computing a number with thousands of digits")
+
+
+def _check_method(
+    owner: str | bytes | bytearray | int, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, ...]:
+    """Methods of text, bytes and numbers whose arguments set the size of what they build,
+    checked before they run: one call must never build gigabytes."""
+    numbers = [a for a in (*args, *kwargs.values()) if _is_int(a)]
+    if any(abs(n) > MAX_SEQUENCE_LENGTH for n in numbers):
+        raise SecurityError(f"asking {name} for something of such a size")
+    if isinstance(owner, int):
+        return args
+    if name in _PADDING_METHODS:
+        _budget().build(max(numbers, default=0))
+    elif name == "expandtabs":
+        tab = numbers[0] if numbers else 8
+        _refuse_if_over(len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * tab)
+    elif name == "translate" and args:
+        table = args[0]
+        values = table.values() if isinstance(table, Mapping) else table
+        longest = max(map(_weight, values), default=1) if isinstance(values, Iterable) else 1
+        _refuse_if_over(len(owner) * max(longest, 1))
+    elif name == "replace" and len(args) >= 2:
+        old, new = args[0], args[1]
+        if isinstance(old, str | bytes) and isinstance(new, str | bytes):
+            _refuse_if_over(_projected_replace(owner, old, new))  # type: ignore[arg-type]
+    elif name == "join" and args:
+        items = list(args[0])
+        _refuse_if_over(_projected_join(items, owner))  # type: ignore[arg-type]
+        args = (items, *args[1:])
+    return args
 
 
 def _refuse_huge_format(spec: str) -> None:
@@ -315,6 +366,7 @@ def make_environment() -> SandboxedEnvironment:
     env.filters["join"] = _join_filter
     env.filters["replace"] = _replace_filter
     env.filters["sum"] = _sum_filter
+    env.filters["round"] = _round_filter
     env.filters["longdate"] = longdate
     env.filters["plural"] = plural
     env.globals.pop("lipsum", None)  # can generate unbounded text
@@ -339,6 +391,12 @@ def _replace_filter(s: object, old: str, new: str, count: int | None = None) -> 
     text = str(s)
     _refuse_if_over(_projected_replace(text, str(old), str(new)))
     return text.replace(str(old), str(new), -1 if count is None else count)
+
+
+def _round_filter(value: float, precision: int = 0, method: str = "common") -> float:
+    if not isinstance(precision, int) or abs(precision) > MAX_ROUND_DIGITS:
+        raise SecurityError("rounding to so many places")
+    return jinja2.filters.do_round(value, precision, method)  # type: ignore[arg-type]
 
 
 @pass_environment
@@ -580,6 +638,11 @@ def render_line(body: str, context: Mapping[str, object]) -> str:
             "Template code not allowed: a macro or loop calling itself without end",
             kind="security",
         ) from None
+    except MemoryError:
+        raise TemplateProblem(
+            "Template code not allowed: building more than the computer's memory holds",
+            kind="security",
+        ) from None
     except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
         line = _runtime_line(exc)
         where = f"Line {line}: " if line else ""
@@ -618,7 +681,30 @@ def validate_line(
             )
         )
     problems.extend(_unknown_attributes(ast, known_variables))
+    if not problems:
+        problems.extend(runaway_problems(body))
     return problems
+
+
+@functools.lru_cache(maxsize=256)
+def runaway_problems(body: str) -> tuple[TemplateProblem, ...]:
+    """Why a line runs away when filled in for the sample letter, if it does.
+
+    Such a line is refused when it is saved, approved or imported: it would break every
+    draft, preview and export using it. Only the budget's refusals count here (syntax and
+    forbidden names are validate_line's; other failures depend on the case filled in)."""
+    from correspondence.documents.context import sample_context
+
+    try:
+        if _security_scan(_ENVIRONMENT.parse(body)):
+            return ()
+        render_line(body, sample_context().as_mapping(today=date(2009, 3, 20)))
+    except TemplateProblem as problem:
+        if problem.kind == "security":
+            return (problem,)
+    except TemplateSyntaxError:
+        pass
+    return ()
 
 
 def _unknown_attributes(

@@ -59,7 +59,7 @@ _MEDOID_CANDIDATES = 160
 
 # --- normalising -------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")  # bounded: linear
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 # Whole words of letters only: "zz12", "3zz" (postcodes), "2009" and "58" are dropped.
 _WORD = re.compile(r"\b[a-z]+\b")

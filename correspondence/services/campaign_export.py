@@ -31,10 +31,12 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import functools
+import hashlib
 import json
 import multiprocessing
 import os
 import re
+import stat
 import struct
 import tempfile
 import zipfile
@@ -63,6 +65,7 @@ from correspondence.services.actors import Role
 from correspondence.services.campaigns import current_draft
 from correspondence.services.errors import NotFound, ServiceError, ValidationError
 from correspondence.services.unit_of_work import UnitOfWorkFactory
+from correspondence.services.worker_guard import guard_worker
 
 JOURNAL_NAME = ".campaign-export.jsonl"
 CHANNELS = ("post", "email", "hand")
@@ -546,6 +549,16 @@ def _write_chunk(out_dir: str, letters: list[tuple[str, LetterSpec]], fast: bool
     return write_batch(Path(out_dir), letters, fast)
 
 
+@dataclass(frozen=True)
+class WrittenLetter:
+    """A letter as the journal recorded it: a plain name inside the export folder, and the
+    size and SHA-256 of what was written under it."""
+
+    file: str
+    size: int
+    sha256: str
+
+
 @dataclass
 class Journal:
     """What an export folder already holds, read from and appended to its journal."""
@@ -554,32 +567,41 @@ class Journal:
     campaign_id: int
     draft_id: int
     done: dict[str, str] = field(default_factory=dict)  # reference -> file name
+    written: dict[str, WrittenLetter] = field(default_factory=dict)  # reference -> record
     combined: str | None = None
     dispatched: bool = False
 
     @classmethod
     def read(cls, out_dir: Path) -> Journal | None:
         path = out_dir / JOURNAL_NAME
-        if not path.exists():
+        if not path.is_file():
             return None
         journal: Journal | None = None
         raw = path.read_bytes().decode("utf-8", "replace")
         for line in raw.split("\n")[:-1]:  # a last line without "\n" is torn: ignore it
             try:
                 entry = json.loads(line)
-            except ValueError:
-                continue
-            kind = entry.get("kind")
-            if kind == "export":
-                journal = cls(path, int(entry["campaign_id"]), int(entry["draft_id"]))
-            elif journal is None:
-                continue
-            elif kind == "letter":
-                journal.done[entry["reference"]] = entry["file"]
-            elif kind == "combined":
-                journal.combined = entry["file"]
-            elif kind == "dispatched":
-                journal.dispatched = True
+                journal = cls._take(journal, path, entry)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue  # not a line this export wrote: ignored
+        return journal
+
+    @classmethod
+    def _take(cls, journal: Journal | None, path: Path, entry: dict[str, Any]) -> Journal | None:
+        kind = entry.get("kind")
+        if kind == "export":
+            return cls(path, int(entry["campaign_id"]), int(entry["draft_id"]))
+        if journal is None:
+            return None
+        if kind == "letter":
+            reference, name = str(entry["reference"]), str(entry["file"])
+            journal.done[reference] = name
+            if isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str):
+                journal.written[reference] = WrittenLetter(name, entry["size"], entry["sha256"])
+        elif kind == "combined":
+            journal.combined = str(entry["file"])
+        elif kind == "dispatched":
+            journal.dispatched = True
         return journal
 
     def append(self, entries: Iterable[dict[str, object]]) -> None:
@@ -589,8 +611,47 @@ class Journal:
             handle.flush()
             os.fsync(handle.fileno())
 
+    def trusted(self, out_dir: Path, reference: str, filename: str) -> bool:
+        """True only if the journal's line for `reference` names the very file this export
+        writes for it, as a plain file in `out_dir`, with the size and SHA-256 recorded.
+
+        A journal is a file anyone can edit: a line naming another path (``../desk.db``),
+        another member's letter, or a file changed since, never counts as a letter sent."""
+        record = self.written.get(reference)
+        if record is None or record.file != filename or Path(filename).name != filename:
+            return False
+        path = out_dir / filename
+        try:
+            info = path.lstat()
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or info.st_size != record.size:
+            return False
+        return file_digest(path) == record.sha256
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _letter_entry(out_dir: Path, m: MemberLetter) -> dict[str, object]:
+    path = out_dir / m.filename
+    return {
+        "kind": "letter",
+        "reference": m.reference,
+        "file": m.filename,
+        "size": path.stat().st_size,
+        "sha256": file_digest(path),
+    }
+
 
 def _open_journal(out_dir: Path, campaign_id: int, draft_id: int, resume: bool) -> Journal:
+    if (out_dir / JOURNAL_NAME).is_symlink():  # appending would write wherever it leads
+        raise ExportRefused(f"{out_dir / JOURNAL_NAME} is a link, not a journal: remove it")
     found = Journal.read(out_dir)
     if found is not None:
         if found.campaign_id != campaign_id or found.draft_id != draft_id:
@@ -661,7 +722,7 @@ def export_campaign(
     _clear_stale_temps(out)
 
     total = len(letters)
-    done_before = {ref for ref, name in journal.done.items() if (out / name).exists()}
+    done_before = {m.reference for m in letters if journal.trusted(out, m.reference, m.filename)}
     pending = [m for m in letters if m.reference not in done_before]
     done = total - len(pending)
     if progress:
@@ -671,9 +732,7 @@ def export_campaign(
 
     def record(batch: Sequence[MemberLetter]) -> None:
         nonlocal done, written
-        journal.append(
-            {"kind": "letter", "reference": m.reference, "file": m.filename} for m in batch
-        )
+        journal.append(_letter_entry(out, m) for m in batch)
         done += len(batch)
         written += len(batch)
         if progress:
@@ -681,7 +740,8 @@ def export_campaign(
 
     chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    if n_workers <= 1 or len(pending) < IN_PROCESS_BELOW:
+    # Workers asked for by number are used whatever the size; by default only when it pays.
+    if n_workers <= 1 or (workers is None and len(pending) < IN_PROCESS_BELOW):
         for chunk in chunks:
             if should_cancel and should_cancel():
                 cancelled = True
@@ -728,7 +788,9 @@ def _write_in_workers(
     # "spawn": forking a process that runs Qt threads is unsafe.
     ctx = multiprocessing.get_context("spawn")
     cancelled = False
-    with cf.ProcessPoolExecutor(n_workers, mp_context=ctx) as pool:
+    with cf.ProcessPoolExecutor(
+        n_workers, mp_context=ctx, initializer=guard_worker, initargs=(os.getpid(),)
+    ) as pool:
         queue = list(reversed(chunks))
         running: dict[cf.Future[list[str]], list[MemberLetter]] = {}
         try:

@@ -13,9 +13,11 @@ callables that the window's worker (or the CLI) supplies.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from correspondence.db.models import (
     case_themes,
     now_utc,
 )
+from correspondence.documents import limits
 from correspondence.documents.extract import (
     EMAIL,
     POSTCODE,
@@ -122,6 +125,9 @@ class ImportResult:
         return {
             "imported": len(self.imported),
             "duplicates": len(self.duplicates),
+            "duplicate_files": [
+                {"path": d.path, "reference": d.reference} for d in self.duplicates
+            ],
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "cases": [
                 {"reference": c.reference, "path": c.path, "campaign": c.campaign}
@@ -134,29 +140,89 @@ class ImportResult:
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure]]:
-    """The files to import, folders walked recursively in name order; hidden files skipped."""
+    """The files to import, folders walked recursively in name order; hidden files skipped.
+
+    Links inside a folder are followed only to files inside that same folder; links out of
+    it, links that loop and things that are not files are listed with the reason, and a
+    folder that cannot be opened is listed, never the end of the import."""
     files: list[Path] = []
     missing: list[Failure] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found = []
-            for root, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / n for n in names if not n.startswith("."))
-            candidates = sorted(found)
+            candidates = _walk_folder(path, missing)
         elif path.is_file():
             candidates = [path]
         else:
             missing.append(Failure(str(path), "no such file or folder"))
             continue
         for c in candidates:
-            key = c.resolve()
+            try:
+                key = c.resolve(strict=True)
+            except (OSError, RuntimeError):
+                key = c
             if key not in seen:
                 seen.add(key)
                 files.append(c)
     return files, missing
+
+
+def _walk_folder(folder: Path, problems: list[Failure]) -> list[Path]:
+    root = folder.resolve()
+
+    def unreadable(exc: OSError) -> None:
+        where = exc.filename or folder
+        problems.append(
+            Failure(str(where), f"could not open the folder ({exc.strerror or exc}): skipped")
+        )
+
+    found: list[Path] = []
+    for here, dirs, names in os.walk(folder, onerror=unreadable):  # never follows links
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names) + [d for d in dirs if (Path(here) / d).is_symlink()]:
+            if name.startswith("."):
+                continue
+            entry = Path(here) / name
+            if entry.is_symlink():
+                refused = _refused_link(entry, root)
+                if refused:
+                    problems.append(Failure(str(entry), refused))
+                    continue
+                if entry.is_dir():
+                    continue  # a link to a folder inside this one: walked where it really is
+            elif not _is_regular(entry):
+                problems.append(Failure(str(entry), "not a regular file: skipped"))
+                continue
+            found.append(entry)
+    return sorted(found)
+
+
+def _refused_link(link: Path, root: Path) -> str | None:
+    """Why a link inside the chosen folder is not followed, or None to follow it."""
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop so
+        return "a link that loops back on itself: skipped"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a link that loops back on itself: skipped"
+        return "a link to something that does not exist: skipped"
+    if not target.is_relative_to(root):
+        return f"a link to {target}, outside the chosen folder: not followed"
+    if target.is_dir() and link.parent.resolve().is_relative_to(target):
+        return "a link back to a folder that holds it (a loop): skipped"
+    if not target.is_dir() and not _is_regular(target):
+        return "a link to something that is not a regular file: skipped"
+    return None
+
+
+def _is_regular(path: Path) -> bool:
+    # A pipe or device would block or never end: only plain files are read.
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True  # unreadable: listed with its reason when it is read
 
 
 # --- what a file proposes -----------------------------------------------------------
@@ -205,7 +271,7 @@ def letter_text_for(got: Extracted) -> str:
     for a in got.attachments:
         if a.text.strip():
             parts.append(f"[Attachment: {a.filename}]\n{a.text}")
-    return "\n\n".join(parts)
+    return limits.cap_text("\n\n".join(parts))  # many attachments, each at the limit
 
 
 # --- the importer ------------------------------------------------------------------
@@ -293,6 +359,9 @@ def import_files(
             continue
         except OSError as exc:
             failed.append(Failure(str(path), f"could not read the file ({exc.strerror or exc})"))
+            continue
+        except (MemoryError, RecursionError):
+            failed.append(Failure(str(path), "the file is too large or too deeply nested to read"))
             continue
         except Exception as exc:  # noqa: BLE001 - one strange file must not stop a thousand
             failed.append(Failure(str(path), f"unexpected {type(exc).__name__}: {exc}"))
@@ -388,10 +457,17 @@ def _parse(run: _Run, path: Path) -> _Parsed:
             f"unsupported file type {suffix or '(no extension)'}: "
             "import .eml, .msg, .txt, .docx or .pdf files"
         )
-    stat = path.stat()
-    _check_size(name, stat.st_size, run.max_bytes)
-    content = path.read_bytes()
-    got = extract(name, content)
+    info = path.stat()
+    _check_size(name, info.st_size, run.max_bytes)
+    if suffix in (".eml", ".msg") and info.st_size > limits.MAX_MAIL_BYTES:
+        raise FileRefused(
+            f"an email of {info.st_size / 1_048_576:.1f} MB, over the "
+            f"{limits.MAX_MAIL_BYTES / 1_048_576:g} MB that mail servers carry: save its "
+            "attachments and import them as files"
+        )
+    with limits.time_limit(limits.MAX_SECONDS_PER_FILE):
+        content = limits.read_capped(path, run.max_bytes)
+        got = extract(name, content)
     for att in got.attachments:
         _check_size(f"attachment {att.filename!r}", len(att.content), run.max_bytes)
     text = letter_text_for(got)
@@ -403,7 +479,7 @@ def _parse(run: _Run, path: Path) -> _Parsed:
         text=text,
         needs_text=got.needs_text or not text.strip(),
         proposal=proposal_for(got),
-        received_on=received_date(got, stat.st_mtime, run.today),
+        received_on=received_date(got, info.st_mtime, run.today),
         channel="email" if suffix in (".eml", ".msg") else "post",
         summary=summary_for(name, got, text),
         themes=[],  # scored in _log_cases, once duplicates are set aside

@@ -37,7 +37,7 @@ from correspondence.documents.line_files import (
     LineFileError,
     parse_line_file,
 )
-from correspondence.documents.rendering import TemplateProblem, validate_line
+from correspondence.documents.rendering import TemplateProblem, runaway_problems, validate_line
 from correspondence.documents.word_diff import Segment, word_diff
 from correspondence.domain.states import DraftStatus
 from correspondence.services import events
@@ -275,6 +275,12 @@ def _check_body(body: str, where: str) -> None:
         raise ValidationError(where, f"the line has problems: {_problems_text(problems)}")
 
 
+def _refuse_runaway(body: str) -> None:
+    # Even a draft: a line that runs away would freeze whoever opens or previews it.
+    for problem in runaway_problems(body):
+        raise ValidationError("Text", f"the line cannot be filled in: {problem.message}")
+
+
 def _check_key(session: Session, key: str) -> str:
     key = key.strip()
     if not key:
@@ -460,6 +466,7 @@ def propose_line(session: Session, actor: Actor, data: NewLine) -> StandardLine:
     themes = _themes(session, data.themes)
     if not data.body.strip():
         raise ValidationError("Text", "the line has no text")
+    _refuse_runaway(data.body)
     line = StandardLine(
         key=key,
         title=title,
@@ -491,6 +498,7 @@ def new_version(session: Session, actor: Actor, line_id: int, body: str) -> Line
         )
     if not body.strip():
         raise ValidationError("Text", "the line has no text")
+    _refuse_runaway(body)
     number = max((v.number for v in line.versions), default=0) + 1
     version = LineVersion(number=number, body=body, status="draft", author_id=actor.user_id)
     line.versions.append(version)
@@ -511,6 +519,7 @@ def edit_draft(session: Session, actor: Actor, version_id: int, body: str) -> Li
         )
     if not body.strip():
         raise ValidationError("Text", "the line has no text")
+    _refuse_runaway(body)
     if body == version.body:
         return version
     version.body = body

@@ -230,6 +230,7 @@ def test_missing_paths_are_listed(intake: Intake, tmp_path: Path) -> None:
     assert result.as_json() == {
         "imported": 0,
         "duplicates": 0,
+        "duplicate_files": [],
         "failed": [{"path": str(tmp_path / "nowhere"), "error": "no such file or folder"}],
         "cases": [],
     }

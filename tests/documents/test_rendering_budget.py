@@ -40,6 +40,21 @@ RUNAWAY = {
     "list grown in place": "{% set l = [1] %}{% for i in range(60) %}{{ l.extend(l) }}{% endfor %}",
     "text built by map": BIG + "{{ range(100000)|map('string')|map('replace', '1', big)|list"
     "|length }}",
+    # Each of these ran for minutes or took gigabytes inside one single operation.
+    "tower of powers": "{% set x = (((9**100)**100)**100)**100 %}{{ x }}",
+    "number squared in a namespace": "{% set ns = namespace(x=3) %}{% for i in range(30) %}"
+    "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x }}",
+    "expandtabs": "{{ ('\t' * 99999).expandtabs(99999) }}",
+    "translate to long text": "{{ ('x' * 99999).translate({120: 'y' * 99999}) }}",
+    "translate through a list": "{{ ('x' * 99999).translate(['y' * 99999] * 121) }}",
+    "bytes repeated": "{{ ('x'.encode() * 99999) * 99999 }}",
+    "bytes padded": "{{ 'x'.encode().ljust(10 ** 9) }}",
+    "bytes joined": BIG + "{{ big.encode().join([big.encode()] * 99) }}",
+    "number to bytes": "{{ (1).to_bytes(10 ** 9, 'big') }}",
+    "rounding to a huge place": "{{ 5|round(-10 ** 9) }}",
+    "dividing huge numbers": "{% set a = (1).from_bytes('x'.encode() * 99999, 'big') %}"
+    "{{ a // (a // 3) }}",
+    "bytes formatted": "{{ ('%s'.encode() * 50000) % (('x' * 90000).encode(),) }}",
 }
 
 
@@ -73,6 +88,17 @@ def test_ordinary_loops_and_joins_still_render(context: dict[str, object]) -> No
     out = render_line(body, context)
     assert out.startswith(", ".join(names) + " | " + " and ".join(names))
     assert out.endswith("| a to b | 6 | xy | 1 of 2 | 3/4")
+
+
+def test_big_numbers_text_and_bytes_a_letter_needs_still_render(
+    context: dict[str, object],
+) -> None:
+    body = (
+        "{{ 2 ** 64 }} {{ 12 * 12 }}"
+        " {{ 'a\tb'.expandtabs(4)|length }} {{ 'ab'.translate({97: 'A'}) }}"
+        " {{ 'x'.encode().ljust(3)|length }} {{ 1234.5678|round(2) }} {{ 'x'.ljust(5, '.') }}"
+    )
+    assert render_line(body, context) == "18446744073709551616 144 5 Ab 3 1234.57 x...."
 
 
 def test_a_budget_is_per_rendering_not_per_process(context: dict[str, object]) -> None:

@@ -28,7 +28,7 @@ def test_import_json_shape_duplicates_and_failures(tmp_path: Path) -> None:
     done = run("import", str(folder), "--json", "--db", url)
     assert done.returncode == 1, done.stderr  # a failed file makes the exit status 1
     out = json.loads(done.stdout)
-    assert set(out) == {"imported", "duplicates", "failed", "cases"}
+    assert set(out) == {"imported", "duplicates", "duplicate_files", "failed", "cases"}
     assert out["imported"] == 2 and out["duplicates"] == 0
     assert out["failed"] == [
         {
@@ -39,9 +39,18 @@ def test_import_json_shape_duplicates_and_failures(tmp_path: Path) -> None:
     assert [Path(c["path"]).name for c in out["cases"]] == ["letter.docx", "utf8.eml"]
     assert all(c["campaign"] is None and c["reference"].endswith("POSoS") for c in out["cases"])
 
+    refs = {Path(c["path"]).name: c["reference"] for c in out["cases"]}
     again = run("import", str(folder / "sub" / "utf8.eml"), "--json", "--db", url)
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout) == {"imported": 0, "duplicates": 1, "failed": [], "cases": []}
+    assert json.loads(again.stdout) == {
+        "imported": 0,
+        "duplicates": 1,
+        "duplicate_files": [
+            {"path": str(folder / "sub" / "utf8.eml"), "reference": refs["utf8.eml"]}
+        ],
+        "failed": [],
+        "cases": [],
+    }
 
     listed = json.loads(run("cases", "list", "--json", "--db", url).stdout)
     assert {c["reference"] for c in listed} == {c["reference"] for c in out["cases"]}
