@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "admin",
     "campaigns",
     "reports",
+    "backup",
 )
 
 
@@ -64,11 +65,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         from correspondence.commands.core import cmd_gui  # `python -m correspondence` opens the app
 
         args.func = cmd_gui
+    from correspondence.database import DatabaseUnavailable
+
     try:
         return args.func(args)
-    except (ServiceError, ValueError, OSError) as exc:
+    except (ServiceError, ValueError, OSError, DatabaseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # A disk that filled or a file found damaged mid-command: say so, not a traceback.
+        from correspondence.db.health import storage_problem
+
+        words = storage_problem(exc)
+        if words is None:
+            raise
+        print(f"error: {_stopped(args, words)}", file=sys.stderr)
+        return 1
+
+
+def _stopped(args: argparse.Namespace, words: str) -> str:
+    from correspondence.database import damaged
+    from correspondence.db.session import default_url, sqlite_path
+
+    path = sqlite_path(getattr(args, "db", None) or default_url())
+    if "damaged" in words and path is not None:
+        return str(damaged(path, "is damaged (SQLite found it so while reading)"))
+    where = f" ({path})" if path is not None else ""
+    return f"stopped: {words}{where}; what was not saved is not reported as done"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,8 +18,10 @@ Handler = Callable[[argparse.Namespace], int]
 Common = Callable[[argparse.ArgumentParser], None]
 
 
-def open_db(args: argparse.Namespace) -> Database:
-    return open_database(args.db)
+def open_db(args: argparse.Namespace, *, create: bool = False) -> Database:
+    """The database named by --db (or the default); refused when it does not exist, unless
+    the command makes databases (`create`), so a mistyped path never becomes a new office."""
+    return open_database(args.db, create=create)
 
 
 def desk(args: argparse.Namespace) -> Desk:
