@@ -1,0 +1,114 @@
+"""The window when the disk fills: typed words are kept and saved once there is room, and a
+bulk change says nothing was changed. The disk is a real tmpfs mounted by the test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from correspondence.database import Database, open_database
+from correspondence.db.models import Case, Event
+from correspondence.domain.states import CaseStatus
+from correspondence.services.drafting import Drafting
+from correspondence.services.triage import Triage
+from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
+from tests import small_disk
+from tests.conftest import DEMO_TODAY, DemoTemplate
+from tests.ui.test_draft_editor import ScriptedPrompts, _editor, _triaged_case
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def on_small_disk(sqlite_demo_template: DemoTemplate, tmp_path: Path) -> Iterator[Database]:
+    disk = tmp_path / "disk"
+    try:
+        mount = small_disk.mounted(disk, size_kb=8 * 1024)
+        mount.__enter__()
+    except PermissionError as exc:
+        pytest.skip(f"a full disk needs a tmpfs mounted by the test: {exc}")
+    try:
+        shutil.copy(sqlite_demo_template.source, disk / "demo.db")
+        db = open_database(f"sqlite:///{disk / 'demo.db'}")
+        with db.engine.connect() as conn:  # an empty journal: the next save needs new room
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        yield db
+        db.close()
+    finally:
+        mount.__exit__(None, None, None)
+
+
+def test_a_draft_that_cannot_be_saved_keeps_the_words_says_why_and_retries(
+    qtbot: QtBot, on_small_disk: Database, screenshot_dir: Path
+) -> None:
+    db = on_small_disk
+    case_id = _triaged_case(db)
+    draft = Drafting(db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY).create(case_id)
+    prompts = ScriptedPrompts()
+    editor = _editor(qtbot, db, "p.mehta", draft.id, prompts=prompts)
+    editor.save_retry.setInterval(300)  # a person waits ten seconds; the test need not
+    disk = Path(str(db.engine.url.database)).parent
+    filler = small_disk.fill(disk, leave=0)
+
+    editor.add_free_text()
+    qtbot.keyClicks(editor.text_edit, "Words typed as the disk filled")
+    qtbot.waitUntil(lambda: bool(prompts.warnings), timeout=8000)  # the autosave was refused
+
+    assert "Draft not saved: the disk is full" in prompts.warnings[0]
+    assert "Your words are kept" in editor.statusBar().currentMessage()
+    assert editor.text_edit.toPlainText() == "Words typed as the disk filled"
+    qtbot.wait(50)
+    editor.grab().save(str(screenshot_dir / "draft_editor_disk_full.png"))
+    qtbot.wait(1000)  # it keeps trying, without a dialog each time
+    assert len(prompts.warnings) == 1
+    assert Drafting(db.session_factory, "p.mehta").view(draft.id).paragraphs == ()
+
+    filler.unlink()  # room again: the next retry saves the words
+    qtbot.waitUntil(lambda: "Saved at" in editor.statusBar().currentMessage(), timeout=5000)
+    saved = Drafting(db.session_factory, "p.mehta").view(draft.id)
+    assert [p.text for p in saved.paragraphs] == ["Words typed as the disk filled"]
+    editor.close()
+
+
+def test_a_bulk_change_on_a_full_disk_says_nothing_was_changed(
+    qtbot: QtBot, on_small_disk: Database
+) -> None:
+    db = on_small_disk
+    with db.session_factory() as s:
+        ids = list(
+            s.scalars(select(Case.id).where(Case.status == CaseStatus.LOGGED.value).limit(40))
+        )
+        events_before = s.scalar(select(func.count(Event.id)))
+    assert len(ids) >= 10
+    dialog = BulkTriageDialog(Triage(db.session_factory, "a.okoro"), ids)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    focus = QApplication.focusWidget
+    # A click on the round button of "Mark as no reply".
+    qtbot.mouseClick(
+        dialog.no_reply, Qt.MouseButton.LeftButton, pos=QPoint(8, dialog.no_reply.height() // 2)
+    )
+    assert dialog.no_reply.isChecked()
+    qtbot.mouseClick(dialog.reason, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(focus(), "Round-robin letter; no reply needed")
+    small_disk.fill(Path(str(db.engine.url.database)).parent, leave=0)
+
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    assert dialog.isVisible() and dialog.result_ is None
+    assert dialog.problem.text() == "Nothing was changed: the disk is full."
+    with db.session_factory() as s:
+        assert s.scalar(select(func.count(Event.id))) == events_before
+        statuses = set(s.scalars(select(Case.status).where(Case.id.in_(ids))))
+    assert statuses == {CaseStatus.LOGGED.value}
+    dialog.close()
