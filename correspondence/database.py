@@ -42,9 +42,12 @@ class DatabaseUnavailable(Exception):
     (offered for a damaged file).
     """
 
-    def __init__(self, path: Path, kind: str, message: str, backup: Path | None = None) -> None:
+    def __init__(
+        self, path: Path, kind: str, message: str, backup: Path | None = None, problem: str = ""
+    ) -> None:
         super().__init__(message)
         self.path, self.kind, self.backup = path, kind, backup
+        self.problem = problem  # what is wrong, in words ("is damaged: it was cut short")
 
 
 def missing(path: Path) -> DatabaseUnavailable:
@@ -71,6 +74,7 @@ def damaged(path: Path, problem: str) -> DatabaseUnavailable:
         "damaged",
         f"The database file {path} {problem}. Nothing was written to it. {offer}",
         backup,
+        problem,
     )
 
 

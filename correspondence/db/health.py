@@ -170,7 +170,8 @@ def backups_of(path: Path) -> list[Path]:
         for p in folder.iterdir()
         if p.is_file() and p.name.startswith(path.stem + "-") and p.suffix in BACKUP_SUFFIXES
     ]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    # A weekly copy is a hard link to a daily one (same time): name the daily one first.
+    return sorted(found, key=lambda p: (p.stat().st_mtime, "-weekly-" not in p.name), reverse=True)
 
 
 def newest_backup(path: Path) -> Path | None:
