@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 from sqlalchemy import Engine
@@ -252,6 +252,24 @@ def install(window: MainWindow) -> None:
 # --- the automatic daily copy -----------------------------------------------------------------
 
 
+class _DailyNotice(QObject):
+    """Tells the window how the automatic copy went; a child of the window, so a window
+    closed before the copy ends is simply not told (the connection goes with it)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    @Slot(object)
+    def made(self, result: BackupResult | None) -> None:
+        if result is not None:
+            self.window.statusBar().showMessage(f"Today's automatic backup: {result.path}", 10000)
+
+    @Slot(str)
+    def failed(self, message: str) -> None:
+        self.window.statusBar().showMessage(f"The automatic backup failed: {message}", 30000)
+
+
 def start_daily_backup(window: MainWindow) -> Worker | None:
     """On start: today's automatic copy, on a worker thread (the window is usable at once)."""
     db = _sqlite_file(window)
@@ -261,15 +279,8 @@ def start_daily_backup(window: MainWindow) -> Worker | None:
 
     url = database_url(window)
     worker = Worker(lambda _report, _cancel: daily_backup(url))
-
-    def made(result: BackupResult | None) -> None:
-        if result is not None:
-            window.statusBar().showMessage(f"Today's automatic backup: {result.path}", 10000)
-
-    def failed(message: str) -> None:
-        window.statusBar().showMessage(f"The automatic backup failed: {message}", 30000)
-
-    worker.signals.finished.connect(made)
-    worker.signals.failed.connect(failed)
+    notice = _DailyNotice(window)
+    worker.signals.finished.connect(notice.made)
+    worker.signals.failed.connect(notice.failed)
     window.daily_backup_worker = worker  # type: ignore[attr-defined]
     return start(worker)
