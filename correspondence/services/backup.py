@@ -106,11 +106,33 @@ def check_copy(path: Path, *, thorough: bool = True, audit: bool = True) -> Back
 
 
 def _audit(path: Path) -> str:
-    """`audit verify` on a file, read-only (no app pragmas: they would write)."""
+    """`audit verify` on a file, read-only (no app pragmas: they would write).
+
+    The chain is walked over plain rows with the event log's own digest (the ORM walk of
+    `verify_audit` takes ~45 s over 300,000 events); a break is then described by
+    `verify_audit` itself.
+    """
+    from sqlalchemy import select
+
+    from correspondence.db.models import Event
+    from correspondence.services import events
     from correspondence.services.history import verify_audit
 
     engine = create_engine("sqlite://", creator=lambda: _read_only(path))
     try:
+        with engine.connect() as conn:
+            prev = ""
+            rows = conn.execution_options(yield_per=5000).execute(
+                select(Event.__table__).order_by(Event.id)
+            )
+            intact = True
+            for row in rows:
+                if row.prev_hash != prev or row.hash != events._digest(prev, row):
+                    intact = False
+                    break
+                prev = row.hash
+        if intact:
+            return "ok"
         with Session(engine) as s:
             result = verify_audit(s)
     finally:
@@ -177,7 +199,9 @@ def copy_sqlite(
 
             if progress is not None:
                 progress(0, total, "copying")
-            source.backup(target, pages=step, progress=report)
+            # In steps only when someone watches: one step is one consistent read that a
+            # writer elsewhere never restarts, and is the quickest.
+            source.backup(target, pages=step if progress else -1, progress=report)
             # One self-contained file at rest, whatever mode the original runs in.
             target.execute("PRAGMA journal_mode=DELETE")
         finally:

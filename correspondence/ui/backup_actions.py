@@ -268,6 +268,15 @@ class _DailyNotice(QObject):
     @Slot(str)
     def failed(self, message: str) -> None:
         self.window.statusBar().showMessage(f"The automatic backup failed: {message}", 30000)
+        if "failed its check" in message or "damaged" in message:
+            # The copy reads every page: damage found there is damage in the database.
+            QMessageBox.warning(
+                self.window,
+                TITLE,
+                f"{message}\n\nThe database itself may be damaged. Keep working only to note "
+                "what you need; File → Restore from a backup… puts a good copy back (the "
+                "current file is kept aside).",
+            )
 
 
 def start_daily_backup(window: MainWindow) -> Worker | None:
