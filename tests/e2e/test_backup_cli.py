@@ -200,3 +200,26 @@ def test_backup_on_postgresql_runs_pg_dump(pg_database: str, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
     assert "pg_restore reads it" in done.stdout
+
+
+def test_a_database_on_a_read_only_disk_says_so_at_start(tmp_path: Path) -> None:
+    from tests import small_disk
+
+    disk = tmp_path / "disk"
+    try:
+        mount = small_disk.mounted(disk, size_kb=4096)
+        mount.__enter__()
+    except PermissionError as exc:
+        pytest.skip(f"needs a tmpfs mounted by the test: {exc}")
+    try:
+        url = f"sqlite:///{disk / 'office.db'}"
+        assert run("init", "--db", url).returncode == 0
+        small_disk.remount_read_only(disk)
+        done = run("cases", "list", "--db", url)
+        assert done.returncode == 1
+        assert f"The database file {disk / 'office.db'} cannot be written (read-only)" in (
+            done.stderr
+        )
+        assert "Traceback" not in done.stderr
+    finally:
+        mount.__exit__(None, None, None)

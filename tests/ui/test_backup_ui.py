@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from correspondence.database import Database
+from correspondence.database import Database, open_database
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
@@ -231,3 +231,33 @@ def test_a_damaged_file_is_named_and_the_newest_backup_restored(
         db.close()
 
 
+
+
+def test_a_read_only_database_is_told_at_start_not_at_the_first_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import small_disk
+
+    disk = tmp_path / "disk"
+    try:
+        mount = small_disk.mounted(disk, size_kb=4096)
+        mount.__enter__()
+    except PermissionError as exc:
+        pytest.skip(f"needs a tmpfs mounted by the test: {exc}")
+    told: list[str] = []
+    monkeypatch.setattr(
+        startup.QMessageBox, "critical", lambda _parent, _title, text: told.append(text)
+    )
+    try:
+        url = f"sqlite:///{disk / 'office.db'}"
+        open_database(url).close()
+        small_disk.remount_read_only(disk)
+        opening = startup.prepare(url, named=True)
+        assert opening is not None
+        assert startup.open_with_feedback(opening.opener) is None
+        assert told == [
+            f"The database file {disk / 'office.db'} cannot be written (read-only): changes "
+            "could not be saved"
+        ]
+    finally:
+        mount.__exit__(None, None, None)
