@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database, open_database
 from correspondence.domain.salutations import CorrespondentKind
+from correspondence.services.backup import audit_engine, restore
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import NotFound
@@ -23,6 +24,7 @@ from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
 
 pytestmark = pytest.mark.gui
+TABLES = ("cases", "events", "documents")
 
 
 class ScriptedPrompts(BackupPrompts):
@@ -120,6 +122,25 @@ def test_back_up_now_then_restore_leaves_the_window_on_the_restored_database(
     assert "integrity ok" in prompts.told[0] and "is intact (ok)" in prompts.told[0]
     assert out.exists() and seen and seen[-1] >= 0
     assert prompts.suggested.parent == Path(str(demo_db.engine.url.database)).parent / "backups"
+
+    # The copy made from the window restores on another machine with every case and event.
+    other = tmp_path / "another-machine" / "office.db"
+    result = restore(out, f"sqlite:///{other}", "r.jones")
+    with demo_db.engine.connect() as conn:
+        here = [conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in TABLES]
+        hashes = [h for (h,) in conn.exec_driver_sql("SELECT hash FROM events ORDER BY id")]
+    there = sqlite3.connect(other)
+    assert [there.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES] == [
+        here[0],
+        here[1] + 1,  # and the restore itself
+        here[2],
+    ]
+    copied = [h for (h,) in there.execute("SELECT hash FROM events ORDER BY id")]
+    there.close()
+    assert copied[:-1] == hashes and result.previous_file is None
+    moved = open_database(f"sqlite:///{other}", create=False)
+    assert audit_engine(moved.engine) == "ok"
+    moved.close()
 
     # Work after the backup: a case is logged and shows in the list.
     reference = log_a_case(demo_db, "Aftermath")
