@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -16,9 +16,11 @@ from sqlalchemy import func, select
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Event
 from correspondence.domain.states import CaseStatus
+from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.triage import Triage
 from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
+from correspondence.ui.main_window import MainWindow
 from tests import small_disk
 from tests.conftest import DEMO_TODAY, DemoTemplate
 from tests.ui.test_draft_editor import ScriptedPrompts, _editor, _triaged_case
@@ -112,3 +114,40 @@ def test_a_bulk_change_on_a_full_disk_says_nothing_was_changed(
         statuses = set(s.scalars(select(Case.status).where(Case.id.in_(ids))))
     assert statuses == {CaseStatus.LOGGED.value}
     dialog.close()
+
+
+def test_an_import_from_the_window_onto_a_full_disk_shows_one_logged_and_eleven_refused(
+    qtbot: QtBot, on_small_disk: Database, settings: QSettings, tmp_path: Path,
+    screenshot_dir: Path,
+) -> None:  # fmt: skip
+    from tests.e2e.test_full_disk import LETTERS, cost_of_one_letter, write_letters
+
+    db = on_small_disk
+    letters = write_letters(tmp_path / "post")
+    cost = cost_of_one_letter(tmp_path, letters[0])
+    with db.session_factory() as s:
+        before = s.scalar(select(func.count(Case.id)))
+    window = MainWindow(Desk(db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY), settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    small_disk.fill(Path(str(db.engine.url.database)).parent, leave=cost * 3 // 2)
+
+    controller = window.intake_controller  # type: ignore[attr-defined]
+    controller.import_paths([str(tmp_path / "post")])
+    qtbot.waitUntil(lambda: controller.last_result is not None, timeout=30000)
+    dialog = controller.result_dialog
+    qtbot.waitUntil(dialog.isVisible)
+
+    rows = dialog.rows()
+    assert sum(o == "Imported" for o, _, _ in rows) == 1
+    refused = [d for o, _, d in rows if o == "Failed"]
+    assert len(refused) == LETTERS - 1 and set(refused) == {"not logged: the disk is full"}
+    assert "1</b> imported" in dialog.summary.text()
+    assert f"{LETTERS - 1}</b> failed" in dialog.summary.text()
+    with db.session_factory() as s:
+        assert s.scalar(select(func.count(Case.id))) == before + 1  # as the dialog says
+    dialog.resize(1000, 400)
+    dialog.grab().save(str(screenshot_dir / "import_result_disk_full.png"))
+    dialog.close()
+    window.close()
