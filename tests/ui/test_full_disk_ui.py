@@ -151,3 +151,34 @@ def test_an_import_from_the_window_onto_a_full_disk_shows_one_logged_and_eleven_
     dialog.grab().save(str(screenshot_dir / "import_result_disk_full.png"))
     dialog.close()
     window.close()
+
+
+def test_a_campaign_export_the_disk_refuses_marks_no_one_dispatched_and_resumes(
+    on_small_disk: Database, tmp_path: Path
+) -> None:
+    from correspondence.services.campaign_export import export_campaign
+    from correspondence.services.errors import ServiceError
+    from tests.db.test_campaign_export import _signed_off_reply
+
+    db = on_small_disk
+    _signed_off_reply(db, 1)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    dispatched = select(func.count(Case.id)).where(
+        Case.campaign_id == 1, Case.status == CaseStatus.DISPATCHED.value
+    )
+    with db.session_factory() as s:
+        before = s.scalar(dispatched)
+    filler = small_disk.fill(Path(str(db.engine.url.database)).parent, leave=0)
+    out = tmp_path / "letters"  # the letters go to another disk, with room
+
+    with pytest.raises(ServiceError, match="no member could be marked dispatched: the disk is"):
+        export_campaign(db.session_factory, "a.okoro", 1, out, today=DEMO_TODAY)
+    with db.session_factory() as s:
+        assert s.scalar(dispatched) == before
+
+    filler.unlink()
+    result = export_campaign(db.session_factory, "a.okoro", 1, out, resume=True, today=DEMO_TODAY)
+    assert result.already_done == result.total == 50 and result.dispatched == 50
+    with db.session_factory() as s:
+        assert s.scalar(dispatched) == before + 50
