@@ -80,6 +80,9 @@ def run(
     started = start(opener, username, label, demo_when_empty=demo_when_empty)
     if started is None:
         return 1
+    from correspondence.ui.startup import install_storage_alarm
+
+    install_storage_alarm(started.db)
     code = application().exec()
     started.db.close()
     return code

@@ -264,3 +264,32 @@ def open_with_feedback(
         if problem is not None:
             QMessageBox.critical(None, TITLE, f"The demo data could not be loaded:\n\n{problem}")
     return db
+
+
+# --- the disk or the file failing while the window runs ------------------------------------
+
+
+def install_storage_alarm(db: Database) -> None:
+    """A full disk or a damaged page met in the middle of work is told to the person, naming
+    the file and the newest backup, instead of ending up as a traceback on a console."""
+    import sys
+
+    from correspondence.database import damaged
+    from correspondence.db.health import storage_problem
+
+    previous = sys.excepthook
+    path = sqlite_path(db.url)
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: object) -> None:
+        previous(kind, exc, tb)  # type: ignore[arg-type]  # still logged, for support
+        words = storage_problem(exc)
+        if words is None:
+            return
+        if "damaged" in words and path is not None:
+            text = str(damaged(path, "is damaged (SQLite found a damaged page while reading)"))
+        else:
+            where = f" ({path})" if path is not None else ""
+            text = f"That was not saved: {words}{where}. Nothing was reported as done."
+        QMessageBox.critical(QApplication.activeWindow(), TITLE, text)
+
+    sys.excepthook = hook

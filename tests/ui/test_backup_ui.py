@@ -282,3 +282,30 @@ def test_a_read_only_database_is_told_at_start_not_at_the_first_save(
         ]
     finally:
         mount.__exit__(None, None, None)
+
+
+def test_a_damaged_page_met_mid_work_is_told_with_the_file_and_backup(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import sys
+
+    from sqlalchemy.exc import DatabaseError
+
+    from correspondence.services.backup import daily_backup
+
+    made = daily_backup(demo_db.url, today=dt.date(2026, 12, 2))
+    assert made is not None
+    told: list[str] = []
+    monkeypatch.setattr(
+        startup.QMessageBox, "critical", lambda _parent, _title, text: told.append(text)
+    )
+    monkeypatch.setattr(sys, "excepthook", lambda *_: None)
+    startup.install_storage_alarm(demo_db)
+    try:
+        raise DatabaseError("SELECT", {}, sqlite3.DatabaseError("database disk image is malformed"))
+    except DatabaseError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    path = Path(str(demo_db.engine.url.database))
+    assert len(told) == 1
+    assert told[0].startswith(f"The database file {path} is damaged")
+    assert f"The newest backup is {made.path}" in told[0]
