@@ -105,3 +105,17 @@ def test_backing_up_a_damaged_file_is_refused(office: Path, tmp_path: Path) -> N
     assert not (tmp_path / "copy.db").exists()
     with pytest.raises(DatabaseUnavailable, match="cut short"):
         open_database(f"sqlite:///{office}")
+
+
+def test_without_pg_dump_the_command_for_the_administrator_is_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Only the lookup of the installed tool is replaced: this machine has pg_dump.
+    monkeypatch.setattr(backup, "find_pg_tool", lambda _name: None)
+    out = tmp_path / "desk.dump"
+    with pytest.raises(backup.BackupProblem) as told:
+        backup.backup("postgresql://alice:secret@dbserver:5432/desk", out)
+    text = str(told.value)
+    assert "pg_dump (PostgreSQL's client tools) is not installed here" in text
+    assert f"pg_dump -Fc -f {out} --dbname 'postgresql://alice:***@dbserver:5432/desk'" in text
+    assert "secret" not in text and not out.exists()
