@@ -177,6 +177,11 @@ class BackupController(QObject):
         self._done()
         self.last_restore = result
         _engine(self.window).dispose()
+        live = getattr(self.window, "live_refresh", None)
+        if live is not None and live.feed.running:
+            # The feed's own connection still watches the file put aside: watch the new one.
+            live.feed.stop()
+            live.feed.start()
         self.window.refresh()  # the list, the details and the counts from the restored file
         upgraded = (
             f"\nThe backup was made by an older version (schema {result.upgraded_from}) and "

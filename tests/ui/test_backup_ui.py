@@ -176,6 +176,12 @@ def test_back_up_now_then_restore_leaves_the_window_on_the_restored_database(
         ).one()
     assert action == "restored" and json.loads(new)["backup"] == "friday.db"
     window.grab().save(str(screenshot_dir / "window_after_restore.png"))
+    # Changes to the restored file keep appearing live, as before the restore.
+    window.filters.search.setText("Afterwards")
+    window.apply_filter(window.filters.current())
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0)
+    log_a_case(demo_db, "Afterwards")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
 
 
 def answer_next_box(qtbot: QtBot, name: str, button_text: str, shot: Path) -> list[str]:
