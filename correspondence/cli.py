@@ -89,7 +89,7 @@ def _stopped(args: argparse.Namespace, words: str) -> str:
 
     path = sqlite_path(getattr(args, "db", None) or default_url())
     if "damaged" in words and path is not None:
-        return str(damaged(path, "is damaged (SQLite found it so while reading)"))
+        return str(damaged(path, "is damaged (SQLite found it so while reading)", untouched=False))
     where = f" ({path})" if path is not None else ""
     return f"stopped: {words}{where}; what was not saved is not reported as done"
 

@@ -59,7 +59,8 @@ def missing(path: Path) -> DatabaseUnavailable:
     )
 
 
-def damaged(path: Path, problem: str) -> DatabaseUnavailable:
+def damaged(path: Path, problem: str, *, untouched: bool = True) -> DatabaseUnavailable:
+    """`untouched`: found before anything opened the file for writing (at start)."""
     backup = health.newest_backup(path)
     if backup is not None:
         offer = (
@@ -72,7 +73,9 @@ def damaged(path: Path, problem: str) -> DatabaseUnavailable:
     return DatabaseUnavailable(
         path,
         "damaged",
-        f"The database file {path} {problem}. Nothing was written to it. {offer}",
+        f"The database file {path} {problem}. "
+        + ("Nothing was written to it. " if untouched else "The work stopped there. ")
+        + offer,
         backup,
         problem,
     )

@@ -115,7 +115,7 @@ def _audit(path: Path) -> str:
 
 
 def audit_engine(engine: Engine) -> str:
-    """"ok", or where the event chain breaks.
+    """ "ok", or where the event chain breaks.
 
     The chain is walked over plain rows with the event log's own digest (the ORM walk of
     `verify_audit` takes ~45 s over 300,000 events, this ~9 s); a break is then described

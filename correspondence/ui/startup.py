@@ -286,7 +286,8 @@ def install_storage_alarm(db: Database) -> None:
         if words is None:
             return
         if "damaged" in words and path is not None:
-            text = str(damaged(path, "is damaged (SQLite found a damaged page while reading)"))
+            problem = "is damaged (SQLite found a damaged page while reading)"
+            text = str(damaged(path, problem, untouched=False))
         else:
             where = f" ({path})" if path is not None else ""
             text = f"That was not saved: {words}{where}. Nothing was reported as done."

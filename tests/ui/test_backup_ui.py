@@ -258,8 +258,6 @@ def test_a_damaged_file_is_named_and_the_newest_backup_restored(
         db.close()
 
 
-
-
 def test_a_read_only_database_is_told_at_start_not_at_the_first_save(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
