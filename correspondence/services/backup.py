@@ -351,27 +351,17 @@ def daily_backup(
 
 
 def rotate(db: Path, folder: Path) -> list[Path]:
-    """Delete daily copies beyond the newest 7 and weekly copies beyond the newest 4."""
+    """Delete daily copies beyond the newest 7 and weekly copies beyond the newest 4, and
+    what a copy cut short by a crash left under its hidden temporary name."""
     removed: list[Path] = []
+    for stale in folder.glob(f".{db.stem}-*{PARTIAL}"):
+        stale.unlink(missing_ok=True)
+        removed.append(stale)
     for kind, keep in (("daily", DAILY_KEPT), ("weekly", WEEKLY_KEPT)):
         copies = sorted(folder.glob(f"{db.stem}-{kind}-*{db.suffix or '.db'}"), reverse=True)
         for old in copies[keep:]:
             old.unlink(missing_ok=True)
             removed.append(old)
-    return removed
-
-
-def prune_older_than(db: Path, cutoff: dt.date) -> list[Path]:
-    """Retention: backups hold personal data, so copies made before `cutoff` are deleted."""
-    folder = backups_dir_for(db)
-    if not folder.is_dir():
-        return []
-    removed = []
-    for copy in health.backups_of(db):
-        made = dt.date.fromtimestamp(copy.stat().st_mtime)
-        if made < cutoff:
-            copy.unlink(missing_ok=True)
-            removed.append(copy)
     return removed
 
 

@@ -26,6 +26,9 @@ def office(sqlite_demo_template: DemoTemplate, tmp_path: Path) -> Path:
 def test_the_daily_copy_is_made_once_a_day_and_keeps_7_daily_and_4_weekly(office: Path) -> None:
     url = f"sqlite:///{office}"
     start = dt.date(2026, 11, 2)  # a Monday
+    (office.parent / "backups").mkdir()
+    cut_short = office.parent / "backups" / ".office-daily-2026-10-30.db.partial"
+    cut_short.write_bytes(b"SQLite format 3\x00")  # a copy a crash interrupted
     first = backup.daily_backup(url, today=start)
     assert first is not None and Path(first.path).name == "office-daily-2026-11-02.db"
     assert backup.daily_backup(url, today=start) is None  # not twice in a day
@@ -44,6 +47,7 @@ def test_the_daily_copy_is_made_once_a_day_and_keeps_7_daily_and_4_weekly(office
         "office-weekly-2026-W49.db",
     ]
     assert not [n for n in names if n.startswith(".")]  # no partial copies left
+    assert not cut_short.exists()
     newest = folder / f"office-daily-{last:%Y-%m-%d}.db"
     check = backup.check_copy(newest)
     assert (check.integrity, check.audit) == ("ok", "ok")
