@@ -313,3 +313,49 @@ def test_a_damaged_page_met_mid_work_is_told_with_the_file_and_backup(
     assert len(told) == 1
     assert told[0].startswith(f"The database file {path} is damaged")
     assert f"The newest backup is {made.path}" in told[0]
+
+
+class ChosenFile(BackupPrompts):
+    """The file dialogs answered; the questions and the answers are the real message boxes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def save_path(self, parent: QWidget, suggested: Path) -> Path | None:
+        return self.path
+
+    def open_path(self, parent: QWidget, folder: Path) -> Path | None:
+        return self.path
+
+
+def test_the_restore_question_and_the_backup_answer_read_plainly(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    controller: BackupController = window.backup_controller  # type: ignore[attr-defined]
+    out = tmp_path / "backups" / "tuesday.db"
+    controller.prompts = ChosenFile(out)
+    answered: list[str] = []
+
+    def click_when_up(title: str, button: str, shot: str) -> None:
+        def poll() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox) or box.windowTitle() != title:
+                QTimer.singleShot(20, poll)
+                return
+            answered.append(box.text())
+            box.grab().save(str(screenshot_dir / shot))
+            target = next(b for b in box.buttons() if b.text().replace("&", "") == button)
+            qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+
+        QTimer.singleShot(0, poll)
+
+    click_when_up("Backups", "OK", "backup_done_box.png")
+    choose_from_file_menu(qtbot, window, Qt.Key.Key_U)
+    qtbot.waitUntil(lambda: len(answered) == 1, timeout=20000)
+    assert answered[0].startswith(f"Backed up to\n{out}")
+
+    click_when_up("Restore from a backup", "Cancel", "restore_question_box.png")
+    choose_from_file_menu(qtbot, window, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: len(answered) == 2, timeout=10000)
+    assert "kept aside beside it, not deleted" in answered[1]
+    assert controller.worker is None and controller.last_restore is None  # cancelled: nothing
