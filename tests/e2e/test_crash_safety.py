@@ -215,7 +215,12 @@ def test_killed_during_a_restore(office: Path, tmp_path: Path) -> None:
     backup = tmp_path / "monday.db"
     assert run("backup", "--out", str(backup), "--db", url).returncode == 0
     cases = count(office)
-    # A restore killed at several points: the database is always there and whole.
+    # Killed while the backup is being copied, checked and recorded beside the database.
+    work = office.parent / ".restoring"
+    assert kill_when([EXE, "restore", str(backup), "--db", url], work.exists)
+    assert office.exists() and count(office) == cases
+    assert_whole(office)
+    # And at several later points: the database is always there and whole.
     for delay in (0.4, 0.8, 1.2, 1.6, 2.0):
         proc = subprocess.Popen(
             [EXE, "restore", str(backup), "--db", url],
