@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "campaigns",
     "reports",
     "server",
+    "backup",
 )
 
 
@@ -67,36 +68,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         from correspondence.commands.core import cmd_gui  # `python -m correspondence` opens the app
 
         args.func = cmd_gui
+    from correspondence.database import DatabaseUnavailable
+
     try:
         return args.func(args)
-    except ServiceError as exc:
+    except (ServiceError, DatabaseUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        if exc.filename is None:
-            raise  # not about a file the person named: a fault to see in full
-        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    except OperationalError as exc:
-        # Cannot connect, or the login was refused: one line, as the server said it.
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"error: cannot use the database: {reason}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the server's refusal of what a role forbids, said plainly
-        from correspondence.services.server_logins import refusal
-
-        message = refusal(exc)
-        if message is None:
-            raise
-        print(f"error: {message}", file=sys.stderr)
         return 1
     except MemoryError:  # a reason, never a traceback; nothing was half-committed
         print("error: not enough memory to finish this command", file=sys.stderr)
         return 1
+    except Exception as exc:
+        from correspondence.db.health import storage_problem
+        from correspondence.services.server_logins import refusal
+
+        # A disk that filled or a file found damaged mid-command: say so, not a traceback.
+        words = storage_problem(exc)
+        if words is not None:
+            print(f"error: {_stopped(args, words)}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError) and exc.filename is not None:
+            print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        # The server's refusal of what a role forbids, said plainly.
+        message = refusal(exc)
+        if message is not None:
+            print(f"error: {message}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OperationalError):
+            # Cannot connect, or the login was refused: one line, as the server said it.
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            print(f"error: cannot use the database: {reason}", file=sys.stderr)
+            return 1
+        raise  # not about a file, the disk or the server: a fault to see in full
     finally:
         database = getattr(args, "_database", None)  # opened by commands.shared.open_db
         if database is not None:
             database.close()
+
+
+def _stopped(args: argparse.Namespace, words: str) -> str:
+    from correspondence.database import damaged
+    from correspondence.db.session import default_url, sqlite_path
+
+    path = sqlite_path(getattr(args, "db", None) or default_url())
+    if "damaged" in words and path is not None:
+        return str(damaged(path, "is damaged (SQLite found it so while reading)", untouched=False))
+    where = f" ({path})" if path is not None else ""
+    return f"stopped: {words}{where}; what was not saved is not reported as done"
 
 
 if __name__ == "__main__":  # pragma: no cover

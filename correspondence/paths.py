@@ -26,6 +26,12 @@ def backups_dir() -> Path:
     return data_dir() / "backups"
 
 
+def backups_dir_for(db_file: Path) -> Path:
+    """Where the copies of one SQLite file go: `backups/` beside it (for the default
+    database, that is the data folder's `backups/`)."""
+    return db_file.parent / "backups"
+
+
 def package_resource(*parts: str) -> Path:
     """A file shipped inside the package (templates, migrations)."""
     return Path(str(resources.files("correspondence").joinpath(*parts)))

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    db = open_db(args)
+    db = open_db(args, create=True)
     where = db.engine.url.render_as_string(hide_password=True)
     if args.demo and db.is_empty():
         from correspondence.services.demo import load_demo

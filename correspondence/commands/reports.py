@@ -255,13 +255,16 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
             f"{plan.kept_correspondents} correspondent(s) kept: they have cases still within "
             "retention."
         )
-    if args.dry_run or not plan.items:
+    if plan.backups:
+        print(f"{len(plan.backups)} backup(s) made by then hold personal data: to be deleted.")
+    if args.dry_run or not (plan.items or plan.backups):
         print("Dry run: nothing changed." if args.dry_run else "Nothing to do.")
         return 0
     result = retention.apply()
     print(
         f"Anonymised {result.cases} case(s), {result.correspondents} correspondent(s), "
-        f"{result.constituents} constituent(s), {result.documents} document(s)."
+        f"{result.constituents} constituent(s), {result.documents} document(s); "
+        f"deleted {result.backups_deleted} backup(s)."
     )
     return 0
 

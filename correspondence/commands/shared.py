@@ -19,11 +19,13 @@ Handler = Callable[[argparse.Namespace], int]
 Common = Callable[[argparse.ArgumentParser], None]
 
 
-def open_db(args: argparse.Namespace) -> Database:
-    """The command's database, opened once however many services it uses."""
+def open_db(args: argparse.Namespace, *, create: bool = False) -> Database:
+    """The database named by --db (or the default), opened once however many services the
+    command uses; refused when it does not exist, unless the command makes databases
+    (`create`), so a mistyped path never becomes a new office."""
     db: Database | None = getattr(args, "_database", None)
     if db is None:
-        db = open_database(args.db)
+        db = open_database(args.db, create=create)
         args._database = db
     return db
 

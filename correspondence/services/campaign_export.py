@@ -51,6 +51,7 @@ from xml.sax.saxutils import escape
 
 from jinja2 import Environment, nodes
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from correspondence.db.models import Campaign, Case, Draft, Signatory
@@ -761,7 +762,21 @@ def export_campaign(
         _write_atomically(out / name, data)
         journal.append([{"kind": "combined", "file": name}])
         combined = str(out / name)
-        dispatched = _dispatch(uow, campaign_id, draft_id, letters, channel, today)
+        try:
+            dispatched = _dispatch(uow, campaign_id, draft_id, letters, channel, today)
+        except SQLAlchemyError as exc:
+            from correspondence.db.health import storage_problem
+
+            words = storage_problem(exc)
+            if words is None:
+                raise
+            # Counted only once committed: no member is marked dispatched, and the report
+            # says so rather than a number the database does not hold.
+            raise ServiceError(
+                f"The {total:,} letters are written in {out}, but no member could be marked "
+                f"dispatched: {words}. Nothing was marked; once there is room, run the export "
+                "again with resume to finish."
+            ) from exc
         journal.append([{"kind": "dispatched", "count": dispatched, "on": today.isoformat()}])
     return ExportResult(
         campaign_id=campaign_id,

@@ -507,14 +507,23 @@ def _store(
     for parsed in batch:
         try:
             with uow.begin() as work:
-                out.extend(_store_batch(work.session, run, [parsed]))
+                stored = _store_batch(work.session, run, [parsed])
+            # Counted only here, after the commit: a commit refused (a full disk) is a failure.
+            out.extend(stored)
         except ServiceError as exc:
             failed.append(Failure(str(parsed.path), _reason(exc)))
         except Exception as exc:  # noqa: BLE001 - this file only; the rest go on
-            failed.append(
-                Failure(str(parsed.path), f"could not store it ({type(exc).__name__}: {exc})")
-            )
+            failed.append(Failure(str(parsed.path), _store_failure(exc)))
     return out
+
+
+def _store_failure(exc: Exception) -> str:
+    from correspondence.db.health import storage_problem
+
+    words = storage_problem(exc)
+    if words is not None:
+        return f"not logged: {words}"
+    return f"could not store it ({type(exc).__name__}: {exc})"
 
 
 def _existing(s: Session, column: Any, values: list[str], *, originals: bool) -> dict[str, str]:

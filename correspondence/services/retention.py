@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import PurePath
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -101,6 +101,8 @@ class RetentionPlan:
     cutoff: dt.date  # cases closed on or before this date expire
     items: tuple[RetentionItem, ...]
     kept_correspondents: int  # expired somewhere but still within retention elsewhere
+    # Backups hold personal data too: copies made before the cutoff are deleted.
+    backups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class RetentionResult:
     correspondents: int
     constituents: int
     documents: int
+    backups_deleted: int = 0
 
 
 def retention_years(session: Session) -> int:
@@ -346,14 +349,30 @@ class Retention:
 
     def plan(self) -> RetentionPlan:
         with self.uow.begin() as uow:
-            s = uow.session
             uow.actor.require("review the retention policy", Role.ADMIN)
-            return plan(s, self.clock())
+            found = plan(uow.session, self.clock())
+        return replace(found, backups=tuple(str(p) for p in self._expired_backups(found.cutoff)))
 
     def apply(self) -> RetentionResult:
         with self.uow.begin() as uow:
-            s = uow.session
-            return apply(s, uow.actor, self.clock())
+            result = apply(uow.session, uow.actor, self.clock())
+        # After the commit: the anonymised database is safe before any copy goes.
+        deleted = 0
+        for copy in self._expired_backups(result.plan.cutoff):
+            copy.unlink(missing_ok=True)
+            deleted += 1
+        return replace(result, backups_deleted=deleted)
+
+    def _expired_backups(self, cutoff: dt.date) -> list[Path]:
+        from correspondence.db.health import backups_of
+        from correspondence.db.session import sqlite_path
+
+        db = sqlite_path(self.uow.engine.url.render_as_string(hide_password=False))
+        if db is None:
+            return []
+        return [
+            copy for copy in backups_of(db) if dt.date.fromtimestamp(copy.stat().st_mtime) <= cutoff
+        ]
 
     def years(self) -> int:
         with self.uow.read() as uow:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
@@ -538,21 +539,34 @@ class Triage:
     def _bulk(
         self, case_ids: Iterable[int], work: Callable[[Session, Actor, int], None]
     ) -> BulkResult:
-        """Each case in its own savepoint: one refusal does not undo the others."""
+        """Each case in its own savepoint: one refusal does not undo the others.
+
+        The result is returned only once the whole selection is committed; if the commit
+        itself fails (a full disk), nothing was changed and ServiceError says so."""
         changed: list[str] = []
         failed: list[tuple[str, str]] = []
-        with self.uow.begin() as uow:
-            s, actor = uow.session, uow.actor
-            _require(actor)
-            for case_id in dict.fromkeys(case_ids):
-                ref = s.scalar(select(Case.reference).where(Case.id == case_id)) or f"#{case_id}"
-                try:
-                    with s.begin_nested():
-                        work(s, actor, case_id)
-                except (ServiceError, DomainError) as exc:
-                    failed.append((ref, str(exc)))
-                else:
-                    changed.append(ref)
+        try:
+            with self.uow.begin() as uow:
+                s, actor = uow.session, uow.actor
+                _require(actor)
+                for case_id in dict.fromkeys(case_ids):
+                    ref = (
+                        s.scalar(select(Case.reference).where(Case.id == case_id)) or f"#{case_id}"
+                    )
+                    try:
+                        with s.begin_nested():
+                            work(s, actor, case_id)
+                    except (ServiceError, DomainError) as exc:
+                        failed.append((ref, str(exc)))
+                    else:
+                        changed.append(ref)
+        except SQLAlchemyError as exc:
+            from correspondence.db.health import storage_problem
+
+            words = storage_problem(exc)
+            if words is None:
+                raise
+            raise ServiceError(f"Nothing was changed: {words}.") from exc
         return BulkResult(tuple(changed), tuple(failed))
 
     def bulk_apply(

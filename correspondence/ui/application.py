@@ -51,13 +51,15 @@ def start(
     username: str | None,
     label: Callable[[str], str],
     settings: QSettings | None = None,
+    *,
+    demo_when_empty: bool = True,
 ) -> Started | None:
     """Open the database (filling a new one with the demo office) and show the main window.
 
     None when the person has been told why it cannot start.
     """
     application()
-    db = open_with_feedback(opener)
+    db = open_with_feedback(opener, demo_when_empty=demo_when_empty, username=username)
     if db is None:
         return None
     try:
@@ -68,13 +70,25 @@ def start(
         return None
     window = MainWindow(Desk(uow), settings, db_label=label(db.url))
     window.show()
+    from correspondence.ui.backup_actions import start_daily_backup
+
+    start_daily_backup(window)
     return Started(db, window)
 
 
-def run(opener: Callable[[], Database], username: str | None, label: Callable[[str], str]) -> int:
-    started = start(opener, username, label)
+def run(
+    opener: Callable[[], Database],
+    username: str | None,
+    label: Callable[[str], str],
+    *,
+    demo_when_empty: bool = True,
+) -> int:
+    started = start(opener, username, label, demo_when_empty=demo_when_empty)
     if started is None:
         return 1
+    from correspondence.ui.startup import install_storage_alarm
+
+    install_storage_alarm(started.db)
     code = application().exec()
     started.db.close()
     return code

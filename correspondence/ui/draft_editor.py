@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor, Role
@@ -82,6 +83,7 @@ from correspondence.ui.widgets.paragraph_list import (
 
 AUTOSAVE_MS = 2000  # an edit is saved at most this long after it is made
 PREVIEW_MS = 300
+SAVE_RETRY_MS = 10_000  # after the disk refused a save
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1
 USED_BEFORE = "★ "
 
@@ -178,6 +180,9 @@ class DraftEditor(QMainWindow):
         self.model = ParagraphListModel(self)
         self.autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.save_now)
+        self.save_retry = QTimer(self, singleShot=True, interval=SAVE_RETRY_MS)
+        self.save_retry.timeout.connect(self.save_now)
+        self.save_failures = 0
         self.preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_MS)
         self.preview_timer.timeout.connect(self.refresh_preview)
 
@@ -736,6 +741,12 @@ class DraftEditor(QMainWindow):
         except ServiceError as exc:
             self.prompts.warn(self, "Draft not saved", str(exc))
             return False
+        except SQLAlchemyError as exc:
+            self._storage_failed(exc)
+            return False
+        if self.save_retry.isActive() or self.save_failures:
+            self.save_retry.stop()
+            self.save_failures = 0
         # Saved rows get their ids; the order is the order sent.
         for row, saved in enumerate(view.paragraphs[: len(self.model.items)]):
             self.model.items[row] = replace(
@@ -748,6 +759,21 @@ class DraftEditor(QMainWindow):
         self.dirty = False
         self.statusBar().showMessage(f"Saved at {dt.datetime.now():%H:%M:%S}", 4000)
         return True
+
+    def _storage_failed(self, exc: Exception) -> None:
+        """The disk or the file refused the save: the words stay here, and it is tried again."""
+        from correspondence.db.health import storage_problem
+
+        why = storage_problem(exc) or f"the database refused it ({type(exc).__name__})"
+        text = (
+            f"Draft not saved: {why}. Your words are kept in the editor; saving is tried "
+            f"again every {SAVE_RETRY_MS // 1000} seconds."
+        )
+        self.statusBar().showMessage(text)  # stays until a save succeeds
+        if self.save_failures == 0:  # said once, not every retry
+            self.prompts.warn(self, "Draft not saved", text)
+        self.save_failures += 1
+        self.save_retry.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.save_now() and not self.prompts.confirm(

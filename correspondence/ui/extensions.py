@@ -18,6 +18,7 @@ Installer = Callable[["MainWindow"], None]
 def installers() -> list[Installer]:
     # Imported here so a feature's module loads only with the window.
     from correspondence.ui import (
+        backup_actions,
         campaign_actions,
         collab_actions,
         drafting_actions,
@@ -34,5 +35,6 @@ def installers() -> list[Installer]:
         intake_actions.install,
         campaign_actions.install,
         reports_actions.install,
+        backup_actions.install,
         collab_actions.install,  # last: its live refresh follows every list the others set up
     ]

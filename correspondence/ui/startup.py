@@ -7,14 +7,18 @@ database back only once the data is in, so the main window never shows an empty 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog, QWidget
 from sqlalchemy.orm import Session, sessionmaker
 
-from correspondence.database import Database
+from correspondence.database import Database, DatabaseUnavailable, open_database
+from correspondence.db.session import sqlite_path
 from correspondence.ui.workers import Worker, start
 
 TITLE = "Correspondence Desk"
@@ -108,15 +112,150 @@ def load_demo_in_background(
     return outcome.problem
 
 
+# --- which database, and may it be made? --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opening:
+    opener: Callable[[], Database]
+    demo_when_empty: bool  # only the first-run default database gets the demo office
+
+
+NO_DATABASE_BOX = "noDatabase"
+
+
+def prepare(url: str, *, named: bool) -> Opening | None:
+    """How to open `url` in the window. A file the person named that does not exist is made
+    only when they say so, and gets the demo office only if they choose it; the default
+    database in the data folder is made, with the demo office, on the first run.
+
+    None when the person chose not to go on.
+    """
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        # Header and length here (a file cut short or not a database); every page is read by
+        # the daily backup's check, on a worker, since reading them all costs ~1 s per 100,000
+        # cases at start.
+        return Opening(lambda: open_database(url, create=False), not named)
+    if not named:
+        return Opening(lambda: open_database(url, create=True), True)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        TITLE,
+        f"There is no database at\n{path}\n\nIf the path is mistyped, cancel and check it. "
+        "Otherwise a new database can be made there.",
+    )
+    box.setObjectName(NO_DATABASE_BOX)
+    empty = box.addButton("Make an &empty database", QMessageBox.ButtonRole.AcceptRole)
+    demo = box.addButton("Make one with the &demo office", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    chosen = box.clickedButton()
+    if chosen not in (empty, demo):
+        return None
+    return Opening(lambda: open_database(url, create=True), chosen is demo)
+
+
+# --- a damaged file ------------------------------------------------------------------------
+
+DAMAGED_BOX = "damagedDatabase"
+
+
+def offer_backup(problem: DatabaseUnavailable, username: str | None = None) -> bool:
+    """Tell the person which file is damaged and how; offer the newest backup or another.
+
+    True once a backup has been restored in its place (the damaged file is kept aside).
+    """
+    if problem.backup is not None:
+        made = dt.datetime.fromtimestamp(problem.backup.stat().st_mtime)
+        offer = (
+            f"The newest backup is {problem.backup}, made {made:%d %b %Y at %H:%M}. Restoring "
+            "it puts the damaged file aside (it is not deleted); work done since that backup "
+            "will not be in the restored database."
+        )
+    else:
+        offer = (
+            f"No backup of it was found in {problem.path.parent / 'backups'}. If you have "
+            "one elsewhere, choose it."
+        )
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        TITLE,
+        f"The database file\n{problem.path}\n{problem.problem or 'cannot be used'}.\n\n"
+        f"Nothing was written to it. {offer}",
+    )
+    box.setObjectName(DAMAGED_BOX)
+    newest = (
+        box.addButton("Restore the &newest backup", QMessageBox.ButtonRole.AcceptRole)
+        if problem.backup is not None
+        else None
+    )
+    other = box.addButton("&Choose a backup…", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("&Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    chosen = box.clickedButton()
+    if newest is not None and chosen is newest:
+        backup = problem.backup
+    elif chosen is other:
+        name, _ = QFileDialog.getOpenFileName(
+            None, "Restore which backup?", str(problem.path.parent), "Backups (*.db);;All (*)"
+        )
+        backup = Path(name) if name else None
+    else:
+        backup = None
+    if backup is None:
+        return False
+    return _restore_with_progress(backup, problem.path, username)
+
+
+def _restore_with_progress(backup: Path, target: Path, username: str | None) -> bool:
+    from correspondence.services.actors import default_username
+    from correspondence.services.backup import restore
+    from correspondence.services.errors import ServiceError
+
+    progress = QProgressDialog(f"Restoring {backup.name}…", "", 0, 5)
+    progress.setObjectName("startupRestore")
+    progress.setWindowTitle(TITLE)
+    progress.setCancelButton(None)
+    progress.setMinimumDuration(0)
+    progress.show()
+
+    def report(done: int, total: int, stage: str) -> None:
+        progress.setMaximum(total)
+        progress.setValue(done)
+        progress.setLabelText(f"Restoring {backup.name}: {stage}…")
+        QApplication.processEvents()
+
+    try:
+        restore(backup, f"sqlite:///{target}", username or default_username(), progress=report)
+    except (ServiceError, OSError) as exc:
+        progress.close()
+        QMessageBox.critical(None, TITLE, f"The backup could not be restored:\n\n{exc}")
+        return False
+    progress.close()
+    return True
+
+
 def open_with_feedback(
     opener: Callable[[], Database],
     *,
     demo_when_empty: bool = True,
     load: DemoLoader | None = None,
+    username: str | None = None,
 ) -> Database | None:
-    """Open the database; on a first run fill it with demo data while showing progress."""
+    """Open the database; on a first run fill it with demo data while showing progress.
+
+    A damaged file is met with a message naming it and the offer of its newest backup."""
     try:
         db = opener()
+    except DatabaseUnavailable as exc:
+        if exc.kind != "damaged":
+            QMessageBox.critical(None, TITLE, str(exc))
+            return None
+        if not offer_backup(exc, username):
+            return None
+        return open_with_feedback(opener, demo_when_empty=False, load=load, username=username)
     except Exception as exc:  # noqa: BLE001 - any failure must reach the person, not a console
         QMessageBox.critical(None, TITLE, f"The database could not be opened:\n\n{exc}")
         return None
@@ -125,3 +264,33 @@ def open_with_feedback(
         if problem is not None:
             QMessageBox.critical(None, TITLE, f"The demo data could not be loaded:\n\n{problem}")
     return db
+
+
+# --- the disk or the file failing while the window runs ------------------------------------
+
+
+def install_storage_alarm(db: Database) -> None:
+    """A full disk or a damaged page met in the middle of work is told to the person, naming
+    the file and the newest backup, instead of ending up as a traceback on a console."""
+    import sys
+
+    from correspondence.database import damaged
+    from correspondence.db.health import storage_problem
+
+    previous = sys.excepthook
+    path = sqlite_path(db.url)
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: object) -> None:
+        previous(kind, exc, tb)  # type: ignore[arg-type]  # still logged, for support
+        words = storage_problem(exc)
+        if words is None:
+            return
+        if "damaged" in words and path is not None:
+            problem = "is damaged (SQLite found a damaged page while reading)"
+            text = str(damaged(path, problem, untouched=False))
+        else:
+            where = f" ({path})" if path is not None else ""
+            text = f"That was not saved: {words}{where}. Nothing was reported as done."
+        QMessageBox.critical(QApplication.activeWindow(), TITLE, text)
+
+    sys.excepthook = hook

@@ -25,6 +25,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_importing_a_mailbag_shows_exactly_the_three_campaigns(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run("init", "--db", url).returncode == 0  # commands never make a database
     bag = mailbag((12, 9, 6), 15, seed=4, mp_share=0.2)
     assert any(m.mp and m.campaign is not None for m in bag)  # an MP forwards a copy
     folder = tmp_path / "mailbag"

@@ -20,6 +20,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_import_json_shape_duplicates_and_failures(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run("init", "--db", url).returncode == 0  # commands never make a database
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     for name in ("utf8.eml", "letter.docx", "malformed.eml"):
@@ -58,6 +59,7 @@ def test_import_json_shape_duplicates_and_failures(tmp_path: Path) -> None:
 
 def test_import_plain_output_names_each_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run("init", "--db", url).returncode == 0  # commands never make a database
     done = run("import", str(MAIL / "scanned.pdf"), str(MAIL / "corrupt.docx"), "--db", url)
     assert "needs text" in done.stdout
     assert f"FAILED    {MAIL / 'corrupt.docx'}: corrupt or not a Word document" in done.stdout

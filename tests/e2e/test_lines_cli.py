@@ -25,6 +25,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def imported(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A fresh database holding the shipped library, imported from its files."""
     url = f"sqlite:///{tmp_path_factory.mktemp('lines') / 'lines.db'}"
+    assert run("init", "--db", url).returncode == 0  # commands never make a database
     done = run("lines", "import", str(library_dir()), "--db", url)
     assert done.returncode == 0, done.stderr
     shipped = len(list(library_dir().glob("*.txt")))
@@ -82,6 +83,7 @@ def test_import_names_the_bad_files_and_imports_nothing(tmp_path: Path) -> None:
         text.rstrip("\n") + " {{ correspondent.nmae }}\n", encoding="utf-8"
     )
     url = f"sqlite:///{tmp_path / 'bad.db'}"
+    assert run("init", "--db", url).returncode == 0
     done = run("lines", "import", str(folder), "--db", url)
     assert done.returncode == 1
     assert "misnamed.txt" in done.stderr and "must be named babyp-tragedy.txt" in done.stderr

@@ -22,8 +22,14 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
+def new_office(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    assert run("init", "--db", url).returncode == 0
+    return url
+
+
 def test_people_are_added_listed_and_disabled(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    url = new_office(tmp_path / "desk.db")
     done = run("users", "add", "r.finch", "--roles", "officer,drafter", "--name", "Rosa Finch",
                "--db", url)  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -44,7 +50,7 @@ def test_people_are_added_listed_and_disabled(tmp_path: Path) -> None:
 
 def test_a_checkpoint_catches_a_cut_tail_from_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "desk.db"
-    url = f"sqlite:///{path}"
+    url = new_office(path)
     for name in ("a.one", "b.two", "c.three"):
         assert run("users", "add", name, "--db", url).returncode == 0
     cp = tmp_path / "outside" / "head.json"
