@@ -253,6 +253,7 @@ class DraftEditor(QMainWindow):
         row.addStretch(1)
 
         self.text_label = QLabel()
+        self.text_label.setWordWrap(True)
         self.text_edit = _ParagraphText()
         self.text_edit.setObjectName("paragraphText")
         # The draft's undo stack owns undo, so Ctrl+Z means the same everywhere in the window.
@@ -513,8 +514,11 @@ class DraftEditor(QMainWindow):
         whose = "campaign" if self.view.campaign_id is not None else "case"
         groups = (
             QTreeWidgetItem([f"For this {whose}'s themes"]),
+            QTreeWidgetItem(["Any letter: openings, closings, holding replies, transfers"]),
             QTreeWidgetItem(["Other approved lines"]),
         )
+        # Lines this letter cannot use, greyed under the plain reason (one group a reason).
+        unusable: dict[str, QTreeWidgetItem] = {}
         for group in groups:
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = group.font(0)
@@ -522,26 +526,40 @@ class DraftEditor(QMainWindow):
             group.setFont(0, font)
         for offer in self.offers:
             if words:
-                haystack = f"{offer.key} {offer.title} {offer.body}".lower()
+                haystack = f"{offer.key} {offer.title} {offer.wording}".lower()
                 if not all(w in haystack for w in words):
                     continue
             star = USED_BEFORE if offer.used_before else ""
             item = QTreeWidgetItem([f"{star}{offer.title}"])
             item.setData(0, VERSION_ROLE, offer.version_id)
+            if offer.unavailable:
+                # Greyed with the reason, so nobody wonders where a line went.
+                item.setToolTip(0, f"{offer.title}\n\nThis line {offer.unavailable}.")
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                if offer.unavailable not in unusable:
+                    reason = offer.unavailable
+                    header = QTreeWidgetItem([reason[0].upper() + reason[1:]])
+                    header.setToolTip(0, f"Lines that cannot be used here: each {reason}.")
+                    header.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    unusable[reason] = header
+                unusable[offer.unavailable].addChild(item)
+                continue
             item.setToolTip(
                 0,
-                f"{offer.key} v{offer.version} · {', '.join(offer.themes)}"
-                + (" · numbered" if offer.numbered else "")
+                f"{offer.title}"
+                + (" · a numbered point" if offer.numbered else "")
                 + (" · used in an earlier reply to this correspondent" if offer.used_before else "")
-                + f"\n\n{offer.body[:600]}",
+                + f"\n\n{offer.wording[:600]}",
             )
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDragEnabled
             )
-            groups[0 if offer.for_case else 1].addChild(item)
-        for group in groups:
+            group = 1 if offer.generic else 0 if offer.for_case else 2
+            groups[group].addChild(item)
+        for group in (*groups, *unusable.values()):
+            group.setToolTip(0, group.toolTip(0) or group.text(0))
             group.setText(0, f"{group.text(0)} ({group.childCount()})")
             self.lines_tree.addTopLevelItem(group)
             group.setExpanded(True)
@@ -585,9 +603,15 @@ class DraftEditor(QMainWindow):
         if offer is None:
             self.prompts.warn(self, "Add line", "That line is not an approved line any more.")
             return
+        if offer.unavailable:
+            self.prompts.warn(
+                self, "Add line", f"“{offer.title}” cannot be used here: it {offer.unavailable}."
+            )
+            return
         item = EditorParagraph(
             kind="line",
             text=offer.body,
+            wording=offer.wording,
             numbered=offer.numbered,
             line_version_id=offer.version_id,
             line_key=offer.key,
@@ -641,6 +665,8 @@ class DraftEditor(QMainWindow):
         new = replace(
             item,
             text=offer.body,
+            wording=offer.wording,
+            unavailable=offer.unavailable,
             line_version_id=offer.version_id,
             line_version=offer.version,
             latest_version_id=offer.version_id,
@@ -673,15 +699,17 @@ class DraftEditor(QMainWindow):
                 self.text_edit.setReadOnly(not self.can_edit)
             else:
                 drift = (
-                    f" — v{item.latest_version} is now approved: Update to latest to use it"
+                    " — a newer wording is approved: Update to latest to use it"
                     if item.drifted
                     else ""
                 )
                 self.text_label.setText(
-                    f"Standard line {item.line_key} v{item.line_version} "
-                    f"(approved wording, not edited here){drift}:"
+                    f"<b>{escape(item.line_title)}</b> — the approved wording as it "
+                    f"will print (not edited here){drift}:"
                 )
-                self.text_edit.setPlainText(item.text)
+                self.text_edit.setPlainText(
+                    item.wording or f"This line cannot be used here: it {item.unavailable}."
+                )
                 self.text_edit.setReadOnly(True)
         finally:
             self._loading = False
