@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # The newest revision this release ships. Checked against the scripts by a test, it
 # lets start-up confirm an up-to-date schema without importing Alembic (~1 s).
-HEAD = "0007"
+HEAD = "0009"
 
 
 def alembic_config() -> Config:
@@ -73,6 +73,7 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
     if current == HEAD and revision == "head":
         return None
     from alembic import command
+
     backup = backup_sqlite(engine) if current is not None else None
     cfg = alembic_config()
     with engine.begin() as conn:

@@ -58,6 +58,7 @@ from correspondence.documents.rendering import TemplateProblem, render_line
 from correspondence.documents.textclean import clean_for_word
 from correspondence.domain.salutations import addressee_block
 from correspondence.domain.states import CLOSED_STATUSES, CaseStatus, DraftStatus
+from correspondence.domain.subject_phrase import phrase_for
 from correspondence.services import events
 from correspondence.services.actors import Role, actor_for, default_username
 from correspondence.services.campaigns import current_draft
@@ -183,7 +184,7 @@ def member_letters(
             case=CaseView(
                 reference=case.reference,
                 received_on=case.received_on,
-                summary=case.summary,
+                summary=phrase_for(case.subject_phrase, case.summary),
                 themes=tuple(t.code for t in case.themes),
             ),
             correspondent=person_view(case.correspondent),

@@ -27,6 +27,7 @@ from correspondence.db.models import (
     now_utc,
     user_roles,
 )
+from correspondence.domain import subject_phrase
 from correspondence.domain.states import CaseStatus
 from correspondence.services import cases, events, theme_suggest
 from correspondence.services.actors import Actor, Role, actor_for, default_username
@@ -74,6 +75,9 @@ class TriageCase:
     drafter_id: int | None
     priority: str
     deadlines: DeadlineView
+    # How the reply's opening names the subject: the case's own, else one proposed from
+    # the summary ("the shortage of health visitors").
+    subject_phrase: str = ""
 
 
 @dataclass
@@ -86,6 +90,7 @@ class TriageDecision:
     drafter_id: int | None = None
     priority: str | None = None
     clear_drafter: bool = False
+    subject_phrase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,21 @@ def set_priority(session: Session, actor: Actor, case_id: int, priority: str) ->
     _event(session, actor, case, "priority", old, priority)
 
 
+def set_subject_phrase(session: Session, actor: Actor, case_id: int, phrase: str) -> None:
+    phrase = " ".join(phrase.split())
+    if len(phrase) > subject_phrase.MAX_CHARS:
+        raise ValidationError(
+            "Subject phrase", f"keep it under {subject_phrase.MAX_CHARS} characters"
+        )
+    case = _case(session, case_id)
+    old = case.subject_phrase
+    if phrase == old:
+        return
+    case.subject_phrase = phrase
+    session.flush()
+    _event(session, actor, case, "subject_phrase", old, phrase)
+
+
 def apply(
     session: Session,
     actor: Actor,
@@ -277,6 +297,8 @@ def apply(
         set_drafter(session, actor, case_id, decision.drafter_id)
     if decision.priority is not None:
         set_priority(session, actor, case_id, decision.priority)
+    if decision.subject_phrase is not None:
+        set_subject_phrase(session, actor, case_id, decision.subject_phrase)
 
 
 def mark_triaged(session: Session, actor: Actor, case_id: int) -> None:
@@ -391,6 +413,7 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         drafter_id=case.drafter_id,
         priority=case.priority,
         deadlines=deadline_view(session, case.id, today),
+        subject_phrase=subject_phrase.phrase_for(case.subject_phrase, case.summary),
     )
 
 

@@ -199,6 +199,13 @@ class TriageWindow(QWidget):
         self.priority.setObjectName("triagePriority")
         for p in PRIORITIES:
             self.priority.addItem(p.capitalize(), p)
+        self.subject_phrase = QLineEdit()
+        self.subject_phrase.setObjectName("triageSubjectPhrase")
+        self.subject_phrase.setMaxLength(200)
+        self.subject_phrase.setToolTip(
+            "How the reply's opening names the subject: "
+            "“Thank you for your letter about …”. Proposed from the summary; change it freely."
+        )
         self.team.activated.connect(self._team_chosen)
         self.team.currentIndexChanged.connect(self._team_changed)
 
@@ -209,6 +216,7 @@ class TriageWindow(QWidget):
             ("T&eam", self.team),
             ("&Drafter", self.drafter),
             ("&Priority", self.priority),
+            ("Su&bject phrase", self.subject_phrase),
         ):
             label = QLabel(text)
             label.setBuddy(widget)
@@ -271,7 +279,8 @@ class TriageWindow(QWidget):
         self.setTabOrder(self.reply_type, self.team)
         self.setTabOrder(self.team, self.drafter)
         self.setTabOrder(self.drafter, self.priority)
-        self.setTabOrder(self.priority, self.confirm_button)
+        self.setTabOrder(self.priority, self.subject_phrase)
+        self.setTabOrder(self.subject_phrase, self.confirm_button)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
@@ -364,6 +373,7 @@ class TriageWindow(QWidget):
         self.team.blockSignals(False)
         self._select(self.drafter, c.drafter_id)
         self._select(self.priority, c.priority)
+        self.subject_phrase.setText(c.subject_phrase)
         self.themes.setFocus()
         self.themes.setCurrentRow(0)
 
@@ -438,6 +448,7 @@ class TriageWindow(QWidget):
             drafter_id=drafter,
             clear_drafter=drafter is None,
             priority=self.priority.currentData(),
+            subject_phrase=self.subject_phrase.text(),
         )
 
     # --- actions ----------------------------------------------------------------

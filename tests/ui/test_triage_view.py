@@ -277,3 +277,48 @@ def test_deadline_box_extends_and_records_a_holding_reply(
         == demo_desk.clock()
     )
     window.grab().save(str(screenshot_dir / "main_window_deadline_box.png"))
+
+
+def test_triage_proposes_a_subject_phrase_that_the_reply_opens_with(
+    qtbot: QtBot, window: MainWindow, demo_desk: Desk
+) -> None:
+    from sqlalchemy import select
+
+    from correspondence.db.models import Signatory
+    from correspondence.domain.salutations import CorrespondentKind
+    from correspondence.services.cases import NewCase, NewCorrespondent
+    from correspondence.services.drafting import Drafting
+
+    with demo_desk.sf() as s:
+        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
+    ref = demo_desk.log_case(
+        NewCase(
+            received_on=dt.date(2000, 1, 4),  # the oldest: first in the queue
+            new_correspondent=NewCorrespondent(
+                kind=CorrespondentKind.MP, first_name="Ivo", last_name="Penhale", post_nominals="MP"
+            ),
+            summary="Shortage of health visitors",
+            theme_codes=["HEALTH"],
+            signatory_id=sos,
+        )
+    )
+    case_id = demo_desk.find_reference(ref)
+    tw = open_triage(qtbot, window)
+    assert tw.current is not None and tw.current.id == case_id
+    # Proposed in sentence case from the summary; Alt+B reaches it to change it.
+    assert tw.subject_phrase.text() == "the shortage of health visitors"
+    key(qtbot, Qt.Key.Key_B, ALT)
+    assert tw.subject_phrase.hasFocus()
+    tw.subject_phrase.selectAll()
+    type_text(qtbot, "the shortage of health visitors in Cornwall")
+    key(qtbot, Qt.Key.Key_E, ALT)
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)
+    type_text(qtbot, "Chi")
+    key(qtbot, Qt.Key.Key_Return, CTRL)
+    assert not tw.problem.text(), tw.problem.text()
+
+    drafting = Drafting(demo_desk.sf, "p.mehta", clock=demo_desk.clock)
+    draft = drafting.create(case_id, ["opening-thank-you-for-letter"])
+    assert draft.paragraphs[0].wording.startswith(
+        "Thank you for your letter about the shortage of health visitors in Cornwall, which"
+    )
