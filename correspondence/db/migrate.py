@@ -73,7 +73,6 @@ def upgrade(engine: Engine, revision: str = "head") -> Path | None:
     if current == HEAD and revision == "head":
         return None
     from alembic import command
-
     backup = backup_sqlite(engine) if current is not None else None
     cfg = alembic_config()
     with engine.begin() as conn:
