@@ -6,6 +6,7 @@ from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -40,6 +41,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.desk = desk
         self.settings = settings or QSettings()
+        self.shortcuts_dialog: QDialog | None = None
         actor = desk.actor()
         self.setWindowTitle(
             f"{APP_TITLE} — {actor.display_name}" + (f" — {db_label}" if db_label else "")
@@ -293,20 +295,14 @@ class MainWindow(QMainWindow):
         except ServiceError as exc:
             self.statusBar().showMessage(str(exc), 5000)
 
-    def show_shortcuts(self) -> None:
-        lines = [
-            ("Ctrl+F", "Search"),
-            ("F5", "Refresh"),
-            ("Ctrl+1 / 2 / 3", "Open / overdue / due this week"),
-            ("Ctrl+0", "All cases"),
-            ("Ctrl+L / Ctrl+D", "Case list / details"),
-            ("Alt+S, L, D, H", "Detail tabs"),
-            ("Ctrl+Q", "Quit"),
-        ]
-        text = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in lines)
-        QMessageBox.information(
-            self, "Keyboard shortcuts", f"<table cellpadding='4'>{text}</table>"
-        )
+    def show_shortcuts(self) -> QDialog:
+        """Every command's keys, read from the window's actions (so none is forgotten)."""
+        from correspondence.ui.shortcuts_help import ShortcutsDialog
+
+        self.close_companion("shortcuts_dialog")
+        dialog = self.shortcuts_dialog = ShortcutsDialog(self)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -181,3 +181,26 @@ def test_one_case_is_one_case(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.keyClick(window.filters.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)
     assert window.counts_label.text().startswith("Showing 1 case (1 loaded)")
+
+
+def test_f1_lists_every_command_that_has_a_shortcut(
+    window: MainWindow, qtbot: QtBot, screenshot_dir: Path
+) -> None:
+    from PySide6.QtGui import QAction, QKeySequence
+
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.shortcuts_dialog
+    assert dialog is not None and dialog.isVisible()
+    listed = dialog.text.toPlainText()
+    native = QKeySequence.SequenceFormat.NativeText
+    with_keys = [a for a in window.findChildren(QAction) if a.shortcuts()]
+    assert len(with_keys) >= 15
+    for action in with_keys:
+        for keys in action.shortcuts():
+            assert keys.toString(native) in listed, action.text()
+        assert action.text().replace("&", "").rstrip("…") in listed
+    for keys in ("Ctrl+N", "Ctrl+I", "Ctrl+T", "Ctrl+R", "Ctrl+M", "F2", "Ctrl+Shift+T"):
+        assert keys in listed
+    dialog.grab().save(str(screenshot_dir / "shortcuts_dialog.png"))
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
