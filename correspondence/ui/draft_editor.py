@@ -100,8 +100,9 @@ class Prompts:
         return text if ok else None
 
     def ask_choice(self, parent: QWidget, title: str, label: str, items: list[str]) -> str | None:
-        choice, ok = QInputDialog.getItem(parent, title, label, items, 0, False)
-        return choice if ok else None
+        from correspondence.ui.dialogs.choice import ask_choice
+
+        return ask_choice(parent, title, label, items)
 
     def save_path(self, parent: QWidget, title: str, suggested: Path) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), "Word (*.docx)")
@@ -136,6 +137,13 @@ class _ParagraphText(QPlainTextEdit):
                 event.ignore()  # not ours: the window's Undo/Redo actions fire instead
                 return False
         return super().event(event)
+
+
+# The two ways a letter is signed, described for the private secretary choosing.
+SIGNATURE_CHOICES = {
+    "Wet signature: printed and signed by hand": "wet",
+    "Digital signature: signed electronically": "digital",
+}
 
 
 class DraftEditor(QMainWindow):
@@ -319,6 +327,10 @@ class DraftEditor(QMainWindow):
         self.return_button.clicked.connect(self.return_draft)
         self.signoff_button = QPushButton("&Sign off…")
         self.signoff_button.clicked.connect(self.sign_off)
+        self.dispatch_button = QPushButton("Record &dispatch…")
+        self.dispatch_button.setObjectName("dispatchButton")
+        self.dispatch_button.setToolTip("Record that the signed-off reply has been sent")
+        self.dispatch_button.clicked.connect(self.record_dispatch)
         self.export_button = QPushButton("&Export Word…")
         self.export_button.clicked.connect(self.export)
         self.open_button = QPushButton("&Open")
@@ -332,6 +344,7 @@ class DraftEditor(QMainWindow):
             self.approve_button,
             self.return_button,
             self.signoff_button,
+            self.dispatch_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -484,6 +497,13 @@ class DraftEditor(QMainWindow):
         self.return_button.setVisible(actor.has(Role.POLICY_LEAD, Role.PRIVATE_SECRETARY))
         self.return_button.setEnabled(can_return)
         final = status is DraftStatus.SIGNED_OFF
+        # Once signed off the next step is the post: offered here, not only in the list.
+        self.dispatch_button.setVisible(
+            final and self.view.case_id is not None and actor.has(Role.OFFICER)
+        )
+        self.dispatch_button.setEnabled(self.view.case_status == "signed_off")
+        if self.view.case_status == "dispatched":
+            self.dispatch_button.setText("Dispatched")
         self.export_button.setText("&Export Word…" if final else "&Export Word (draft)…")
         self._update_row_buttons()
 
@@ -832,15 +852,39 @@ class DraftEditor(QMainWindow):
         )
 
     def sign_off(self) -> bool:
-        method = self.prompts.ask_choice(
-            self, "Sign off", "How was the letter signed?", ["wet", "digital"]
+        choice = self.prompts.ask_choice(
+            self, "Sign off", "How is the letter signed?", list(SIGNATURE_CHOICES)
         )
+        # A described choice, or (from a script) the method's own word.
+        method = SIGNATURE_CHOICES.get(choice or "", choice)
         if method is None:
             return False
         return self._run(
             "Sign off",
             lambda: self.drafting.sign_off(self.draft_id, method, "", self.view.version),
         )
+
+    def record_dispatch(self) -> bool:
+        if self.view.case_id is None:
+            return False
+        from correspondence.ui.drafting_actions import DISPATCH_CHOICES
+
+        choice = self.prompts.ask_choice(
+            self, "Record dispatch", "How was the signed-off reply sent?", list(DISPATCH_CHOICES)
+        )
+        if choice is None or choice not in DISPATCH_CHOICES:
+            return False
+        try:
+            self.drafting.dispatch(self.view.case_id, DISPATCH_CHOICES[choice])
+        except ServiceError as exc:
+            self.prompts.warn(self, "Record dispatch", str(exc))
+            return False
+        self.load(self.drafting.view(self.draft_id))
+        self.changed.emit()
+        self.statusBar().showMessage(
+            f"Recorded {self.view.case_reference} as sent {choice[0].lower()}{choice[1:]}.", 8000
+        )
+        return True
 
     def add_comment(self) -> None:
         body = self.comment_input.text()
