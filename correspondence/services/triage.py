@@ -33,12 +33,16 @@ from correspondence.services import cases, events, theme_suggest
 from correspondence.services.actors import Actor, Role, actor_for, default_username
 from correspondence.services.deadlines import DeadlineView, deadline_view, due_for
 from correspondence.services.errors import ConflictError, ServiceError, ValidationError
-from correspondence.services.theme_suggest import Suggestion
+from correspondence.services.theme_suggest import THRESHOLD, Suggestion
 
 ACKNOWLEDGEMENT = "acknowledgement"
 PRIORITIES = ("normal", "high", "urgent")
 # Suggestions weaker than this are noise on screen (one shared word); the full list is below.
 MIN_SHOWN = 0.1
+# A suggestion this sure is ticked whatever else is; weaker ones (at or above the
+# theme_suggest THRESHOLD) are ticked up to MAX_PRETICKED in all.
+STRONG = 0.8
+MAX_PRETICKED = 3
 # Settings key naming a team's default drafter (a username), e.g. "team.SPU.default_drafter".
 DEFAULT_DRAFTER_KEY = "team.{code}.default_drafter"
 
@@ -78,6 +82,13 @@ class TriageCase:
     # How the reply's opening names the subject: the case's own, else one proposed from
     # the summary ("the shortage of health visitors").
     subject_phrase: str = ""
+    # The campaign's own themes (most common first): shown as such, and ticked only when
+    # this letter bears them out.
+    campaign_themes: tuple[str, ...] = ()
+    # What the officer sees ticked when the case opens: their earlier choice once triaged;
+    # before that the strong suggestions and any theme given at logging that is not merely
+    # the campaign's.
+    proposed_themes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -376,6 +387,24 @@ def default_drafter(session: Session, team_id: int) -> int | None:
     return None
 
 
+def proposed_themes(
+    status: CaseStatus,
+    themes: Sequence[str],
+    suggestions: Sequence[Suggestion],
+    campaign_themes: Sequence[str],
+) -> tuple[str, ...]:
+    """The themes to tick when a case opens in triage (see TriageCase.proposed_themes)."""
+    if status is not CaseStatus.LOGGED:
+        return tuple(themes)
+    strong = [s.code for s in suggestions if s.score >= STRONG]
+    likely = [s.code for s in suggestions if THRESHOLD <= s.score < STRONG]
+    ticked = strong + likely[: max(0, MAX_PRETICKED - len(strong))]
+    suggested = {s.code for s in suggestions if s.score >= THRESHOLD}
+    # A campaign theme the letter never mentions is the campaign's, not this letter's.
+    given = [c for c in themes if c not in campaign_themes or c in suggested]
+    return tuple(dict.fromkeys([*ticked, *given]))
+
+
 def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) -> TriageCase:
     case = cases.get_case(session, case_id)
     corr = case.correspondent
@@ -385,6 +414,15 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         if detail == corr.display_name:
             detail = ""
     text = case.letter_text or case.summary
+    suggestions = tuple(
+        x for x in theme_suggest.suggest(session, text, limit) if x.score >= MIN_SHOWN
+    )
+    campaign_themes: tuple[str, ...] = ()
+    if case.campaign_id is not None:
+        from correspondence.services.drafting import campaign_theme_codes  # heavy: when needed
+
+        campaign_themes = campaign_theme_codes(session, case.campaign_id)
+    themes = tuple(t.code for t in case.themes)
     return TriageCase(
         id=case.id,
         version=case.version,
@@ -403,10 +441,8 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         summary=case.summary,
         letter_text=case.letter_text,
         campaign=case.campaign.name if case.campaign else "",
-        themes=tuple(t.code for t in case.themes),
-        suggestions=tuple(
-            x for x in theme_suggest.suggest(session, text, limit) if x.score >= MIN_SHOWN
-        ),
+        themes=themes,
+        suggestions=suggestions,
         reply_type=case.reply_type_code or "",
         proposed_reply_type=proposed_reply_type(session, case),
         team_id=case.team_id,
@@ -414,6 +450,10 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         priority=case.priority,
         deadlines=deadline_view(session, case.id, today),
         subject_phrase=subject_phrase.phrase_for(case.subject_phrase, case.summary),
+        campaign_themes=campaign_themes,
+        proposed_themes=proposed_themes(
+            CaseStatus(case.status), themes, suggestions, campaign_themes
+        ),
     )
 
 

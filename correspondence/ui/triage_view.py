@@ -32,21 +32,48 @@ from correspondence.domain.states import CaseStatus
 from correspondence.services.deadlines import DeadlineView
 from correspondence.services.errors import ServiceError
 from correspondence.services.theme_suggest import THRESHOLD
-from correspondence.services.triage import PRIORITIES, Triage, TriageCase, TriageDecision
+from correspondence.services.triage import (
+    PRIORITIES,
+    STRONG,
+    Triage,
+    TriageCase,
+    TriageDecision,
+)
 
-MAX_PRETICKED = 3
 STOP_STYLE = (
     "background:#f8d7da; color:#842029; border:1px solid #f1aeb5; border-radius:4px;"
     "padding:6px; font-weight:600;"
 )
 
 
-def theme_label(code: str, score: float | None, because: tuple[str, ...], name: str) -> str:
-    """ "SCR 0.82 — serious case review, independent chair" for a suggestion."""
-    if score is None:
-        return f"{code} — {name}"
-    why = ", ".join(because) or name
-    return f"{code} {score:.2f} — {why}"
+def strength(score: float) -> str:
+    if score >= STRONG:
+        return "Strongly suggested"
+    if score >= THRESHOLD:
+        return "Suggested"
+    return "Possibly"
+
+
+def theme_label(
+    code: str,
+    score: float | None,
+    because: tuple[str, ...],
+    name: str,
+    *,
+    campaign: bool = False,
+) -> str:
+    """ "Serious Case Reviews (SCR) — strongly suggested by “serious case reviews”,
+    “independent”" for a suggestion; the plain name for the rest."""
+    label = f"{name} ({code})" if name else code
+    notes = []
+    if score is not None:
+        words = ", ".join(f"“{w}”" for w in because[:3])
+        notes.append(f"{strength(score)} by {words}" if words else strength(score))
+    if campaign:
+        notes.append(
+            "a theme of the campaign" + ("" if score is not None else ", not this letter's words")
+        )
+    return f"{label} — {'; '.join(notes)}" if notes else label
 
 
 def _days(n: int) -> str:
@@ -180,6 +207,7 @@ class TriageWindow(QWidget):
         self.themes.setObjectName("triageThemes")
         self.themes.setToolTip("Space ticks or unticks a theme")
         self.themes.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.themes.setWordWrap(True)
         self.themes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.reply_type = QComboBox()
         self.reply_type.setObjectName("triageReplyType")
@@ -379,27 +407,27 @@ class TriageWindow(QWidget):
 
     def _fill_themes(self, c: TriageCase) -> None:
         self.themes.clear()
-        names = {o.value: o.label for o in self.triage.themes()}
-        # An officer's earlier choice wins; otherwise tick the strong suggestions.
-        ticked = set(c.themes) or {
-            s.code for s in c.suggestions[:MAX_PRETICKED] if s.score >= THRESHOLD
-        }
+        names = {str(o.value): o.label.split(" — ", 1)[-1] for o in self.triage.themes()}
+        ticked = set(c.proposed_themes)
+        campaign = set(c.campaign_themes)
         shown: set[str] = set()
         for s in c.suggestions:
             self._add_theme(
                 s.code,
-                theme_label(s.code, s.score, s.because, s.name),
+                theme_label(s.code, s.score, s.because, s.name, campaign=s.code in campaign),
                 ticked,
-                tip=f"{s.name}\nBecause of: {', '.join(s.because)}",
+                tip=f"{s.name} ({s.code})\nWords in the letter that point to it: "
+                + ", ".join(s.because),
             )
             shown.add(s.code)
-        for code in c.themes:
+        for code in (*c.themes, *c.campaign_themes):
             if code not in shown:
-                self._add_theme(code, theme_label(code, None, (), names.get(code, "")), ticked)
+                label = theme_label(code, None, (), names.get(code, ""), campaign=code in campaign)
+                self._add_theme(code, label, ticked)
                 shown.add(code)
         for code, name in names.items():
             if code not in shown:
-                self._add_theme(str(code), theme_label(str(code), None, (), name), ticked)
+                self._add_theme(code, theme_label(code, None, (), name), ticked)
 
     def _add_theme(self, code: str, text: str, ticked: set[str], tip: str = "") -> None:
         item = QListWidgetItem(text)

@@ -99,12 +99,13 @@ def test_a_new_user_triages_ten_letters_with_the_keyboard_alone(
         case = tw.current
         assert case is not None and case.id == queue[i]
         assert tw.position.text().startswith(f"Case {i + 1} of {len(queue)}")
-        # The themes list has the focus; the suggestions come first with score and reasons.
+        # The themes list has the focus; the suggestions come first, by their plain names
+        # with the words of the letter that led to them.
         assert tw.themes.hasFocus()
         if case.suggestions:
-            top = tw.themes.item(0).text()
-            assert top.startswith(f"{case.suggestions[0].code} ")
-            assert " — " in top
+            top, first = tw.themes.item(0).text(), case.suggestions[0]
+            assert top.startswith(f"{first.name} ({first.code}) — ")
+            assert f"“{first.because[0]}”" in top and "0." not in top
         # Make sure the first theme is ticked; on every other letter tick the second too.
         if tw.themes.item(0).checkState() != Qt.CheckState.Checked:
             key(qtbot, Qt.Key.Key_Space)
@@ -322,3 +323,33 @@ def test_triage_proposes_a_subject_phrase_that_the_reply_opens_with(
     assert draft.paragraphs[0].wording.startswith(
         "Thank you for your letter about the shortage of health visitors in Cornwall, which"
     )
+
+
+def test_campaign_themes_show_as_such_and_the_ticks_follow_the_letter(
+    qtbot: QtBot, window: MainWindow, demo_desk: Desk, screenshot_dir: Path
+) -> None:
+    tw = open_triage(qtbot, window)
+    # An NSPCC campaign letter that says nothing of smacking.
+    for _ in range(len(tw.queue)):
+        c = tw.current
+        assert c is not None
+        if c.campaign and "SMACK" not in {s.code for s in c.suggestions}:
+            break
+        key(qtbot, Qt.Key.Key_Right, CTRL)
+    else:
+        pytest.fail("no campaign letter without smacking in the demo queue")
+    rows = {
+        tw.themes.item(i).data(Qt.ItemDataRole.UserRole): tw.themes.item(i)
+        for i in range(tw.themes.count())
+    }
+    # Every strongly suggested theme is ticked, with the words that led to it.
+    for s in c.suggestions:
+        if s.score >= 0.8:
+            assert rows[s.code].checkState() == Qt.CheckState.Checked, s.code
+            assert rows[s.code].text().startswith(f"{s.name} ({s.code}) — Strongly suggested by")
+    # The campaign's smacking theme is shown as the campaign's, unticked.
+    smack = rows["SMACK"]
+    assert smack.checkState() == Qt.CheckState.Unchecked
+    assert "a theme of the campaign, not this letter's words" in smack.text()
+    tw.resize(1366, 708)
+    tw.grab().save(str(screenshot_dir / "triage_campaign_themes.png"))
