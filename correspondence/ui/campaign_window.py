@@ -74,7 +74,7 @@ class CampaignWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(TITLE)
-        self.resize(1180, 720)
+        self.resize(1180, 690)  # fits a 1366×768 screen with its task bar
         self.svc = campaigns
         self.export_svc = export
         self.show_in_list = show_in_list

@@ -186,7 +186,7 @@ class DraftEditor(QMainWindow):
 
         self._build()
         self._build_actions()
-        self.resize(1480, 900)
+        self.resize(1340, 690)  # fits a 1366×768 screen with its task bar
         self.load(self.view)
         self._load_offers()
 

@@ -86,7 +86,7 @@ class LibraryWindow(QMainWindow):
         self.actor = library.actor()
         self.setWindowTitle(f"{TITLE} — {self.actor.display_name}")
         self.setObjectName("libraryWindow")
-        self.resize(1400, 860)
+        self.resize(1340, 690)  # fits a 1366×768 screen with its task bar
         self.current: LineDetail | None = None
         self.creating = False
         self.summaries: list[LineSummary] = []

@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
             f"{APP_TITLE} — {actor.display_name}" + (f" — {db_label}" if db_label else "")
         )
         # Fits a 1366×768 screen with its task bar; larger screens restore their own size.
-        self.resize(1340, 700)
+        self.resize(1340, 690)
 
         self.filters = FilterBar(desk.status_choices(), desk.theme_choices(), desk.team_choices())
         self.model = CaseTableModel(

@@ -171,7 +171,7 @@ class ReportsWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reports — Correspondence Desk")
-        self.resize(1280, 760)
+        self.resize(1280, 690)  # fits a 1366×768 screen with its task bar
         self.reports = reports
         self.report: Report | None = None
         self._worker: Worker | None = None

@@ -111,6 +111,64 @@ def stages_html(v: DeadlineView) -> str:
     return "<br>".join(rows)
 
 
+# Why a letter needs no reply, as offices usually record it; notes say the rest.
+NO_REPLY_REASONS = (
+    "Round-robin letter: no question asked",
+    "Copied to us for information only",
+    "A duplicate of a letter already answered",
+    "The writer asked for no reply",
+    "Stop list: no further replies to this writer",
+    "Other (say why in the notes)",
+)
+
+
+class NoReplyDialog(QDialog):
+    """Why no reply is needed: a reason from the list, plus notes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("No reply needed")
+        self.setMinimumWidth(480)
+        form = QFormLayout(self)
+        self.choice = QComboBox()
+        self.choice.setObjectName("noReplyReason")
+        self.choice.addItems(NO_REPLY_REASONS)
+        self.notes = QLineEdit()
+        self.notes.setObjectName("noReplyNotes")
+        self.notes.setPlaceholderText("Anything the file should say (optional)")
+        for text, widget in (("&Reason:", self.choice), ("&Notes:", self.notes)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color:#842029")
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.choice.setFocus()
+
+    @property
+    def other(self) -> bool:
+        return self.choice.currentIndex() == len(NO_REPLY_REASONS) - 1
+
+    def reason(self) -> str:
+        notes = " ".join(self.notes.text().split())
+        if self.other:
+            return notes
+        return f"{self.choice.currentText()}: {notes}" if notes else self.choice.currentText()
+
+    def _accept(self) -> None:
+        if self.other and not self.notes.text().strip():
+            self.problem.setText("Say in the notes why no reply is needed.")
+            self.notes.setFocus()
+            return
+        self.accept()
+
+
 class ReasonDialog(QDialog):
     """Asks for a reason (and, for a transfer, where to)."""
 
@@ -166,7 +224,7 @@ class TriageWindow(QWidget):
         self.triage = triage
         self.setWindowTitle("Triage")
         self.setObjectName("triageWindow")
-        self.resize(1250, 780)
+        self.resize(1250, 690)  # fits a 1366×768 screen with its task bar
         self.queue: list[int] = []
         self.pos = 0
         self.current: TriageCase | None = None
@@ -518,14 +576,15 @@ class TriageWindow(QWidget):
     def ask_no_reply(self) -> None:
         if self.current is None:
             return
-        dlg = ReasonDialog("No reply needed", parent=self)
+        dlg = NoReplyDialog(parent=self)
         dlg.setObjectName("noReplyDialog")
         accepted = dlg.exec() == QDialog.DialogCode.Accepted
         self._refocus()
         if not accepted:
             return
         themes = TriageDecision(themes=self.checked_themes())
-        self._close_case(lambda cid: self.triage.no_reply(cid, dlg.reason.text(), themes))
+        reason = dlg.reason()
+        self._close_case(lambda cid: self.triage.no_reply(cid, reason, themes))
 
     def ask_transfer(self) -> None:
         if self.current is None:

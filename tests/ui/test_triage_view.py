@@ -169,8 +169,11 @@ def test_no_reply_and_transfer_ask_why_by_keyboard(
     first, second = tw.queue[0], tw.queue[1]
 
     def fill_no_reply(dlg: QWidget) -> None:
+        # A reason from the list (the second: copied for information), then notes.
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Copy of a letter to the Home Secretary")
         dlg.grab().save(str(screenshot_dir / "triage_no_reply_dialog.png"))
-        type_text(qtbot, "Round-robin letter, no question asked")
         key(qtbot, Qt.Key.Key_Return)
 
     when_modal(qtbot, fill_no_reply)
@@ -190,6 +193,13 @@ def test_no_reply_and_transfer_ask_why_by_keyboard(
     qtbot.waitUntil(lambda: tw.current is not None and tw.current.id == tw.queue[2])
     a, b = demo_desk.detail(first), demo_desk.detail(second)
     assert a.status is CaseStatus.NO_REPLY
+    from sqlalchemy import select
+
+    from correspondence.db.models import Event
+
+    with demo_desk.sf() as s:
+        reasons = set(s.scalars(select(Event.reason).where(Event.case_id == first)))
+    assert "Copied to us for information only: Copy of a letter to the Home Secretary" in reasons
     assert b.status is CaseStatus.TRANSFERRED and b.transfer_to == "Home Office"
 
 

@@ -68,7 +68,7 @@ class LogLetterDialog(QDialog):
         self._fields: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self.setWindowTitle("Log a letter")
-        self.resize(1240, 800)
+        self.resize(1240, 690)  # fits a 1366×768 screen with its task bar
 
         self.general_error = QLabel()
         self.general_error.setObjectName("generalError")
