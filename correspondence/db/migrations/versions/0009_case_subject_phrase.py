@@ -45,5 +45,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP INDEX ix_cases_urgency_sort")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("subject_phrase")
+    # Not a batch copy (it would lose the triggers and expression indexes on cases).
+    op.execute("ALTER TABLE cases DROP COLUMN subject_phrase")
