@@ -63,6 +63,7 @@ from correspondence.services.actors import Actor, Role
 from correspondence.services.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
 from correspondence.services.errors import ConflictError, ServiceError
 from correspondence.services.printing import print_file
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.undo_commands import (
     EditText,
     InsertParagraph,
@@ -189,6 +190,7 @@ class DraftEditor(QMainWindow):
         self.resize(1340, 690)  # fits a 1366×768 screen with its task bar
         self.load(self.view)
         self._load_offers()
+        make_reachable(self)
 
     # --- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -213,7 +215,7 @@ class DraftEditor(QMainWindow):
         self.legend = QLabel(f"{USED_BEFORE}used in an earlier reply to this correspondent")
         self.legend.setObjectName("linesLegend")
         self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("color: #666;")
+        self.legend.setStyleSheet("font-style: italic;")  # not grey: it vanished on dark themes
         lv.addWidget(self.legend)
 
         # Middle: the reply being built.
@@ -264,6 +266,7 @@ class DraftEditor(QMainWindow):
         self.text_label.setWordWrap(True)
         self.text_edit = _ParagraphText()
         self.text_edit.setObjectName("paragraphText")
+        self.text_edit.setAccessibleName("Words of the selected paragraph")
         # The draft's undo stack owns undo, so Ctrl+Z means the same everywhere in the window.
         self.text_edit.setUndoRedoEnabled(False)
         self.text_edit.setMaximumHeight(150)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from correspondence.services.case_list import CaseFilter, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.extensions import installers
 from correspondence.ui.models.case_table_model import COLUMNS, LEGEND, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         )
         self.table = QTableView()
         self.table.setObjectName("caseTable")
+        self.table.setAccessibleName("Cases")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         self.table.setSortingEnabled(True)
         if not self.model.loaded:
             self.apply_filter(self.filters.current())
+        make_reachable(self)
 
     # --- menus -------------------------------------------------------------------
     def _action(

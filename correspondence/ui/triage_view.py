@@ -39,6 +39,7 @@ from correspondence.services.triage import (
     TriageCase,
     TriageDecision,
 )
+from correspondence.ui.accessibility import make_reachable
 
 STOP_STYLE = (
     "background:#f8d7da; color:#842029; border:1px solid #f1aeb5; border-radius:4px;"
@@ -141,7 +142,7 @@ class NoReplyDialog(QDialog):
             label.setBuddy(widget)
             form.addRow(label, widget)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color:#842029")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da;")
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -192,7 +193,7 @@ class ReasonDialog(QDialog):
         label.setBuddy(self.reason)
         form.addRow(label, self.reason)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color:#842029")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da;")
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -231,6 +232,7 @@ class TriageWindow(QWidget):
         self.done: set[int] = set()
         self._build()
         self.reload_queue()
+        make_reachable(self)
 
     # --- layout ---------------------------------------------------------------
     def _build(self) -> None:
@@ -249,6 +251,7 @@ class TriageWindow(QWidget):
         self.who.setTextFormat(Qt.TextFormat.RichText)
         self.letter = QPlainTextEdit()
         self.letter.setObjectName("triageLetter")
+        self.letter.setAccessibleName("The letter")
         self.letter.setReadOnly(True)
         self.deadlines = QLabel()
         self.deadlines.setObjectName("triageDeadlines")
@@ -309,7 +312,7 @@ class TriageWindow(QWidget):
             form.addRow(label, widget)
         self.problem = QLabel()
         self.problem.setObjectName("triageProblem")
-        self.problem.setStyleSheet("color:#842029; font-weight:600;")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da; font-weight:600;")
         self.problem.setWordWrap(True)
 
         self.prev_button = QPushButton("◀ Previous (Ctrl+Left)")

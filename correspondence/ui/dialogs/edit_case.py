@@ -27,6 +27,7 @@ from correspondence.services.case_edit import (
     changes_between,
 )
 from correspondence.services.errors import ConflictError, ServiceError
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.dialogs.conflict import ConflictDialog
 
 NONE_LABEL = "(none)"
@@ -99,6 +100,7 @@ class EditCaseDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self._show(view)
+        make_reachable(self)
 
     # --- the form ---------------------------------------------------------------------
     def _combo(self, name: str, options: tuple[Option, ...], with_none: bool = True) -> QComboBox:
@@ -167,7 +169,11 @@ class EditCaseDialog(QDialog):
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def _say(self, text: str, problem: bool = False) -> None:
-        self.status.setStyleSheet("color:#842029" if problem else "color:#0f5132")
+        self.status.setStyleSheet(
+            "color:#842029; background:#f8d7da;"
+            if problem
+            else "color:#0f5132; background:#d1e7dd;"
+        )
         self.status.setText(text)
 
     # --- saving -----------------------------------------------------------------------

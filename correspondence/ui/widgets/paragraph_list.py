@@ -229,6 +229,7 @@ class ParagraphListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paragraphList")
+        self.setAccessibleName("Paragraphs of the reply")
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
