@@ -47,7 +47,7 @@ def main() -> None:
 
         app.setPalette(dark_palette())
     db = open_database(url)
-    desk = Desk(db.session_factory, "a.okoro")
+    desk = Desk(db.session_factory, os.environ.get("AS_USER", "a.okoro"))
     settings = QSettings(str(out / "settings.ini"), QSettings.Format.IniFormat)
     from correspondence.ui import (  # noqa: PLC0415
         campaign_actions,

@@ -359,7 +359,7 @@ class DraftEditor(QMainWindow):
         splitter.addWidget(left)
         splitter.addWidget(middle)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([360, 520, 600])
+        splitter.setSizes([410, 500, 430])  # the lines need room for their titles
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
