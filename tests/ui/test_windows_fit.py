@@ -70,6 +70,15 @@ def _windows(main: MainWindow, demo_db: Database, qtbot: QtBot) -> Iterator[tupl
     log = main.intake_controller.log_letter()  # type: ignore[attr-defined]
     yield "log a letter", log
     log.close()
+    from correspondence.ui import collab_actions
+
+    main.table.selectRow(0)
+    edit = collab_actions.edit_case(main)
+    assert edit is not None
+    yield "edit case", edit
+    edit.close()
+    yield "shortcuts", main.show_shortcuts()
+    main.close_companion("shortcuts_dialog")
 
 
 def test_every_window_fits_a_1366_by_768_screen(
