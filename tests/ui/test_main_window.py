@@ -204,3 +204,29 @@ def test_f1_lists_every_command_that_has_a_shortcut(
     dialog.grab().save(str(screenshot_dir / "shortcuts_dialog.png"))
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+def test_the_subject_phrase_is_changed_in_edit_details(
+    window: MainWindow, qtbot: QtBot, demo_desk: Desk
+) -> None:
+    rect = window.table.visualRect(window.model.index(0, 0))
+    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    case_id = window.current_case_id()
+    assert case_id is not None
+    qtbot.keyClick(window.table, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: getattr(window, "edit_case_dialog", None) is not None)
+    dialog = window.edit_case_dialog  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    # Proposed from the summary until someone sets it; Alt+B reaches it.
+    assert dialog.subject_phrase.placeholderText()
+    qtbot.keyClick(dialog, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+    assert dialog.subject_phrase.hasFocus()
+    qtbot.keyClicks(dialog.subject_phrase, "the cost of court fees in care cases")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    from correspondence.services.case_edit import CaseEditing
+
+    saved = CaseEditing(demo_desk.sf, "a.okoro").load(case_id)
+    assert saved.subject_phrase == "the cost of court fees in care cases"
