@@ -41,6 +41,7 @@ from correspondence.services.correspondents import KIND_LABELS, CorrespondentCho
 from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.intake import Intake, LetterForm, LoggedCase, ThemeHint
 from correspondence.ui.accessibility import make_reachable
+from correspondence.ui.triage_view import theme_label
 
 CHANNELS = (("post", "Post"), ("email", "Email"), ("phone", "Phone note"))
 PRIORITIES = (("normal", "Normal"), ("high", "High"), ("urgent", "Urgent"))
@@ -453,17 +454,18 @@ class LogLetterDialog(QDialog):
         self.themes.clear()
         for code in ordered:
             hint = self._hints.get(code)
-            text = f"{code} — {choices[code]}"
+            # Plain names, and for a suggestion the words of the letter that led to it.
+            text = theme_label(code, None, (), choices[code])
             if hint is not None:
                 because = ", ".join(hint.because[:4])
-                text = f"★ {text}  ({hint.score:.2f}: {because})"
+                text = f"★ {theme_label(code, hint.score, hint.because, choices[code])}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             checked = self._touched.get(code, bool(hint and hint.likely))
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             if hint is not None:
-                item.setToolTip(f"Suggested (score {hint.score:.2f}) because of: {because}")
+                item.setToolTip(f"Suggested because the letter says: {because}")
             self.themes.addItem(item)
         self.themes.blockSignals(False)
 
