@@ -290,3 +290,12 @@ def test_at_a_one_and_a_half_scale_factor_nothing_is_squeezed(
     assert done.returncode == 0, done.stderr[-3000:]
     problems = json.loads(done.stdout.strip().splitlines()[-1])
     assert problems == {"main": [], "draft_editor": []}
+
+
+def test_tab_goes_through_the_main_window_in_reading_order(main: MainWindow, qtbot: QtBot) -> None:
+    main.filters.status.setFocus()
+    order = [w.objectName() or w.accessibleName() for w in tab_walk(qtbot, main)]
+    wanted = ["Status filter", "Theme filter", "Team filter", "Deadline filter", "search"]
+    wanted += ["caseTable", "caseSummary"]
+    positions = [next(i for i, name in enumerate(order) if name == w) for w in wanted]
+    assert positions == sorted(positions), order
