@@ -548,6 +548,14 @@ def measure_services(db: Path) -> list[tuple[str, float, str, str]]:
         search_target,
         SortKey.REFERENCE,
     )
+    page("list, most urgent first (the default)", CaseFilter(), "", SortKey.URGENCY, False)
+    page(
+        f"search {COMMON_WORD!r}, most urgent first",
+        CaseFilter(search=COMMON_WORD),
+        search_target,
+        SortKey.URGENCY,
+        False,
+    )
     page("list sorted by due date, soonest first", CaseFilter(), "", SortKey.DUE, False)
     page("list sorted by due date, latest first", CaseFilter(), "", SortKey.DUE)
     page(

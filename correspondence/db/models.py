@@ -214,6 +214,9 @@ class Case(Versioned, Base):
     reply_type_code: Mapped[str | None] = mapped_column(ForeignKey("reply_types.code"))
     priority: Mapped[str] = mapped_column(String(20), default="normal")  # normal|high|urgent
     summary: Mapped[str] = mapped_column(Text, default="")
+    # How the reply's opening names the subject ("the shortage of health visitors");
+    # empty until triage proposes one (migration 0009).
+    subject_phrase: Mapped[str] = mapped_column(String(200), default="", server_default="")
     letter_text: Mapped[str] = mapped_column(Text, default="")
     correspondent_id: Mapped[int | None] = mapped_column(
         ForeignKey("correspondents.id"), index=True

@@ -9,6 +9,7 @@ characters that XML cannot hold.
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import tempfile
@@ -21,15 +22,16 @@ from pathlib import Path
 
 import docx
 from docx.document import Document as DocxDocument
-from docx.enum.text import WD_BREAK
+from docx.enum.section import WD_SECTION
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from docx.section import Section
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from correspondence.documents.letter_spec import LetterSpec, long_date
 from correspondence.documents.textclean import clean_for_word
-from correspondence.templates.make_skeleton import Style
+from correspondence.templates.make_skeleton import REFERENCE_PLACEHOLDER, Style
 
 SKELETON_NAME = "letter_skeleton.docx"
 DRAFT_TEXT = "DRAFT"
@@ -48,7 +50,7 @@ class UnreadableDocumentError(ValueError):
 def build_letter(spec: LetterSpec) -> DocxDocument:
     """Return the reply described by ``spec`` as an unsaved python-docx document."""
     doc = _open_skeleton()
-    _set_page_furniture(doc, spec.letterhead.department, draft=spec.draft)
+    _set_page_furniture(doc.sections[0], spec.letterhead.department, spec.reference, spec.draft)
     _append_letter(doc, spec)
     _set_properties(doc, title=f"Reply {spec.reference}", author=spec.letterhead.department)
     return doc
@@ -78,13 +80,11 @@ def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
         )
     first = specs[0]
     doc = _open_skeleton()
-    _set_page_furniture(doc, first.letterhead.department, draft=first.draft)
+    _set_page_furniture(doc.sections[0], first.letterhead.department, first.reference, first.draft)
     last: Paragraph | None = None
     for spec in specs:
         if last is not None:
-            # The break ends the previous letter's last line, so the next page starts with
-            # the letterhead rather than an empty paragraph.
-            last.add_run().add_break(WD_BREAK.PAGE)
+            _start_next_letter(doc, last, spec)
         last = _append_letter(doc, spec)
     _set_properties(
         doc,
@@ -181,9 +181,32 @@ class _Styles:
         return paragraph
 
 
-def _set_page_furniture(doc: DocxDocument, department: str, *, draft: bool) -> None:
-    section = doc.sections[0]
-    footer = _only_paragraph(section.footer.paragraphs)
+def _start_next_letter(doc: DocxDocument, last: Paragraph, spec: LetterSpec) -> None:
+    """End the letter whose last paragraph is ``last`` with a section break, so the next
+    one starts on a new page with its own first-page furniture and page numbers from 1."""
+    doc.add_section(WD_SECTION.NEW_PAGE)
+    # python-docx puts the break in an empty paragraph of its own; move it into the letter's
+    # last line, so no blank paragraph can push an extra page out.
+    holder = doc.element.body.xpath("./w:p[last()]")[0]
+    sect_pr = holder.pPr.sectPr
+    last._p.get_or_add_pPr().append(sect_pr)
+    holder.getparent().remove(holder)
+    # The letter just ended keeps the furniture (its break is a copy of the old last
+    # section); the new last section starts with none and gets a copy of it.
+    previous, section = doc.sections[-2], doc.sections[-1]
+    for part in ("header", "footer", "first_page_header", "first_page_footer"):
+        mine, theirs = getattr(section, part), getattr(previous, part)
+        mine.is_linked_to_previous = False
+        element = mine._element
+        for child in list(element):
+            element.remove(child)
+        for child in theirs._element:
+            element.append(copy.deepcopy(child))
+    _set_reference(section, spec.reference)
+
+
+def _set_page_furniture(section: Section, department: str, reference: str, draft: bool) -> None:
+    footer = _only_paragraph(section.first_page_footer.paragraphs)
     _clear_runs(footer)
     department = clean_for_word(department).strip()
     # The departmental logotype: "department for" over the rest of the name in bold.
@@ -193,10 +216,38 @@ def _set_page_furniture(doc: DocxDocument, department: str, *, draft: bool) -> N
     else:
         footer.add_run(department)
 
-    header = _only_paragraph(section.header.paragraphs)
-    _clear_runs(header)
-    if draft:
-        header.add_run(DRAFT_TEXT)
+    # The DRAFT slot heads every page; later pages then name the letter and the page.
+    for header in (section.first_page_header, section.header):
+        slot = _only_paragraph(header.paragraphs)
+        _clear_runs(slot)
+        if draft:
+            slot.add_run(DRAFT_TEXT)
+    _set_reference(section, reference)
+
+
+def _set_reference(section: Section, reference: str) -> None:
+    """Show ``reference`` as the continuation header's reference field (Word recomputes it
+    from the letter's Reference paragraph; other programs show this text)."""
+    shown = _field_result(section.header._element, "STYLEREF")
+    if shown is None:
+        raise SkeletonMissingError(f"The {SKELETON_NAME} continuation header has no reference.")
+    shown.text = clean_for_word(reference).strip() or REFERENCE_PLACEHOLDER
+
+
+def _field_result(element: etree._Element, instruction: str) -> etree._Element | None:
+    """The first ``w:t`` a field shows (between its separate and end marks)."""
+    in_field = showing = False
+    for node in element.iter(qn("w:instrText"), qn("w:fldChar"), qn("w:t")):
+        if node.tag == qn("w:instrText"):
+            in_field = in_field or instruction in (node.text or "")
+        elif node.tag == qn("w:fldChar"):
+            kind = node.get(qn("w:fldCharType"))
+            showing = in_field and kind == "separate"
+            if kind == "end":
+                in_field = showing = False
+        elif showing:
+            return node
+    return None
 
 
 def _only_paragraph(paragraphs: list[Paragraph]) -> Paragraph:

@@ -61,6 +61,7 @@ from correspondence.documents.rendering import TemplateProblem, render_line
 from correspondence.documents.textclean import clean_for_word
 from correspondence.domain.salutations import addressee_block
 from correspondence.domain.states import CLOSED_STATUSES, CaseStatus, DraftStatus
+from correspondence.domain.subject_phrase import phrase_for
 from correspondence.services import events
 from correspondence.services.actors import Role
 from correspondence.services.campaigns import current_draft
@@ -188,7 +189,7 @@ def member_letters(
             case=CaseView(
                 reference=case.reference,
                 received_on=case.received_on,
-                summary=case.summary,
+                summary=phrase_for(case.subject_phrase, case.summary),
                 themes=tuple(t.code for t in case.themes),
             ),
             correspondent=person_view(case.correspondent),
@@ -381,6 +382,22 @@ class _Frame:
         title = f"<dc:title>{escape(clean_for_word(f'Reply {spec.reference}'))}</dc:title>"
         self.ok = self.ok and core.count(title) == 1
         self.core_head, _, self.core_tail = core.partition(title)
+        # The continuation pages' header names the letter: one header part shows the
+        # prototype's reference, and each member's file shows its own there.
+        shown = f">{escape(clean_for_word(spec.reference).strip())}</w:t>"
+        headers = [
+            n for n in self.names if n.startswith("word/header") and shown.encode() in self.parts[n]
+        ]
+        self.ok = (
+            self.ok and len(headers) == 1 and self.parts[headers[0]].count(shown.encode()) == 1
+        )
+        self.header_name = headers[0] if headers else ""
+        head, _, tail = (
+            self.parts[self.header_name].decode("utf-8").partition(shown)
+            if headers
+            else ("", "", "")
+        )
+        self.header_head, self.header_tail = head, tail
 
     def body_xml(self, specs: Sequence[LetterSpec]) -> str:
         rec = _LayoutRecorder(self.style_ids)
@@ -391,12 +408,19 @@ class _Frame:
             last = self.word._append_letter(rec, spec)  # type: ignore[arg-type]
         return "".join(_paragraph_xml(p) for p in rec.paragraphs)
 
-    def docx(self, specs: Sequence[LetterSpec], title: str) -> bytes:
-        document = self.prefix + self.body_xml(specs) + self.suffix
-        title = escape(clean_for_word(title))
+    def docx(self, spec: LetterSpec) -> bytes:
+        """One member's letter."""
+        document = self.prefix + self.body_xml([spec]) + self.suffix
+        title = escape(clean_for_word(f"Reply {spec.reference}"))
         core = f"{self.core_head}<dc:title>{title}</dc:title>{self.core_tail}"
+        reference = escape(clean_for_word(spec.reference).strip())
+        header = f"{self.header_head}>{reference}</w:t>{self.header_tail}"
         return self.zip.build(
-            {"word/document.xml": document.encode("utf-8"), "docProps/core.xml": core.encode()}
+            {
+                "word/document.xml": document.encode("utf-8"),
+                "docProps/core.xml": core.encode(),
+                self.header_name: header.encode("utf-8"),
+            }
         )
 
     @functools.cached_property
@@ -467,26 +491,20 @@ def letter_docx(spec: LetterSpec, *, fast: bool = True) -> bytes:
     if fast:
         frame = _frame_for(spec)
         if frame.ok:
-            return frame.docx([spec], f"Reply {spec.reference}")
+            return frame.docx(spec)
     from correspondence.documents.word import letter_bytes
 
     return letter_bytes(spec)
 
 
 def combined_docx(specs: Sequence[LetterSpec], *, fast: bool = True) -> bytes:
-    """The print file's bytes: every letter, each starting on a new page."""
+    """The print file's bytes: every letter, each starting on a new page.
+
+    Written by python-docx (``fast`` is not used): each letter is a section of its own, with
+    its own first-page furniture and its own reference over its later pages, which the
+    per-letter fast path cannot give. One file a campaign, so its speed matters less."""
     if not specs:
         raise ValueError("No letters to combine.")
-    first = specs[0]
-    if fast and len({(s.letterhead.department, s.draft) for s in specs}) == 1:
-        frame = _frame_for(first)
-        if frame.ok:
-            title = (
-                f"Replies {first.reference} and {len(specs) - 1} more"
-                if len(specs) > 1
-                else f"Reply {first.reference}"
-            )
-            return frame.docx(specs, title)
     from correspondence.documents.word import combined_letters
 
     with tempfile.TemporaryDirectory() as tmp:

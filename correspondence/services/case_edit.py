@@ -31,6 +31,7 @@ from correspondence.db.models import (
     now_utc,
     user_roles,
 )
+from correspondence.domain.subject_phrase import MAX_CHARS as MAX_PHRASE_CHARS
 from correspondence.services import conflicts, history
 from correspondence.services.actors import Actor, Role
 from correspondence.services.conflicts import FieldChange
@@ -43,6 +44,7 @@ PRIORITIES = ("normal", "high", "urgent")
 # Form field → (label, the event log's field name). Order is the form's order.
 FIELDS: dict[str, tuple[str, str]] = {
     "summary": ("Summary", "summary"),
+    "subject_phrase": ("Subject phrase", "subject_phrase"),
     "priority": ("Priority", "priority"),
     "reply_type_code": ("Reply type", "reply_type"),
     "team_id": ("Team", "team"),
@@ -75,6 +77,7 @@ class CaseEditView:
     signatory_id: int | None
     addressed_to_id: int | None
     themes: tuple[str, ...]  # codes, sorted
+    subject_phrase: str = ""  # how the reply's opening names the subject
 
     def values(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in FIELDS}
@@ -125,6 +128,7 @@ def load(session: Session, case_id: int) -> CaseEditView:
         signatory_id=case.signatory_id,
         addressed_to_id=case.addressed_to_id,
         themes=tuple(sorted(t.code for t in case.themes)),
+        subject_phrase=case.subject_phrase,
     )
 
 
@@ -274,6 +278,11 @@ def _conflict(case: Case) -> ConflictError:
 def _validated(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
     if "summary" in changes:
         changes["summary"] = str(changes["summary"] or "").strip()
+    if "subject_phrase" in changes:
+        phrase = " ".join(str(changes["subject_phrase"] or "").split())
+        if len(phrase) > MAX_PHRASE_CHARS:
+            raise ValidationError("Subject phrase", f"keep it under {MAX_PHRASE_CHARS} characters")
+        changes["subject_phrase"] = phrase
     if "priority" in changes and changes["priority"] not in PRIORITIES:
         raise ValidationError("Priority", f"choose one of {', '.join(PRIORITIES)}")
     code = changes.get("reply_type_code")

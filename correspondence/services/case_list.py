@@ -44,6 +44,12 @@ from correspondence.services import search
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 CLOSED_VALUES = [s.value for s in CLOSED_STATUSES]
 FAR_FUTURE = dt.date(9999, 12, 31)
+# Days left as a sort: an open case's due date; closed cases (no days left) after them all.
+URGENCY_SQL = (
+    "coalesce(CASE WHEN cases.status IN ("
+    + ", ".join(f"'{v}'" for v in sorted(OPEN_VALUES))
+    + f") THEN cases.due_on END, '{FAR_FUTURE.isoformat()}')"
+)
 
 
 class DueFilter(StrEnum):
@@ -56,6 +62,7 @@ class SortKey(StrEnum):
     REFERENCE = "reference"
     RECEIVED = "received"
     DUE = "due"
+    URGENCY = "urgency"  # open cases by due date, most overdue first; closed ones last
     CORRESPONDENT = "correspondent"
     STATUS = "status"
     TEAM = "team"
@@ -124,6 +131,9 @@ def _sort_expr(key: SortKey) -> ColumnElement[Any]:
         # Written out, not bound: the planner matches it to the index on this very
         # expression (migration 0006) only if the text is the same.
         return func.coalesce(Case.due_on, literal_column(f"'{FAR_FUTURE.isoformat()}'", Date))
+    if key is SortKey.URGENCY:
+        # The same text as the index of migration 0009, for the same reason.
+        return literal_column(URGENCY_SQL, Date)
     if key is SortKey.STATUS:
         return Case.status
     if key is SortKey.CORRESPONDENT:
@@ -135,7 +145,9 @@ def _sort_expr(key: SortKey) -> ColumnElement[Any]:
 
 # Sort keys whose order an index gives, so a common word can be probed row by row
 # while walking it; the others sort whatever matched.
-_INDEX_ORDERED = frozenset({SortKey.RECEIVED, SortKey.REFERENCE, SortKey.STATUS, SortKey.DUE})
+_INDEX_ORDERED = frozenset(
+    {SortKey.RECEIVED, SortKey.REFERENCE, SortKey.STATUS, SortKey.DUE, SortKey.URGENCY}
+)
 
 
 def _search_condition(
@@ -251,7 +263,7 @@ def list_page(
         # A row value, not "a < x OR (a = x AND id < y)": SQLite and PostgreSQL seek
         # straight to it in the index, so page 2,500 costs what page 1 does.
         value, last_id = after
-        if sort is SortKey.DUE:
+        if sort in (SortKey.DUE, SortKey.URGENCY):
             # SQLite seeks an expression index for a plain bound, not for a row value.
             v = literal(value, Date)
             stmt = stmt.where(

@@ -486,9 +486,10 @@ def load_demo(
         seed = ld.log(
             NewCase(
                 reference=SEED_REFERENCE,
-                received_on=dt.date(2009, 2, 4),
-                # The reply is dated 3 February, the day before the stamp the seed copy bears:
-                # the history starts when the letter actually arrived, so it reads in order.
+                # Received the day it was logged: the 4 February stamp on the seed copy is
+                # the reply's dispatch, not the letter's arrival (received never follows
+                # logging, so the history reads in order).
+                received_on=dt.date(2009, 1, 20),
                 logged_at=dt.datetime(2009, 1, 20, 9, 5),
                 new_correspondent=NewCorrespondent(
                     kind=CorrespondentKind.MP,

@@ -53,6 +53,7 @@ from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
 from correspondence.services.history import EDITED, OWN_WORDS, WITHHELD, is_personal
 from correspondence.services.line_context import context_for_case
+from correspondence.services.line_fit import fill, plain_reason
 from correspondence.services.reply_letter import (
     computed_salutation,
     letter_file_name,
@@ -110,6 +111,10 @@ class ParagraphView:
     line_version: int | None = None
     latest_version_id: int | None = None  # newest approved version of the line
     latest_version: int | None = None
+    # The line as it will print for the case ("" for own words, or when it cannot be
+    # filled in: then ``unavailable`` says why, in plain words).
+    wording: str = ""
+    unavailable: str = ""
 
     @property
     def drifted(self) -> bool:
@@ -188,6 +193,9 @@ class LineOffer:
     body: str
     for_case: bool  # shares a theme with the case (or campaign): offered first
     used_before: bool  # used in an earlier reply to this correspondent
+    wording: str = ""  # as it will print for this case (or the campaign's sample letter)
+    unavailable: str = ""  # why it cannot be used for this letter, in plain words
+    generic: bool = False  # fits a letter on any theme: openings, holding replies, transfers
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,34 @@ def _campaign_label(session: Session, draft: Draft) -> str:
     return f"Campaign “{campaign.name}”" if campaign else ""
 
 
+def _campaign_sample(session: Session, campaign_id: int) -> Case | None:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is not None and campaign.canonical_case_id is not None:
+        return session.get(Case, campaign.canonical_case_id)
+    return session.scalar(
+        select(Case).where(Case.campaign_id == campaign_id).order_by(Case.id).limit(1)
+    )
+
+
+def _mapping_for(
+    session: Session,
+    case: Case | None,
+    signatory_id: int | None = None,
+    letter_date: dt.date | None = None,
+) -> dict[str, object] | None:
+    """What a line is filled in with for this case; None when the case cannot have a reply
+    yet (no correspondent, no signatory set up)."""
+    if case is None:
+        return None
+    try:
+        context = context_for_case(
+            session, case.id, signatory_id=signatory_id, letter_date=letter_date
+        )
+    except (ValidationError, NotFound):
+        return None
+    return context.as_mapping()
+
+
 def campaign_size(session: Session, campaign_id: int) -> int:
     """How many letters the campaign's one reply answers."""
     return session.scalar(select(func.count(Case.id)).where(Case.campaign_id == campaign_id)) or 0
@@ -343,10 +379,14 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
     dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
     line_ids = {p.line_version.line_id for p in draft.paragraphs if p.line_version}
     latest = _latest_approved(session, line_ids)
+    mapping = _mapping_for(session, sample, draft.signatory_id, draft.letter_date)
     paragraphs = []
     for p in draft.paragraphs:
         v = p.line_version
         newest = latest.get(v.line_id) if v else None
+        wording, unavailable = (
+            fill(v.body, mapping) if v is not None and mapping is not None else (p.text, "")
+        )
         paragraphs.append(
             ParagraphView(
                 id=p.id,
@@ -360,6 +400,8 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
                 line_version=v.number if v else None,
                 latest_version_id=newest.id if newest else None,
                 latest_version=newest.number if newest else None,
+                wording=wording,
+                unavailable=unavailable,
             )
         )
     comments = tuple(
@@ -954,7 +996,7 @@ def preview_spec(
                 try:
                     text = render_line(version.body, mapping)
                 except TemplateProblem as exc:
-                    text = f"[line {version.line.key} cannot be filled in: {exc}]"
+                    text = f"[“{version.line.title}” cannot be used here: {plain_reason(exc)}]"
         else:
             text = p.text
         if p.numbered:
@@ -1251,6 +1293,9 @@ def offer_lines(
     common theme comes first.
     """
     case = session.get(Case, case_id) if case_id is not None else None
+    sample = case or (_campaign_sample(session, campaign_id) if campaign_id is not None else None)
+    mapping = _mapping_for(session, sample)
+    every_theme = set(session.scalars(select(Theme.id)))
     case_theme_ids: set[int] = set()
     used_line_ids: set[int] = set()
     # Campaign theme id → rank (0 = most common); empty for a case, whose themes rank alike.
@@ -1289,10 +1334,12 @@ def offer_lines(
         version = latest.get(line.id)
         if version is None:
             continue
+        wording, unavailable = fill(version.body, mapping) if mapping is not None else ("", "")
         if words:
-            haystack = f"{line.key} {line.title} {version.body}".lower()
+            haystack = f"{line.key} {line.title} {wording or version.body}".lower()
             if not all(w in haystack for w in words):
                 continue
+        line_theme_ids = {t.id for t in line.themes}
         offers.append(
             LineOffer(
                 key=line.key,
@@ -1302,8 +1349,11 @@ def offer_lines(
                 version_id=version.id,
                 version=version.number,
                 body=version.body,
-                for_case=bool(case_theme_ids & {t.id for t in line.themes}),
+                for_case=bool(case_theme_ids & line_theme_ids),
                 used_before=line.id in used_line_ids,
+                wording=wording,
+                unavailable=unavailable,
+                generic=len(every_theme) > 1 and every_theme <= line_theme_ids,
             )
         )
         theme_ids = {t.id for t in line.themes}

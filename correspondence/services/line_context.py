@@ -27,6 +27,7 @@ from correspondence.domain.salutations import (
     display_name,
     salutation_name,
 )
+from correspondence.domain.subject_phrase import phrase_for
 from correspondence.services.errors import NotFound, ValidationError
 
 __all__ = ["context_for_case", "person_view", "constituent_view", "signatory_view"]
@@ -154,7 +155,7 @@ def context_for_case(
         case=CaseView(
             reference=case.reference,
             received_on=case.received_on,
-            summary=case.summary,
+            summary=phrase_for(case.subject_phrase, case.summary),
             themes=tuple(t.code for t in case.themes),
         ),
         correspondent=person_view(case.correspondent),

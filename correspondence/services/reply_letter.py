@@ -19,6 +19,7 @@ from correspondence.domain.salutations import Person, addressee_block, salutatio
 from correspondence.domain.states import DraftStatus
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.line_context import context_for_case
+from correspondence.services.line_fit import plain_reason
 
 __all__ = [
     "letter_spec_for",
@@ -89,7 +90,7 @@ def render_paragraphs(draft: Draft, mapping: dict[str, object]) -> tuple[BodyPar
                 text = render_line(version.body, mapping)
             except TemplateProblem as exc:
                 raise ValidationError(
-                    f"Paragraph {index} (line {version.line.key} v{version.number})", str(exc)
+                    f"Paragraph {index} (“{version.line.title}”)", plain_reason(exc)
                 ) from exc
         else:
             text = para.text

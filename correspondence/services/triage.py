@@ -28,19 +28,24 @@ from correspondence.db.models import (
     now_utc,
     user_roles,
 )
+from correspondence.domain import subject_phrase
 from correspondence.domain.errors import DomainError
 from correspondence.domain.states import CaseStatus
 from correspondence.services import cases, events, theme_suggest
 from correspondence.services.actors import Actor, Role
 from correspondence.services.deadlines import DeadlineView, deadline_view, due_for
 from correspondence.services.errors import ConflictError, ServiceError, ValidationError
-from correspondence.services.theme_suggest import Suggestion
+from correspondence.services.theme_suggest import THRESHOLD, Suggestion
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 ACKNOWLEDGEMENT = "acknowledgement"
 PRIORITIES = ("normal", "high", "urgent")
 # Suggestions weaker than this are noise on screen (one shared word); the full list is below.
 MIN_SHOWN = 0.1
+# A suggestion this sure is ticked whatever else is; weaker ones (at or above the
+# theme_suggest THRESHOLD) are ticked up to MAX_PRETICKED in all.
+STRONG = 0.8
+MAX_PRETICKED = 3
 # Settings key naming a team's default drafter (a username), e.g. "team.SPU.default_drafter".
 DEFAULT_DRAFTER_KEY = "team.{code}.default_drafter"
 
@@ -77,6 +82,16 @@ class TriageCase:
     drafter_id: int | None
     priority: str
     deadlines: DeadlineView
+    # How the reply's opening names the subject: the case's own, else one proposed from
+    # the summary ("the shortage of health visitors").
+    subject_phrase: str = ""
+    # The campaign's own themes (most common first): shown as such, and ticked only when
+    # this letter bears them out.
+    campaign_themes: tuple[str, ...] = ()
+    # What the officer sees ticked when the case opens: their earlier choice once triaged;
+    # before that the strong suggestions and any theme given at logging that is not merely
+    # the campaign's.
+    proposed_themes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,6 +104,7 @@ class TriageDecision:
     drafter_id: int | None = None
     priority: str | None = None
     clear_drafter: bool = False
+    subject_phrase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +276,21 @@ def set_priority(session: Session, actor: Actor, case_id: int, priority: str) ->
     _event(session, actor, case, "priority", old, priority)
 
 
+def set_subject_phrase(session: Session, actor: Actor, case_id: int, phrase: str) -> None:
+    phrase = " ".join(phrase.split())
+    if len(phrase) > subject_phrase.MAX_CHARS:
+        raise ValidationError(
+            "Subject phrase", f"keep it under {subject_phrase.MAX_CHARS} characters"
+        )
+    case = _case(session, case_id)
+    old = case.subject_phrase
+    if phrase == old:
+        return
+    case.subject_phrase = phrase
+    session.flush()
+    _event(session, actor, case, "subject_phrase", old, phrase)
+
+
 def apply(
     session: Session,
     actor: Actor,
@@ -280,6 +311,8 @@ def apply(
         set_drafter(session, actor, case_id, decision.drafter_id)
     if decision.priority is not None:
         set_priority(session, actor, case_id, decision.priority)
+    if decision.subject_phrase is not None:
+        set_subject_phrase(session, actor, case_id, decision.subject_phrase)
 
 
 def mark_triaged(session: Session, actor: Actor, case_id: int) -> None:
@@ -357,6 +390,24 @@ def default_drafter(session: Session, team_id: int) -> int | None:
     return None
 
 
+def proposed_themes(
+    status: CaseStatus,
+    themes: Sequence[str],
+    suggestions: Sequence[Suggestion],
+    campaign_themes: Sequence[str],
+) -> tuple[str, ...]:
+    """The themes to tick when a case opens in triage (see TriageCase.proposed_themes)."""
+    if status is not CaseStatus.LOGGED:
+        return tuple(themes)
+    strong = [s.code for s in suggestions if s.score >= STRONG]
+    likely = [s.code for s in suggestions if THRESHOLD <= s.score < STRONG]
+    ticked = strong + likely[: max(0, MAX_PRETICKED - len(strong))]
+    suggested = {s.code for s in suggestions if s.score >= THRESHOLD}
+    # A campaign theme the letter never mentions is the campaign's, not this letter's.
+    given = [c for c in themes if c not in campaign_themes or c in suggested]
+    return tuple(dict.fromkeys([*ticked, *given]))
+
+
 def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) -> TriageCase:
     case = cases.get_case(session, case_id)
     corr = case.correspondent
@@ -366,6 +417,15 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         if detail == corr.display_name:
             detail = ""
     text = case.letter_text or case.summary
+    suggestions = tuple(
+        x for x in theme_suggest.suggest(session, text, limit) if x.score >= MIN_SHOWN
+    )
+    campaign_themes: tuple[str, ...] = ()
+    if case.campaign_id is not None:
+        from correspondence.services.drafting import campaign_theme_codes  # heavy: when needed
+
+        campaign_themes = campaign_theme_codes(session, case.campaign_id)
+    themes = tuple(t.code for t in case.themes)
     return TriageCase(
         id=case.id,
         version=case.version,
@@ -384,16 +444,19 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         summary=case.summary,
         letter_text=case.letter_text,
         campaign=case.campaign.name if case.campaign else "",
-        themes=tuple(t.code for t in case.themes),
-        suggestions=tuple(
-            x for x in theme_suggest.suggest(session, text, limit) if x.score >= MIN_SHOWN
-        ),
+        themes=themes,
+        suggestions=suggestions,
         reply_type=case.reply_type_code or "",
         proposed_reply_type=proposed_reply_type(session, case),
         team_id=case.team_id,
         drafter_id=case.drafter_id,
         priority=case.priority,
         deadlines=deadline_view(session, case.id, today),
+        subject_phrase=subject_phrase.phrase_for(case.subject_phrase, case.summary),
+        campaign_themes=campaign_themes,
+        proposed_themes=proposed_themes(
+            CaseStatus(case.status), themes, suggestions, campaign_themes
+        ),
     )
 
 

@@ -1,7 +1,8 @@
 """Generate ``letter_skeleton.docx``, the starting document of every reply.
 
 The skeleton holds what a letter inherits rather than says: A4 page and
-margins, Arial 12, the house paragraph styles and the department footer.
+margins, Arial 12, the house paragraph styles, the department footer on the first page
+and, on every later page, the letter's reference and the page number.
 ``correspondence.documents.word`` fills in the body. Regenerate and commit the
 .docx after changing anything here::
 
@@ -22,6 +23,7 @@ from docx.oxml.parser import OxmlElement
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt
 from docx.styles.style import ParagraphStyle
+from docx.text.paragraph import Paragraph
 
 SKELETON_PATH: Final = Path(__file__).with_name("letter_skeleton.docx")
 
@@ -58,6 +60,8 @@ class Style:
     # Built-in styles the skeleton restyles for the header and footer.
     HEADER: Final = "Header"
     FOOTER: Final = "Footer"
+    # The continuation pages' header line: the reference and the page number.
+    CONTINUATION: Final = "Continuation Header"
 
     ALL: Final = (
         LETTERHEAD_NAME,
@@ -77,7 +81,13 @@ class Style:
         COPY_LIST,
         HEADER,
         FOOTER,
+        CONTINUATION,
     )
+
+
+# The cached result of the header's reference field, replaced by each letter's reference
+# (Word recomputes the field from the letter's Reference paragraph; LibreOffice shows it).
+REFERENCE_PLACEHOLDER: Final = "REFERENCE"
 
 
 def build_skeleton() -> DocxDocument:
@@ -205,9 +215,14 @@ def _add_paragraph_styles(doc: DocxDocument) -> None:
 
     body = _style(doc, Style.LETTER_BODY, after=Pt(12))
     body.next_paragraph_style = body
+    # No paragraph leaves a single line alone at the foot or head of a page.
+    body.paragraph_format.widow_control = True
     point = _style(doc, Style.NUMBERED_POINT, after=Pt(12), base=body)
     point.next_paragraph_style = point
     fmt = point.paragraph_format
+    # A numbered point is read as one argument: it moves to the next page whole.
+    fmt.keep_together = True
+    fmt.widow_control = True
     fmt.left_indent = NUMBER_INDENT
     fmt.first_line_indent = -NUMBER_INDENT
     fmt.tab_stops.add_tab_stop(NUMBER_INDENT, WD_TAB_ALIGNMENT.LEFT)
@@ -234,7 +249,8 @@ def _add_paragraph_styles(doc: DocxDocument) -> None:
     header.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer = doc.styles[Style.FOOTER]
     footer.font.size = Pt(10)
-    for style in (header, footer):
+    continuation = _style(doc, Style.CONTINUATION, size=Pt(10), after=Pt(6))
+    for style in (header, footer, continuation):
         _set_a4_tab_stops(style)
 
 
@@ -271,15 +287,64 @@ def _style(
 
 
 def _set_header_and_footer(doc: DocxDocument) -> None:
+    """First page: the DRAFT slot above, the department below. Later pages: the DRAFT slot,
+    then "<reference>  Page n", so a page that comes loose still says whose letter it is."""
     section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    # Each letter of a combined print file is a section: its pages count from 1.
+    sect_pr = section._sectPr
+    numbering = OxmlElement("w:pgNumType")
+    numbering.set(qn("w:start"), "1")
+    cols = sect_pr.find(qn("w:cols"))
+    if cols is not None:
+        cols.addprevious(numbering)
+    else:
+        sect_pr.append(numbering)
+
+    first_header = section.first_page_header
+    first_header.is_linked_to_previous = False
+    first_header.paragraphs[0].style = doc.styles[Style.HEADER]
+    first_footer = section.first_page_footer
+    first_footer.is_linked_to_previous = False
+    paragraph = first_footer.paragraphs[0]
+    paragraph.style = doc.styles[Style.FOOTER]
+    paragraph.add_run(DEFAULT_DEPARTMENT)
+
     header = section.header
     header.is_linked_to_previous = False
     header.paragraphs[0].style = doc.styles[Style.HEADER]
+    line = header.add_paragraph(style=doc.styles[Style.CONTINUATION])
+    _add_field(line, 'STYLEREF "Reference"', REFERENCE_PLACEHOLDER)
+    line.add_run("\t\tPage ")
+    _add_field(line, "PAGE", "2")
     footer = section.footer
     footer.is_linked_to_previous = False
-    paragraph = footer.paragraphs[0]
-    paragraph.style = doc.styles[Style.FOOTER]
-    paragraph.add_run(DEFAULT_DEPARTMENT)
+    footer.paragraphs[0].style = doc.styles[Style.FOOTER]
+
+
+def _add_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
+    """A Word field (PAGE, STYLEREF …) showing ``shown`` until it is computed."""
+
+    def run_with(child: BaseOxmlElement) -> None:
+        run = OxmlElement("w:r")
+        run.append(child)
+        paragraph._p.append(run)
+
+    def char(kind: str) -> BaseOxmlElement:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    run_with(char("begin"))
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run_with(instr)
+    run_with(char("separate"))
+    text = OxmlElement("w:t")
+    text.text = shown
+    run_with(text)
+    run_with(char("end"))
 
 
 def main() -> None:

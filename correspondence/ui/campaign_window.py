@@ -40,6 +40,7 @@ from correspondence.services.campaign_export import CampaignExport, ExportResult
 from correspondence.services.campaigns import CampaignDetail, Campaigns, CampaignSummary
 from correspondence.services.errors import ServiceError
 from correspondence.ui import workers
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.widgets.volume_chart import VolumeChart
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class CampaignWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(TITLE)
-        self.resize(1180, 720)
+        self.resize(1180, 690)  # fits a 1366×768 screen with its task bar
         self.svc = campaigns
         self.export_svc = export
         self.show_in_list = show_in_list
@@ -87,6 +88,7 @@ class CampaignWindow(QMainWindow):
 
         self.list = QTableWidget(0, len(LIST_COLUMNS))
         self.list.setObjectName("campaignList")
+        self.list.setAccessibleName("Campaigns")
         self.list.setHorizontalHeaderLabels(LIST_COLUMNS)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -117,6 +119,7 @@ class CampaignWindow(QMainWindow):
 
         self.members = QTableWidget(0, len(MEMBER_COLUMNS))
         self.members.setObjectName("campaignMembers")
+        self.members.setAccessibleName("Letters in this campaign")
         self.members.setHorizontalHeaderLabels(MEMBER_COLUMNS)
         self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.members.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -202,6 +205,7 @@ class CampaignWindow(QMainWindow):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
         self.reload()
+        make_reachable(self)
 
     # --- asking the person (replaced in tests) ----------------------------------------------
     def ask_text(self, title: str, label: str, default: str = "") -> str | None:

@@ -64,6 +64,7 @@ from correspondence.services.actors import Actor, Role
 from correspondence.services.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
 from correspondence.services.errors import ConflictError, ServiceError
 from correspondence.services.printing import print_file
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.dialogs.password import PasswordDialog
 from correspondence.ui.undo_commands import (
     EditText,
@@ -103,8 +104,9 @@ class Prompts:
         return text if ok else None
 
     def ask_choice(self, parent: QWidget, title: str, label: str, items: list[str]) -> str | None:
-        choice, ok = QInputDialog.getItem(parent, title, label, items, 0, False)
-        return choice if ok else None
+        from correspondence.ui.dialogs.choice import ask_choice
+
+        return ask_choice(parent, title, label, items)
 
     def save_path(self, parent: QWidget, title: str, suggested: Path) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(parent, title, str(suggested), "Word (*.docx)")
@@ -143,6 +145,13 @@ class _ParagraphText(QPlainTextEdit):
                 event.ignore()  # not ours: the window's Undo/Redo actions fire instead
                 return False
         return super().event(event)
+
+
+# The two ways a letter is signed, described for the private secretary choosing.
+SIGNATURE_CHOICES = {
+    "Wet signature: printed and signed by hand": "wet",
+    "Digital signature: signed electronically": "digital",
+}
 
 
 class DraftEditor(QMainWindow):
@@ -188,9 +197,10 @@ class DraftEditor(QMainWindow):
 
         self._build()
         self._build_actions()
-        self.resize(1480, 900)
+        self.resize(1340, 690)  # fits a 1366×768 screen with its task bar
         self.load(self.view)
         self._load_offers()
+        make_reachable(self)
 
     # --- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -215,7 +225,7 @@ class DraftEditor(QMainWindow):
         self.legend = QLabel(f"{USED_BEFORE}used in an earlier reply to this correspondent")
         self.legend.setObjectName("linesLegend")
         self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("color: #666;")
+        self.legend.setStyleSheet("font-style: italic;")  # not grey: it vanished on dark themes
         lv.addWidget(self.legend)
 
         # Middle: the reply being built.
@@ -263,8 +273,10 @@ class DraftEditor(QMainWindow):
         row.addStretch(1)
 
         self.text_label = QLabel()
+        self.text_label.setWordWrap(True)
         self.text_edit = _ParagraphText()
         self.text_edit.setObjectName("paragraphText")
+        self.text_edit.setAccessibleName("Words of the selected paragraph")
         # The draft's undo stack owns undo, so Ctrl+Z means the same everywhere in the window.
         self.text_edit.setUndoRedoEnabled(False)
         self.text_edit.setMaximumHeight(150)
@@ -328,6 +340,10 @@ class DraftEditor(QMainWindow):
         self.return_button.clicked.connect(self.return_draft)
         self.signoff_button = QPushButton("&Sign off…")
         self.signoff_button.clicked.connect(self.sign_off)
+        self.dispatch_button = QPushButton("Record &dispatch…")
+        self.dispatch_button.setObjectName("dispatchButton")
+        self.dispatch_button.setToolTip("Record that the signed-off reply has been sent")
+        self.dispatch_button.clicked.connect(self.record_dispatch)
         self.export_button = QPushButton("&Export Word…")
         self.export_button.clicked.connect(self.export)
         self.open_button = QPushButton("&Open")
@@ -341,6 +357,7 @@ class DraftEditor(QMainWindow):
             self.approve_button,
             self.return_button,
             self.signoff_button,
+            self.dispatch_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -352,7 +369,7 @@ class DraftEditor(QMainWindow):
         splitter.addWidget(left)
         splitter.addWidget(middle)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([360, 520, 600])
+        splitter.setSizes([410, 500, 430])  # the lines need room for their titles
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -493,6 +510,13 @@ class DraftEditor(QMainWindow):
         self.return_button.setVisible(actor.has(Role.POLICY_LEAD, Role.PRIVATE_SECRETARY))
         self.return_button.setEnabled(can_return)
         final = status is DraftStatus.SIGNED_OFF
+        # Once signed off the next step is the post: offered here, not only in the list.
+        self.dispatch_button.setVisible(
+            final and self.view.case_id is not None and actor.has(Role.OFFICER)
+        )
+        self.dispatch_button.setEnabled(self.view.case_status == "signed_off")
+        if self.view.case_status == "dispatched":
+            self.dispatch_button.setText("Dispatched")
         self.export_button.setText("&Export Word…" if final else "&Export Word (draft)…")
         self._update_row_buttons()
 
@@ -523,8 +547,11 @@ class DraftEditor(QMainWindow):
         whose = "campaign" if self.view.campaign_id is not None else "case"
         groups = (
             QTreeWidgetItem([f"For this {whose}'s themes"]),
+            QTreeWidgetItem(["Any letter: openings, closings, holding replies, transfers"]),
             QTreeWidgetItem(["Other approved lines"]),
         )
+        # Lines this letter cannot use, greyed under the plain reason (one group a reason).
+        unusable: dict[str, QTreeWidgetItem] = {}
         for group in groups:
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             font = group.font(0)
@@ -532,26 +559,40 @@ class DraftEditor(QMainWindow):
             group.setFont(0, font)
         for offer in self.offers:
             if words:
-                haystack = f"{offer.key} {offer.title} {offer.body}".lower()
+                haystack = f"{offer.key} {offer.title} {offer.wording}".lower()
                 if not all(w in haystack for w in words):
                     continue
             star = USED_BEFORE if offer.used_before else ""
             item = QTreeWidgetItem([f"{star}{offer.title}"])
             item.setData(0, VERSION_ROLE, offer.version_id)
+            if offer.unavailable:
+                # Greyed with the reason, so nobody wonders where a line went.
+                item.setToolTip(0, f"{offer.title}\n\nThis line {offer.unavailable}.")
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                if offer.unavailable not in unusable:
+                    reason = offer.unavailable
+                    header = QTreeWidgetItem([reason[0].upper() + reason[1:]])
+                    header.setToolTip(0, f"Lines that cannot be used here: each {reason}.")
+                    header.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    unusable[reason] = header
+                unusable[offer.unavailable].addChild(item)
+                continue
             item.setToolTip(
                 0,
-                f"{offer.key} v{offer.version} · {', '.join(offer.themes)}"
-                + (" · numbered" if offer.numbered else "")
+                f"{offer.title}"
+                + (" · a numbered point" if offer.numbered else "")
                 + (" · used in an earlier reply to this correspondent" if offer.used_before else "")
-                + f"\n\n{offer.body[:600]}",
+                + f"\n\n{offer.wording[:600]}",
             )
             item.setFlags(
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDragEnabled
             )
-            groups[0 if offer.for_case else 1].addChild(item)
-        for group in groups:
+            group = 1 if offer.generic else 0 if offer.for_case else 2
+            groups[group].addChild(item)
+        for group in (*groups, *unusable.values()):
+            group.setToolTip(0, group.toolTip(0) or group.text(0))
             group.setText(0, f"{group.text(0)} ({group.childCount()})")
             self.lines_tree.addTopLevelItem(group)
             group.setExpanded(True)
@@ -595,9 +636,15 @@ class DraftEditor(QMainWindow):
         if offer is None:
             self.prompts.warn(self, "Add line", "That line is not an approved line any more.")
             return
+        if offer.unavailable:
+            self.prompts.warn(
+                self, "Add line", f"“{offer.title}” cannot be used here: it {offer.unavailable}."
+            )
+            return
         item = EditorParagraph(
             kind="line",
             text=offer.body,
+            wording=offer.wording,
             numbered=offer.numbered,
             line_version_id=offer.version_id,
             line_key=offer.key,
@@ -651,6 +698,8 @@ class DraftEditor(QMainWindow):
         new = replace(
             item,
             text=offer.body,
+            wording=offer.wording,
+            unavailable=offer.unavailable,
             line_version_id=offer.version_id,
             line_version=offer.version,
             latest_version_id=offer.version_id,
@@ -683,15 +732,17 @@ class DraftEditor(QMainWindow):
                 self.text_edit.setReadOnly(not self.can_edit)
             else:
                 drift = (
-                    f" — v{item.latest_version} is now approved: Update to latest to use it"
+                    " — a newer wording is approved: Update to latest to use it"
                     if item.drifted
                     else ""
                 )
                 self.text_label.setText(
-                    f"Standard line {item.line_key} v{item.line_version} "
-                    f"(approved wording, not edited here){drift}:"
+                    f"<b>{escape(item.line_title)}</b> — the approved wording as it "
+                    f"will print (not edited here){drift}:"
                 )
-                self.text_edit.setPlainText(item.text)
+                self.text_edit.setPlainText(
+                    item.wording or f"This line cannot be used here: it {item.unavailable}."
+                )
                 self.text_edit.setReadOnly(True)
         finally:
             self._loading = False
@@ -835,9 +886,11 @@ class DraftEditor(QMainWindow):
         )
 
     def sign_off(self) -> bool:
-        method = self.prompts.ask_choice(
-            self, "Sign off", "How was the letter signed?", ["wet", "digital"]
+        choice = self.prompts.ask_choice(
+            self, "Sign off", "How is the letter signed?", list(SIGNATURE_CHOICES)
         )
+        # A described choice, or (from a script) the method's own word.
+        method = SIGNATURE_CHOICES.get(choice or "", choice)
         if method is None:
             return False
         password = None
@@ -854,6 +907,28 @@ class DraftEditor(QMainWindow):
                 self.draft_id, method, "", self.view.version, password=password
             ),
         )
+
+    def record_dispatch(self) -> bool:
+        if self.view.case_id is None:
+            return False
+        from correspondence.ui.drafting_actions import DISPATCH_CHOICES
+
+        choice = self.prompts.ask_choice(
+            self, "Record dispatch", "How was the signed-off reply sent?", list(DISPATCH_CHOICES)
+        )
+        if choice is None or choice not in DISPATCH_CHOICES:
+            return False
+        try:
+            self.drafting.dispatch(self.view.case_id, DISPATCH_CHOICES[choice])
+        except ServiceError as exc:
+            self.prompts.warn(self, "Record dispatch", str(exc))
+            return False
+        self.load(self.drafting.view(self.draft_id))
+        self.changed.emit()
+        self.statusBar().showMessage(
+            f"Recorded {self.view.case_reference} as sent {choice[0].lower()}{choice[1:]}.", 8000
+        )
+        return True
 
     def add_comment(self) -> None:
         body = self.comment_input.text()

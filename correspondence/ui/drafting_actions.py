@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from correspondence.services.errors import ServiceError
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 DRAFT_SHORTCUT = "Ctrl+R"
 MY_WORK_SHORTCUT = "Ctrl+M"
+DISPATCH_SHORTCUT = "Ctrl+Shift+D"
 TITLE = "Draft reply"
 
 
@@ -73,24 +74,55 @@ def draft_reply(window: MainWindow) -> DraftEditor | None:
     return open_editor(window, view.id)
 
 
-def record_dispatch(window: MainWindow) -> bool:
-    from correspondence.services.dispatch import DISPATCH_CHANNELS
+# How a reply went out, as the person recording it reads it → the service's channel.
+DISPATCH_CHOICES = {
+    "By post": "post",
+    "By email": "email",
+    "By hand (delivered in person)": "hand",
+}
 
-    case_id = window.current_case_id()
-    if case_id is None:
-        return False
-    channel, ok = QInputDialog.getItem(
-        window, "Record dispatch", "Sent by:", list(DISPATCH_CHANNELS), 0, False
-    )
-    if not ok:
-        return False
-    try:
-        drafting_for(window).dispatch(case_id, channel)
-    except ServiceError as exc:
-        QMessageBox.warning(window, "Record dispatch", str(exc))
-        return False
+
+def ask_channel(parent: QWidget, count: int) -> str | None:
+    from correspondence.ui.dialogs.choice import ask_choice
+
+    what = "was the signed-off reply" if count == 1 else f"were the {count} signed-off replies"
+    choice = ask_choice(parent, "Record dispatch", f"How {what} sent?", list(DISPATCH_CHOICES))
+    return DISPATCH_CHOICES.get(choice or "")
+
+
+def record_dispatch(window: MainWindow) -> int:
+    """Record every selected case's signed-off reply as sent (a morning's post at once);
+    the number recorded. Says so when nothing is selected or a case cannot be sent."""
+    from correspondence.ui.triage_actions import selected_case_ids
+
+    case_ids = selected_case_ids(window)
+    if not case_ids:
+        message = "Select the signed-off cases whose replies were sent, then Record dispatch."
+        window.statusBar().showMessage(message, 8000)
+        QMessageBox.information(window, "Record dispatch", message)
+        return 0
+    channel = ask_channel(window, len(case_ids))
+    if channel is None:
+        return 0
+    drafting = drafting_for(window)
+    done, refused = 0, []
+    for case_id in case_ids:
+        try:
+            drafting.dispatch(case_id, channel)
+            done += 1
+        except ServiceError as exc:
+            refused.append(str(exc))
     window.refresh()
-    return True
+    replies = "reply" if done == 1 else "replies"
+    window.statusBar().showMessage(f"Recorded {done} {replies} as sent by {channel}.", 8000)
+    if refused:
+        QMessageBox.warning(
+            window,
+            "Record dispatch",
+            f"Recorded {done} {replies} as sent by {channel}. Not recorded:\n\n"
+            + "\n".join(f"• {r}" for r in refused),
+        )
+    return done
 
 
 def _refresh_my_work(window: MainWindow) -> None:
@@ -185,9 +217,12 @@ def install(window: MainWindow) -> None:
     window.draft_action = draft  # type: ignore[attr-defined]
 
     dispatch = QAction("Record dis&patch…", window)
-    dispatch.setStatusTip("Record that the signed-off reply has been sent")
+    dispatch.setStatusTip("Record that the selected cases' signed-off replies have been sent")
+    dispatch.setShortcut(QKeySequence(DISPATCH_SHORTCUT))
     dispatch.triggered.connect(lambda: record_dispatch(window))
+    window.addAction(dispatch)
     window.case_menu.addAction(dispatch)
+    window.dispatch_action = dispatch  # type: ignore[attr-defined]
 
     # The dock now, its panel (window.my_work) when it is first shown.
     dock = QDockWidget("My work", window)

@@ -165,7 +165,8 @@ class IntakeController(QObject):
         self.last_result = result
         self.window.refresh()
         msg = (
-            f"Imported {len(result.imported):,}, {len(result.duplicates):,} duplicates, "
+            f"Imported {len(result.imported):,}, {len(result.duplicates):,} "
+            f"duplicate{'' if len(result.duplicates) == 1 else 's'}, "
             f"{len(result.failed):,} failed" + (" (cancelled)" if result.cancelled else "")
         )
         self.window.statusBar().showMessage(msg, 15000)

@@ -46,6 +46,7 @@ from correspondence.services.lines import (
     NewLine,
     VersionView,
 )
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.widgets.diff_view import DiffView
 from correspondence.ui.widgets.line_editor import LineEditor
 
@@ -86,7 +87,7 @@ class LibraryWindow(QMainWindow):
         self.actor = library.actor()
         self.setWindowTitle(f"{TITLE} — {self.actor.display_name}")
         self.setObjectName("libraryWindow")
-        self.resize(1400, 860)
+        self.resize(1340, 690)  # fits a 1366×768 screen with its task bar
         self.current: LineDetail | None = None
         self.creating = False
         self.summaries: list[LineSummary] = []
@@ -109,7 +110,7 @@ class LibraryWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setObjectName("reviewBanner")
         self.banner.setStyleSheet(
-            "QLabel { background:#fff4ce; border:1px solid #e0c060; padding:6px; }"
+            "QLabel { background:#fff4ce; color:#3d2e00; border:1px solid #e0c060; padding:6px; }"
         )
         self.banner.setTextFormat(Qt.TextFormat.RichText)
         self.banner.linkActivated.connect(lambda _l: self.review_filter.setChecked(True))
@@ -126,6 +127,7 @@ class LibraryWindow(QMainWindow):
 
         self.reload()
         self._update_actions()
+        make_reachable(self)
 
     # --- building ---------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -165,6 +167,7 @@ class LibraryWindow(QMainWindow):
     def _build_left(self) -> None:
         self.search = QLineEdit()
         self.search.setObjectName("lineSearch")
+        self.search.setAccessibleName("Search the lines")
         self.search.setPlaceholderText("Search key, title or wording")
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self.reload)
@@ -190,6 +193,7 @@ class LibraryWindow(QMainWindow):
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("lineTree")
+        self.tree.setAccessibleName("Standard lines")
         self.tree.setHeaderLabels(["Line", "Status", "Review by"])
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -220,6 +224,7 @@ class LibraryWindow(QMainWindow):
 
         self.versions = QTableWidget(0, len(VERSION_COLUMNS))
         self.versions.setObjectName("versionTable")
+        self.versions.setAccessibleName("Versions of this line")
         self.versions.setHorizontalHeaderLabels(VERSION_COLUMNS)
         self.versions.verticalHeader().setVisible(False)
         self.versions.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -231,8 +236,10 @@ class LibraryWindow(QMainWindow):
 
         self.diff_from = QComboBox()
         self.diff_from.setObjectName("diffFrom")
+        self.diff_from.setAccessibleName("Compare version")
         self.diff_to = QComboBox()
         self.diff_to.setObjectName("diffTo")
+        self.diff_to.setAccessibleName("with version")
         for combo in (self.diff_from, self.diff_to):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMinimumContentsLength(14)
@@ -247,6 +254,7 @@ class LibraryWindow(QMainWindow):
 
         self.drift = QTableWidget(0, len(DRIFT_COLUMNS))
         self.drift.setObjectName("driftTable")
+        self.drift.setAccessibleName("Open drafts using an older version")
         self.drift.setHorizontalHeaderLabels(DRIFT_COLUMNS)
         self.drift.verticalHeader().setVisible(False)
         self.drift.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -6,6 +6,7 @@ from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -19,12 +20,17 @@ from PySide6.QtWidgets import (
 from correspondence.services.case_list import CaseFilter, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.extensions import installers
-from correspondence.ui.models.case_table_model import COLUMNS, CaseTableModel
+from correspondence.ui.models.case_table_model import COLUMNS, LEGEND, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
 from correspondence.ui.widgets.filter_bar import FilterBar
 
 APP_TITLE = "Correspondence Desk"
+# Reference, Days left, Status, Correspondent, Due, Team, Campaign, Themes, Received,
+# On behalf of: the columns as first shown (logical numbers are COLUMNS' order).
+VISUAL_ORDER = (0, 3, 7, 4, 2, 8, 9, 6, 1, 5)
+DEFAULT_SORT_COLUMN = 3  # Days left, ascending: most urgent first
 
 
 class MainWindow(QMainWindow):
@@ -36,11 +42,13 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.desk = desk
         self.settings = settings or QSettings()
+        self.shortcuts_dialog: QDialog | None = None
         actor = desk.actor()
         self.setWindowTitle(
             f"{APP_TITLE} — {actor.display_name}" + (f" — {db_label}" if db_label else "")
         )
-        self.resize(1400, 820)
+        # Fits a 1366×768 screen with its task bar; larger screens restore their own size.
+        self.resize(1340, 690)
 
         self.filters = FilterBar(desk.status_choices(), desk.theme_choices(), desk.team_choices())
         self.model = CaseTableModel(
@@ -51,6 +59,7 @@ class MainWindow(QMainWindow):
         )
         self.table = QTableView()
         self.table.setObjectName("caseTable")
+        self.table.setAccessibleName("Cases")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -62,17 +71,31 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
-        for col, width in enumerate((150, 95, 95, 70, 210, 170, 130, 130, 170, 160)):
+        for col, width in enumerate((150, 92, 92, 84, 175, 150, 110, 125, 160, 150)):
             self.table.setColumnWidth(col, width)
+        # What matters first: days left and status beside the reference, so Status is in
+        # view on a 1366-pixel screen; the order is saved with the header when people move it.
+        for visual, logical in enumerate(VISUAL_ORDER):
+            header.moveSection(header.visualIndex(logical), visual)
+        self.legend = QLabel(LEGEND)
+        self.legend.setObjectName("listLegend")
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("padding: 2px 4px;")
         self.detail = CaseDetailPane()
+        list_pane = QWidget()
+        list_layout = QVBoxLayout(list_pane)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.setSpacing(2)
+        list_layout.addWidget(self.table, 1)
+        list_layout.addWidget(self.legend)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(list_pane)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([880, 520])
+        self.splitter.setSizes([860, 480])
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -92,14 +115,18 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._after_reset)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._indicator_changed)
+        self.user_changed.connect(lambda _username: self._apply_person_sort())
 
-        restored = self._restore_state()
-        self._sync_sort_from_header(restored)
+        self._restore_state()
+        self._sync_sort_from_header()
+        # Connected only now: restoring the desk's header state is not this person's choice.
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._remember_sort)
         self.model.configure_filter(self.filters.current())
         # Enabling sorting sorts (and so loads the first page) at once: one query, not two.
         self.table.setSortingEnabled(True)
         if not self.model.loaded:
             self.apply_filter(self.filters.current())
+        make_reachable(self)
 
     # --- menus -------------------------------------------------------------------
     def _action(
@@ -214,6 +241,30 @@ class MainWindow(QMainWindow):
         if COLUMNS[column][1] is None:  # not sortable: put the arrow back where the sort is
             self._after_reset()
 
+    def _remember_sort(self, column: int, order: Qt.SortOrder) -> None:
+        if COLUMNS[column][1] is not None:
+            self.settings.setValue(self._sort_key(), f"{column},{order.value}")
+
+    def _sort_key(self) -> str:
+        # Each person's own order: a shared desk keeps one list, sorted as each likes it.
+        return f"people/{self.desk.username}/sort"
+
+    def _person_sort(self) -> tuple[int, Qt.SortOrder] | None:
+        saved = str(self.settings.value(self._sort_key(), "") or "")
+        column, _, order = saved.partition(",")
+        if not column.isdigit() or not order.isdigit():
+            return None
+        col = int(column)
+        if not 0 <= col < len(COLUMNS) or COLUMNS[col][1] is None:
+            return None
+        return col, Qt.SortOrder(int(order))
+
+    def _apply_person_sort(self) -> None:
+        """The person now at the desk sees the list in their own order (most urgent first
+        until they choose another)."""
+        column, order = self._person_sort() or (DEFAULT_SORT_COLUMN, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(column, order)
+
     def _after_reset(self) -> None:
         header = self.table.horizontalHeader()
         order = (
@@ -223,14 +274,16 @@ class MainWindow(QMainWindow):
         header.setSortIndicator(self.model.sort_column(), order)
         header.blockSignals(False)
         self._update_counts()
-        if self.model.rowCount() == 0:
+        # A reset drops the selection without a signal: never leave another case showing.
+        if not self.table.selectionModel().selectedRows():
             self.detail.clear()
 
     def _update_counts(self) -> None:
         c = self.desk.counts(self.model.case_filter)
         more = "+" if self.model.canFetchMore() else ""
+        cases = "case" if c.shown == 1 else "cases"
         self.counts_label.setText(
-            f"Showing {c.shown:,} cases ({self.model.rowCount():,}{more} loaded)   ·   "
+            f"Showing {c.shown:,} {cases} ({self.model.rowCount():,}{more} loaded)   ·   "
             f"Open {c.open:,}   ·   Overdue {c.overdue:,}   ·   Due this week {c.due_this_week:,}"
         )
 
@@ -245,20 +298,14 @@ class MainWindow(QMainWindow):
         except ServiceError as exc:
             self.statusBar().showMessage(str(exc), 5000)
 
-    def show_shortcuts(self) -> None:
-        lines = [
-            ("Ctrl+F", "Search"),
-            ("F5", "Refresh"),
-            ("Ctrl+1 / 2 / 3", "Open / overdue / due this week"),
-            ("Ctrl+0", "All cases"),
-            ("Ctrl+L / Ctrl+D", "Case list / details"),
-            ("Alt+S, L, D, H", "Detail tabs"),
-            ("Ctrl+Q", "Quit"),
-        ]
-        text = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in lines)
-        QMessageBox.information(
-            self, "Keyboard shortcuts", f"<table cellpadding='4'>{text}</table>"
-        )
+    def show_shortcuts(self) -> QDialog:
+        """Every command's keys, read from the window's actions (so none is forgotten)."""
+        from correspondence.ui.shortcuts_help import ShortcutsDialog
+
+        self.close_companion("shortcuts_dialog")
+        dialog = self.shortcuts_dialog = ShortcutsDialog(self)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -285,13 +332,15 @@ class MainWindow(QMainWindow):
         self.filters.restore(s)
         return restored
 
-    def _sync_sort_from_header(self, restored: bool) -> None:
+    def _sync_sort_from_header(self) -> None:
+        # The sort is each person's (the header's saved state is the desk's, shared).
         header = self.table.horizontalHeader()
-        column = header.sortIndicatorSection()
-        if not restored or not 0 <= column < len(COLUMNS) or COLUMNS[column][1] is None:
-            column = self.model.sort_column()
-            header.setSortIndicator(column, Qt.SortOrder.DescendingOrder)
-        self.model.configure_sort(column, header.sortIndicatorOrder())
+        header.blockSignals(True)
+        header.setSortIndicator(
+            *(self._person_sort() or (DEFAULT_SORT_COLUMN, Qt.SortOrder.AscendingOrder))
+        )
+        header.blockSignals(False)
+        self.model.configure_sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def save_state(self) -> None:
         s = self.settings

@@ -54,7 +54,7 @@ class MyWorkPanel(QWidget):
     def __init__(self, drafting: Drafting, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("myWork")
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(360)  # beside the list in a 1366-pixel window
         self.drafting = drafting
         self.work: MyWork | None = None
         self.summary = QLabel()

@@ -37,6 +37,7 @@ from correspondence.services.reports import (
     Table,
     preset_range,
 )
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.widgets.charts import ChartView, bar_chart, line_chart
 from correspondence.ui.workers import Worker, start
 
@@ -118,6 +119,7 @@ class ReportPane(QWidget):
         self.model = ReportTableModel(self)
         self.view = QTableView()
         self.view.setObjectName(f"table_{key}")
+        self.view.setAccessibleName(f"{key.replace('_', ' ').capitalize()} table")
         self.view.setModel(self.model)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -128,7 +130,7 @@ class ReportPane(QWidget):
         self.chart = ChartView() if chart else None
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #555;")
+        self.note.setStyleSheet("font-style: italic;")  # not grey: it vanished on dark themes
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.view)
         if self.chart is not None:
@@ -171,7 +173,7 @@ class ReportsWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reports — Correspondence Desk")
-        self.resize(1280, 760)
+        self.resize(1280, 690)  # fits a 1366×768 screen with its task bar
         self.reports = reports
         self.report: Report | None = None
         self._worker: Worker | None = None
@@ -228,7 +230,9 @@ class ReportsWindow(QMainWindow):
         self.summary.setObjectName("reportSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setStyleSheet("padding: 6px; background: #f3f5f8; border-radius: 4px;")
+        self.summary.setStyleSheet(
+            "padding: 6px; background: #f3f5f8; color: #1b1b1b; border-radius: 4px;"
+        )
 
         self.tabs = QTabWidget()
         self.panes: dict[str, ReportPane] = {}
@@ -244,6 +248,7 @@ class ReportsWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.refresh()
+        make_reachable(self)
 
     # --- filters -----------------------------------------------------------------------
     def params(self) -> ReportParams:

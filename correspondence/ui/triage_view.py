@@ -32,21 +32,49 @@ from correspondence.domain.states import CaseStatus
 from correspondence.services.deadlines import DeadlineView
 from correspondence.services.errors import ServiceError
 from correspondence.services.theme_suggest import THRESHOLD
-from correspondence.services.triage import PRIORITIES, Triage, TriageCase, TriageDecision
+from correspondence.services.triage import (
+    PRIORITIES,
+    STRONG,
+    Triage,
+    TriageCase,
+    TriageDecision,
+)
+from correspondence.ui.accessibility import make_reachable
 
-MAX_PRETICKED = 3
 STOP_STYLE = (
     "background:#f8d7da; color:#842029; border:1px solid #f1aeb5; border-radius:4px;"
     "padding:6px; font-weight:600;"
 )
 
 
-def theme_label(code: str, score: float | None, because: tuple[str, ...], name: str) -> str:
-    """ "SCR 0.82 — serious case review, independent chair" for a suggestion."""
-    if score is None:
-        return f"{code} — {name}"
-    why = ", ".join(because) or name
-    return f"{code} {score:.2f} — {why}"
+def strength(score: float) -> str:
+    if score >= STRONG:
+        return "Strongly suggested"
+    if score >= THRESHOLD:
+        return "Suggested"
+    return "Possibly"
+
+
+def theme_label(
+    code: str,
+    score: float | None,
+    because: tuple[str, ...],
+    name: str,
+    *,
+    campaign: bool = False,
+) -> str:
+    """ "Serious Case Reviews (SCR) — strongly suggested by “serious case reviews”,
+    “independent”" for a suggestion; the plain name for the rest."""
+    label = f"{name} ({code})" if name else code
+    notes = []
+    if score is not None:
+        words = ", ".join(f"“{w}”" for w in because[:3])
+        notes.append(f"{strength(score)} by {words}" if words else strength(score))
+    if campaign:
+        notes.append(
+            "a theme of the campaign" + ("" if score is not None else ", not this letter's words")
+        )
+    return f"{label} — {'; '.join(notes)}" if notes else label
 
 
 def _days(n: int) -> str:
@@ -84,6 +112,64 @@ def stages_html(v: DeadlineView) -> str:
     return "<br>".join(rows)
 
 
+# Why a letter needs no reply, as offices usually record it; notes say the rest.
+NO_REPLY_REASONS = (
+    "Round-robin letter: no question asked",
+    "Copied to us for information only",
+    "A duplicate of a letter already answered",
+    "The writer asked for no reply",
+    "Stop list: no further replies to this writer",
+    "Other (say why in the notes)",
+)
+
+
+class NoReplyDialog(QDialog):
+    """Why no reply is needed: a reason from the list, plus notes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("No reply needed")
+        self.setMinimumWidth(480)
+        form = QFormLayout(self)
+        self.choice = QComboBox()
+        self.choice.setObjectName("noReplyReason")
+        self.choice.addItems(NO_REPLY_REASONS)
+        self.notes = QLineEdit()
+        self.notes.setObjectName("noReplyNotes")
+        self.notes.setPlaceholderText("Anything the file should say (optional)")
+        for text, widget in (("&Reason:", self.choice), ("&Notes:", self.notes)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da;")
+        form.addRow(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.choice.setFocus()
+
+    @property
+    def other(self) -> bool:
+        return self.choice.currentIndex() == len(NO_REPLY_REASONS) - 1
+
+    def reason(self) -> str:
+        notes = " ".join(self.notes.text().split())
+        if self.other:
+            return notes
+        return f"{self.choice.currentText()}: {notes}" if notes else self.choice.currentText()
+
+    def _accept(self) -> None:
+        if self.other and not self.notes.text().strip():
+            self.problem.setText("Say in the notes why no reply is needed.")
+            self.notes.setFocus()
+            return
+        self.accept()
+
+
 class ReasonDialog(QDialog):
     """Asks for a reason (and, for a transfer, where to)."""
 
@@ -107,7 +193,7 @@ class ReasonDialog(QDialog):
         label.setBuddy(self.reason)
         form.addRow(label, self.reason)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color:#842029")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da;")
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -139,13 +225,14 @@ class TriageWindow(QWidget):
         self.triage = triage
         self.setWindowTitle("Triage")
         self.setObjectName("triageWindow")
-        self.resize(1250, 780)
+        self.resize(1250, 690)  # fits a 1366×768 screen with its task bar
         self.queue: list[int] = []
         self.pos = 0
         self.current: TriageCase | None = None
         self.done: set[int] = set()
         self._build()
         self.reload_queue()
+        make_reachable(self)
 
     # --- layout ---------------------------------------------------------------
     def _build(self) -> None:
@@ -164,6 +251,7 @@ class TriageWindow(QWidget):
         self.who.setTextFormat(Qt.TextFormat.RichText)
         self.letter = QPlainTextEdit()
         self.letter.setObjectName("triageLetter")
+        self.letter.setAccessibleName("The letter")
         self.letter.setReadOnly(True)
         self.deadlines = QLabel()
         self.deadlines.setObjectName("triageDeadlines")
@@ -180,6 +268,7 @@ class TriageWindow(QWidget):
         self.themes.setObjectName("triageThemes")
         self.themes.setToolTip("Space ticks or unticks a theme")
         self.themes.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.themes.setWordWrap(True)
         self.themes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.reply_type = QComboBox()
         self.reply_type.setObjectName("triageReplyType")
@@ -199,6 +288,13 @@ class TriageWindow(QWidget):
         self.priority.setObjectName("triagePriority")
         for p in PRIORITIES:
             self.priority.addItem(p.capitalize(), p)
+        self.subject_phrase = QLineEdit()
+        self.subject_phrase.setObjectName("triageSubjectPhrase")
+        self.subject_phrase.setMaxLength(200)
+        self.subject_phrase.setToolTip(
+            "How the reply's opening names the subject: "
+            "“Thank you for your letter about …”. Proposed from the summary; change it freely."
+        )
         self.team.activated.connect(self._team_chosen)
         self.team.currentIndexChanged.connect(self._team_changed)
 
@@ -209,13 +305,14 @@ class TriageWindow(QWidget):
             ("T&eam", self.team),
             ("&Drafter", self.drafter),
             ("&Priority", self.priority),
+            ("Su&bject phrase", self.subject_phrase),
         ):
             label = QLabel(text)
             label.setBuddy(widget)
             form.addRow(label, widget)
         self.problem = QLabel()
         self.problem.setObjectName("triageProblem")
-        self.problem.setStyleSheet("color:#842029; font-weight:600;")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da; font-weight:600;")
         self.problem.setWordWrap(True)
 
         self.prev_button = QPushButton("◀ Previous (Ctrl+Left)")
@@ -271,7 +368,8 @@ class TriageWindow(QWidget):
         self.setTabOrder(self.reply_type, self.team)
         self.setTabOrder(self.team, self.drafter)
         self.setTabOrder(self.drafter, self.priority)
-        self.setTabOrder(self.priority, self.confirm_button)
+        self.setTabOrder(self.priority, self.subject_phrase)
+        self.setTabOrder(self.subject_phrase, self.confirm_button)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
@@ -364,32 +462,33 @@ class TriageWindow(QWidget):
         self.team.blockSignals(False)
         self._select(self.drafter, c.drafter_id)
         self._select(self.priority, c.priority)
+        self.subject_phrase.setText(c.subject_phrase)
         self.themes.setFocus()
         self.themes.setCurrentRow(0)
 
     def _fill_themes(self, c: TriageCase) -> None:
         self.themes.clear()
-        names = {o.value: o.label for o in self.triage.themes()}
-        # An officer's earlier choice wins; otherwise tick the strong suggestions.
-        ticked = set(c.themes) or {
-            s.code for s in c.suggestions[:MAX_PRETICKED] if s.score >= THRESHOLD
-        }
+        names = {str(o.value): o.label.split(" — ", 1)[-1] for o in self.triage.themes()}
+        ticked = set(c.proposed_themes)
+        campaign = set(c.campaign_themes)
         shown: set[str] = set()
         for s in c.suggestions:
             self._add_theme(
                 s.code,
-                theme_label(s.code, s.score, s.because, s.name),
+                theme_label(s.code, s.score, s.because, s.name, campaign=s.code in campaign),
                 ticked,
-                tip=f"{s.name}\nBecause of: {', '.join(s.because)}",
+                tip=f"{s.name} ({s.code})\nWords in the letter that point to it: "
+                + ", ".join(s.because),
             )
             shown.add(s.code)
-        for code in c.themes:
+        for code in (*c.themes, *c.campaign_themes):
             if code not in shown:
-                self._add_theme(code, theme_label(code, None, (), names.get(code, "")), ticked)
+                label = theme_label(code, None, (), names.get(code, ""), campaign=code in campaign)
+                self._add_theme(code, label, ticked)
                 shown.add(code)
         for code, name in names.items():
             if code not in shown:
-                self._add_theme(str(code), theme_label(str(code), None, (), name), ticked)
+                self._add_theme(code, theme_label(code, None, (), name), ticked)
 
     def _add_theme(self, code: str, text: str, ticked: set[str], tip: str = "") -> None:
         item = QListWidgetItem(text)
@@ -438,6 +537,7 @@ class TriageWindow(QWidget):
             drafter_id=drafter,
             clear_drafter=drafter is None,
             priority=self.priority.currentData(),
+            subject_phrase=self.subject_phrase.text(),
         )
 
     # --- actions ----------------------------------------------------------------
@@ -479,14 +579,15 @@ class TriageWindow(QWidget):
     def ask_no_reply(self) -> None:
         if self.current is None:
             return
-        dlg = ReasonDialog("No reply needed", parent=self)
+        dlg = NoReplyDialog(parent=self)
         dlg.setObjectName("noReplyDialog")
         accepted = dlg.exec() == QDialog.DialogCode.Accepted
         self._refocus()
         if not accepted:
             return
         themes = TriageDecision(themes=self.checked_themes())
-        self._close_case(lambda cid: self.triage.no_reply(cid, dlg.reason.text(), themes))
+        reason = dlg.reason()
+        self._close_case(lambda cid: self.triage.no_reply(cid, reason, themes))
 
     def ask_transfer(self) -> None:
         if self.current is None:

@@ -268,8 +268,13 @@ def test_the_combined_print_file_opens_in_python_docx_and_libreoffice(
     combined = Path(result.combined)
     texts = letter_paragraph_texts(combined)
     assert sum(1 for t in texts if t == "ED BALLS MP") == 50
-    breaks = docx.Document(str(combined)).element.body.xpath('.//w:br[@w:type="page"]')
-    assert len(breaks) == 49
+    # Each letter is a section of its own: a new page, its own first-page furniture, and
+    # its own reference over its later pages.
+    document = docx.Document(str(combined))
+    assert len(document.element.body.xpath("./w:p/w:pPr/w:sectPr")) == 49
+    references = [s.header.paragraphs[-1].text.split("\t")[0] for s in document.sections]
+    assert len(set(references)) == 50
+    assert all(s.different_first_page_header_footer for s in document.sections)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")

@@ -55,9 +55,11 @@ def test_saving_changes_records_each_field_and_moves_the_version(demo_db: Databa
             "priority": "urgent",
             "team_id": team,
             "themes": ["babyp", "LAMING"],
+            "subject_phrase": "  the NSPCC's   proposals ",
         },
     )
     assert saved.version > before.version
+    assert saved.subject_phrase == "the NSPCC's proposals"
     assert (saved.summary, saved.priority, saved.team_id) == (
         "NSPCC campaign: Baby P",
         "urgent",
@@ -75,6 +77,7 @@ def test_saving_changes_records_each_field_and_moves_the_version(demo_db: Databa
     assert fields["themes"][0] == "BABYP, LAMING"
     assert fields["team"][0] != str(team)  # the team's name, as people read it
     assert fields["summary"][0] == "NSPCC campaign: Baby P"
+    assert fields["subject_phrase"][0] == "the NSPCC's proposals"
 
 
 def test_a_themes_only_edit_still_makes_other_forms_stale(demo_db: Database) -> None:

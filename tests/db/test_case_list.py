@@ -105,3 +105,45 @@ def test_sorting_by_due_date_walks_an_index_instead_of_sorting_every_case(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_cases_due_sort'")
             ).scalar_one()
             assert "COALESCE(due_on, '9999-12-31'::date)" in definition
+
+
+def test_most_urgent_first_walks_its_index_and_puts_closed_cases_last(demo_desk: Desk) -> None:
+    """The list's default order (migration 0009): open cases by due date, closed after."""
+    engine = demo_desk.uow.engine
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if "ORDER BY" in statement and "CASE WHEN cases.status IN" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        first = demo_desk.list_page(CaseFilter(), sort=SortKey.URGENCY, descending=False)
+        demo_desk.list_page(
+            CaseFilter(), sort=SortKey.URGENCY, descending=False, after=first.last_key
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(seen) == 2
+    rows = _all(demo_desk, CaseFilter(), SortKey.URGENCY, False)
+    open_left = [r.days_left for r in rows if r.days_left is not None]
+    assert open_left == sorted(open_left) and open_left[0] < 0
+    assert all(r.days_left is None for r in rows[len(open_left) :])
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            for statement, parameters in seen:
+                plan = " | ".join(
+                    row[-1]
+                    for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                )
+                assert "ix_cases_urgency_sort" in plan, plan
+                assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+        else:
+            assert (
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_cases_urgency_sort'"
+                    )
+                ).scalar_one()
+                == 1
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
@@ -28,6 +28,10 @@ def test_the_seed_case_moves_on_the_dates_its_reply_bears(demo_db: Database) -> 
         assert when["signed_off"] == dt.date(2009, 2, 3) == case.signed_off_on
         assert when["dispatched"] == dt.date(2009, 2, 4) == case.dispatched_on
         assert [e.at for e in steps] == sorted(e.at for e in steps), "history reads in order"
+        assert case.received_on == dt.date(2009, 1, 20) == case.logged_at.date()
+        # No demo letter is received after it was logged.
+        late = s.scalars(select(Case.reference).where(Case.received_on > func.date(Case.logged_at)))
+        assert list(late) == []
 
 
 def test_a_few_lines_are_due_for_review_not_all(demo_db: Database) -> None:

@@ -279,7 +279,9 @@ def test_preview_shows_unsaved_edits_and_survives_a_broken_line(demo_db: Databas
     )
     assert spec.salutation == "Dear Gwen" and spec.complimentary_close == "Yours ever"
     assert spec.paragraphs[1].text == "Unsaved words" and spec.paragraphs[1].number == 1
-    assert "cannot be filled in" in spec.paragraphs[2].text and "nobody" in spec.paragraphs[2].text
+    # Said for the drafter, without the template's code.
+    assert "cannot be used here" in spec.paragraphs[2].text
+    assert "nobody" not in spec.paragraphs[2].text and "{" not in spec.paragraphs[2].text
     assert spec.letterhead.minister_name == "Rt Hon Ed Balls MP" and spec.draft
     assert spec.addressee_lines == ("Gwen Arkwright MP", "House of Commons", "London", "SW1A 0AA")
 
@@ -295,3 +297,32 @@ def test_saved_drafts_survive_reopening(demo_db: Database) -> None:
         assert draft is not None
         assert draft.salutation == "Dear Mrs Arkwright"
         assert [p.text for p in draft.paragraphs] == ["Kept"]
+
+
+def test_offers_show_the_wording_for_the_case_and_say_plainly_what_cannot_be_used(
+    demo_db: Database,
+) -> None:
+    case_id = _triaged_case(demo_db)  # an MP's own letter, in no campaign
+    drafting = _drafting(demo_db, "p.mehta")
+    offers = {o.key: o for o in drafting.offers(case_id)}
+    tragedy = offers["babyp-tragedy"]
+    assert (
+        tragedy.wording.startswith("The death of Baby P is a tragedy") and not tragedy.unavailable
+    )
+    assert all("{" not in o.wording for o in offers.values())
+    campaign_line = offers["campaign-smacking-disagree"]
+    assert campaign_line.wording == ""
+    assert campaign_line.unavailable == "needs a campaign: this letter is not part of one"
+    assert offers["holding-reply"].generic and offers["transfer-other-department"].generic
+    assert not tragedy.generic
+
+    # A campaign line put in anyway is refused at submit in the same plain words.
+    view = drafting.create(case_id, ["babyp-tragedy", "campaign-smacking-disagree"])
+    assert [p.unavailable for p in view.paragraphs] == [
+        "",
+        "needs a campaign: this letter is not part of one",
+    ]
+    assert view.paragraphs[0].wording == tragedy.wording
+    with pytest.raises(ValidationError, match="needs a campaign") as refused:
+        drafting.submit(view.id, view.version)
+    assert "{" not in str(refused.value) and "campaign.organisation" not in str(refused.value)

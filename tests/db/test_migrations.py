@@ -147,3 +147,22 @@ def test_a_0005_database_gains_the_due_date_sort_index(tmp_path: Path) -> None:
             assert conn.execute(query).scalar_one() == 1
     finally:
         db.close()
+
+
+def test_cases_of_a_0001_database_gain_an_empty_subject_phrase_their_replies_fill_in(
+    tmp_path: Path,
+) -> None:
+    """0009: existing cases have no subject phrase yet; the reply makes one from the
+    summary until someone sets it."""
+    path = tmp_path / "0001.db"
+    shutil.copy(FIXTURES / "0001.db", path)
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert db.backup is not None
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT subject_phrase, summary FROM cases")).all()
+        assert rows and all(phrase == "" for phrase, _summary in rows)
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE cases SET subject_phrase = 'the closure of a centre'"))
+    finally:
+        db.close()

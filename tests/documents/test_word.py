@@ -147,8 +147,10 @@ def test_signature_space_sits_between_close_and_signatory(saved_seed_letter: Pat
     assert space is not None and space >= Pt(24)
 
 
-def test_department_is_in_the_footer(saved_seed_letter: Path) -> None:
-    footer = _open(saved_seed_letter).sections[0].footer
+def test_department_is_in_the_first_page_footer(saved_seed_letter: Path) -> None:
+    section = _open(saved_seed_letter).sections[0]
+    assert section.different_first_page_header_footer
+    footer = section.first_page_footer
     assert not footer.is_linked_to_previous
     text = " ".join(" ".join(p.text for p in footer.paragraphs).split())
     assert text == "department for children, schools and families"
@@ -198,6 +200,24 @@ def test_undated_draft_prints_a_date_placeholder(draft_letter: LetterSpec) -> No
     doc = build_letter(draft_letter)
     dates = [p.text for p in doc.paragraphs if p.style.name == "Letter Date"]
     assert dates == ["[date]"]
+
+
+def test_continuation_pages_carry_the_reference_and_the_page_number(
+    saved_seed_letter: Path, seed_letter: LetterSpec
+) -> None:
+    header = _open(saved_seed_letter).sections[0].header
+    line = header.paragraphs[-1]
+    assert line.style.name == "Continuation Header"
+    assert line.text == f"{seed_letter.reference}\t\tPage 2"
+    instructions = " ".join(t.text for t in line._p.iter(qn("w:instrText")))
+    assert 'STYLEREF "Reference"' in instructions and "PAGE" in instructions
+
+
+def test_numbered_points_keep_their_lines_together(saved_seed_letter: Path) -> None:
+    styles = _open(saved_seed_letter).styles
+    point = styles["Numbered Point"].paragraph_format
+    assert point.keep_together and point.widow_control
+    assert styles["Letter Body"].paragraph_format.widow_control
 
 
 def test_final_letter_has_no_draft_marking_anywhere(saved_seed_letter: Path) -> None:
@@ -313,11 +333,18 @@ def test_combined_letters_start_each_letter_on_a_new_page(
     doc = _open(path)
     salutations = [p.text for p in doc.paragraphs if p.style.name == "Letter Salutation"]
     assert salutations == [f"Dear {name}" for name in names]
-    page_breaks = doc.element.body.xpath(".//w:br[@w:type='page']")
-    assert len(page_breaks) == len(names) - 1
+    # Each letter is a section: it starts a page, has its own first-page furniture, and
+    # its pages count from 1 under its own reference.
+    breaks = doc.element.body.xpath("./w:p/w:pPr/w:sectPr")
+    assert len(breaks) == len(names) - 1 and len(doc.sections) == len(names)
     # Each break closes a letter: the paragraph holding it is that letter's signatory.
-    for br in page_breaks:
-        assert br.getparent().getparent().style == "Signatory"
+    for sect_pr in breaks:
+        assert sect_pr.getparent().getparent().style == "Signatory"
+    for section in doc.sections:
+        assert section.different_first_page_header_footer
+        assert section.first_page_footer.paragraphs[0].text.startswith("department for")
+        assert section.header.paragraphs[-1].text == f"{seed_letter.reference}\t\tPage 2"
+        assert section._sectPr.xpath("./w:pgNumType/@w:start") == ["1"]
     assert sorted(os.listdir(tmp_path)) == ["campaign.docx"]
 
 

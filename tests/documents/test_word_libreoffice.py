@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from correspondence.documents.letter_spec import BodyParagraph, LetterSpec
+from correspondence.documents.seed_reply import render_seed_body
 from correspondence.documents.word import combined_letters, write_letter
 
 pytestmark = [
@@ -42,10 +43,24 @@ def pdfs(
         dataclasses.replace(seed_letter, salutation=f"Dear {name}", paragraphs=short)
         for name in ("Tessa", "Mr Brown")
     ]
+    # The whole seed reply of 3 February 2009: three pages, six numbered points.
+    numbered = re.compile(r"^(\d+)\. ")
+    whole = tuple(
+        BodyParagraph(numbered.sub("", text), int(m[1]) if (m := numbered.match(text)) else None)
+        for text in render_seed_body()
+    )
     docs = [
         write_letter(seed_letter, work / "final.docx"),
+        write_letter(dataclasses.replace(seed_letter, paragraphs=whole), work / "seed.docx"),
         write_letter(long_draft, work / "draft.docx"),
         combined_letters(campaign, work / "campaign.docx"),
+        combined_letters(
+            [
+                dataclasses.replace(seed_letter, salutation=f"Dear {name}", paragraphs=whole)
+                for name in ("Tessa", "Mr Brown")
+            ],
+            work / "campaign_long.docx",
+        ),
     ]
     out = work / "pdf"
     # A private profile, so parallel runs and a desktop LibreOffice don't share a lock.
@@ -156,3 +171,38 @@ def test_first_page_renders_to_an_a4_picture(pdfs: dict[str, Path], tmp_path: Pa
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", header[16:24])
     assert height / width == pytest.approx(297 / 210, rel=0.01)
+
+
+def test_later_pages_carry_the_reference_and_page_number_and_points_stay_whole(
+    pdfs: dict[str, Path], tmp_path: Path
+) -> None:
+    pages = _pages(pdfs["seed"])
+    assert len(pages) >= 2
+    assert "department for children, schools and families" in pages[0]
+    assert "Page 1" not in pages[0]
+    for number, page in enumerate(pages[1:], start=2):
+        assert page.startswith(f"2009/0007948POSoS Page {number} "), page[:60]
+    # No numbered point is split across pages (point 5 used to leave two lines on page 3).
+    for text in render_seed_body():
+        if not re.match(r"\d+\. ", text):
+            continue
+        words = " ".join(text.split())
+        head, tail = words[:40], words[-40:]
+        assert any(head in page and tail in page for page in pages), head
+    out_dir = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", str(pdfs["seed"]), str(out_dir / "seed_reply_page")],
+        check=True,
+        timeout=60,
+    )
+
+
+def test_each_letter_of_a_print_file_numbers_its_own_pages(pdfs: dict[str, Path]) -> None:
+    pages = _pages(pdfs["campaign_long"])
+    firsts = [i for i, page in enumerate(pages) if page.startswith("Rt Hon Ed Balls MP")]
+    assert len(firsts) == 2 and firsts[0] == 0
+    for start, end in ((firsts[0], firsts[1]), (firsts[1], len(pages))):
+        assert "department for children" in pages[start]
+        for number, page in enumerate(pages[start + 1 : end], start=2):
+            assert page.startswith(f"2009/0007948POSoS Page {number} "), page[:60]

@@ -46,7 +46,7 @@ def test_environment_variable_sets_the_default_database(demo_url: str) -> None:
     case = json.loads(done.stdout)
     assert case["reference"] == "2009/0007948POSoS"
     assert case["correspondent"]["name"] == "Rt Hon Tessa Jowell MP"
-    assert case["received_on"] == "2009-02-04"
+    assert case["received_on"] == "2009-01-20"
 
 
 def test_list_json_has_the_documented_fields(demo_url: str) -> None:

@@ -342,12 +342,14 @@ def test_a_revised_line_is_flagged_and_can_be_updated(qtbot: QtBot, demo_db: Dat
             LineVersion(number=7, body="The revised Baby P line.", status="approved")
         )
     editor = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=ScriptedPrompts())
-    assert "newer version v7" in editor.model.label(0)
+    assert "newer version" in editor.model.label(0)
+    assert "The death of Baby P is a tragedy" in editor.model.label(0)
     editor.list.setCurrentIndex(editor.model.index(0))
     assert editor.latest_button.isEnabled()
     qtbot.mouseClick(editor.latest_button, Qt.MouseButton.LeftButton)
     assert editor.model.items[0].text == "The revised Baby P line."
     assert "newer version" not in editor.model.label(0)
+    assert "The revised Baby P line." in editor.model.label(0)
     editor.undo_stack.undo()
     assert "newer version" in editor.model.label(0)
 
@@ -397,3 +399,42 @@ def test_ctrl_z_in_own_words_undoes_through_the_drafts_undo_stack(
     qtbot.keyClick(editor.text_edit, Qt.Key.Key_Z, ctrl)
     qtbot.keyClick(editor.text_edit, Qt.Key.Key_Z, ctrl)
     assert editor.model.items == []
+
+
+def test_lines_read_as_they_will_print_and_lines_that_cannot_work_are_greyed_with_a_reason(
+    qtbot: QtBot, demo_db: Database, screenshot_dir: Path
+) -> None:
+    case_id = _triaged_case(demo_db)  # an MP's own letter, in no campaign
+    draft = Drafting(
+        acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY
+    ).create(case_id)
+    prompts = ScriptedPrompts()
+    editor = _editor(qtbot, demo_db, "p.mehta", draft.id, prompts=prompts)
+    groups = [
+        editor.lines_tree.topLevelItem(i).text(0)
+        for i in range(editor.lines_tree.topLevelItemCount())
+    ]
+    assert groups[1].startswith("Any letter: openings, closings, holding replies, transfers")
+    # Greyed under the plain reason they cannot be used.
+    assert groups[-1].startswith("Needs a campaign: this letter is not part of one (")
+    greyed = editor.lines_tree.topLevelItem(len(groups) - 1)
+    texts = [greyed.child(i).text(0) for i in range(greyed.childCount())]
+    assert "Much agreement with the campaign, but not on smacking" in texts
+    campaign_item = greyed.child(
+        texts.index("Much agreement with the campaign, but not on smacking")
+    )
+    assert not campaign_item.flags() & Qt.ItemFlag.ItemIsEnabled
+
+    # A double-click on an offered line adds it: its title is the caption, its words are
+    # those of the letter, not the template's.
+    _double_click(qtbot, editor, "babyp-tragedy")
+    label = editor.model.label(0)
+    assert label.startswith("The death of Baby P: a tragedy that has shocked the nation\n")
+    assert "{" not in label and "babyp-tragedy" not in label
+    editor.list.setCurrentIndex(editor.model.index(0))
+    assert editor.text_edit.toPlainText().startswith("The death of Baby P is a tragedy")
+    assert "babyp-tragedy" not in editor.text_label.text()
+    _double_click(qtbot, editor, "opening-thank-you-for-letter")
+    assert "{" not in editor.text_edit.toPlainText()
+    assert all("{" not in item.toolTip(0) for item in editor.offer_items())
+    editor.grab().save(str(screenshot_dir / "draft_editor_wording.png"))

@@ -77,8 +77,11 @@ def test_dropping_a_folder_imports_it_and_shows_what_happened(
     assert rows[0][0] == "Failed"  # what needs attention comes first
     assert "3</b> imported" in dialog.summary.text()
     failure = next(d for o, f, d in rows if f == "malformed.eml")
-    assert "not a valid email" in failure
-    assert "Imported 3, 1 duplicates, 2 failed" in window.statusBar().currentMessage()
+    assert "Not a valid email" in failure
+    # Said in office English, with the reader's words kept for IT in the tooltip.
+    docx = next(d for o, f, d in rows if f == "corrupt.docx")
+    assert docx.startswith("The Word document is damaged") and "Error" not in docx
+    assert "Imported 3, 1 duplicate, 2 failed" in window.statusBar().currentMessage()
     # The scan has no date in it, so it is dated today and heads the refreshed list.
     scan = next(c for c in controller.last_result.imported if c.path.endswith("scanned.pdf"))
     loaded = {window.model.row_at(r).reference for r in range(window.model.rowCount())}

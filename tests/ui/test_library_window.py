@@ -74,7 +74,7 @@ def test_a_policy_lead_writes_previews_submits_and_approves_a_line(
     qtbot.keyClicks(editor.case_search, SEED)
     qtbot.keyClick(editor.case_search, Qt.Key.Key_Return)
     expected = (
-        "Thank you for your letter of 4 February 2009 enclosing letters from 3 of your "
+        "Thank you for your letter of 20 January 2009 enclosing letters from 3 of your "
         "constituents about Serious Case Reviews."
     )
     qtbot.waitUntil(lambda: editor.rendered.toPlainText().strip() == expected)

@@ -90,7 +90,9 @@ def test_logging_an_mp_letter_with_constituents_and_suggested_themes(
     dialog.letter_text.setPlainText(NSPCC_TEXT)
     qtbot.waitUntil(lambda: bool(dialog.suggested_codes()), timeout=3000)
     first = dialog.themes.item(0)
-    assert first.text().startswith("★ ") and "(" in first.text()  # score and words shown
+    # A plain name, and the words of the letter that led to it (no score).
+    assert first.text().startswith("★ ") and "suggested by “" in first.text().lower()
+    assert "0." not in first.text()
     assert dialog.checked_themes(), "likely themes are pre-ticked"
     qtbot.mouseClick(dialog.add_constituent, Qt.MouseButton.LeftButton)
     dialog.set_constituent(0, "Mrs", "Joan", "Abbott", "SE21 7AA")

@@ -15,6 +15,7 @@ from correspondence.domain.states import CaseStatus
 from correspondence.services.deadlines import Deadlines
 from correspondence.services.desk import Desk
 from correspondence.services.triage import Triage
+from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.triage_view import TriageWindow
 
@@ -99,12 +100,13 @@ def test_a_new_user_triages_ten_letters_with_the_keyboard_alone(
         case = tw.current
         assert case is not None and case.id == queue[i]
         assert tw.position.text().startswith(f"Case {i + 1} of {len(queue)}")
-        # The themes list has the focus; the suggestions come first with score and reasons.
+        # The themes list has the focus; the suggestions come first, by their plain names
+        # with the words of the letter that led to them.
         assert tw.themes.hasFocus()
         if case.suggestions:
-            top = tw.themes.item(0).text()
-            assert top.startswith(f"{case.suggestions[0].code} ")
-            assert " — " in top
+            top, first = tw.themes.item(0).text(), case.suggestions[0]
+            assert top.startswith(f"{first.name} ({first.code}) — ")
+            assert f"“{first.because[0]}”" in top and "0." not in top
         # Make sure the first theme is ticked; on every other letter tick the second too.
         if tw.themes.item(0).checkState() != Qt.CheckState.Checked:
             key(qtbot, Qt.Key.Key_Space)
@@ -168,8 +170,11 @@ def test_no_reply_and_transfer_ask_why_by_keyboard(
     first, second = tw.queue[0], tw.queue[1]
 
     def fill_no_reply(dlg: QWidget) -> None:
+        # A reason from the list (the second: copied for information), then notes.
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Copy of a letter to the Home Secretary")
         dlg.grab().save(str(screenshot_dir / "triage_no_reply_dialog.png"))
-        type_text(qtbot, "Round-robin letter, no question asked")
         key(qtbot, Qt.Key.Key_Return)
 
     when_modal(qtbot, fill_no_reply)
@@ -189,6 +194,13 @@ def test_no_reply_and_transfer_ask_why_by_keyboard(
     qtbot.waitUntil(lambda: tw.current is not None and tw.current.id == tw.queue[2])
     a, b = demo_desk.detail(first), demo_desk.detail(second)
     assert a.status is CaseStatus.NO_REPLY
+    from sqlalchemy import select
+
+    from correspondence.db.models import Event
+
+    with demo_desk.uow.session_factory() as s:
+        reasons = set(s.scalars(select(Event.reason).where(Event.case_id == first)))
+    assert "Copied to us for information only: Copy of a letter to the Home Secretary" in reasons
     assert b.status is CaseStatus.TRANSFERRED and b.transfer_to == "Home Office"
 
 
@@ -277,3 +289,78 @@ def test_deadline_box_extends_and_records_a_holding_reply(
         == demo_desk.clock()
     )
     window.grab().save(str(screenshot_dir / "main_window_deadline_box.png"))
+
+
+def test_triage_proposes_a_subject_phrase_that_the_reply_opens_with(
+    qtbot: QtBot, window: MainWindow, demo_desk: Desk
+) -> None:
+    from sqlalchemy import select
+
+    from correspondence.db.models import Signatory
+    from correspondence.domain.salutations import CorrespondentKind
+    from correspondence.services.cases import NewCase, NewCorrespondent
+    from correspondence.services.drafting import Drafting
+
+    with demo_desk.uow.session_factory() as s:
+        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
+    ref = demo_desk.log_case(
+        NewCase(
+            received_on=dt.date(2000, 1, 4),  # the oldest: first in the queue
+            new_correspondent=NewCorrespondent(
+                kind=CorrespondentKind.MP, first_name="Ivo", last_name="Penhale", post_nominals="MP"
+            ),
+            summary="Shortage of health visitors",
+            theme_codes=["HEALTH"],
+            signatory_id=sos,
+        )
+    )
+    case_id = demo_desk.find_reference(ref)
+    tw = open_triage(qtbot, window)
+    assert tw.current is not None and tw.current.id == case_id
+    # Proposed in sentence case from the summary; Alt+B reaches it to change it.
+    assert tw.subject_phrase.text() == "the shortage of health visitors"
+    key(qtbot, Qt.Key.Key_B, ALT)
+    assert tw.subject_phrase.hasFocus()
+    tw.subject_phrase.selectAll()
+    type_text(qtbot, "the shortage of health visitors in Cornwall")
+    key(qtbot, Qt.Key.Key_E, ALT)
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)
+    type_text(qtbot, "Chi")
+    key(qtbot, Qt.Key.Key_Return, CTRL)
+    assert not tw.problem.text(), tw.problem.text()
+
+    drafting = Drafting(acting_as(demo_desk.uow.session_factory, "p.mehta"), clock=demo_desk.clock)
+    draft = drafting.create(case_id, ["opening-thank-you-for-letter"])
+    assert draft.paragraphs[0].wording.startswith(
+        "Thank you for your letter about the shortage of health visitors in Cornwall, which"
+    )
+
+
+def test_campaign_themes_show_as_such_and_the_ticks_follow_the_letter(
+    qtbot: QtBot, window: MainWindow, demo_desk: Desk, screenshot_dir: Path
+) -> None:
+    tw = open_triage(qtbot, window)
+    # An NSPCC campaign letter that says nothing of smacking.
+    for _ in range(len(tw.queue)):
+        c = tw.current
+        assert c is not None
+        if c.campaign and "SMACK" not in {s.code for s in c.suggestions}:
+            break
+        key(qtbot, Qt.Key.Key_Right, CTRL)
+    else:
+        pytest.fail("no campaign letter without smacking in the demo queue")
+    rows = {
+        tw.themes.item(i).data(Qt.ItemDataRole.UserRole): tw.themes.item(i)
+        for i in range(tw.themes.count())
+    }
+    # Every strongly suggested theme is ticked, with the words that led to it.
+    for s in c.suggestions:
+        if s.score >= 0.8:
+            assert rows[s.code].checkState() == Qt.CheckState.Checked, s.code
+            assert rows[s.code].text().startswith(f"{s.name} ({s.code}) — Strongly suggested by")
+    # The campaign's smacking theme is shown as the campaign's, unticked.
+    smack = rows["SMACK"]
+    assert smack.checkState() == Qt.CheckState.Unchecked
+    assert "a theme of the campaign, not this letter's words" in smack.text()
+    tw.resize(1366, 708)
+    tw.grab().save(str(screenshot_dir / "triage_campaign_themes.png"))

@@ -96,7 +96,7 @@ class BulkTriageDialog(QDialog):
 
         self.problem = QLabel()
         self.problem.setObjectName("bulkProblem")
-        self.problem.setStyleSheet("color:#842029")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da;")
         self.problem.setWordWrap(True)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -50,7 +50,7 @@ class ExtendDeadlineDialog(QDialog):
             form.addRow(label, widget)
         self.problem = QLabel()
         self.problem.setObjectName("extensionProblem")
-        self.problem.setStyleSheet("color:#842029")
+        self.problem.setStyleSheet("color:#842029; background:#f8d7da;")
         form.addRow(self.problem)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QWidget,
 )
 
+from correspondence.domain.subject_phrase import propose
 from correspondence.services.case_edit import (
     CaseEditing,
     CaseEditView,
@@ -25,6 +27,7 @@ from correspondence.services.case_edit import (
     changes_between,
 )
 from correspondence.services.errors import ConflictError, ServiceError
+from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.dialogs.conflict import ConflictDialog
 
 NONE_LABEL = "(none)"
@@ -50,6 +53,12 @@ class EditCaseDialog(QDialog):
         self.summary.setObjectName("summary")
         self.summary.setTabChangesFocus(True)
         self.summary.setFixedHeight(80)
+        self.subject_phrase = QLineEdit()
+        self.subject_phrase.setObjectName("subjectPhrase")
+        self.subject_phrase.setMaxLength(200)
+        self.subject_phrase.setToolTip(
+            "How the reply's opening names the subject: “Thank you for your letter about …”"
+        )
         self.priority = self._combo("priority", choices.priorities, with_none=False)
         self.reply_type = self._combo("replyType", choices.reply_types)
         self.team = self._combo("team", choices.teams)
@@ -67,6 +76,7 @@ class EditCaseDialog(QDialog):
             self.themes.addItem(item)
         for text, widget in (
             ("&Summary:", self.summary),
+            ("Su&bject phrase:", self.subject_phrase),
             ("&Priority:", self.priority),
             ("&Reply type:", self.reply_type),
             ("&Team:", self.team),
@@ -90,6 +100,7 @@ class EditCaseDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self._show(view)
+        make_reachable(self)
 
     # --- the form ---------------------------------------------------------------------
     def _combo(self, name: str, options: tuple[Option, ...], with_none: bool = True) -> QComboBox:
@@ -118,6 +129,8 @@ class EditCaseDialog(QDialog):
 
     def set_values(self, values: dict[str, Any]) -> None:
         self.summary.setPlainText(values["summary"] or "")
+        self.subject_phrase.setText(values.get("subject_phrase") or "")
+        self.subject_phrase.setPlaceholderText(propose(values["summary"] or ""))
         self._set_combo(self.priority, values["priority"])
         self._set_combo(self.reply_type, values["reply_type_code"])
         self._set_combo(self.team, values["team_id"])
@@ -133,6 +146,7 @@ class EditCaseDialog(QDialog):
     def values(self) -> dict[str, Any]:
         return {
             "summary": self.summary.toPlainText().strip(),
+            "subject_phrase": self.subject_phrase.text().strip(),
             "priority": self.priority.currentData(),
             "reply_type_code": self.reply_type.currentData(),
             "team_id": self.team.currentData(),
@@ -155,7 +169,11 @@ class EditCaseDialog(QDialog):
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def _say(self, text: str, problem: bool = False) -> None:
-        self.status.setStyleSheet("color:#842029" if problem else "color:#0f5132")
+        self.status.setStyleSheet(
+            "color:#842029; background:#f8d7da;"
+            if problem
+            else "color:#0f5132; background:#d1e7dd;"
+        )
         self.status.setText(text)
 
     # --- saving -----------------------------------------------------------------------

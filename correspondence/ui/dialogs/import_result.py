@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from correspondence.services.import_words import plain_failure
 from correspondence.services.intake import ImportResult
 
 FAILED_BG = QColor("#fde2e1")
@@ -52,7 +53,8 @@ class ImportResultDialog(QDialog):
         self.table.setColumnWidth(1, 300)
         # Failures first: they are what the officer has to act on.
         for f in result.failed:
-            self._add("Failed", f.path, f.error, FAILED_BG)
+            # Office English in the table; the reader's own words for IT in the tooltip.
+            self._add("Failed", f.path, plain_failure(f.error), FAILED_BG, f.error)
         for d in result.duplicates:
             self._add("Duplicate", d.path, d.reason, DUPLICATE_BG)
         for c in result.imported:
@@ -84,7 +86,9 @@ class ImportResultDialog(QDialog):
             text += f"<br>Cancelled after {done:,} of {r.total:,} files; the rest were not read."
         return text
 
-    def _add(self, outcome: str, path: str, detail: str, bg: QColor | None) -> None:
+    def _add(
+        self, outcome: str, path: str, detail: str, bg: QColor | None, technical: str = ""
+    ) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
         items = (
@@ -93,7 +97,9 @@ class ImportResultDialog(QDialog):
             QTableWidgetItem(detail),
         )
         items[1].setToolTip(path)
-        items[2].setToolTip(detail)
+        items[2].setToolTip(
+            f"{detail}\n\nDetails for IT support: {technical}" if technical else detail
+        )
         for col, item in enumerate(items):
             if bg is not None:
                 item.setBackground(QBrush(bg))

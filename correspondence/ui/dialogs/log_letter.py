@@ -40,11 +40,13 @@ from correspondence.services.cases import NewConstituent, NewCorrespondent
 from correspondence.services.correspondents import KIND_LABELS, CorrespondentChoice
 from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.intake import Intake, LetterForm, LoggedCase, ThemeHint
+from correspondence.ui.accessibility import make_reachable
+from correspondence.ui.triage_view import theme_label
 
 CHANNELS = (("post", "Post"), ("email", "Email"), ("phone", "Phone note"))
 PRIORITIES = (("normal", "Normal"), ("high", "High"), ("urgent", "Urgent"))
 CONSTITUENT_COLUMNS = ("Title", "First name", "Last name", "Postcode")
-ERROR_STYLE = "color: #b3261e; font-weight: 600;"
+ERROR_STYLE = "color: #b3261e; background: #fde2e1; font-weight: 600;"
 STOP_STYLE = (
     "background: #b3261e; color: white; font-weight: 700; padding: 6px; border-radius: 3px;"
 )
@@ -68,7 +70,7 @@ class LogLetterDialog(QDialog):
         self._fields: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self.setWindowTitle("Log a letter")
-        self.resize(1240, 800)
+        self.resize(1240, 690)  # fits a 1366×768 screen with its task bar
 
         self.general_error = QLabel()
         self.general_error.setObjectName("generalError")
@@ -117,6 +119,7 @@ class LogLetterDialog(QDialog):
         self._suggest_timer.timeout.connect(self.refresh_suggestions)
         self._fill_themes()
         self.search.setFocus()
+        make_reachable(self)
 
     def done(self, result: int) -> None:
         # A closed dialog must not query the database later (its database may be closed).
@@ -164,6 +167,7 @@ class LogLetterDialog(QDialog):
         form = QFormLayout(box)
         self.received = QDateEdit()
         self.received.setObjectName("received")
+        self.received.setAccessibleName("Date received")
         self.received.setCalendarPopup(True)
         self.received.setDisplayFormat("d MMMM yyyy")
         today = self.intake.clock()
@@ -188,6 +192,7 @@ class LogLetterDialog(QDialog):
         self._row(form, "&Priority:", self.priority, svc.F_PRIORITY)
         self.summary = QLineEdit()
         self.summary.setObjectName("summary")
+        self.summary.setAccessibleName("Summary")
         self.summary.setPlaceholderText("What the letter is about, in a line")
         self.summary.textChanged.connect(self._schedule_suggest)
         self._row(form, "S&ummary:", self.summary, svc.F_SUMMARY)
@@ -206,6 +211,7 @@ class LogLetterDialog(QDialog):
         form = QFormLayout()
         self.search = QLineEdit()
         self.search.setObjectName("correspondentSearch")
+        self.search.setAccessibleName("Who wrote")
         self.search.setPlaceholderText("Type a name, constituency, organisation or email")
         self.search.setClearButtonEnabled(True)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
@@ -296,7 +302,7 @@ class LogLetterDialog(QDialog):
         v = QVBoxLayout(box)
         note = QLabel("Suggested themes come first, with the words that led to them.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
+        note.setStyleSheet("font-style: italic;")  # not grey: it vanished on dark themes
         v.addWidget(note)
         self.themes = QListWidget()
         self.themes.setObjectName("themes")
@@ -448,17 +454,18 @@ class LogLetterDialog(QDialog):
         self.themes.clear()
         for code in ordered:
             hint = self._hints.get(code)
-            text = f"{code} — {choices[code]}"
+            # Plain names, and for a suggestion the words of the letter that led to it.
+            text = theme_label(code, None, (), choices[code])
             if hint is not None:
                 because = ", ".join(hint.because[:4])
-                text = f"★ {text}  ({hint.score:.2f}: {because})"
+                text = f"★ {theme_label(code, hint.score, hint.because, choices[code])}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             checked = self._touched.get(code, bool(hint and hint.likely))
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             if hint is not None:
-                item.setToolTip(f"Suggested (score {hint.score:.2f}) because of: {because}")
+                item.setToolTip(f"Suggested because the letter says: {because}")
             self.themes.addItem(item)
         self.themes.blockSignals(False)
 

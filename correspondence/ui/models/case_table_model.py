@@ -22,13 +22,37 @@ COLUMNS: tuple[tuple[str, SortKey | None], ...] = (
     ("Reference", SortKey.REFERENCE),
     ("Received", SortKey.RECEIVED),
     ("Due", SortKey.DUE),
-    ("Days left", SortKey.DUE),
+    ("Days left", SortKey.URGENCY),
     ("Correspondent", SortKey.CORRESPONDENT),
     ("On behalf of", None),
     ("Themes", None),
     ("Status", SortKey.STATUS),
     ("Team", SortKey.TEAM),
     ("Campaign", SortKey.CAMPAIGN),
+)
+
+# What each column's marks mean, for the header's tooltips (the legend says it too).
+HEADER_TIPS: dict[str, str] = {
+    "Reference": "The case reference. Bold: high or urgent priority.",
+    "Received": "The date the letter was received.",
+    "Due": "The reply's deadline. Red: overdue; amber: due within 5 working days.",
+    "Days left": (
+        "Working days to the deadline; negative when overdue. "
+        "“—”: no deadline (the case is closed or needs no reply). "
+        "Sorted here, the most urgent come first."
+    ),
+    "Correspondent": "Who wrote: the reply goes to them.",
+    "On behalf of": "The constituents an MP or peer wrote for.",
+    "Themes": "The case's theme codes (the details pane names them).",
+    "Status": "Where the case is in its journey, from Logged to Dispatched or Closed.",
+    "Team": "The team drafting the reply.",
+    "Campaign": "The campaign the letter belongs to, if any.",
+}
+LEGEND = (
+    "<b>Bold</b> reference: high or urgent priority · "
+    "<span style='background:#f8d7da; color:#842029'>&nbsp;red&nbsp;</span> overdue · "
+    "<span style='background:#fff3cd; color:#664d03'>&nbsp;amber&nbsp;</span> due within "
+    "5 working days · “—” in Days left: no deadline (closed, or no reply needed)"
 )
 
 OVERDUE_BG = QColor("#f8d7da")
@@ -48,8 +72,9 @@ class CaseTableModel(QAbstractTableModel):
         self._rows: list[CaseRow] = []
         self._has_more = False
         self._filter = CaseFilter()
-        self._sort = SortKey.RECEIVED
-        self._descending = True
+        # Most urgent first: the most overdue open case at the top.
+        self._sort = SortKey.URGENCY
+        self._descending = False
         self._loaded = False
 
     # --- configuration ---------------------------------------------------------
@@ -106,8 +131,12 @@ class CaseTableModel(QAbstractTableModel):
     def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section][0])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -120,12 +149,20 @@ class CaseTableModel(QAbstractTableModel):
         if role == self.CaseIdRole:
             return r.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 3 and r.days_left is not None:
+            if col in (2, 3) and r.days_left is None:
+                return (
+                    "No deadline: no reply is needed"
+                    if r.due_on is None
+                    else f"No days left to count: the case is {r.status.label.lower()}"
+                )
+            if col in (2, 3) and r.days_left is not None:
                 return (
                     f"{-r.days_left} working days overdue"
                     if r.overdue
                     else f"{r.days_left} working days to the deadline"
                 )
+            if col == 0 and r.priority != "normal":
+                return f"{r.reference} — {r.priority} priority (shown in bold)"
             if col == 6:
                 return ", ".join(r.themes)
             return None

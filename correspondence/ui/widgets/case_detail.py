@@ -38,6 +38,7 @@ class CaseDetailPane(QWidget):
 
         self.summary = QTextBrowser()
         self.summary.setObjectName("caseSummary")
+        self.summary.setAccessibleName("Case summary")
         self.summary.setOpenExternalLinks(False)
         self.letter = QPlainTextEdit()
         self.letter.setObjectName("letterText")

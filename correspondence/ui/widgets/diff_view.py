@@ -14,6 +14,7 @@ class DiffView(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("diffView")
+        self.setAccessibleName("Differences between the versions")
         self.setOpenLinks(False)
         self.segments: list[Segment] = []
         self.document().setDefaultStyleSheet("body { font-size: 11pt; line-height: 140%; }")

@@ -39,7 +39,8 @@ class FilterBar(QWidget):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Search reference, name, letter text…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(260)
+        self.search.setMinimumWidth(160)
+        self.search.setAccessibleName("Search the cases")
         # Typing fires one query after a pause, not one per keystroke.
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -58,6 +59,7 @@ class FilterBar(QWidget):
         ):
             lab = QLabel(f"{label}:")
             lab.setBuddy(w)
+            w.setAccessibleName(f"{label} filter")
             layout.addWidget(lab)
             layout.addWidget(w)
         layout.addSpacing(12)
@@ -71,8 +73,12 @@ class FilterBar(QWidget):
         combo.addItem(everything, None)
         for c in choices:
             combo.addItem(c.label, c.value)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Narrow enough to share a 1366-pixel window (with My work beside it); the list that
+        # drops down is as wide as its longest entry.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(9)
         combo.setMaximumWidth(260)
+        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
         return combo
 
     def _emit_now(self) -> None:

@@ -79,6 +79,7 @@ class LetterPreview(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("letterPreview")
+        self.setAccessibleName("Letter preview")
         self.setOpenLinks(False)
         self.setStyleSheet("QTextBrowser { background: white; padding: 18px; }")
         self.spec: LetterSpec | None = None

@@ -47,6 +47,9 @@ class EditorParagraph:
     latest_version_id: int | None = None
     latest_version: int | None = None
     id: int | None = None
+    # A line as it will print for the case, or why it cannot be used (never template code).
+    wording: str = ""
+    unavailable: str = ""
 
     @property
     def drifted(self) -> bool:
@@ -69,6 +72,8 @@ class EditorParagraph:
             latest_version_id=p.latest_version_id,
             latest_version=p.latest_version,
             id=p.id,
+            wording=p.wording,
+            unavailable=p.unavailable,
         )
 
     def as_input(self) -> ParagraphInput:
@@ -101,11 +106,10 @@ class ParagraphListModel(QAbstractListModel):
         number = self.number_of(row)
         prefix = f"{number}. " if number is not None else ""
         if item.kind == "line":
-            badge = f"  [{DRIFT_BADGE} v{item.latest_version}]" if item.drifted else ""
-            return (
-                f"{prefix}{item.line_title} ({item.line_key} v{item.line_version}){badge}\n"
-                f"    {_snippet(item.text)}"
-            )
+            # The line's title as a caption, then its words as they will print.
+            badge = f"  [{DRIFT_BADGE}]" if item.drifted else ""
+            words = item.wording or f"⚠ Cannot be used here: {item.unavailable}"
+            return f"{prefix}{item.line_title}{badge}\n    {_snippet(words)}"
         return f"{prefix}Own words\n    {_snippet(item.text) or '(empty)'}"
 
     def number_of(self, row: int) -> int | None:
@@ -125,11 +129,14 @@ class ParagraphListModel(QAbstractListModel):
             tip = "Tick to number this paragraph."
             if item.drifted:
                 tip += (
-                    f" Line {item.line_key} has a newer approved version (v{item.latest_version});"
-                    " this draft still uses v" + str(item.line_version) + ". Use Update to latest."
+                    f" “{item.line_title}” has a newer approved wording (version"
+                    f" {item.latest_version}); this draft still uses version {item.line_version}."
+                    " Use Update to latest."
                 )
+            if item.unavailable:
+                tip += f" This line cannot be used for this letter: it {item.unavailable}."
             return tip
-        if role == Qt.ItemDataRole.ForegroundRole and item.drifted:
+        if role == Qt.ItemDataRole.ForegroundRole and (item.drifted or item.unavailable):
             return QBrush(QColor("#9a5b00"))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self.label(index.row()).replace("\n", " ")
@@ -222,6 +229,7 @@ class ParagraphListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paragraphList")
+        self.setAccessibleName("Paragraphs of the reply")
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
