@@ -92,6 +92,8 @@ class CaseDetail:
     transfer_to: str = ""
     transfer_reason: str = ""
     dispatched_on: dt.date | None = None
+    reply_channel: str = "letter"  # letter|email
+    reply_email: str = ""
 
 
 # --- inputs ------------------------------------------------------------------
@@ -242,6 +244,9 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         logged_by_id=actor.user_id,
         themes=themes,
     )
+    # An email is answered by email, to its sender, unless someone decides otherwise.
+    if data.channel == "email":
+        case.reply_channel, case.reply_email = "email", correspondent.email
     if data.logged_at is not None:
         case.logged_at = data.logged_at
     for c in data.constituents:
@@ -438,6 +443,8 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
         transfer_to=case.transfer_to,
         transfer_reason=case.transfer_reason,
         dispatched_on=case.dispatched_on,
+        reply_channel=case.reply_channel,
+        reply_email=case.reply_email,
     )
 
 

@@ -155,4 +155,12 @@ def letter_spec_for(
         signatory_name=signatory.name,
         subject=draft.subject,
         draft=not final,
+        signature_image=signature_image_for(draft, signatory) if final else None,
     )
+
+
+def signature_image_for(draft: Draft, signatory: Signatory) -> bytes | None:
+    """A digitally signed reply carries the signatory's image; a wet-signed one is inked."""
+    if draft.signature_method != "digital":
+        return None
+    return signatory.signature_image or None
