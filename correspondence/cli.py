@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "admin",
     "campaigns",
     "reports",
+    "email",
 )
 
 

@@ -50,9 +50,7 @@ def find_soffice(which: Which = shutil.which, places: tuple[str, ...] = _USUAL_P
     if chosen:
         if Path(chosen).is_file():
             return chosen
-        raise LibreOfficeMissing(
-            f"CORRESPONDENCE_SOFFICE names {chosen}, which does not exist."
-        )
+        raise LibreOfficeMissing(f"CORRESPONDENCE_SOFFICE names {chosen}, which does not exist.")
     for name in ("soffice", "libreoffice"):
         found = which(name)
         if found:
@@ -93,6 +91,55 @@ def docx_to_pdf(docx: bytes, *, pdfa: bool = False, soffice: str | None = None) 
                 return data
             problems.append(f"{convert_to}: the PDF made carries no PDF/A-2 marker")
     raise PdfError("LibreOffice could not make the PDF: " + "; ".join(problems))
+
+
+def docx_to_pdf_many(
+    documents: list[bytes], *, pdfa: bool = False, soffice: str | None = None
+) -> list[bytes]:
+    """Many .docx in one LibreOffice run (its start-up dominates a single conversion)."""
+    if not documents:
+        return []
+    exe = soffice or find_soffice()
+    convert_to = PDFA_FILTERS[0] if pdfa else PLAIN_FILTER
+    with tempfile.TemporaryDirectory(prefix="cd-pdfs-") as tmp:
+        work = Path(tmp)
+        sources = []
+        for index, data in enumerate(documents):
+            source = work / f"letter-{index:05d}.docx"
+            source.write_bytes(data)
+            sources.append(source)
+        out = work / "out"
+        command = [
+            exe,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            convert_to,
+            "--outdir",
+            str(out),
+            *map(str, sources),
+        ]
+        try:
+            subprocess.run(
+                command,
+                capture_output=True,
+                timeout=CONVERT_TIMEOUT_S + 2 * len(documents),
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            raise PdfError(f"LibreOffice could not make the PDFs: {exc}") from exc
+        made: list[bytes] = []
+        for source in sources:
+            pdf_path = out / (source.stem + ".pdf")
+            if not pdf_path.is_file():
+                raise PdfError(f"LibreOffice made no PDF of letter {len(made) + 1}")
+            data = pdf_path.read_bytes()
+            if pdfa and not is_pdfa(data):
+                raise PdfError(f"the PDF of letter {len(made) + 1} carries no PDF/A-2 marker")
+            made.append(data)
+    return made
 
 
 def _convert(
@@ -155,9 +202,9 @@ __all__ = [
     "LibreOfficeMissing",
     "PdfError",
     "docx_to_pdf",
+    "docx_to_pdf_many",
     "find_soffice",
     "is_pdfa",
     "pdf_available",
     "write_pdf",
 ]
-

@@ -43,9 +43,7 @@ def signatory_by_key(session: Session, key: str) -> Signatory:
     return found
 
 
-def set_signature_image(
-    session: Session, actor: Actor, key: str, data: bytes | None
-) -> Signatory:
+def set_signature_image(session: Session, actor: Actor, key: str, data: bytes | None) -> Signatory:
     """Set (or with None, remove) a signatory's signature image; admins only."""
     actor.require("set a signature image", Role.ADMIN)
     signatory = signatory_by_key(session, key)
@@ -71,9 +69,7 @@ def set_signature_image(
 
 def has_signature_image(session: Session, signatory_id: int) -> bool:
     return (
-        session.scalar(
-            select(Signatory.signature_media_type).where(Signatory.id == signatory_id)
-        )
+        session.scalar(select(Signatory.signature_media_type).where(Signatory.id == signatory_id))
         or ""
     ) != ""
 
