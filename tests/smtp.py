@@ -6,6 +6,7 @@ import email
 import socket
 from dataclasses import dataclass, field
 from email.message import Message
+from email.policy import default
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -20,7 +21,7 @@ class Mailbox:
     drop_after_data: int = 0  # this many messages are taken, then the line drops before 250
 
     def messages(self) -> list[Message]:
-        return [email.message_from_bytes(raw) for raw in self.received]
+        return [email.message_from_bytes(raw, policy=default) for raw in self.received]
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
