@@ -49,6 +49,7 @@ from correspondence.documents.extract import (
     suffix_of,
     summary_line,
 )
+from correspondence.documents.ocr import OcrCancelled, OcrResult
 from correspondence.domain.references import Reference
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
@@ -199,6 +200,9 @@ def summary_for(filename: str, got: Extracted, text: str) -> str:
     summary = got.subject.strip() or summary_line(text) or filename
     if got.needs_text or any(a.needs_text for a in got.attachments):
         summary = f"{summary} ({NEEDS_TEXT})"
+    elif got.ocr is not None and got.ocr.check_pages:
+        pages = ", ".join(map(str, got.ocr.check_pages))
+        summary = f"{summary} (read by OCR: check the text of page {pages})"
     return summary[:500]
 
 
@@ -226,6 +230,7 @@ class _Run:
     reply_type: str
     target_days: int | None  # None: the default reply type needs no reply
     score: Callable[[str], list[tuple[str, float]]] | None = None
+    should_cancel: ShouldCancel | None = None  # also stops OCR of a long scan between pages
 
 
 @dataclass
@@ -271,6 +276,7 @@ def import_files(
     """
     files, failed = collect_files(paths)
     run = _prepare(session_factory, username, today, max_file_bytes)
+    run.should_cancel = should_cancel
     outcomes: list[ImportedCase | Duplicate] = []
     total = len(files)
     cancelled = False
@@ -292,6 +298,9 @@ def import_files(
             progress(done, total, str(path))
         try:
             parsed = _parse(run, path)
+        except OcrCancelled:
+            cancelled = True
+            break
         except (FileRefused, ExtractionError, ServiceError) as exc:
             failed.append(Failure(str(path), _reason(exc)))
             continue
@@ -392,12 +401,12 @@ def _parse(run: _Run, path: Path) -> _Parsed:
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileRefused(
             f"unsupported file type {suffix or '(no extension)'}: "
-            "import .eml, .msg, .txt, .docx or .pdf files"
+            "import .eml, .msg, .txt, .docx, .pdf or scanned .png, .jpg and .tif files"
         )
     stat = path.stat()
     _check_size(name, stat.st_size, run.max_bytes)
     content = path.read_bytes()
-    got = extract(name, content)
+    got = extract(name, content, should_cancel=run.should_cancel)
     for att in got.attachments:
         _check_size(f"attachment {att.filename!r}", len(att.content), run.max_bytes)
     text = letter_text_for(got)
@@ -591,11 +600,32 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
                     p.needs_text,
                     sha=p.sha,
                     at=now,
+                    ocr=p.got.ocr,
                 )
                 for p, cid in zip(fresh, case_ids, strict=True)
             ],
         ).scalars()
     )
+    # Beside each scan read by OCR, its searchable PDF (the scan with a text layer).
+    searchable_rows = [
+        _doc_row(
+            run,
+            cid,
+            parent,
+            "searchable",
+            f"{Path(p.path.name).stem}-searchable.pdf",
+            "application/pdf",
+            p.got.ocr.searchable_pdf,
+            "",
+            None,
+            False,
+            at=now,
+        )
+        for p, cid, parent in zip(fresh, case_ids, originals, strict=True)
+        if p.got.ocr is not None and p.got.ocr.searchable_pdf
+    ]
+    if searchable_rows:
+        s.execute(insert(doc_table), searchable_rows)
     attachment_rows = [
         _doc_row(
             run,
@@ -707,8 +737,12 @@ def _doc_row(
     *,
     sha: str | None = None,
     at: dt.datetime,
+    ocr: OcrResult | None = None,
 ) -> dict[str, object]:
     return {
+        "ocr_read": ocr is not None,
+        "ocr_confidence": ocr.confidence if ocr is not None else None,
+        "ocr_check_pages": ",".join(map(str, ocr.check_pages))[:200] if ocr is not None else "",
         "case_id": case_id,
         "parent_id": parent_id,
         "role": role,
