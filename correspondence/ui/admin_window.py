@@ -78,6 +78,10 @@ class AdminWindow(QDialog):
         self.tabs.addTab(self._users_tab(), "&Users and roles")
         self.tabs.addTab(self._teams_tab(), "&Teams")
         self.tabs.addTab(self._offices_tab(), "&Office codes")
+        from correspondence.ui.email_settings import EmailSettingsTab
+
+        self.email_settings = EmailSettingsTab(admin.sf, admin.username)
+        self.tabs.addTab(self.email_settings, "Email and si&gnatures")
         layout.addWidget(self.tabs, 1)
         self.status = QLabel()
         self.status.setObjectName("adminStatus")

@@ -21,6 +21,7 @@ def installers() -> list[Installer]:
         campaign_actions,
         collab_actions,
         drafting_actions,
+        email_actions,
         intake_actions,
         library_actions,
         reports_actions,
@@ -34,5 +35,6 @@ def installers() -> list[Installer]:
         intake_actions.install,
         campaign_actions.install,
         reports_actions.install,
+        email_actions.install,
         collab_actions.install,  # last: its live refresh follows every list the others set up
     ]

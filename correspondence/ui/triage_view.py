@@ -7,6 +7,7 @@ so the walk is never interrupted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -31,8 +32,10 @@ from PySide6.QtWidgets import (
 from correspondence.domain.states import CaseStatus
 from correspondence.services.deadlines import DeadlineView
 from correspondence.services.errors import ServiceError
+from correspondence.services.reply_channel import ReplyChannels
 from correspondence.services.theme_suggest import THRESHOLD
 from correspondence.services.triage import PRIORITIES, Triage, TriageCase, TriageDecision
+from correspondence.ui.widgets.reply_channel import ReplyChannelEdit
 
 MAX_PRETICKED = 3
 STOP_STYLE = (
@@ -201,6 +204,9 @@ class TriageWindow(QWidget):
             self.priority.addItem(p.capitalize(), p)
         self.team.activated.connect(self._team_chosen)
         self.team.currentIndexChanged.connect(self._team_changed)
+        # How the reply goes out; saved with the decision (see confirm).
+        self.reply_channel = ReplyChannelEdit()
+        self.channels = ReplyChannels(self.triage.sf, self.triage.username)
 
         form = QFormLayout()
         for text, widget in (
@@ -209,6 +215,7 @@ class TriageWindow(QWidget):
             ("T&eam", self.team),
             ("&Drafter", self.drafter),
             ("&Priority", self.priority),
+            ("Reply &by", self.reply_channel),
         ):
             label = QLabel(text)
             label.setBuddy(widget)
@@ -364,6 +371,7 @@ class TriageWindow(QWidget):
         self.team.blockSignals(False)
         self._select(self.drafter, c.drafter_id)
         self._select(self.priority, c.priority)
+        self.reply_channel.set_value(self.channels.get(c.id))
         self.themes.setFocus()
         self.themes.setCurrentRow(0)
 
@@ -453,6 +461,10 @@ class TriageWindow(QWidget):
         if c is None:
             return
         try:
+            if self.reply_channel.changed():
+                saved = self.channels.set(c.id, *self.reply_channel.value(), c.version)
+                self.reply_channel.mark_saved(saved)
+                self.current = c = replace(c, version=saved.case_version)
             self.triage.apply(
                 c.id,
                 self.decision(),

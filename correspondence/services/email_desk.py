@@ -1,0 +1,115 @@
+"""What the "Send by email…" window asks of the services, one transaction per call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from correspondence.services.email_reply import NothingToSend, build_reply_email
+from correspondence.services.reply_pdf import add_signed_scan
+from correspondence.services.smtp_send import (
+    STATE_LABELS,
+    Connection,
+    SendResult,
+    SmtpSettings,
+    keyring_password,
+    load_settings,
+    resolve_unknown,
+    send_case,
+    send_state,
+)
+
+
+@dataclass(frozen=True)
+class EmailPreview:
+    reference: str
+    ready: bool  # False: nothing to send yet (``problem`` says why)
+    problem: str = ""
+    to_address: str = ""
+    subject: str = ""
+    note: str = ""  # the covering note as plain text
+    attachment: str = ""
+    message: bytes = b""  # the whole message, for "Save as .eml"
+    state: str = ""  # the send record's state, "" when never sent
+    state_label: str = ""
+    message_id: str = ""
+
+    @property
+    def can_send(self) -> bool:
+        return self.ready and self.state in ("", "refused")
+
+    @property
+    def needs_checking(self) -> bool:
+        return self.state in ("unknown", "sending")
+
+
+class EmailDesk:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        username: str,
+        clock: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.sf = session_factory
+        self.username = username
+        self.clock = clock
+
+    def preview(self, case_id: int) -> EmailPreview:
+        """The message as it would go; may make the signed PDF (LibreOffice, seconds)."""
+        with self.sf.begin() as s:
+            from correspondence.services import cases
+
+            reference = cases.get_case(s, case_id).reference
+            row = send_state(s, case_id)
+            state = "" if row is None else row.state
+            known = {
+                "state": state,
+                "state_label": STATE_LABELS.get(state, ""),
+                "message_id": row.message_id if row is not None else "",
+            }
+            try:
+                reply = build_reply_email(
+                    s,
+                    self.username,
+                    case_id,
+                    message_id=row.message_id if row is not None else None,
+                    today=self.clock(),
+                )
+            except NothingToSend as exc:
+                return EmailPreview(reference, False, problem=str(exc), **known)
+            body = reply.message.get_body(("plain",))
+            note = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+            return EmailPreview(
+                reference,
+                True,
+                to_address=reply.to_address,
+                subject=reply.subject,
+                note=note,
+                attachment=reply.attachment,
+                message=reply.as_bytes(),
+                **known,
+            )
+
+    def settings(self) -> SmtpSettings:
+        with self.sf() as s:
+            return load_settings(s)
+
+    def stored_password(self, settings: SmtpSettings) -> str | None:
+        return keyring_password(settings)
+
+    def send(self, case_id: int, settings: SmtpSettings, password: str | None) -> SendResult:
+        with Connection(settings, lambda: password) as connection:
+            return send_case(self.sf, self.username, case_id, connection, today=self.clock())
+
+    def settle(self, case_id: int, arrived: bool) -> SendResult:
+        return resolve_unknown(self.sf, self.username, case_id, arrived=arrived)
+
+    def add_scan(self, reference: str, path: Path) -> int:
+        return add_signed_scan(self.sf, self.username, reference, path)
+
+
+__all__ = ["EmailDesk", "EmailPreview"]
