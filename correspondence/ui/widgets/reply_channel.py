@@ -32,6 +32,9 @@ class ReplyChannelEdit(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.channel)
         row.addWidget(self.address, 1)
+        # A form label's Alt+key lands on the choice (QLabel skips a NoFocus buddy).
+        self.setFocusPolicy(self.channel.focusPolicy())
+        self.setFocusProxy(self.channel)
         self._baseline: tuple[str, str] = ("letter", "")
         self._fallback = ""
         self.channel.activated.connect(self._channel_chosen)
