@@ -72,16 +72,17 @@ def extract(
     *,
     ocr: bool = True,
     should_cancel: Callable[[], bool] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Extracted:
     """Extract text (and, for mail, headers and attachments) according to the file's suffix.
 
     A scan (a picture, or a PDF without text) is read by OCR when ``ocr`` and Tesseract
     is installed; otherwise it is kept with ``needs_text``. ``should_cancel`` stops a
-    long OCR between pages (raising ``OcrCancelled``).
+    long OCR between pages (raising ``OcrCancelled``); ``progress`` hears of each page.
     """
     suffix = suffix_of(filename)
     if suffix in IMAGE_SUFFIXES:
-        return _scan(filename, content, MEDIA_TYPES[suffix], ocr, should_cancel)
+        return _scan(filename, content, MEDIA_TYPES[suffix], ocr, should_cancel, progress)
     if suffix == ".eml":
         from correspondence.documents import mail
 
@@ -97,7 +98,7 @@ def extract(
     if suffix == ".pdf":
         text = clean_text(pdf_text(content))
         if not text.strip():
-            return _scan(filename, content, MEDIA_TYPES[suffix], ocr, should_cancel)
+            return _scan(filename, content, MEDIA_TYPES[suffix], ocr, should_cancel, progress)
         return Extracted(text=text, media_type=MEDIA_TYPES[suffix], needs_text=not text.strip())
     raise ExtractionError(
         f"unsupported file type {suffix or '(no extension)'}: "
@@ -111,6 +112,7 @@ def _scan(
     media_type: str,
     ocr: bool,
     should_cancel: Callable[[], bool] | None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Extracted:
     """A scanned letter: its words read by OCR, or kept as "needs text" when it cannot be."""
     from correspondence.documents import ocr as reader
@@ -118,7 +120,7 @@ def _scan(
     if not ocr or not reader.available():
         return Extracted(text="", media_type=media_type, needs_text=True)
     try:
-        result = reader.read_scan(filename, content, should_cancel=should_cancel)
+        result = reader.read_scan(filename, content, should_cancel=should_cancel, progress=progress)
     except reader.OcrCancelled:
         raise
     except reader.OcrError as exc:

@@ -60,6 +60,19 @@ class DocumentView:
     sha256: str
     role: str
     needs_text: bool
+    ocr_read: bool = False  # the text was read from a scan by OCR
+    ocr_confidence: float | None = None  # mean word confidence, 0-100
+    ocr_check_pages: str = ""  # pages to check against the scan, e.g. "2,3"
+
+    @property
+    def text_note(self) -> str:
+        """"read by OCR (93%) — check the text of page 2", or "" for text that was typed."""
+        if not self.ocr_read:
+            return ""
+        note = f"read by OCR ({self.ocr_confidence or 0:.0f}%)"
+        if self.ocr_check_pages:
+            note += f" — check the text of page {self.ocr_check_pages.replace(',', ', ')}"
+        return note
 
 
 @dataclass(frozen=True)
@@ -434,7 +447,10 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
         campaign=case.campaign.name if case.campaign else "",
         themes=tuple((t.code, t.name) for t in case.themes),
         documents=tuple(
-            DocumentView(d.id, d.filename, d.media_type, d.size, d.sha256, d.role, d.needs_text)
+            DocumentView(
+                d.id, d.filename, d.media_type, d.size, d.sha256, d.role, d.needs_text,
+                d.ocr_read, d.ocr_confidence, d.ocr_check_pages,
+            )  # fmt: skip
             for d in case.documents
         ),
         history=history,

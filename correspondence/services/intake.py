@@ -231,6 +231,7 @@ class _Run:
     target_days: int | None  # None: the default reply type needs no reply
     score: Callable[[str], list[tuple[str, float]]] | None = None
     should_cancel: ShouldCancel | None = None  # also stops OCR of a long scan between pages
+    page_progress: Progress | None = None  # a scan's pages, told as the file in hand
 
 
 @dataclass
@@ -296,6 +297,7 @@ def import_files(
             break
         if progress is not None:
             progress(done, total, str(path))
+            run.page_progress = _page_progress(progress, done, total)
         try:
             parsed = _parse(run, path)
         except OcrCancelled:
@@ -330,6 +332,11 @@ def import_files(
         total=total,
         cancelled=cancelled,
     )
+
+
+def _page_progress(progress: Progress, done: int, total: int) -> Progress:
+    """A scan's "reading page 2 of 3" told as progress on the file in hand."""
+    return lambda _page, _pages, what: progress(done, total, what)
 
 
 def _prepare(
@@ -406,7 +413,7 @@ def _parse(run: _Run, path: Path) -> _Parsed:
     stat = path.stat()
     _check_size(name, stat.st_size, run.max_bytes)
     content = path.read_bytes()
-    got = extract(name, content, should_cancel=run.should_cancel)
+    got = extract(name, content, should_cancel=run.should_cancel, progress=run.page_progress)
     for att in got.attachments:
         _check_size(f"attachment {att.filename!r}", len(att.content), run.max_bytes)
     text = letter_text_for(got)
