@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from correspondence.services.campaign_email import CampaignEmailReport
 from correspondence.services.email_reply import NothingToSend, build_reply_email
 from correspondence.services.reply_pdf import add_signed_scan
 from correspondence.services.smtp_send import (
@@ -107,6 +108,43 @@ class EmailDesk:
 
     def settle(self, case_id: int, arrived: bool) -> SendResult:
         return resolve_unknown(self.sf, self.username, case_id, arrived=arrived)
+
+    def campaign_of(self, case_id: int) -> tuple[int, str, int] | None:
+        """(campaign id, name, members) of the case's campaign, if it belongs to one."""
+        from sqlalchemy import func, select
+
+        from correspondence.db.models import Campaign, Case
+
+        with self.sf() as s:
+            case = s.get(Case, case_id)
+            if case is None or case.campaign_id is None:
+                return None
+            camp = s.get(Campaign, case.campaign_id)
+            assert camp is not None
+            members = s.scalar(
+                select(func.count()).select_from(Case).where(Case.campaign_id == camp.id)
+            )
+            return camp.id, camp.name, int(members or 0)
+
+    def send_campaign(
+        self,
+        campaign_id: int,
+        settings: SmtpSettings,
+        password: str | None,
+        progress: Callable[[int, int, str], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> CampaignEmailReport:
+        from correspondence.services.campaign_email import send_campaign
+
+        return send_campaign(
+            self.sf,
+            self.username,
+            campaign_id,
+            Connection(settings, lambda: password),
+            today=self.clock(),
+            progress=progress,
+            should_cancel=should_cancel,
+        )
 
     def add_scan(self, reference: str, path: Path) -> int:
         return add_signed_scan(self.sf, self.username, reference, path)

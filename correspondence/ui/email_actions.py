@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -32,6 +34,7 @@ from shiboken6 import isValid
 
 from correspondence.services.email_desk import EmailDesk, EmailPreview
 from correspondence.services.errors import ServiceError
+from correspondence.services.smtp_send import SmtpSettings
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
@@ -168,19 +171,9 @@ class EmailReplyDialog(QDialog):
         if self.preview is None or not self.preview.can_send:
             return None
         settings = self.emails.settings()
-        password: str | None = None
-        if settings.username:
-            password = self.emails.stored_password(settings)
-            if password is None:
-                text, ok = QInputDialog.getText(
-                    self,
-                    TITLE,
-                    f"Password for {settings.username} at {settings.host}:",
-                    QLineEdit.EchoMode.Password,
-                )
-                if not ok:
-                    return None
-                password = text
+        go_on, password = _password(self, self.emails, settings)
+        if not go_on:
+            return None
         self.send_button.setEnabled(False)
         self.problem.setStyleSheet("")
         self.problem.setText(f"Sending to {self.preview.to_address}…")
@@ -272,6 +265,84 @@ def send_by_email(window: MainWindow) -> EmailReplyDialog | None:
     return dialog
 
 
+def _password(
+    parent: QWidget, emails: EmailDesk, settings: SmtpSettings
+) -> tuple[bool, str | None]:
+    """(go on, password): the keyring's, else asked for; never stored by the app."""
+    if not settings.username:
+        return True, None
+    found = emails.stored_password(settings)
+    if found is not None:
+        return True, found
+    text, ok = QInputDialog.getText(
+        parent,
+        TITLE,
+        f"Password for {settings.username} at {settings.host}:",
+        QLineEdit.EchoMode.Password,
+    )
+    return ok, text if ok else None
+
+
+def email_campaign(window: MainWindow) -> Worker | None:
+    """Email the selected case's campaign reply to every member, once each, resumable."""
+    case_id = window.current_case_id()
+    d = window.desk
+    emails = EmailDesk(d.sf, d.username, d.clock)
+    found = emails.campaign_of(case_id) if case_id is not None else None
+    if found is None:
+        window.statusBar().showMessage("Select a member of a campaign to email its reply.", 5000)
+        return None
+    campaign_id, name, members = found
+    answer = QMessageBox.question(
+        window,
+        "Email the campaign",
+        f"Send the signed reply to “{name}” by email to each of its {members:,} members "
+        "who gave an address? Anyone already sent to is not sent to again.",
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return None
+    settings = emails.settings()
+    go_on, password = _password(window, emails, settings)
+    if not go_on:
+        return None
+    progress = QProgressDialog("Preparing the letters…", "&Stop", 0, 0, window)
+    progress.setObjectName("campaignEmailProgress")
+    progress.setWindowTitle("Email the campaign")
+    progress.setMinimumDuration(300)
+    progress.setAutoClose(False)
+    progress.setAutoReset(False)
+    worker = Worker(
+        lambda report, cancel: emails.send_campaign(
+            campaign_id, settings, password, progress=report, should_cancel=cancel
+        )
+    )
+
+    def step(done: int, total: int, what: str) -> None:
+        progress.setMaximum(max(total, 1))
+        progress.setValue(done)
+        label = "letters made as PDF" if what == "PDFs" else f"emails sent (last {what})"
+        progress.setLabelText(f"{done:,} of {total:,} {label}")
+
+    def finished(report: object) -> None:
+        progress.close()
+        _running.remove(worker)
+        QMessageBox.information(window, "Email the campaign", report.summary())  # type: ignore[attr-defined]
+        window.refresh()
+
+    def failed(message: str) -> None:
+        progress.close()
+        _running.remove(worker)
+        QMessageBox.warning(window, "Email the campaign", message)
+
+    worker.signals.progress.connect(step)
+    worker.signals.finished.connect(finished)
+    worker.signals.failed.connect(failed)
+    progress.canceled.connect(worker.cancel)
+    _running.append(worker)
+    window.campaign_email_progress = progress  # type: ignore[attr-defined]
+    return start(worker)
+
+
 def install(window: MainWindow) -> None:
     action = QAction("Send by e&mail…", window)
     action.setObjectName("sendByEmail")
@@ -279,6 +350,12 @@ def install(window: MainWindow) -> None:
     action.triggered.connect(lambda: send_by_email(window))
     window.case_menu.addAction(action)
     window.send_email_action = action  # type: ignore[attr-defined]
+    campaign = QAction("Email the &campaign's members…", window)
+    campaign.setObjectName("emailCampaign")
+    campaign.setStatusTip("Send the campaign's signed reply by email, one message to each member")
+    campaign.triggered.connect(lambda: email_campaign(window))
+    window.case_menu.addAction(campaign)
+    window.email_campaign_action = campaign  # type: ignore[attr-defined]
 
 
 __all__ = ["EmailReplyDialog", "install", "send_by_email"]

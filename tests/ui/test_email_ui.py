@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from correspondence.services.reply_channel import ReplyChannels
 from correspondence.services.smtp_send import load_settings, send_state
 from correspondence.services.triage import Triage
 from correspondence.ui.admin_window import AdminWindow
+from correspondence.ui.drafting_actions import _select_in_list
 from correspondence.ui.email_actions import EmailReplyDialog
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.triage_view import TriageWindow
@@ -183,3 +185,83 @@ def test_an_admin_sets_the_mail_server_and_a_signature_image(
     assert tab.set_image(picture)
     assert tab.picture.pixmap() is not None and not tab.picture.pixmap().isNull()
     window.grab().save(str(screenshot_dir / "admin_email_settings.png"))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_a_campaign_is_emailed_to_its_members_from_the_case_menu(
+    qtbot: QtBot, demo_desk: Desk, demo_db: Database, settings: QSettings, screenshot_dir: Path
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy import select
+
+    from correspondence.db.models import Campaign, Case, Correspondent, Draft, Setting, Signatory
+    from correspondence.services import lines
+
+    with demo_db.session_factory.begin() as s:
+        camp = s.scalar(select(Campaign).where(Campaign.organisation == "NSPCC"))
+        assert camp is not None
+        members = s.scalars(
+            select(Case).where(Case.campaign_id == camp.id, Case.status == "logged").limit(3)
+        ).all()
+        for n, case in enumerate(members):
+            s.get(Correspondent, case.correspondent_id).email = f"member{n}@example.org"  # type: ignore[union-attr]
+        sos = s.scalar(select(Signatory).where(Signatory.key == "sos"))
+        draft = Draft(
+            campaign_id=camp.id, status="signed_off", signatory_id=sos.id,  # type: ignore[union-attr]
+            letter_date=DEMO_TODAY, signature_method="digital",
+        )  # fmt: skip
+        version = lines.approved_version(s, "closing-thank-you-for-writing")
+        from correspondence.db.models import DraftParagraph
+
+        draft.paragraphs.append(
+            DraftParagraph(position=0, kind="line", line_version_id=version.id, text=version.body)
+        )
+        s.add(draft)
+        member_id, campaign_id = members[0].id, camp.id
+    window = MainWindow(demo_desk, settings, db_label="demo.db")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0)
+    window.filters.clear()
+    assert _select_in_list(window, member_id)
+    with LoopbackSmtp() as server:
+        with demo_db.session_factory.begin() as s:
+            s.add(Setting(key="email.smtp_host", value="127.0.0.1"))
+            s.add(Setting(key="email.smtp_port", value=str(server.port)))
+
+        def press_yes() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(20, press_yes)
+                return
+            box.button(QMessageBox.StandardButton.Yes).click()
+
+        QTimer.singleShot(0, press_yes)
+        window.email_campaign_action.trigger()  # type: ignore[attr-defined]
+
+        seen: list[str] = []
+
+        def close_summary() -> None:
+            # The summary is a modal box shown from the worker's signal: answer it from
+            # inside its own event loop.
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox) and "sent now" in box.text():
+                seen.append(box.text())
+                box.grab().save(str(screenshot_dir / "campaign_email_done.png"))
+                box.accept()
+                return
+            QTimer.singleShot(50, close_summary)
+
+        QTimer.singleShot(50, close_summary)
+        qtbot.waitUntil(lambda: bool(seen), timeout=120000)
+        assert "3 sent now" in seen[0]
+        assert len(server.mailbox.received) == 3
+    with demo_db.session_factory() as s:
+        emailed = s.scalars(
+            select(Case.dispatch_channel).where(
+                Case.campaign_id == campaign_id, Case.status == "dispatched"
+            )
+        ).all()
+    assert emailed.count("email") == 3  # the seed case went by post in 2009
