@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -20,10 +21,15 @@ from correspondence.db.models import Campaign, Case, Correspondent, Document
 from correspondence.documents import pdf
 from correspondence.documents.word import letter_bytes
 from correspondence.services.actors import Role, actor_for
-from correspondence.services.campaign_export import member_letters, signed_off_reply
+from correspondence.services.campaign_export import (
+    MemberLetter,
+    member_letters,
+    signed_off_reply,
+)
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.reply_pdf import REPLY_PDF_ROLE, store_signed_pdf
 from correspondence.services.smtp_send import (
+    NOT_SENT,
     REFUSED,
     SENT,
     UNKNOWN,
@@ -33,6 +39,7 @@ from correspondence.services.smtp_send import (
 )
 
 PDF_BATCH = 100  # letters per LibreOffice run
+PDF_PROCESSES = 2
 
 
 @dataclass
@@ -126,22 +133,31 @@ def send_campaign(
     to_send = [m for m in letters if addresses.get(m.case_id)]
     report.no_address = [m.reference for m in letters if not addresses.get(m.case_id)]
 
-    # 1. the PDFs, in batches, each batch kept in one transaction.
+    # 1. the PDFs, in batches, each batch kept in one transaction. Two LibreOffice runs at
+    # once: each is one process on one core, and the batches are independent.
     missing = [m for m in to_send if m.case_id not in have_pdf]
-    for start in range(0, len(missing), PDF_BATCH):
+    chunks = [missing[i : i + PDF_BATCH] for i in range(0, len(missing), PDF_BATCH)]
+
+    def convert(chunk: list[MemberLetter]) -> list[bytes]:
         if should_cancel is not None and should_cancel():
-            report.cancelled = True
-            return report
-        chunk = missing[start : start + PDF_BATCH]
-        made = pdf.docx_to_pdf_many([letter_bytes(m.spec) for m in chunk], pdfa=True)
-        with sf.begin() as s:
-            for member, data in zip(chunk, made, strict=True):
-                case = s.get(Case, member.case_id)
-                assert case is not None
-                store_signed_pdf(s, username, case, data)
-        report.pdfs_made += len(chunk)
-        if progress is not None:
-            progress(start + len(chunk), len(missing), "PDFs")
+            return []
+        return pdf.docx_to_pdf_many([letter_bytes(m.spec) for m in chunk], pdfa=True)
+
+    with ThreadPoolExecutor(max_workers=PDF_PROCESSES) as pool:
+        for chunk, made in zip(chunks, pool.map(convert, chunks), strict=True):
+            if not made:
+                report.cancelled = True
+                break
+            with sf.begin() as s:
+                for member, data in zip(chunk, made, strict=True):
+                    case = s.get(Case, member.case_id)
+                    assert case is not None
+                    store_signed_pdf(s, username, case, data)
+            report.pdfs_made += len(chunk)
+            if progress is not None:
+                progress(report.pdfs_made, len(missing), "PDFs")
+    if report.cancelled:
+        return report
 
     # 2. the emails, each claimed and recorded in its own transactions.
     results: list[SendResult] = send_many(
@@ -160,8 +176,10 @@ def send_campaign(
                 report.sent_now += 1
             else:
                 report.already_sent += 1
-        elif r.state == REFUSED:
-            report.refused.append(r.reference)
+        elif r.state in (REFUSED, NOT_SENT):
+            report.refused.append(
+                f"{r.reference} ({r.detail})" if r.state == NOT_SENT else r.reference
+            )
         elif r.state == UNKNOWN:
             report.check_before_resending.append(r.reference)
     report.cancelled = report.cancelled or len(results) < len(to_send)

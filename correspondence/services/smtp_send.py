@@ -35,10 +35,11 @@ from correspondence.db.models import Case, Draft, EmailSend, Setting, now_utc
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role, actor_for
-from correspondence.services.email_reply import ReplyEmail, build_reply_email
+from correspondence.services.email_reply import NothingToSend, ReplyEmail, build_reply_email
 from correspondence.services.errors import ServiceError, ValidationError
 
 SENDING, SENT, REFUSED, UNKNOWN = "sending", "sent", "refused", "unknown"
+NOT_SENT = "not sent"  # never handed to the server: the message could not be made
 STATE_LABELS = {
     SENDING: "being sent (or interrupted: check before resending)",
     SENT: "sent",
@@ -169,6 +170,7 @@ class Connection:
         self.settings = settings
         self._password = password
         self._smtp: smtplib.SMTP | None = None
+        self.unreachable = False
 
     def __enter__(self) -> Connection:
         return self
@@ -205,7 +207,11 @@ class Connection:
         """Hand one message over; which side of DATA a failure falls on decides its state."""
         try:
             if self._smtp is None:
-                self._smtp = self._open()
+                try:
+                    self._smtp = self._open()
+                except (smtplib.SMTPException, OSError):
+                    self.unreachable = True  # a campaign stops rather than wait per member
+                    raise
             smtp = self._smtp
             code, answer = smtp.mail(sender)
             if code != 250:
@@ -507,13 +513,28 @@ def send_many(
         for done, case_id in enumerate(ids):
             if should_cancel is not None and should_cancel():
                 break
-            result = send_case(sf, username, case_id, connection, draft_id=draft_id, today=today)
+            try:
+                result = send_case(
+                    sf, username, case_id, connection, draft_id=draft_id, today=today
+                )
+            except (NothingToSend, ValidationError) as exc:
+                # This member's message cannot be made (a bad address, say): the rest go on.
+                result = _not_sent(sf, case_id, str(exc))
             results.append(result)
             if progress is not None:
                 progress(done + 1, len(ids), result.reference)
+            if connection.unreachable:
+                break  # the server cannot be reached: no use trying every member
     finally:
         connection.close()
     return results
+
+
+def _not_sent(sf: sessionmaker[Session], case_id: int, why: str) -> SendResult:
+    with sf() as s:
+        case = s.get(Case, case_id)
+        reference = case.reference if case is not None else f"case #{case_id}"
+    return SendResult(reference, NOT_SENT, "", "", why, False)
 
 
 __all__ = [
