@@ -568,6 +568,9 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
             "office_code": ref.office,
             "direction": "incoming",
             "channel": p.channel,
+            # An email is answered by email, to its sender (as cases.log_case proposes).
+            "reply_channel": "email" if p.channel == "email" else "letter",
+            "reply_email": (p.proposal.email or "")[:200] if p.channel == "email" else "",
             "received_on": p.received_on,
             "logged_at": now,
             "due_on": due[p.received_on],

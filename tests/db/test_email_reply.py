@@ -20,6 +20,7 @@ from correspondence.services import cases, signatures
 from correspondence.services.actors import actor_for
 from correspondence.services.drafting import Drafting
 from correspondence.services.email_reply import NothingToSend, build_reply_email
+from correspondence.services.errors import ValidationError
 from correspondence.services.reply_pdf import add_signed_scan
 from correspondence.services.smtp_send import (
     REFUSED,
@@ -266,3 +267,30 @@ def test_a_digitally_signed_reply_carries_its_pdfa(demo_db: Database) -> None:
     [attachment] = list(parse(reply.as_bytes()).iter_attachments())
     assert attachment.get_filename() == "2009-0007948POSoS-signed.pdf"
     assert pdf.is_pdfa(attachment.get_content())
+
+
+def test_an_imported_email_proposes_a_reply_by_email_to_its_sender(
+    db: Database, tmp_path: Path
+) -> None:
+    from correspondence.services.intake import Intake
+    from correspondence.services.reply_channel import ReplyChannels
+
+    mail = tmp_path / "letter.eml"
+    mail.write_bytes(
+        b"From: Ann Writer <ann.writer@example.org>\nTo: ministers@dcsf.example\n"
+        b"Subject: Social workers\nMessage-ID: <q1@example.org>\n\nPlease reply.\n"
+    )
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Dear Secretary of State\n\nPlease reply.\n\nMrs Ann Writer\n")
+    result = Intake(db.session_factory, "officer.one").import_paths([mail, letter])
+    by_name = {Path(c.path).name: c for c in result.imported}
+    channels = ReplyChannels(db.session_factory, "officer.one")
+    emailed = channels.get(by_name["letter.eml"].case_id)
+    posted = channels.get(by_name["letter.txt"].case_id)
+    assert (emailed.channel, emailed.email) == ("email", "ann.writer@example.org")
+    assert (posted.channel, posted.email) == ("letter", "")
+    # Changed by hand, with a check of the address.
+    with pytest.raises(ValidationError, match="is not an email address"):
+        channels.set(posted.case_id, "email", "ann at example")
+    changed = channels.set(emailed.case_id, "letter")
+    assert (changed.channel, changed.email) == ("letter", "")
