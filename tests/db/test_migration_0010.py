@@ -45,3 +45,23 @@ def test_a_0007_database_upgrades_and_emailed_letters_propose_email(tmp_path: Pa
             assert all(g.signature_media_type == "" for g in s.scalars(select(Signatory)))
     finally:
         db.close()
+
+
+def test_0010_downgrades_cleanly_keeping_the_due_date_index(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'down.db'}")
+    migrate.upgrade(engine)
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    assert "reply_channel" not in {c["name"] for c in inspect(engine).get_columns("cases")}
+    assert "email_sends" not in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        index = text("SELECT count(*) FROM sqlite_master WHERE name = 'ix_cases_due_sort'")
+        assert conn.execute(index).scalar_one() == 1
+    migrate.upgrade(engine)
+    assert migrate.is_at_head(engine)
+    engine.dispose()

@@ -86,13 +86,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_email_sends_state", table_name="email_sends")
     op.drop_table("email_sends")
-    with op.batch_alter_table("documents") as batch:
-        batch.drop_column("ocr_check_pages")
-        batch.drop_column("ocr_confidence")
-        batch.drop_column("ocr_read")
-    with op.batch_alter_table("signatories") as batch:
-        batch.drop_column("signature_media_type")
-        batch.drop_column("signature_image")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("reply_email")
-        batch.drop_column("reply_channel")
+    # Plain DROP COLUMNs (SQLite 3.35+), not batch copies: a copy of `cases` would lose its
+    # expression index (0006) and the triggers of earlier revisions.
+    for table, column in (
+        ("documents", "ocr_check_pages"),
+        ("documents", "ocr_confidence"),
+        ("documents", "ocr_read"),
+        ("signatories", "signature_media_type"),
+        ("signatories", "signature_image"),
+        ("cases", "reply_email"),
+        ("cases", "reply_channel"),
+    ):
+        op.drop_column(table, column)
