@@ -83,6 +83,12 @@ def main() -> int:
     parser.add_argument("n", nargs="?", type=int, default=10_000)
     parser.add_argument("--db", default=None, help="database URL (default: a fresh temp SQLite)")
     parser.add_argument(
+        "--scans",
+        type=int,
+        default=6,
+        help="also import this many scanned pages (300 dpi PNG, read by OCR); 0 to skip",
+    )
+    parser.add_argument(
         "--breakdown",
         action="store_true",
         help="also time the import without the campaign hook and theme scoring (fresh DBs)",
@@ -125,6 +131,7 @@ def main() -> int:
         again = time.perf_counter() - again0
         database.close()
         parts = _breakdown(folder, Path(tmp)) if args.breakdown else []
+        scan_rows = _scans(args.scans, Path(tmp), rng) if args.scans > 0 else []
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [
         ("files", f"{args.n:,}"),
@@ -138,6 +145,7 @@ def main() -> int:
         ("failed", f"{len(result.failed):,}"),
         ("re-import of 1,000 (dup check, s)", f"{again:.2f} ({len(dup.duplicates):,} dups)"),
         ("peak RSS (MB)", f"{peak_mb:.0f}"),
+        *scan_rows,
     ]
     width = max(len(k) for k, _ in rows)
     print(f"{'measure':<{width}}  value")
@@ -225,6 +233,51 @@ def _hostile_child(folder: Path, url: str) -> int:
         )
     )
     return 0
+
+
+def _scans(pages: int, tmp: Path, rng: random.Random) -> list[tuple[str, str]]:
+    """Scanned letters (one A4 page each, 300 dpi) imported through OCR: pages per second."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:
+        return [("scanned pages", "skipped: Pillow not installed (the test extra has it)")]
+    from correspondence.documents import ocr
+
+    if not ocr.available():
+        return [("scanned pages", "skipped: tesseract not installed")]
+    font_path = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
+    try:
+        font = ImageFont.truetype(font_path, 50)  # 12 pt at 300 dpi
+    except OSError:
+        return [("scanned pages", f"skipped: no font at {font_path}")]
+    folder = tmp / "scans"
+    folder.mkdir()
+    for i in range(pages):
+        page = Image.new("L", (2480, 3508), 255)
+        pen = ImageDraw.Draw(page)
+        words = " ".join(f"I am writing about {rng.choice(TOPICS)}." for _ in range(40)).split()
+        line, y = "", 300
+        for word in words:
+            if font.getlength(f"{line} {word}") > 1880:
+                pen.text((300, y), line, font=font, fill=0)
+                line, y = word, y + 68
+            else:
+                line = f"{line} {word}".strip()
+        pen.text((300, y), line, font=font, fill=0)
+        page.save(folder / f"scan-{i:03d}.png", dpi=(300, 300))
+    database = open_database(f"sqlite:///{tmp / 'scans.db'}")
+    try:
+        intake = Intake(acting_as(database.session_factory, "bench.officer"))
+        t0 = time.perf_counter()
+        result = intake.import_paths([folder])
+        secs = time.perf_counter() - t0
+    finally:
+        database.close()
+    return [
+        ("scanned pages (300 dpi, OCR)", f"{pages} ({len(result.imported)} imported)"),
+        ("OCR import (s)", f"{secs:.1f}"),
+        ("pages/s", f"{pages / secs:.2f}"),
+    ]
 
 
 def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "reports",
     "server",
     "backup",
+    "email",
 )
 
 

@@ -47,8 +47,8 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
         sub,
         common,
         "export",
-        "write a case's reply as a Word letter: the signed-off letter, or with --draft the "
-        "latest draft (DRAFT marking)",
+        "write a case's reply as a Word letter or a PDF (the format follows the extension of "
+        "--out): the signed-off letter, or with --draft the latest draft (DRAFT marking)",
         cmd_export,
     )
     p.add_argument("reference")
@@ -56,8 +56,8 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
         "--out",
         required=True,
         type=Path,
-        help="the .docx to write, or a folder (the file is then named by reference, "
-        "e.g. 2009-0007948POSoS.docx)",
+        help="the .docx or .pdf to write (a PDF needs LibreOffice), or a folder (a .docx "
+        "named by reference, e.g. 2009-0007948POSoS.docx)",
     )
     p.add_argument("--draft", action="store_true", help="export the latest draft instead")
 
@@ -121,6 +121,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
                 raise ValidationError("--method", "say how it was signed: wet or digital")
             password = _password(args, drafting) if drafting.sign_off_needs_password() else None
             view = drafting.sign_off(draft_id, args.method, args.comment, password=password)
+            _keep_signed_pdf(args, drafting, view)
     if args.json:
         print_json(_summary(view))
     else:
@@ -149,10 +150,30 @@ def _case_id(drafting: Drafting, reference: str) -> int:
     return drafting.case_id(reference)
 
 
+def _keep_signed_pdf(args: argparse.Namespace, drafting: Drafting, view: DraftView) -> None:
+    """After the sign-off has committed: keep its PDF/A with the case, or say why not."""
+    from correspondence.services.reply_pdf import keep_signed_pdf
+
+    if view.case_id is None:
+        return  # a campaign's members each get theirs when their letters are made
+    _kept, message = keep_signed_pdf(drafting.uow, view.case_id, today=drafting.clock())
+    print(message, file=sys.stderr if _kept is None else sys.stdout)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    from correspondence.services import cases
+    from correspondence.services.drafting import draft_for_export
+    from correspondence.services.reply_pdf import export_format, export_letter
+
     out: Path = args.out
     if out.is_dir():
         out = out / letter_file_name(args.reference, draft=args.draft)
-    written = _drafting(args).export_case(args.reference, out, final=not args.draft)
+    export_format(out)
+    drafting = _drafting(args)
+    with drafting.uow.read() as work:
+        s = work.session
+        case = cases.case_by_reference(s, args.reference)
+        draft_id = draft_for_export(s, case.id, final=not args.draft)
+        written = export_letter(s, draft_id, out, final=not args.draft, today=drafting.clock())
     print(f"Wrote {written}")
     return 0

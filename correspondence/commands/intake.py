@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
         sub,
         common,
         "import",
-        "import letters and emails (.eml .msg .txt .docx .pdf); folders are searched recursively",
+        "import letters and emails (.eml .msg .txt .docx .pdf) and scans (.png .jpg .tif, read by "
+        "OCR); folders are searched recursively",
         cmd_import,
     )
     from correspondence.documents import limits

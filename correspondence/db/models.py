@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,6 +111,9 @@ class Signatory(Versioned, Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Placed above the name when a reply is signed digitally; set by an admin (0010).
+    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    signature_media_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
     __mapper_args__ = {"version_id_col": Versioned.version}
 
 
@@ -238,6 +242,11 @@ class Case(Versioned, Base):
     dispatch_channel: Mapped[str] = mapped_column(String(20), default="")  # post|email|hand
     is_acknowledgement: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # How the reply goes out (0010): an email that came in proposes email, to its sender.
+    reply_channel: Mapped[str] = mapped_column(
+        String(10), default="letter", server_default="letter"
+    )  # letter|email
+    reply_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     correspondent: Mapped[Correspondent | None] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -314,6 +323,10 @@ class Document(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     extracted_text: Mapped[str] = mapped_column(Text, default="")
     needs_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Text read from a scan by OCR (0010): mean word confidence 0-100, pages to check.
+    ocr_read: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
+    ocr_check_pages: Mapped[str] = mapped_column(String(200), default="", server_default="")
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     case: Mapped[Case] = relationship(back_populates="documents")
@@ -448,6 +461,30 @@ class Event(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class EmailSend(Base):
+    """The reply of one case sent by email: one row per case, so nothing goes twice.
+
+    state: sending (handed to the server, outcome not yet recorded), sent, refused (the
+    server said no: may be retried) or unknown (the connection dropped after the message
+    was handed over: check with the recipient before resending).
+    """
+
+    __tablename__ = "email_sends"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    to_address: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    username: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Setting(Base):

@@ -15,7 +15,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -23,9 +23,11 @@ from lxml import etree
 
 from correspondence.documents import limits
 from correspondence.documents.errors import ExtractionError
+from correspondence.documents.ocr import IMAGE_MEDIA_TYPES, IMAGE_SUFFIXES, OcrResult
 from correspondence.documents.textclean import clean_for_word
 
-SUPPORTED_SUFFIXES = frozenset({".eml", ".msg", ".txt", ".docx", ".pdf"})
+# Scans (.png .jpg .tif, and PDFs without text) are read by OCR: see documents/ocr.py.
+SUPPORTED_SUFFIXES = frozenset({".eml", ".msg", ".txt", ".docx", ".pdf"} | IMAGE_SUFFIXES)
 
 MEDIA_TYPES = {
     ".eml": "message/rfc822",
@@ -33,6 +35,7 @@ MEDIA_TYPES = {
     ".txt": "text/plain",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".pdf": "application/pdf",
+    **IMAGE_MEDIA_TYPES,
 }
 
 
@@ -58,15 +61,30 @@ class Extracted:
     sent_at: dt.datetime | None = None
     message_id: str | None = None
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    ocr: OcrResult | None = None  # set when the text was read from a scan
 
 
 def suffix_of(filename: str) -> str:
     return PurePath(filename).suffix.lower()
 
 
-def extract(filename: str, content: bytes) -> Extracted:
-    """Extract text (and, for mail, headers and attachments) according to the file's suffix."""
+def extract(
+    filename: str,
+    content: bytes,
+    *,
+    ocr: bool = True,
+    should_cancel: Callable[[], bool] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Extracted:
+    """Extract text (and, for mail, headers and attachments) according to the file's suffix.
+
+    A scan (a picture, or a PDF without text) is read by OCR when ``ocr`` and Tesseract
+    is installed; otherwise it is kept with ``needs_text``. ``should_cancel`` stops a
+    long OCR between pages (raising ``OcrCancelled``); ``progress`` hears of each page.
+    """
     suffix = suffix_of(filename)
+    if suffix in IMAGE_SUFFIXES:
+        return _scan(filename, content, MEDIA_TYPES[suffix], ocr, should_cancel, progress)
     if suffix == ".eml":
         from correspondence.documents import mail
 
@@ -84,11 +102,36 @@ def extract(filename: str, content: bytes) -> Extracted:
         return Extracted(text=clean_text(docx_text(content)), media_type=MEDIA_TYPES[suffix])
     if suffix == ".pdf":
         text = clean_text(pdf_text(content))
+        if not text.strip():
+            return _scan(filename, content, MEDIA_TYPES[suffix], ocr, should_cancel, progress)
         return Extracted(text=text, media_type=MEDIA_TYPES[suffix], needs_text=not text.strip())
     raise ExtractionError(
         f"unsupported file type {suffix or '(no extension)'}: "
-        "import .eml, .msg, .txt, .docx or .pdf files"
+        "import .eml, .msg, .txt, .docx, .pdf or scanned .png, .jpg and .tif files"
     )
+
+
+def _scan(
+    filename: str,
+    content: bytes,
+    media_type: str,
+    ocr: bool,
+    should_cancel: Callable[[], bool] | None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Extracted:
+    """A scanned letter: its words read by OCR, or kept as "needs text" when it cannot be."""
+    from correspondence.documents import ocr as reader
+
+    if not ocr or not reader.available():
+        return Extracted(text="", media_type=media_type, needs_text=True)
+    try:
+        result = reader.read_scan(filename, content, should_cancel=should_cancel, progress=progress)
+    except reader.OcrCancelled:
+        raise
+    except reader.OcrError as exc:
+        raise ExtractionError(str(exc)) from exc
+    text = clean_text(result.text)
+    return Extracted(text=text, media_type=media_type, needs_text=not text.strip(), ocr=result)
 
 
 def attachment_text(filename: str, content: bytes) -> tuple[str, bool]:
@@ -100,7 +143,7 @@ def attachment_text(filename: str, content: bytes) -> tuple[str, bool]:
     if suffix not in (".txt", ".docx", ".pdf"):
         return "", False
     try:
-        got = extract(filename, content)
+        got = extract(filename, content, ocr=False)
     except limits.LimitExceeded as exc:
         # Said in the letter's text, so whoever reads the case knows to open the original.
         return f"[This attachment was not read: {exc}]", False

@@ -39,6 +39,8 @@ class LetterSpec:
     subject: str = ""  # optional bold heading after the salutation
     draft: bool = False  # True -> DRAFT marking
     cc_lines: tuple[str, ...] = ()
+    # A digital signature: the signatory's image (PNG or JPEG bytes), printed above the name.
+    signature_image: bytes | None = None
 
 
 def long_date(d: date) -> str:

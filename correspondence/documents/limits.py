@@ -39,6 +39,9 @@ MAX_HTML_CHARS = 4 * MAX_LETTER_CHARS
 MAX_FORWARD_DEPTH = 10
 # Seconds one file may take to read; pure-Python parsers are interrupted when it passes.
 MAX_SECONDS_PER_FILE = 20.0
+# A scan (an image, or a PDF that may need OCR) up to ocr.MAX_PAGES pages; each page's OCR
+# also has its own timeout, and the import can be cancelled between pages.
+MAX_SECONDS_PER_SCAN = 15 * 60.0
 
 TRUNCATED_NOTE = (
     "\n\n[The text stops here: the file holds more than {limit:,} characters. "

@@ -26,6 +26,7 @@ from docx.enum.section import WD_SECTION
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.section import Section
+from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -145,11 +146,21 @@ def _append_letter(doc: DocxDocument, spec: LetterSpec) -> Paragraph:
 
     add(Style.COMPLIMENTARY_CLOSE, spec.complimentary_close)
     last = add(Style.SIGNATURE_SPACE, "", keep_empty=True)
+    if spec.signature_image and last is not None:
+        _add_signature(last, spec.signature_image)
     last = add(Style.SIGNATORY, spec.signatory_name.upper()) or last
     for index, line in enumerate(spec.cc_lines):
         last = add(Style.COPY_LIST, line, prefix="cc\t" if index == 0 else "\t") or last
     assert last is not None
     return last
+
+
+def _add_signature(paragraph: Paragraph, image: bytes) -> None:
+    """The signatory's signature image in the signature space, 1.5 cm high."""
+    try:
+        paragraph.add_run().add_picture(BytesIO(image), height=Cm(1.5))
+    except Exception as exc:  # noqa: BLE001 - python-docx raises several kinds for bad images
+        raise ValueError(f"The signature image cannot be placed in the letter: {exc}") from exc
 
 
 class _Styles:

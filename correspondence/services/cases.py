@@ -60,6 +60,19 @@ class DocumentView:
     sha256: str
     role: str
     needs_text: bool
+    ocr_read: bool = False  # the text was read from a scan by OCR
+    ocr_confidence: float | None = None  # mean word confidence, 0-100
+    ocr_check_pages: str = ""  # pages to check against the scan, e.g. "2,3"
+
+    @property
+    def text_note(self) -> str:
+        """ "read by OCR (93%) — check the text of page 2", or "" for text that was typed."""
+        if not self.ocr_read:
+            return ""
+        note = f"read by OCR ({self.ocr_confidence or 0:.0f}%)"
+        if self.ocr_check_pages:
+            note += f" — check the text of page {self.ocr_check_pages.replace(',', ', ')}"
+        return note
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,8 @@ class CaseDetail:
     transfer_to: str = ""
     transfer_reason: str = ""
     dispatched_on: dt.date | None = None
+    reply_channel: str = "letter"  # letter|email
+    reply_email: str = ""
 
 
 # --- inputs ------------------------------------------------------------------
@@ -242,6 +257,9 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         logged_by_id=actor.user_id,
         themes=themes,
     )
+    # An email is answered by email, to its sender, unless someone decides otherwise.
+    if data.channel == "email":
+        case.reply_channel, case.reply_email = "email", correspondent.email
     if data.logged_at is not None:
         case.logged_at = data.logged_at
     for c in data.constituents:
@@ -429,7 +447,18 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
         campaign=case.campaign.name if case.campaign else "",
         themes=tuple((t.code, t.name) for t in case.themes),
         documents=tuple(
-            DocumentView(d.id, d.filename, d.media_type, d.size, d.sha256, d.role, d.needs_text)
+            DocumentView(
+                d.id,
+                d.filename,
+                d.media_type,
+                d.size,
+                d.sha256,
+                d.role,
+                d.needs_text,
+                d.ocr_read,
+                d.ocr_confidence,
+                d.ocr_check_pages,
+            )  # fmt: skip
             for d in case.documents
         ),
         history=history,
@@ -438,6 +467,8 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
         transfer_to=case.transfer_to,
         transfer_reason=case.transfer_reason,
         dispatched_on=case.dispatched_on,
+        reply_channel=case.reply_channel,
+        reply_email=case.reply_email,
     )
 
 

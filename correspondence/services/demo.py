@@ -499,6 +499,7 @@ def load_demo(
                     post_nominals="MP",
                     constituency="Dulwich and West Norwood",
                     party="Labour",
+                    email="jowellt@parliament.example",  # invented: replies go by email too
                 ),
                 constituents=[
                     NewConstituent("Mrs", "Joan", "Abbott", "12 Example Road\nLondon", "SE21 8ZZ"),

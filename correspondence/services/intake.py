@@ -52,6 +52,7 @@ from correspondence.documents.extract import (
     suffix_of,
     summary_line,
 )
+from correspondence.documents.ocr import IMAGE_SUFFIXES, OcrCancelled, OcrResult
 from correspondence.domain.references import Reference
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
@@ -262,6 +263,9 @@ def summary_for(filename: str, got: Extracted, text: str) -> str:
     summary = got.subject.strip() or summary_line(text) or filename
     if got.needs_text or any(a.needs_text for a in got.attachments):
         summary = f"{summary} ({NEEDS_TEXT})"
+    elif got.ocr is not None and got.ocr.check_pages:
+        pages = ", ".join(map(str, got.ocr.check_pages))
+        summary = f"{summary} (read by OCR: check the text of page {pages})"
     return summary[:500]
 
 
@@ -289,6 +293,8 @@ class _Run:
     reply_type: str
     target_days: int | None  # None: the default reply type needs no reply
     score: Callable[[str], list[tuple[str, float]]] | None = None
+    should_cancel: ShouldCancel | None = None  # also stops OCR of a long scan between pages
+    page_progress: Progress | None = None  # a scan's pages, told as the file in hand
 
 
 @dataclass
@@ -333,6 +339,7 @@ def import_files(
     """
     files, failed = collect_files(paths)
     run = _prepare(uow, today, max_file_bytes)
+    run.should_cancel = should_cancel
     outcomes: list[ImportedCase | Duplicate] = []
     total = len(files)
     cancelled = False
@@ -352,8 +359,12 @@ def import_files(
             break
         if progress is not None:
             progress(done, total, str(path))
+            run.page_progress = _page_progress(progress, done, total)
         try:
             parsed = _parse(run, path)
+        except OcrCancelled:
+            cancelled = True
+            break
         except (ExtractionError, ServiceError) as exc:  # FileRefused is a ServiceError
             failed.append(Failure(str(path), _reason(exc)))
             continue
@@ -386,6 +397,11 @@ def import_files(
         total=total,
         cancelled=cancelled,
     )
+
+
+def _page_progress(progress: Progress, done: int, total: int) -> Progress:
+    """A scan's "reading page 2 of 3" told as progress on the file in hand."""
+    return lambda _page, _pages, what: progress(done, total, what)
 
 
 def _prepare(uow: UnitOfWorkFactory, today: dt.date, max_file_bytes: int | None) -> _Run:
@@ -455,7 +471,7 @@ def _parse(run: _Run, path: Path) -> _Parsed:
     if suffix not in SUPPORTED_SUFFIXES:
         raise FileRefused(
             f"unsupported file type {suffix or '(no extension)'}: "
-            "import .eml, .msg, .txt, .docx or .pdf files"
+            "import .eml, .msg, .txt, .docx, .pdf or scanned .png, .jpg and .tif files"
         )
     info = path.stat()
     _check_size(name, info.st_size, run.max_bytes)
@@ -465,9 +481,19 @@ def _parse(run: _Run, path: Path) -> _Parsed:
             f"{limits.MAX_MAIL_BYTES / 1_048_576:g} MB that mail servers carry: save its "
             "attachments and import them as files"
         )
-    with limits.time_limit(limits.MAX_SECONDS_PER_FILE):
+    # OCR takes seconds a page, so a scan has its own budget; reading text keeps the tight one.
+    picture = suffix in IMAGE_SUFFIXES
+    with limits.time_limit(limits.MAX_SECONDS_PER_SCAN if picture else limits.MAX_SECONDS_PER_FILE):
         content = limits.read_capped(path, run.max_bytes)
-        got = extract(name, content)
+        got = extract(
+            name, content, ocr=picture, should_cancel=run.should_cancel,
+            progress=run.page_progress,
+        )  # fmt: skip
+    if suffix == ".pdf" and got.needs_text:
+        with limits.time_limit(limits.MAX_SECONDS_PER_SCAN):  # a PDF without text: a scan
+            got = extract(
+                name, content, should_cancel=run.should_cancel, progress=run.page_progress
+            )
     for att in got.attachments:
         _check_size(f"attachment {att.filename!r}", len(att.content), run.max_bytes)
     text = letter_text_for(got)
@@ -631,6 +657,9 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
             "office_code": ref.office,
             "direction": "incoming",
             "channel": p.channel,
+            # An email is answered by email, to its sender (as cases.log_case proposes).
+            "reply_channel": "email" if p.channel == "email" else "letter",
+            "reply_email": (p.proposal.email or "")[:200] if p.channel == "email" else "",
             "received_on": p.received_on,
             "logged_at": now,
             "due_on": due[p.received_on],
@@ -670,11 +699,32 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
                     p.needs_text,
                     sha=p.sha,
                     at=now,
+                    ocr=p.got.ocr,
                 )
                 for p, cid in zip(fresh, case_ids, strict=True)
             ],
         ).scalars()
     )
+    # Beside each scan read by OCR, its searchable PDF (the scan with a text layer).
+    searchable_rows = [
+        _doc_row(
+            run,
+            cid,
+            parent,
+            "searchable",
+            f"{Path(p.path.name).stem}-searchable.pdf",
+            "application/pdf",
+            p.got.ocr.searchable_pdf,
+            "",
+            None,
+            False,
+            at=now,
+        )
+        for p, cid, parent in zip(fresh, case_ids, originals, strict=True)
+        if p.got.ocr is not None and p.got.ocr.searchable_pdf
+    ]
+    if searchable_rows:
+        s.execute(insert(doc_table), searchable_rows)
     attachment_rows = [
         _doc_row(
             run,
@@ -786,8 +836,12 @@ def _doc_row(
     *,
     sha: str | None = None,
     at: dt.datetime,
+    ocr: OcrResult | None = None,
 ) -> dict[str, object]:
     return {
+        "ocr_read": ocr is not None,
+        "ocr_confidence": ocr.confidence if ocr is not None else None,
+        "ocr_check_pages": ",".join(map(str, ocr.check_pages))[:200] if ocr is not None else "",
         "case_id": case_id,
         "parent_id": parent_id,
         "role": role,

@@ -89,8 +89,13 @@ def render_paragraphs(draft: Draft, mapping: dict[str, object]) -> tuple[BodyPar
             try:
                 text = render_line(version.body, mapping)
             except TemplateProblem as exc:
+                reason = plain_reason(exc)
+                if exc.kind in ("syntax", "security"):
+                    reason = f"{reason} ({exc})"  # the policy lead's clue to what to mend
                 raise ValidationError(
-                    f"Paragraph {index} (“{version.line.title}”)", plain_reason(exc)
+                    f"Paragraph {index} “{version.line.title}” "
+                    f"(line {version.line.key} v{version.number})",
+                    reason,
                 ) from exc
         else:
             text = para.text
@@ -156,4 +161,12 @@ def letter_spec_for(
         signatory_name=signatory.name,
         subject=draft.subject,
         draft=not final,
+        signature_image=signature_image_for(draft, signatory) if final else None,
     )
+
+
+def signature_image_for(draft: Draft, signatory: Signatory) -> bytes | None:
+    """A digitally signed reply carries the signatory's image; a wet-signed one is inked."""
+    if draft.signature_method != "digital":
+        return None
+    return signatory.signature_image or None

@@ -44,6 +44,7 @@ from correspondence.db.models import (
     Document,
     Draft,
     DraftParagraph,
+    EmailSend,
     Event,
     Setting,
     now_utc,
@@ -295,6 +296,10 @@ def _anonymise_case(session: Session, case: Case, at: dt.datetime) -> tuple[int,
         d.content = b""
         d.extracted_text = ""
         d.needs_text = False
+    # The reply's address and the record of the email sent to it (migration 0010).
+    case.reply_email = ""
+    for sent in session.scalars(select(EmailSend).where(EmailSend.case_id == case.id)):
+        sent.to_address = ANONYMISED
     for draft in session.scalars(select(Draft).where(Draft.case_id == case.id)):
         draft.salutation = REMOVED if draft.salutation else ""
         for para in session.scalars(

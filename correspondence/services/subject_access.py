@@ -247,6 +247,8 @@ def _case_record(case: Case, status: str) -> dict[str, object]:
         "received_on": case.received_on.isoformat(),
         "status": status,
         "channel": case.channel,
+        "reply_channel": case.reply_channel,
+        "reply_email": case.reply_email,
         "summary": case.summary,
         "due_on": case.due_on.isoformat() if case.due_on else None,
         "dispatched_on": case.dispatched_on.isoformat() if case.dispatched_on else None,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from correspondence.services.actors import Role
 from correspondence.services.admin import Administration, NewUser, TeamView, UserView
+from correspondence.services.email_desk import MailSettings
 from correspondence.services.errors import ConflictError, ServiceError
 
 
@@ -78,6 +79,10 @@ class AdminWindow(QDialog):
         self.tabs.addTab(self._users_tab(), "&Users and roles")
         self.tabs.addTab(self._teams_tab(), "&Teams")
         self.tabs.addTab(self._offices_tab(), "&Office codes")
+        from correspondence.ui.email_settings import EmailSettingsTab
+
+        self.email_settings = EmailSettingsTab(MailSettings(admin.uow))
+        self.tabs.addTab(self.email_settings, "Email and si&gnatures")
         layout.addWidget(self.tabs, 1)
         self.status = QLabel()
         self.status.setObjectName("adminStatus")

@@ -64,6 +64,7 @@ from correspondence.services.actors import Actor, Role
 from correspondence.services.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
 from correspondence.services.errors import ConflictError, ServiceError
 from correspondence.services.printing import print_file
+from correspondence.services.reply_channel import ReplyChannels
 from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.dialogs.password import PasswordDialog
 from correspondence.ui.undo_commands import (
@@ -81,6 +82,7 @@ from correspondence.ui.widgets.paragraph_list import (
     ParagraphListModel,
     ParagraphListView,
 )
+from correspondence.ui.widgets.reply_channel import ReplyChannelEdit
 
 AUTOSAVE_MS = 2000  # an edit is saved at most this long after it is made
 PREVIEW_MS = 300
@@ -300,6 +302,10 @@ class DraftEditor(QMainWindow):
         form.addRow("Salutation:", self.salutation)
         form.addRow("Close:", self.close_edit)
         form.addRow("Subject:", self.subject)
+        # How the reply goes out, saved as soon as it is changed (not part of the draft).
+        self.reply_channel = ReplyChannelEdit()
+        self.reply_channel.edited.connect(self._reply_channel_edited)
+        form.addRow("Reply by:", self.reply_channel)
 
         middle = QWidget()
         mv = QVBoxLayout(middle)
@@ -425,6 +431,7 @@ class DraftEditor(QMainWindow):
                 self.salutation.setPlaceholderText(view.computed_salutation)
                 self.close_edit.setPlaceholderText(view.computed_close)
             self.subject.setText(view.subject)
+            self._show_reply_channel(view)
         finally:
             self._loading = False
         self.undo_stack.clear()
@@ -436,6 +443,26 @@ class DraftEditor(QMainWindow):
         self._update_state()
         self._show_current()
         self.refresh_preview()
+
+    def _show_reply_channel(self, view: DraftView) -> None:
+        # A campaign's members each keep their own channel: set at triage.
+        self.reply_channel.setVisible(view.case_id is not None)
+        if view.case_id is not None:
+            self.reply_channel.set_value(self._channels().get(view.case_id))
+
+    def _channels(self) -> ReplyChannels:
+        return ReplyChannels(self.drafting.uow)
+
+    def _reply_channel_edited(self) -> None:
+        if self._loading or self.view.case_id is None:
+            return
+        try:
+            saved = self._channels().set(self.view.case_id, *self.reply_channel.value())
+        except ServiceError as exc:
+            self.prompts.warn(self, "Reply by", str(exc))
+            self.reply_channel.set_value(self._channels().get(self.view.case_id))
+            return
+        self.reply_channel.mark_saved(saved)
 
     def reload(self) -> None:
         if self.dirty and not self.conflict and not self.save_now():
@@ -901,12 +928,17 @@ class DraftEditor(QMainWindow):
             )
             if password is None:
                 return False
-        return self._run(
+        signed = self._run(
             "Sign off",
             lambda: self.drafting.sign_off(
                 self.draft_id, method, "", self.view.version, password=password
             ),
         )
+        if signed and self.view.case_id is not None:
+            from correspondence.ui.email_actions import keep_signed_pdf_later
+
+            keep_signed_pdf_later(self, self.drafting, self.view.case_id)
+        return signed
 
     def record_dispatch(self) -> bool:
         if self.view.case_id is None:

@@ -22,6 +22,7 @@ def installers() -> list[Installer]:
         campaign_actions,
         collab_actions,
         drafting_actions,
+        email_actions,
         intake_actions,
         library_actions,
         reports_actions,
@@ -36,5 +37,6 @@ def installers() -> list[Installer]:
         campaign_actions.install,
         reports_actions.install,
         backup_actions.install,
+        email_actions.install,
         collab_actions.install,  # last: its live refresh follows every list the others set up
     ]

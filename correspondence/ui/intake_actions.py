@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 # The intake service (mail, Word and PDF readers) and the dialogs are imported when an
 # action is first used, not while the window is starting.
 
-FILE_FILTER = "Letters and emails (*.eml *.msg *.txt *.docx *.pdf);;All files (*)"
+FILE_FILTER = (
+    "Letters, emails and scans (*.eml *.msg *.txt *.docx *.pdf *.png *.jpg *.jpeg *.tif *.tiff)"
+    ";;All files (*)"
+)
 
 
 class IntakeController(QObject):
@@ -45,7 +48,9 @@ class IntakeController(QObject):
         self.log_action.triggered.connect(self.log_letter)
         self.import_action = QAction("&Import…", window)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_action.setStatusTip("Import .eml, .msg, .txt, .docx and .pdf files or folders")
+        self.import_action.setStatusTip(
+            "Import .eml, .msg, .txt, .docx and .pdf files, scans or folders"
+        )
         self.import_action.triggered.connect(self.choose_and_import)
         for act in (self.log_action, self.import_action):
             window.addAction(act)

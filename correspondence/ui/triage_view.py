@@ -7,6 +7,7 @@ so the walk is never interrupted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from correspondence.domain.states import CaseStatus
 from correspondence.services.deadlines import DeadlineView
 from correspondence.services.errors import ServiceError
+from correspondence.services.reply_channel import ReplyChannels
 from correspondence.services.theme_suggest import THRESHOLD
 from correspondence.services.triage import (
     PRIORITIES,
@@ -40,6 +42,7 @@ from correspondence.services.triage import (
     TriageDecision,
 )
 from correspondence.ui.accessibility import make_reachable
+from correspondence.ui.widgets.reply_channel import ReplyChannelEdit
 
 STOP_STYLE = (
     "background:#f8d7da; color:#842029; border:1px solid #f1aeb5; border-radius:4px;"
@@ -297,6 +300,9 @@ class TriageWindow(QWidget):
         )
         self.team.activated.connect(self._team_chosen)
         self.team.currentIndexChanged.connect(self._team_changed)
+        # How the reply goes out; saved with the decision (see confirm).
+        self.reply_channel = ReplyChannelEdit()
+        self.channels = ReplyChannels(self.triage.uow)
 
         form = QFormLayout()
         for text, widget in (
@@ -306,6 +312,7 @@ class TriageWindow(QWidget):
             ("&Drafter", self.drafter),
             ("&Priority", self.priority),
             ("Su&bject phrase", self.subject_phrase),
+            ("Reply b&y", self.reply_channel),
         ):
             label = QLabel(text)
             label.setBuddy(widget)
@@ -463,6 +470,7 @@ class TriageWindow(QWidget):
         self._select(self.drafter, c.drafter_id)
         self._select(self.priority, c.priority)
         self.subject_phrase.setText(c.subject_phrase)
+        self.reply_channel.set_value(self.channels.get(c.id))
         self.themes.setFocus()
         self.themes.setCurrentRow(0)
 
@@ -553,6 +561,10 @@ class TriageWindow(QWidget):
         if c is None:
             return
         try:
+            if self.reply_channel.changed():
+                saved = self.channels.set(c.id, *self.reply_channel.value(), c.version)
+                self.reply_channel.mark_saved(saved)
+                self.current = c = replace(c, version=saved.case_version)
             self.triage.apply(
                 c.id,
                 self.decision(),

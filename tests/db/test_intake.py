@@ -61,7 +61,7 @@ def test_a_folder_with_bad_files_logs_the_good_and_lists_the_bad(
     assert "not a valid email" in reasons["malformed.eml"]
     assert "Word document" in reasons["corrupt.docx"]
     assert "corrupt PDF" in reasons["corrupt.pdf"]
-    assert "unsupported file type .png" in reasons["picture.png"]
+    assert "picture.png: page 1 could not be read" in reasons["picture.png"]  # a broken scan
     assert seen[-1] == (len(good) + len(BAD), len(good) + len(BAD))
     with db.session_factory() as s:
         assert s.scalar(select(func.count(Case.id))) == len(good)

@@ -174,3 +174,24 @@ def test_only_an_admin_may_apply_retention(db: Database, ids: dict) -> None:
     with pytest.raises(PermissionDenied):
         _retention(db, "dana.d").plan()
     assert _name(db, ids["A"]) == "Harriet Lowdon MP"
+
+
+def test_apply_removes_the_reply_address_and_the_address_an_email_went_to(
+    db: Database, ids: dict
+) -> None:
+    from correspondence.db.models import EmailSend
+
+    with db.session_factory.begin() as s:
+        case = s.get(Case, ids["A"])
+        case.reply_channel, case.reply_email = "email", "harriet@example.org"
+        s.add(
+            EmailSend(
+                case_id=ids["A"], to_address="harriet@example.org", subject="Your letter",
+                message_id="<a@dcsf.example>", state="sent", detail="250 OK", attempts=1,
+            )
+        )  # fmt: skip
+    _retention(db).apply()
+    with db.session_factory() as s:
+        assert s.get(Case, ids["A"]).reply_email == ""
+        sent = s.scalar(select(EmailSend).where(EmailSend.case_id == ids["A"]))
+        assert sent.to_address == ANONYMISED and sent.message_id == "<a@dcsf.example>"

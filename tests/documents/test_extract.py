@@ -124,7 +124,12 @@ def test_template_code_is_kept_as_text_and_control_characters_dropped() -> None:
 
 
 def test_unsupported_type_is_named() -> None:
-    with pytest.raises(ExtractionError, match=r"unsupported file type \.png"):
+    with pytest.raises(ExtractionError, match=r"unsupported file type \.xyz"):
+        extract("notes.xyz", b"words")
+
+
+def test_a_broken_picture_is_named_as_unreadable() -> None:
+    with pytest.raises(ExtractionError, match=r"picture\.png: page 1 could not be read"):
         got("picture.png")
 
 

@@ -107,3 +107,26 @@ def test_draft_then_approve_then_export(demo_url: str, tmp_path: Path) -> None:
 def test_signoff_by_a_drafter_is_refused(demo_url: str) -> None:
     done = run("draft", "signoff", SEED, "--method", "wet", "--user", "p.mehta", "--db", demo_url)
     assert done.returncode == 1 and "error:" in done.stderr
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_export_to_pdf_prints_the_seed_letter(demo_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "reply.pdf"
+    done = run("export", SEED, "--out", str(out), "--db", demo_url)
+    assert done.returncode == 0, done.stderr
+    from pypdf import PdfReader
+
+    text = _normalise(" ".join(p.extract_text() for p in PdfReader(out).pages))
+    # Line breaks in the PDF fall anywhere in a sentence, and a paragraph running over a
+    # page has the footer in its middle: compare without spaces or footers.
+    joined = "".join(text.split()).replace("departmentforchildren,schoolsandfamilies", "")
+    for paragraph in seed_body_paragraphs():
+        assert "".join(paragraph.split()) in joined
+    assert "Dear Tessa" in text and "ED BALLS MP" in text and "DRAFT" not in text
+
+
+def test_export_refuses_a_format_it_does_not_make(demo_url: str, tmp_path: Path) -> None:
+    done = run("export", SEED, "--out", str(tmp_path / "reply.odt"), "--db", demo_url)
+    assert done.returncode == 1
+    assert "name a .docx or a .pdf file" in done.stderr and "reply.odt" in done.stderr

@@ -62,6 +62,7 @@ def test_the_command_prints_its_json_despite_loops_and_names_duplicates(
     tmp_path: Path, corpus: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert subprocess.run([EXE, "init", "--db", url], capture_output=True).returncode == 0
     first = _import_json(url, corpus)
     assert first["imported"] == sum(e.imported for e in EXPECTED.values())
     again = _import_json(url, corpus / "good")
@@ -98,6 +99,7 @@ def test_themes_suggest_reads_the_file_or_says_why_in_one_line(
     corpus: Path, tmp_path: Path, name: str, readable: bool
 ) -> None:
     url = f"sqlite:///{tmp_path / 'themes.db'}"
+    assert subprocess.run([EXE, "init", "--db", url], capture_output=True).returncode == 0
     done = subprocess.run(
         [EXE, "themes", "suggest", str(corpus / name), "--db", url],
         capture_output=True,

@@ -84,7 +84,12 @@ class CaseDetailPane(QWidget):
         self._fill(
             self.documents,
             [
-                (doc.filename, doc.media_type, _size(doc.size), doc.sha256[:16] + "…")
+                (
+                    doc.filename,
+                    " · ".join(x for x in (doc.media_type, doc.text_note) if x),
+                    _size(doc.size),
+                    doc.sha256[:16] + "…",
+                )
                 for doc in d.documents
             ],
         )
