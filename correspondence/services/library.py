@@ -21,6 +21,7 @@ from correspondence.services import lines
 from correspondence.services.actors import Actor, Role, actor_for, default_username
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
 from correspondence.services.line_context import context_for_case
+from correspondence.services.line_usage import LineUsage, line_usage
 from correspondence.services.lines import (
     DriftItem,
     ImportResult,
@@ -113,6 +114,11 @@ class Library:
     def drift(self, draft_id: int | None = None, line_id: int | None = None) -> list[DriftItem]:
         with self.sf() as s:
             return lines.drifted_paragraphs(s, draft_id=draft_id, line_id=line_id)
+
+    def usage(self, line: int | str) -> LineUsage:
+        """Every draft and sent letter that used each version of the line."""
+        with self.sf() as s:
+            return line_usage(s, line)
 
     def themes(self) -> list[ThemeChoice]:
         with self.sf() as s:
