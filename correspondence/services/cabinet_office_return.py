@@ -46,37 +46,41 @@ _KINDS = (CorrespondentKind.MP.value, CorrespondentKind.PEER.value)
 
 HOW_COUNTED: tuple[tuple[str, str], ...] = (
     (
-        "Items received",
-        "Incoming letters and emails from MPs and peers whose received date (the date stamp) "
-        "falls in the quarter.",
+        "Received",
+        "Items: incoming letters and emails from MPs and peers whose received date (the date "
+        "stamp) falls in the quarter.",
     ),
     (
-        "Transferred / No reply needed",
-        "Shown, but not items to answer: a transferred item is answered by the department it "
-        "went to; some items need no reply.",
+        "Transferred",
+        "Sent on to another department, which answers it: shown, but not an item to answer.",
     ),
-    ("Items to answer", "Items received, less those transferred and those needing no reply."),
+    ("No reply needed", "Closed as needing no reply: shown, but not an item to answer."),
+    ("To answer", "Items received, less those transferred and those needing no reply."),
     (
         "Answered",
         "A full reply dispatched (the case is dispatched, with its dispatch date). A holding "
         "reply is not an answer.",
     ),
     (
-        "Answered within 20 working days",
-        "Working days from the day after receipt (Day 1) to the dispatch date, skipping "
-        "weekends and England-and-Wales bank holidays, are 20 or fewer. An extension does not "
-        "move the 20 days.",
+        "Within 20 days",
+        "Answered in 20 working days or fewer, from the day after receipt (Day 1), skipping "
+        "weekends and England-and-Wales bank holidays. Extensions do not move it.",
     ),
     (
-        "% within 20 working days",
+        "% within 20 days",
         "Answered within 20 working days ÷ items to answer.",
     ),
     (
-        "Answered within own target",
-        "As above, against the department's own target for the item's reply type (set per "
-        "reply type; 20 working days unless changed). Extensions do not move it.",
+        "Within own target",
+        "Answered within the department's own target: the reply type's working days (20 "
+        "unless changed), counted as above. Extensions do not move it.",
     ),
-    ("% within own target", "Answered within own target ÷ items to answer."),
+    ("% within own target", "Answered within the department's own target ÷ items to answer."),
+    (
+        "Open, past 20 days",
+        "Items still open after 20 working days (a holding reply does not stop the count): "
+        "already missed.",
+    ),
     (
         "Open, not yet due",
         "Items still open and not yet past 20 working days: undecided. While any remain, the "
@@ -184,17 +188,17 @@ class CabinetOfficeReturn:
 
 _COLUMNS = (
     Column("Office"),
-    Column("Items received", ColumnKind.INT),
+    Column("Received", ColumnKind.INT),
     Column("Transferred", ColumnKind.INT),
     Column("No reply needed", ColumnKind.INT),
-    Column("Items to answer", ColumnKind.INT),
+    Column("To answer", ColumnKind.INT),
     Column("Answered", ColumnKind.INT),
-    Column("Answered within 20 working days", ColumnKind.INT),
-    Column("% within 20 working days", ColumnKind.PERCENT),
-    Column("Answered within own target", ColumnKind.INT),
+    Column("Within 20 days", ColumnKind.INT),
+    Column("% within 20 days", ColumnKind.PERCENT),
+    Column("Within own target", ColumnKind.INT),
     Column("% within own target", ColumnKind.PERCENT),
     Column("Open, not yet due", ColumnKind.INT),
-    Column("Open, past 20 working days", ColumnKind.INT),
+    Column("Open, past 20 days", ColumnKind.INT),
 )
 _KEYS = (
     "received",
@@ -306,11 +310,10 @@ def build_return(session: Session, quarter: Quarter, today: dt.date) -> CabinetO
         "return",
         f"Cabinet Office return {quarter}",
         _COLUMNS,
-        tuple(
-            (f"{code} — {office_names.get(code, code)}", *_figures(tallies[code])) for code in order
-        )
+        tuple((code, *_figures(tallies[code])) for code in order)
         + ((ALL_OFFICES, *_figures(total)),),
-        "Shares are of the items to answer. See “How each figure is counted”.",
+        "Shares are of the items to answer; see “How each figure is counted”. "
+        + "; ".join(f"{code}: {office_names.get(code, code)}" for code in order),
     )
     how = Table(
         "how_counted",

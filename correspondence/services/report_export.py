@@ -31,6 +31,7 @@ class Tabular(Protocol):
     @property
     def tables(self) -> tuple[Table, ...]: ...
 
+
 _NUMBER_FORMATS = {
     ColumnKind.PERCENT: "0.0%",
     ColumnKind.DAYS: "0.0",

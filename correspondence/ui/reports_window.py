@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services import report_export
+from correspondence.services.cabinet_office_return import CabinetOfficeReturns
 from correspondence.services.reports import (
     Cell,
     ColumnKind,
@@ -37,6 +39,7 @@ from correspondence.services.reports import (
     Table,
     preset_range,
 )
+from correspondence.ui.cabinet_office_return_pane import CabinetOfficeReturnPane
 from correspondence.ui.widgets.charts import ChartView, bar_chart, line_chart
 from correspondence.ui.workers import Worker, start
 
@@ -236,6 +239,7 @@ class ReportsWindow(QMainWindow):
             pane = ReportPane(key, chart=bool(chart))
             self.panes[key] = pane
             self.tabs.addTab(pane, title)
+        self._add_cabinet_office_return()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -244,6 +248,35 @@ class ReportsWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.refresh()
+
+    def _add_cabinet_office_return(self) -> None:
+        """Reports → Cabinet Office return: its own tab, worked out when first shown."""
+        r = self.reports
+        self.co_return = CabinetOfficeReturnPane(
+            CabinetOfficeReturns(r.sf, r.username, r.clock),
+            self.ask_save_path,
+            lambda key: ReportPane(key, chart=False),
+        )
+        self.co_return.setObjectName("cabinetOfficeReturn")
+        self.tabs.addTab(self.co_return, "Cabinet Office return")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        menu = self.menuBar().addMenu("&Reports")
+        self.co_return_action = QAction("&Cabinet Office return", self)
+        self.co_return_action.setObjectName("cabinetOfficeReturnAction")
+        self.co_return_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.co_return_action.setStatusTip(
+            "The quarter's figures for letters from MPs and peers, as departments publish them"
+        )
+        self.co_return_action.triggered.connect(self.show_cabinet_office_return)
+        menu.addAction(self.co_return_action)
+
+    def show_cabinet_office_return(self) -> None:
+        self.tabs.setCurrentWidget(self.co_return)
+
+    def _tab_changed(self, _index: int) -> None:
+        pane = self.co_return
+        if self.tabs.currentWidget() is pane and pane.result is None and not pane.busy:
+            pane.refresh()
 
     # --- filters -----------------------------------------------------------------------
     def params(self) -> ReportParams:

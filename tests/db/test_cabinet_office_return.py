@@ -145,9 +145,10 @@ def test_the_return_matches_the_hand_count(db: Database, quarter: None) -> None:
     assert held[10] == "open, past 20 working days"
     how = dict(result.table("how_counted").rows)
     assert "holding reply is not an answer" in how["Answered"]
-    assert "day after receipt" in how["Answered within 20 working days"]
-    assert "bank holidays" in how["Answered within 20 working days"]
-    assert "transferred" in how["Transferred / No reply needed"]
+    assert "day after receipt" in how["Within 20 days"]
+    assert "bank holidays" in how["Within 20 days"]
+    assert "another department" in how["Transferred"]
+    assert set(how) == set(result.table("return").header[1:])  # every figure is explained
 
 
 @pytest.mark.parametrize("text", ["2026-Q5", "2026", "Q3-2026", "", "2026-Q3; drop"])
