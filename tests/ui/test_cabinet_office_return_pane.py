@@ -67,8 +67,9 @@ def test_the_return_in_one_click_then_another_quarter_and_export(
     assert "Cabinet Office return 2026-Q4" in book.sheetnames
     assert "Saved" in pane.summary.text()
 
-    # Collect the window here, on the GUI thread: a later worker thread must never be the one
-    # whose garbage collection destroys Qt objects.
+    # Destroy the window here, on the GUI thread: a later worker thread's garbage collection
+    # must never be the one that destroys Qt objects.
     w.close()
-    del w, pane
+    w.deleteLater()
+    qtbot.wait(20)
     gc.collect()
