@@ -31,6 +31,17 @@ def test_the_return_in_one_click_then_another_quarter_and_export(
     reports = Reports(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
     w = ReportsWindow(reports, ask_save_path=lambda *_a: saved.pop(0))
     qtbot.addWidget(w)
+    _drive(qtbot, w, demo_db, tmp_path, screenshot_dir)
+    # Collect the window here, on the GUI thread: a later worker thread's garbage collection
+    # must never be the one that destroys Qt objects.
+    w.close()
+    del w
+    gc.collect()
+
+
+def _drive(
+    qtbot: QtBot, w: ReportsWindow, demo_db: Database, tmp_path: Path, screenshot_dir: Path
+) -> None:
     with qtbot.waitExposed(w):
         w.show()
     qtbot.waitUntil(lambda: not w.busy and w.report is not None, timeout=20000)
@@ -66,10 +77,3 @@ def test_the_return_in_one_click_then_another_quarter_and_export(
     book = load_workbook(tmp_path / "co-return.xlsx")
     assert "Cabinet Office return 2026-Q4" in book.sheetnames
     assert "Saved" in pane.summary.text()
-
-    # Destroy the window here, on the GUI thread: a later worker thread's garbage collection
-    # must never be the one that destroys Qt objects.
-    w.close()
-    w.deleteLater()
-    qtbot.wait(20)
-    gc.collect()
