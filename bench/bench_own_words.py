@@ -6,10 +6,10 @@ Each campaign of bench/campaign_mailbag.py gets N supporters' copies with everyt
 *not* own words — a one-line opener, a closing line, dropped sentences and paragraphs, typos,
 line-wrapped scans, MPs' covering letters — and a share of them carry a planted passage of
 casework (a named child, a local service, a question for the department) at the start, in the
-middle or at the end, as its own paragraph or inside one of the campaign's; one in ten opens with two lines of
-feeling and no casework ("I am writing as one of your constituents. I feel very strongly about
-this issue."), which must not be flagged. The canonical letter
-is the campaign's medoid, chosen as the application chooses it. A letter counts as found when
+middle or at the end, as its own paragraph or inside one of the campaign's. One in ten opens
+with two lines of feeling and no casework ("I am writing as one of your constituents. I feel
+very strongly about this issue."), which must not be flagged. The canonical letter is the
+campaign's medoid, chosen as the application chooses it. A letter counts as found when
 it is flagged and the excerpt holds the planted passage; precision and recall are per letter.
 Every name and place is invented.
 """

@@ -1,4 +1,4 @@
-"""Own words in a campaign letter: casework is flagged; openers, sign-offs, drops and typos are not."""
+"""Own words in a campaign letter: casework is flagged; openers, sign-offs, drops, typos not."""
 
 from __future__ import annotations
 
