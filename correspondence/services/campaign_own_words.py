@@ -1,0 +1,241 @@
+"""Campaign members who wrote casework of their own, and how the reply answers them.
+
+A flagged member is answered either by the campaign reply plus a paragraph written for them
+(a `CampaignAddition`, put into their letter only by the bulk export), or by taking their
+letter out of the campaign for a reply of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from correspondence.db.models import Campaign, CampaignAddition, Case, now_utc
+from correspondence.documents.letter_spec import BodyParagraph
+from correspondence.domain.states import DraftStatus
+from correspondence.services import campaigns, events
+from correspondence.services.actors import Actor, Role, actor_for, default_username
+from correspondence.services.errors import NotFound, ValidationError
+from correspondence.services.own_words import CampaignText, find_own_words
+
+MAX_ADDITION = 4000  # characters: a paragraph, not a second letter
+TAKEN_OUT = "taken out for its own reply: the writer's own words need an answer of their own"
+
+
+@dataclass(frozen=True)
+class MemberOwnWords:
+    case_id: int
+    reference: str
+    correspondent: str
+    passages: tuple[str, ...]
+    addition: str  # the paragraph written for them, or ""
+
+    @property
+    def excerpt(self) -> str:
+        return "\n\n".join(self.passages)
+
+
+@dataclass(frozen=True)
+class CampaignShow:
+    """A campaign as `campaigns show ID --json` gives it."""
+
+    id: int
+    name: str
+    organisation: str
+    status: str
+    canonical_reference: str
+    canonical_text: str
+    themes: tuple[tuple[str, int], ...]  # theme code, members carrying it; most first
+    members: tuple[dict[str, object], ...]
+    own_words: tuple[dict[str, str], ...]
+
+
+def own_words_in(session: Session, campaign_id: int) -> list[MemberOwnWords]:
+    """Every member whose letter has words of their own, in reference order."""
+    camp = session.get(Campaign, campaign_id)
+    if camp is None:
+        raise NotFound(f"No campaign #{campaign_id}")
+    members = session.scalars(
+        select(Case)
+        .where(Case.campaign_id == campaign_id)
+        .options(selectinload(Case.correspondent))
+        .order_by(Case.reference)
+    ).all()
+    additions = additions_for(session, campaign_id)
+    text = CampaignText(camp.canonical_text)
+    # The canonical letter is read against the closest other member, not against itself.
+    others = [m for m in members if m.id != camp.canonical_case_id and m.letter_text]
+    nearest = max(others, key=lambda m: m.campaign_similarity or 0.0, default=None)
+    out: list[MemberOwnWords] = []
+    for case in members:
+        against = text
+        if case.id == camp.canonical_case_id:
+            if nearest is None:
+                continue
+            against = CampaignText(nearest.letter_text)
+        passages = find_own_words(against, case.letter_text or "")
+        if passages:
+            out.append(
+                MemberOwnWords(
+                    case_id=case.id,
+                    reference=case.reference,
+                    correspondent=case.correspondent.display_name if case.correspondent else "",
+                    passages=tuple(p.text for p in passages),
+                    addition=additions.get(case.id, ""),
+                )
+            )
+    return out
+
+
+def additions_for(session: Session, campaign_id: int) -> dict[int, str]:
+    """Case id → the paragraph written for that member, for the campaign's members."""
+    return {
+        case_id: body
+        for case_id, body in session.execute(
+            select(CampaignAddition.case_id, CampaignAddition.text)
+            .join(Case, Case.id == CampaignAddition.case_id)
+            .where(Case.campaign_id == campaign_id)
+        )
+    }
+
+
+def with_addition(
+    paragraphs: Sequence[BodyParagraph], addition: str | None
+) -> tuple[BodyParagraph, ...]:
+    """The member's paragraph goes before the reply's last paragraph (its closing words)."""
+    if not addition:
+        return tuple(paragraphs)
+    at = len(paragraphs) - 1 if len(paragraphs) > 1 else len(paragraphs)
+    return (*paragraphs[:at], BodyParagraph(addition), *paragraphs[at:])
+
+
+def _member(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"No case #{case_id}")
+    if case.campaign_id is None:
+        raise ValidationError("Case", f"{case.reference} is not in a campaign")
+    return case
+
+
+def set_addition(session: Session, actor: Actor, case_id: int, text: str) -> None:
+    """Write (or, with empty text, remove) the paragraph the campaign reply adds for a member."""
+    actor.require("add a paragraph to a campaign reply", Role.OFFICER, Role.DRAFTER)
+    case = _member(session, case_id)
+    body = "\n".join(line.rstrip() for line in (text or "").strip().splitlines())
+    if len(body) > MAX_ADDITION:
+        raise ValidationError(
+            "Added paragraph", f"is {len(body):,} characters; keep it under {MAX_ADDITION:,}"
+        )
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in body):
+        raise ValidationError("Added paragraph", "has control characters a letter cannot hold")
+    draft = campaigns.current_draft(session, case.campaign_id)  # type: ignore[arg-type]
+    if draft is not None and draft.status == DraftStatus.SIGNED_OFF.value:
+        raise ValidationError(
+            "Added paragraph",
+            "the campaign reply is signed off; a paragraph added now would go out unseen by "
+            "the signer. Take the letter out for its own reply instead.",
+        )
+    existing = session.get(CampaignAddition, case.id)
+    old = existing.text if existing else ""
+    if body == old:
+        return
+    if not body:
+        session.execute(delete(CampaignAddition).where(CampaignAddition.case_id == case.id))
+    elif existing is None:
+        session.add(CampaignAddition(case_id=case.id, text=body, written_by_id=actor.user_id))
+    else:
+        existing.text = body
+        existing.written_by_id = actor.user_id
+        existing.written_at = now_utc()
+    session.flush()
+    events.record(
+        session, actor, "case", case.id, "campaign paragraph", case_id=case.id,
+        field="campaign_addition", old=old, new=body,
+        reason=f"answers the writer's own words in campaign #{case.campaign_id}",
+    )  # fmt: skip
+
+
+def take_out(session: Session, actor: Actor, case_id: int) -> str:
+    """Take a member's letter out of its campaign, to be answered on its own."""
+    case = _member(session, case_id)
+    campaign_id = case.campaign_id
+    assert campaign_id is not None
+    campaigns.remove_members(session, actor, campaign_id, [case.id], TAKEN_OUT)
+    session.execute(delete(CampaignAddition).where(CampaignAddition.case_id == case.id))
+    return case.reference
+
+
+def show(session: Session, campaign_id: int) -> CampaignShow:
+    detail = campaigns.detail(session, campaign_id)
+    themes: Counter[str] = Counter()
+    for case in session.scalars(
+        select(Case).where(Case.campaign_id == campaign_id).options(selectinload(Case.themes))
+    ):
+        themes.update(t.code for t in case.themes)
+    flagged = own_words_in(session, campaign_id)
+    return CampaignShow(
+        id=detail.summary.id,
+        name=detail.summary.name,
+        organisation=detail.summary.organisation,
+        status=detail.summary.status,
+        canonical_reference=detail.canonical_reference,
+        canonical_text=detail.canonical_text,
+        themes=tuple(sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        members=tuple(
+            {
+                "reference": m.reference,
+                "correspondent": m.correspondent,
+                "received_on": m.received_on,
+                "status": m.status.value,
+                "similarity": m.similarity,
+                "canonical": m.is_canonical,
+            }
+            for m in detail.members
+        ),
+        own_words=tuple(
+            {"reference": f.reference, "excerpt": f.excerpt, "addition": f.addition}
+            for f in flagged
+        ),
+    )
+
+
+class CampaignOwnWords:
+    """The use cases above bound to a database and the person using them."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        username: str | None = None,
+        clock: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.sf = session_factory
+        self.username = username or default_username()
+        self.clock = clock
+
+    @contextmanager
+    def _writing(self) -> Iterator[tuple[Session, Actor]]:
+        with self.sf.begin() as s:
+            yield s, actor_for(s, self.username)
+
+    def flagged(self, campaign_id: int) -> list[MemberOwnWords]:
+        with self.sf() as s:
+            return own_words_in(s, campaign_id)
+
+    def show(self, campaign_id: int) -> CampaignShow:
+        with self.sf() as s:
+            return show(s, campaign_id)
+
+    def set_addition(self, case_id: int, text: str) -> None:
+        with self._writing() as (s, actor):
+            set_addition(s, actor, case_id, text)
+
+    def take_out(self, case_id: int) -> str:
+        with self._writing() as (s, actor):
+            return take_out(s, actor, case_id)
