@@ -54,6 +54,12 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
     )
     p.add_argument("--table", metavar="KEY", help="with --csv: only this table (e.g. team)")
     p.add_argument(
+        "--forecast",
+        action="store_true",
+        help="the breach forecast: open cases likely to miss their due date, and why "
+        "(text, --json or --xlsx)",
+    )
+    p.add_argument(
         "--return",
         dest="co_return",
         metavar="QUARTER",
@@ -112,6 +118,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()
     if args.co_return:
         return _cabinet_office_return(args, today)
+    if args.forecast:
+        return _forecast(args, today)
     params = ReportParams(
         start=args.start or today.replace(month=1, day=1),
         end=args.end or today,
@@ -174,6 +182,44 @@ def _cabinet_office_return(args: argparse.Namespace, today: dt.date) -> int:
         print("How each figure is counted:")
         for figure, how in result.table("how_counted").rows:
             print(f"  {figure}: {how}")
+    return 0
+
+
+def _forecast(args: argparse.Namespace, today: dt.date) -> int:
+    from correspondence.services import report_export
+    from correspondence.services.forecast import BreachForecast
+
+    if args.csv or args.table:
+        print("error: --forecast takes --json or --xlsx only", file=sys.stderr)
+        return 2
+    sf = open_db(args).session_factory
+    result = BreachForecast(sf, _username(args, sf), clock=lambda: today).everything()
+    if args.json:
+        print_json(
+            {
+                "today": result.today,
+                "model": "history" if result.model.from_history else "brief",
+                "how": result.model.describe(),
+                "typical_working_days": result.model.typical,
+                "examined": result.examined,
+                "at_risk": result.at_risk,
+            }
+        )
+    elif args.xlsx:
+
+        class _Book:
+            title = f"Breach forecast as at {today:%d %b %Y}"
+            tables = (result.table(),)
+
+        path = report_export.write_xlsx(_Book(), args.xlsx)
+        print(f"Wrote {path}")
+    else:
+        print(f"Breach forecast as at {today:%d %b %Y}: {len(result.at_risk)} of "
+              f"{result.examined} open cases likely to miss their due date")  # fmt: skip
+        print(result.model.describe())
+        for r in result.at_risk:
+            print(f"\n{r.reference}  {r.correspondent}  due {r.due_on:%d %b %Y}")
+            print(f"    {r.explanation}")
     return 0
 
 
