@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
 from correspondence.services.cabinet_office_return import CabinetOfficeReturns
+from correspondence.services.forecast import BreachForecast
 from correspondence.services.reports import Reports
 from correspondence.ui.reports_window import ReportsWindow
 from tests.conftest import DEMO_TODAY
@@ -77,3 +78,36 @@ def _drive(
     book = load_workbook(tmp_path / "co-return.xlsx")
     assert "Cabinet Office return 2026-Q4" in book.sheetnames
     assert "Saved" in pane.summary.text()
+
+
+def test_reports_breach_forecast_lists_the_at_risk_cases_with_why(
+    qtbot: QtBot, demo_db: Database, screenshot_dir: Path
+) -> None:
+    reports = Reports(demo_db.session_factory, "a.okoro", clock=lambda: DEMO_TODAY)
+    w = ReportsWindow(reports, ask_save_path=lambda *_a: "")
+    qtbot.addWidget(w)
+    _drive_forecast(qtbot, w, demo_db, screenshot_dir)
+    w.close()
+    del w
+    gc.collect()
+
+
+def _drive_forecast(
+    qtbot: QtBot, w: ReportsWindow, demo_db: Database, screenshot_dir: Path
+) -> None:
+    with qtbot.waitExposed(w):
+        w.show()
+    qtbot.waitUntil(lambda: not w.busy and w.report is not None, timeout=20000)
+    menu = w.menuBar().actions()[0].menu()
+    assert w.forecast_action in menu.actions()  # type: ignore[union-attr]
+    w.forecast_action.trigger()
+    assert w.tabs.currentWidget() is w.forecast_pane
+    qtbot.waitUntil(lambda: w.forecast is not None, timeout=20000)
+    expected = BreachForecast(demo_db.session_factory, "a.okoro", lambda: DEMO_TODAY).everything()
+    rows = _rows(w.forecast_pane)
+    assert [r[0] for r in rows] == [r.reference for r in expected.at_risk]
+    assert rows[0][-1] == expected.at_risk[0].explanation
+    assert f"{len(expected.at_risk)} of {expected.examined} open cases" in (
+        w.forecast_pane.note.text()
+    )
+    w.grab().save(str(screenshot_dir / "reports_breach_forecast.png"))
