@@ -8,6 +8,7 @@ letter out of the campaign for a reply of its own.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from correspondence.db.models import Campaign, CampaignAddition, Case, now_utc
+from correspondence.db.models import Campaign, CampaignAddition, Case, Correspondent, now_utc
 from correspondence.documents.letter_spec import BodyParagraph
 from correspondence.domain.states import DraftStatus
 from correspondence.services import campaigns, events
@@ -56,40 +57,78 @@ class CampaignShow:
     own_words: tuple[dict[str, str], ...]
 
 
+# What each member's letter was found to hold, kept for the life of the process: the window
+# reads the campaign again after every action, and a letter's words only change with its row
+# version. Keyed by the canonical letter, so a new canonical letter starts afresh.
+_CACHE_LIMIT = 200_000
+_found: dict[tuple[int, int | None, int], dict[int, tuple[int, tuple[str, ...]]]] = {}
+_found_lock = threading.Lock()
+
+
 def own_words_in(session: Session, campaign_id: int) -> list[MemberOwnWords]:
     """Every member whose letter has words of their own, in reference order."""
     camp = session.get(Campaign, campaign_id)
     if camp is None:
         raise NotFound(f"No campaign #{campaign_id}")
-    members = session.scalars(
-        select(Case)
+    members = session.execute(
+        select(
+            Case.id,
+            Case.reference,
+            Case.version,
+            Case.campaign_similarity,
+            Correspondent.display_name,
+        )
+        .outerjoin(Correspondent, Correspondent.id == Case.correspondent_id)
         .where(Case.campaign_id == campaign_id)
-        .options(selectinload(Case.correspondent))
         .order_by(Case.reference)
     ).all()
-    additions = additions_for(session, campaign_id)
-    text = CampaignText(camp.canonical_text)
-    # The canonical letter is read against the closest other member, not against itself.
-    others = [m for m in members if m.id != camp.canonical_case_id and m.letter_text]
-    nearest = max(others, key=lambda m: m.campaign_similarity or 0.0, default=None)
-    out: list[MemberOwnWords] = []
-    for case in members:
-        against = text
-        if case.id == camp.canonical_case_id:
-            if nearest is None:
+    key = (camp.id, camp.canonical_case_id, hash(camp.canonical_text))
+    with _found_lock:
+        known = dict(_found.get(key, {}))
+    wanted = [m.id for m in members if known.get(m.id, (None,))[0] != m.version]
+    if wanted:
+        texts = _letter_texts(session, wanted)
+        text = CampaignText(camp.canonical_text)
+        # The canonical letter is read against the closest other member, not against itself.
+        others = [m for m in members if m.id != camp.canonical_case_id]
+        nearest = max(others, key=lambda m: m.campaign_similarity or 0.0, default=None)
+        for m in members:
+            if m.id not in texts:
                 continue
-            against = CampaignText(nearest.letter_text)
-        passages = find_own_words(against, case.letter_text or "")
-        if passages:
-            out.append(
-                MemberOwnWords(
-                    case_id=case.id,
-                    reference=case.reference,
-                    correspondent=case.correspondent.display_name if case.correspondent else "",
-                    passages=tuple(p.text for p in passages),
-                    addition=additions.get(case.id, ""),
-                )
-            )
+            against = text
+            if m.id == camp.canonical_case_id:
+                if nearest is None:
+                    known[m.id] = (m.version, ())
+                    continue
+                against = CampaignText(_letter_texts(session, [nearest.id]).get(nearest.id, ""))
+            found = find_own_words(against, texts[m.id])
+            known[m.id] = (m.version, tuple(p.text for p in found))
+        with _found_lock:
+            if sum(len(v) for v in _found.values()) > _CACHE_LIMIT:
+                _found.clear()
+            _found[key] = known
+    additions = additions_for(session, campaign_id)
+    return [
+        MemberOwnWords(
+            case_id=m.id,
+            reference=m.reference,
+            correspondent=m.display_name or "",
+            passages=known[m.id][1],
+            addition=additions.get(m.id, ""),
+        )
+        for m in members
+        if known.get(m.id, (0, ()))[1]
+    ]
+
+
+def _letter_texts(session: Session, case_ids: Sequence[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for start in range(0, len(case_ids), 900):  # under SQLite's bound-parameter limit
+        chunk = case_ids[start : start + 900]
+        for case_id, letter in session.execute(
+            select(Case.id, Case.letter_text).where(Case.id.in_(chunk))
+        ):
+            out[case_id] = letter or ""
     return out
 
 

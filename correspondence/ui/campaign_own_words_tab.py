@@ -27,10 +27,14 @@ from correspondence.services.campaign_own_words import CampaignOwnWords, MemberO
 from correspondence.services.errors import ServiceError
 
 COLUMNS = ("Reference", "From", "Their own words", "Answered by")
+# Up to this many members the letters are checked as the campaign is shown (well under a
+# second); a bigger campaign is checked when asked (about 4 s for 10,000, then kept).
+AUTO_CHECK_MEMBERS = 2000
 
 
 class OwnWordsTab(QWidget):
     changed = Signal()  # a paragraph saved or a letter taken out: the window reloads
+    checked = Signal()  # the letters of a big campaign were checked on request
 
     def __init__(
         self,
@@ -44,6 +48,8 @@ class OwnWordsTab(QWidget):
         self.warn = warn
         self.ask_yes = ask_yes
         self.flagged: list[MemberOwnWords] = []
+        self.campaign_id: int | None = None
+        self.checked_ids: set[int] = set()  # big campaigns checked on request
 
         self.intro = QLabel()
         self.intro.setObjectName("ownWordsIntro")
@@ -76,6 +82,9 @@ class OwnWordsTab(QWidget):
         self.take_out_button = QPushButton("&Take out for its own reply…")
         self.take_out_button.setObjectName("takeOutForOwnReply")
         self.take_out_button.clicked.connect(self.take_out)
+        self.check_button = QPushButton("&Check the letters for own words")
+        self.check_button.setObjectName("checkOwnWords")
+        self.check_button.clicked.connect(self.check_now)
 
         lower = QWidget()
         ll = QVBoxLayout(lower)
@@ -94,26 +103,43 @@ class OwnWordsTab(QWidget):
         split.addWidget(lower)
         split.setSizes([160, 260])
         layout = QVBoxLayout(self)
-        layout.addWidget(self.intro)
+        top = QHBoxLayout()
+        top.addWidget(self.intro, 1)
+        top.addWidget(self.check_button)
+        layout.addLayout(top)
         layout.addWidget(split, 1)
         self._selected()
 
-    def show_campaign(self, campaign_id: int | None) -> list[MemberOwnWords]:
+    def show_campaign(self, campaign_id: int | None, size: int = 0) -> list[MemberOwnWords] | None:
+        """The flagged members, or None when a big campaign has not been checked yet."""
         keep = self.current()
         self.flagged = []
-        if campaign_id is not None:
+        self.campaign_id = campaign_id
+        waiting = (
+            campaign_id is not None
+            and size > AUTO_CHECK_MEMBERS
+            and campaign_id not in self.checked_ids
+        )
+        self.check_button.setVisible(waiting)
+        if campaign_id is not None and not waiting:
             try:
                 self.flagged = self.svc.flagged(campaign_id)
             except ServiceError as exc:
                 self.warn(str(exc))
         n = len(self.flagged)
-        self.intro.setText(
-            f"{n} member{'s' if n != 1 else ''} added words of their own — their situation, a "
-            "named child or service, a question. Answer each with a paragraph in their letter, "
-            "or take the letter out for its own reply."
-            if n
-            else "No member added words of their own: the campaign reply answers every letter."
-        )
+        if waiting:
+            self.intro.setText(
+                f"{size:,} letters: check them for members who added words of their own "
+                "(a few seconds for a campaign this size)."
+            )
+        else:
+            self.intro.setText(
+                f"{n} member{'s' if n != 1 else ''} added words of their own — their situation, "
+                "a named child or service, a question. Answer each with a paragraph in their "
+                "letter, or take the letter out for its own reply."
+                if n
+                else "No member added words of their own: the campaign reply answers every letter."
+            )
         self.table.setRowCount(n)
         for r, f in enumerate(self.flagged):
             cells = (
@@ -132,7 +158,17 @@ class OwnWordsTab(QWidget):
         if rows:
             self.table.selectRow(rows[0])
         self._selected()
-        return self.flagged
+        return None if waiting else self.flagged
+
+    def check_now(self) -> None:
+        if self.campaign_id is None:
+            return
+        self.checked_ids.add(self.campaign_id)
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.checked.emit()  # the window shows the campaign again, now checked
+        finally:
+            self.unsetCursor()
 
     def current(self) -> MemberOwnWords | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []

@@ -146,6 +146,7 @@ class CampaignWindow(QMainWindow):
             lambda question: self.ask_yes(question),
         )
         self.own_words.changed.connect(lambda: self.reload())
+        self.own_words.checked.connect(lambda: self._show_selected())
         self.tabs.addTab(self.own_words, "&Own words")
 
         self.confirm_button = self._button("&Confirm", self.confirm, "The grouping is right")
@@ -308,9 +309,14 @@ class CampaignWindow(QMainWindow):
             + (f" · canonical letter {d.canonical_reference}" if d.canonical_reference else "")
         )
         self.chart.set_weeks([(w.week_of, w.count) for w in d.weeks])
-        flagged = {f.case_id: f for f in self.own_words.show_campaign(cid)}
+        found = self.own_words.show_campaign(cid, s.size)
+        flagged = {f.case_id: f for f in found or ()}
         index = self.tabs.indexOf(self.own_words)
-        self.tabs.setTabText(index, f"&Own words ({len(flagged)})" if flagged else "&Own words")
+        self.tabs.setTabText(
+            index,
+            "&Own words (?)" if found is None
+            else f"&Own words ({len(flagged)})" if flagged else "&Own words",
+        )  # fmt: skip
         self.members.setRowCount(len(d.members))
         for r, m in enumerate(d.members):
             ref = _item(m.reference + ("  ★" if m.is_canonical else ""), data=m.case_id)

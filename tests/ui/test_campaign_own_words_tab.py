@@ -99,3 +99,23 @@ def test_flagged_members_are_answered_with_a_paragraph_or_taken_out(
     qtbot.mouseClick(tab.take_out_button, Qt.MouseButton.LeftButton)
     assert ruby not in _flags(w) and w.members.rowCount() == 50
     assert w.tabs.tabText(w.tabs.indexOf(tab)) == "&Own words (1)"
+
+
+def test_a_big_campaign_is_checked_when_asked(
+    qtbot: QtBot, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from correspondence.ui import campaign_own_words_tab
+
+    monkeypatch.setattr(campaign_own_words_tab, "AUTO_CHECK_MEMBERS", 10)
+    jamie, ruby = _plant(demo_db)
+    w = _window(qtbot, demo_db, "a.okoro")
+    tab = w.own_words
+    assert _flags(w) == {}
+    assert w.tabs.tabText(w.tabs.indexOf(tab)) == "&Own words (?)"
+    w.tabs.setCurrentWidget(tab)
+    assert tab.check_button.isVisible() and "51 letters: check them" in tab.intro.text()
+    qtbot.mouseClick(tab.check_button, Qt.MouseButton.LeftButton)
+    assert _flags(w) == {jamie: "✎ to answer", ruby: "✎ to answer"}
+    assert not tab.check_button.isVisible()
+    w.reload()  # after an action the campaign stays checked
+    assert w.tabs.tabText(w.tabs.indexOf(tab)) == "&Own words (2)"
