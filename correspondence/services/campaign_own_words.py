@@ -144,6 +144,11 @@ def additions_for(session: Session, campaign_id: int) -> dict[int, str]:
     }
 
 
+def addition_for(session: Session, case_id: int) -> str:
+    row = session.get(CampaignAddition, case_id)
+    return row.text if row is not None else ""
+
+
 def with_addition(
     paragraphs: Sequence[BodyParagraph], addition: str | None
 ) -> tuple[BodyParagraph, ...]:

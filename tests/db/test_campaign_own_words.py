@@ -16,6 +16,7 @@ from correspondence.services import campaign_export as ce
 from correspondence.services.campaign_own_words import CampaignOwnWords
 from correspondence.services.demo import SEED_REFERENCE
 from correspondence.services.errors import PermissionDenied, ValidationError
+from correspondence.services.reply_letter import letter_spec_for
 from tests.conftest import DEMO_TODAY
 
 STORIES = (
@@ -97,6 +98,10 @@ def test_a_paragraph_for_a_flagged_member_goes_into_their_letter_only(
         answer,
         "Thank you again for writing.",
     ]
+    with demo_db.session_factory() as s:
+        draft_id = s.scalar(select(Draft.id).where(Draft.campaign_id == campaign_id))
+        one = letter_spec_for(s, draft_id, told[0][0], final=True, today=DEMO_TODAY)
+    assert [p.text for p in one.paragraphs] == by_ref[told[0][1]]  # one by one, the same
     others = [paras for ref, paras in by_ref.items() if ref != told[0][1]]
     assert others and all(answer not in paras for paras in others)
 
