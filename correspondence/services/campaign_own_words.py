@@ -22,7 +22,7 @@ from correspondence.documents.letter_spec import BodyParagraph
 from correspondence.domain.states import DraftStatus
 from correspondence.services import campaigns, events
 from correspondence.services.actors import Actor, Role, actor_for, default_username
-from correspondence.services.errors import NotFound, ValidationError
+from correspondence.services.errors import NotFound, PermissionDenied, ValidationError
 from correspondence.services.own_words import CampaignText, find_own_words
 
 MAX_ADDITION = 4000  # characters: a paragraph, not a second letter
@@ -207,12 +207,32 @@ def set_addition(session: Session, actor: Actor, case_id: int, text: str) -> Non
 
 
 def take_out(session: Session, actor: Actor, case_id: int) -> str:
-    """Take a member's letter out of its campaign, to be answered on its own."""
+    """Take a member's letter out of its campaign, to be answered on its own.
+
+    An officer may take any letter out; a drafter only one with words of its own to answer.
+    """
+    actor.require("take a letter out of a campaign", Role.OFFICER, Role.DRAFTER)
     case = _member(session, case_id)
-    campaign_id = case.campaign_id
-    assert campaign_id is not None
-    campaigns.remove_members(session, actor, campaign_id, [case.id], TAKEN_OUT)
+    camp = session.get(Campaign, case.campaign_id)
+    assert camp is not None
+    if not actor.has(Role.OFFICER):
+        against = camp.canonical_text
+        if case.id == camp.canonical_case_id:
+            against = ""  # the canonical letter itself: only an officer re-centres a campaign
+        if not against or not find_own_words(against, case.letter_text or ""):
+            raise PermissionDenied(
+                f"{actor.display_name} ({actor.username}) may take a letter out of a campaign "
+                f"only when it has words of its own to answer; {case.reference} has none. "
+                "An officer can remove it."
+            )
+    campaigns._leave(session, actor, case, camp, campaigns.LEFT_CAMPAIGN, TAKEN_OUT)
+    events.record(
+        session, actor, "campaign", camp.id, "members removed", new=case.reference,
+        reason=TAKEN_OUT,
+    )  # fmt: skip
     session.execute(delete(CampaignAddition).where(CampaignAddition.case_id == case.id))
+    campaigns._recentre_if_needed(session, camp)
+    campaigns._forget_pools()
     return case.reference
 
 

@@ -121,8 +121,22 @@ def test_taking_a_letter_out_leaves_it_for_its_own_reply(demo_db: Database) -> N
     drafter = CampaignOwnWords(demo_db.session_factory, "p.mehta", clock=lambda: DEMO_TODAY)
     with pytest.raises(ValidationError, match="not in a campaign"):
         drafter.set_addition(told[1][0], "Too late.")
-    with pytest.raises(PermissionDenied):
-        drafter.take_out(told[0][0])  # removing letters from a campaign is an officer's job
+    # A drafter may take out a letter with words of its own, and no other.
+    with demo_db.session_factory() as s:
+        plain = s.scalar(
+            select(Case.id).where(
+                Case.campaign_id == campaign_id,
+                Case.reference != SEED_REFERENCE,
+                Case.id.not_in([told[0][0], told[1][0]]),
+            )
+        )
+    with pytest.raises(PermissionDenied, match="has none"):
+        drafter.take_out(plain)  # type: ignore[arg-type]
+    assert drafter.take_out(told[0][0]) == told[0][1]
+    assert officer.flagged(campaign_id) == []
+    with demo_db.session_factory() as s:
+        ev = s.scalars(select(Event).where(Event.action == "left campaign")).all()
+        assert {(e.case_id, e.username) for e in ev} >= {(told[0][0], "p.mehta")}
 
 
 def test_a_bad_paragraph_is_refused_by_name(demo_db: Database) -> None:
