@@ -206,12 +206,7 @@ def _forecast(args: argparse.Namespace, today: dt.date) -> int:
             }
         )
     elif args.xlsx:
-
-        class _Book:
-            title = f"Breach forecast as at {today:%d %b %Y}"
-            tables = (result.table(),)
-
-        path = report_export.write_xlsx(_Book(), args.xlsx)
+        path = report_export.write_xlsx(result, args.xlsx)
         print(f"Wrote {path}")
     else:
         print(f"Breach forecast as at {today:%d %b %Y}: {len(result.at_risk)} of "

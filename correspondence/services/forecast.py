@@ -131,6 +131,15 @@ class Forecast:
     examined: int
     at_risk: tuple[AtRisk, ...]
 
+    @property
+    def title(self) -> str:
+        return f"Breach forecast as at {self.today:%d %b %Y}"
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """As a report workbook wants it (report_export.write_xlsx)."""
+        return (self.table(),)
+
     def table(self) -> Table:
         return Table(
             "forecast",

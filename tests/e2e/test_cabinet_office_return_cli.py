@@ -70,3 +70,18 @@ def test_a_bad_quarter_is_refused_with_its_name(demo: str) -> None:
     done = run("report", "--return", "2009-Q7", "--db", demo)
     assert done.returncode == 2
     assert "'2009-Q7' is not a quarter" in done.stderr
+
+
+def test_the_breach_forecast_as_json_and_as_a_workbook(demo: str, tmp_path: Path) -> None:
+    done = run("report", "--forecast", "--json", "--today", "2026-12-01", "--db", demo)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["today"] == "2026-12-01" and data["examined"] >= len(data["at_risk"]) > 0
+    assert data["model"] in ("history", "brief") and data["how"]
+    first = data["at_risk"][0]
+    assert first["reference"] and first["explanation"].endswith(".")
+    out = tmp_path / "forecast.xlsx"
+    done = run("report", "--forecast", "--xlsx", str(out), "--db", demo)
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(out)["Breach forecast- open cases lik"]
+    assert [c.value for c in sheet[1]][-1] == "Why"

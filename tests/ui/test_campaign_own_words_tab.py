@@ -77,6 +77,7 @@ def test_flagged_members_are_answered_with_a_paragraph_or_taken_out(
     w = _window(qtbot, demo_db, "a.okoro")
     assert _flags(w) == {jamie: "✎ to answer", ruby: "✎ to answer"}
     assert w.tabs.tabText(w.tabs.indexOf(w.own_words)) == "&Own words (2)"
+    w.grab().save(str(screenshot_dir / "campaign_window_members_flagged.png"))
 
     qtbot.keyClick(w, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
     tab = w.own_words
