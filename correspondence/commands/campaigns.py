@@ -1,4 +1,4 @@
-"""`campaigns list`, `campaigns detect` and `campaigns export`."""
+"""`campaigns list|show|detect|export`, and answering a member's own words."""
 
 from __future__ import annotations
 
@@ -17,6 +17,29 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
     actions = camps.add_subparsers(dest="campaigns_command", metavar="ACTION", required=True)
     p = add_command(actions, common, "list", "list campaigns, largest first", cmd_list)
     p.add_argument("--json", action="store_true")
+    p = add_command(
+        actions,
+        common,
+        "show",
+        "a campaign: members, canonical text, themes, and the members who wrote casework of "
+        "their own (own_words)",
+        cmd_show,
+    )
+    p.add_argument("id", type=int, help="the campaign's id (see `campaigns list`)")
+    p.add_argument("--json", action="store_true")
+    p = add_command(
+        actions,
+        common,
+        "paragraph",
+        "add a paragraph to the campaign reply for one member (empty text removes it)",
+        cmd_paragraph,
+    )
+    p.add_argument("reference", help="the member's case reference")
+    p.add_argument("text", help="the paragraph, plain text")
+    p = add_command(
+        actions, common, "take-out", "take a member's letter out for its own reply", cmd_take_out
+    )
+    p.add_argument("reference", help="the member's case reference")
     p = add_command(
         actions, common, "detect", "group open letters not yet in a campaign", cmd_detect
     )
@@ -68,6 +91,55 @@ def cmd_list(args: argparse.Namespace) -> int:
     for c in rows:
         span = f"{c.first_received} – {c.last_received}" if c.first_received else "-"
         print(f"#{c.id:<4} {c.size:>6} letters  {c.status:<9} {span:<25} {c.name}")
+    return 0
+
+
+def _own_words(args: argparse.Namespace):  # noqa: ANN202 - the facade, imported lazily
+    from correspondence.services.campaign_own_words import CampaignOwnWords
+
+    return CampaignOwnWords(unit_of_work(args))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    shown = _own_words(args).show(args.id)
+    if args.json:
+        print_json(
+            {
+                "id": shown.id,
+                "name": shown.name,
+                "organisation": shown.organisation,
+                "status": shown.status,
+                "canonical_reference": shown.canonical_reference,
+                "canonical_text": shown.canonical_text,
+                "themes": [{"code": code, "members": n} for code, n in shown.themes],
+                "members": shown.members,
+                "own_words": shown.own_words,
+            }
+        )
+        return 0
+    print(f"#{shown.id} {shown.name} ({shown.status}), {len(shown.members)} letters")
+    print(f"Organisation: {shown.organisation or '-'}   Canonical: {shown.canonical_reference}")
+    print("Themes: " + (", ".join(f"{c} ({n})" for c, n in shown.themes) or "-"))
+    print(f"{len(shown.own_words)} member(s) wrote words of their own:")
+    for item in shown.own_words:
+        print()
+        added = "  [paragraph added to the reply]" if item["addition"] else ""
+        print(f"{item['reference']}{added}")
+        for line in item["excerpt"].splitlines():
+            print(f"    {line}")
+    return 0
+
+
+def cmd_paragraph(args: argparse.Namespace) -> int:
+    _own_words(args).set_addition(args.reference, args.text)
+    done = "removed" if not args.text.strip() else "added to the campaign reply"
+    print(f"{args.reference}: paragraph {done}")
+    return 0
+
+
+def cmd_take_out(args: argparse.Namespace) -> int:
+    reference = _own_words(args).take_out(args.reference)
+    print(f"{reference} taken out of its campaign; it will be answered on its own")
     return 0
 
 

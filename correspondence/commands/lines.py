@@ -1,4 +1,4 @@
-"""`lines import|export|list|show`: the standard-line library from the command line."""
+"""`lines import|export|list|show|usage`: the standard-line library from the command line."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
     p.add_argument("--json", action="store_true")
     p = add_command(actions, common, "show", "show a line and all its versions", cmd_show)
     p.add_argument("key")
+    p.add_argument("--json", action="store_true")
+    p = add_command(
+        actions, common, "usage", "every draft and sent letter that used each version", cmd_usage
+    )
+    p.add_argument("key")
+    p.add_argument(
+        "--old", action="store_true", help="only open drafts and sent letters with old words"
+    )
     p.add_argument("--json", action="store_true")
 
 
@@ -109,4 +117,39 @@ def cmd_show(args: argparse.Namespace) -> int:
                 note += f" ({v.retired_reason})"
         print(f"Version {v.number} — {v.status} (by {v.author_name or v.author or '-'}{note})")
         print(v.body)
+    return 0
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    usage = _library(args).usage(args.key)
+    uses = usage.old_words() if args.old else list(usage.uses)
+    if args.json:
+        print_json(
+            {
+                "key": usage.key,
+                "title": usage.title,
+                "approved_version": usage.approved_number,
+                "open_drafts_with_old_words": usage.open_drafts_with_old_words,
+                "sent_with_old_words": usage.sent_with_old_words,
+                "versions": usage.versions,
+                "uses": uses,
+            }
+        )
+        return 0
+    approved = f"v{usage.approved_number}" if usage.approved_number else "none (retired)"
+    print(f"{usage.key}: {usage.title}   approved: {approved}")
+    for v in usage.versions:
+        print(
+            f"  v{v.number} ({v.status}): {v.open_drafts} open draft(s), "
+            f"{v.sent_letters} sent letter(s)"
+        )
+    print(
+        f"Old words: {usage.open_drafts_with_old_words} open draft(s) and "
+        f"{usage.sent_with_old_words} sent letter(s) carry a version other than the approved one"
+    )
+    for u in uses:
+        day = u.on.isoformat() if u.on else "-"
+        dated = f"  letter dated {u.letter_date:%-d %B %Y}" if u.letter_date else ""
+        print(f"{u.reference:<28} v{u.version:<3} {u.state:<22} {day}{dated}")
+    print(f"{len(uses)} {'letters with old words' if args.old else 'uses'}")
     return 0

@@ -51,6 +51,19 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
         "line), or one plain table with --table",
     )
     p.add_argument("--table", metavar="KEY", help="with --csv: only this table (e.g. team)")
+    p.add_argument(
+        "--forecast",
+        action="store_true",
+        help="the breach forecast: open cases likely to miss their due date, and why "
+        "(text, --json or --xlsx)",
+    )
+    p.add_argument(
+        "--return",
+        dest="co_return",
+        metavar="QUARTER",
+        help="the Cabinet Office return for a quarter, e.g. 2026-Q3 (items from MPs and peers; "
+        "text, --json or --xlsx)",
+    )
 
     p = add_command(sub, common, "history", "a case's full timeline, oldest first", cmd_history)
     p.add_argument("reference")
@@ -112,6 +125,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from correspondence.services.reports import Period, ReportParams, Reports, Scope
 
     today = args.today or dt.date.today()
+    if args.co_return:
+        return _cabinet_office_return(args, today)
+    if args.forecast:
+        return _forecast(args, today)
     params = ReportParams(
         start=args.start or today.replace(month=1, day=1),
         end=args.end or today,
@@ -142,6 +159,77 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cabinet_office_return(args: argparse.Namespace, today: dt.date) -> int:
+    import json
+
+    from correspondence.services import report_export
+    from correspondence.services.cabinet_office_return import (
+        CabinetOfficeReturns,
+        Quarter,
+        return_dict,
+    )
+    from correspondence.services.errors import ValidationError
+
+    if args.csv or args.start or args.end or args.table:
+        print("error: --return takes a quarter, and --json or --xlsx only", file=sys.stderr)
+        return 2
+    try:
+        quarter = Quarter.parse(args.co_return)
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    uow = unit_of_work(args)
+    result = CabinetOfficeReturns(uow, clock=lambda: today).build(quarter)
+    if args.json:
+        sys.stdout.write(json.dumps(return_dict(result), indent=2, ensure_ascii=False) + "\n")
+    elif args.xlsx:
+        path = report_export.write_xlsx(result, args.xlsx)
+        print(f"Wrote {path} ({len(result.tables)} sheets)")
+    else:
+        print(result.title)
+        _print_table(result.table("return"))
+        print()
+        print("How each figure is counted:")
+        for figure, how in result.table("how_counted").rows:
+            print(f"  {figure}: {how}")
+    _seen(uow, err=bool(args.json))
+    return 0
+
+
+def _forecast(args: argparse.Namespace, today: dt.date) -> int:
+    from correspondence.services import report_export
+    from correspondence.services.forecast import BreachForecast
+
+    if args.csv or args.table:
+        print("error: --forecast takes --json or --xlsx only", file=sys.stderr)
+        return 2
+    uow = unit_of_work(args)
+    result = BreachForecast(uow, clock=lambda: today).everything()
+    if args.json:
+        print_json(
+            {
+                "today": result.today,
+                "model": "history" if result.model.from_history else "brief",
+                "how": result.model.describe(),
+                "typical_working_days": result.model.typical,
+                "examined": result.examined,
+                "at_risk": result.at_risk,
+            }
+        )
+    elif args.xlsx:
+        path = report_export.write_xlsx(result, args.xlsx)
+        print(f"Wrote {path}")
+    else:
+        print(f"Breach forecast as at {today:%d %b %Y}: {len(result.at_risk)} of "
+              f"{result.examined} open cases likely to miss their due date")  # fmt: skip
+        print(result.model.describe())
+        for r in result.at_risk:
+            print(f"\n{r.reference}  {r.correspondent}  due {r.due_on:%d %b %Y}")
+            print(f"    {r.explanation}")
+    _seen(uow, err=bool(args.json))
+    return 0
+
+
 def _cell(value: object, kind: str) -> str:
     if value is None:
         return "—"
@@ -164,24 +252,31 @@ def _print_text(report: object) -> None:
     for t in report.tables:
         if t.key == "overdue":
             continue  # the full list is for --json/--xlsx/--csv; holders are summarised
-        print()
-        print(t.title)
-        kinds = [c.kind.value for c in t.columns]
-        cells = [list(t.header)] + [
-            [_cell(v, k) for v, k in zip(r, kinds, strict=True)] for r in t.rows
-        ]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(t.header))]
-        for n, row in enumerate(cells):
-            print(
-                "  ".join(
-                    c.ljust(w) if kinds[i] == "text" else c.rjust(w)
-                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
-                ).rstrip()
-            )
-            if n == 0:
-                print("  ".join("-" * w for w in widths))
-        if t.note:
-            print(f"({t.note})")
+        _print_table(t)
+
+
+def _print_table(t: object) -> None:
+    from correspondence.services.reports import Table
+
+    assert isinstance(t, Table)
+    print()
+    print(t.title)
+    kinds = [c.kind.value for c in t.columns]
+    cells = [list(t.header)] + [
+        [_cell(v, k) for v, k in zip(r, kinds, strict=True)] for r in t.rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(t.header))]
+    for n, row in enumerate(cells):
+        print(
+            "  ".join(
+                c.ljust(w) if kinds[i] == "text" else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    if t.note:
+        print(f"({t.note})")
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -498,3 +498,15 @@ class Setting(Base):
 def now_utc() -> dt.datetime:
     """Naive UTC timestamp, as stored in every DateTime column."""
     return _now()
+
+
+class CampaignAddition(Base):
+    """A paragraph added to the campaign reply for one member's own casework (migration 0011)."""
+
+    __tablename__ = "campaign_additions"
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)

@@ -166,6 +166,10 @@ def member_letters(
     letter_date = draft.letter_date or today
     signatories: dict[int, Any] = {}
     renderer = _ParagraphRenderer(draft)
+    # A member who wrote casework of their own may have a paragraph written for them.
+    from correspondence.services.campaign_own_words import additions_for, with_addition
+
+    additions = additions_for(session, campaign_id)
     out: list[MemberLetter] = []
     for case in cases:
         if case.status in closed:
@@ -205,7 +209,10 @@ def member_letters(
             addressee_lines=tuple(addressee_block(person_of(case.correspondent))),
             letter_date=letter_date,
             salutation=dear,
-            paragraphs=renderer.render(context.as_mapping(today=today), case.reference),
+            paragraphs=with_addition(
+                renderer.render(context.as_mapping(today=today), case.reference),
+                additions.get(case.id),
+            ),
             complimentary_close=close,
             signatory_name=row.name,
             subject=draft.subject,

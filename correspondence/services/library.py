@@ -21,6 +21,7 @@ from correspondence.services import lines
 from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
 from correspondence.services.line_context import context_for_case
+from correspondence.services.line_usage import LineUsage, line_usage
 from correspondence.services.lines import (
     DriftItem,
     ImportResult,
@@ -118,6 +119,11 @@ class Library:
         with self.uow.read() as uow:
             s = uow.session
             return lines.drifted_paragraphs(s, draft_id=draft_id, line_id=line_id)
+
+    def usage(self, line: int | str) -> LineUsage:
+        """Every draft and sent letter that used each version of the line."""
+        with self.uow.read() as uow:
+            return line_usage(uow.session, line)
 
     def themes(self) -> list[ThemeChoice]:
         with self.uow.read() as uow:

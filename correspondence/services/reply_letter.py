@@ -143,6 +143,11 @@ def letter_spec_for(
     letter_date = draft.letter_date or today or dt.date.today()
     context = context_for_case(session, case.id, signatory_id=signatory.id, letter_date=letter_date)
     paragraphs = render_paragraphs(draft, context.as_mapping(today=today))
+    if draft.campaign_id is not None:
+        # A member who wrote casework of their own may have a paragraph of their own.
+        from correspondence.services.campaign_own_words import addition_for, with_addition
+
+        paragraphs = with_addition(paragraphs, addition_for(session, case.id))
 
     dear, close = computed_salutation(case)
     # A stored salutation was written for the draft's own case; campaign members get their own.

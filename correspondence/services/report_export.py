@@ -17,9 +17,20 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from correspondence.services.reports import Cell, ColumnKind, Report, Table
+
+
+class Tabular(Protocol):
+    """What a workbook needs: a title and tables (a Report, the Cabinet Office return)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def tables(self) -> tuple[Table, ...]: ...
+
 
 _NUMBER_FORMATS = {
     ColumnKind.PERCENT: "0.0%",
@@ -113,7 +124,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def workbook_bytes(report: Report) -> bytes:
+def workbook_bytes(report: Tabular) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -159,7 +170,7 @@ def workbook_bytes(report: Report) -> bytes:
     return buf.getvalue()
 
 
-def write_xlsx(report: Report, path: Path) -> Path:
+def write_xlsx(report: Tabular, path: Path) -> Path:
     return _atomic(path, workbook_bytes(report))
 
 

@@ -2,9 +2,10 @@
 
 Left, every campaign (name and organisation editable in place). Right, the chosen one:
 letters per week, its members with how closely each matches the canonical letter, the
-canonical text, and the actions — confirm, remove, split, merge, show in the case list,
-and export the signed-off reply as letters (off the GUI thread, with progress and Cancel;
-an interrupted export resumes where it stopped).
+canonical text, the members who added words of their own (Own words tab), and the actions —
+confirm, remove, split, merge, show in the case list, and export the signed-off reply as
+letters (off the GUI thread, with progress and Cancel; an interrupted export resumes where it
+stopped).
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services.campaign_export import CampaignExport, ExportResult
+from correspondence.services.campaign_own_words import CampaignOwnWords
 from correspondence.services.campaigns import CampaignDetail, Campaigns, CampaignSummary
 from correspondence.services.errors import ServiceError
 from correspondence.ui import workers
 from correspondence.ui.accessibility import make_reachable
+from correspondence.ui.campaign_own_words_tab import OwnWordsTab
 from correspondence.ui.widgets.volume_chart import VolumeChart
 
 if TYPE_CHECKING:
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
 
 TITLE = "Campaigns"
 LIST_COLUMNS = ("Name", "Organisation", "Letters", "Status", "First", "Last")
-MEMBER_COLUMNS = ("Reference", "From", "On behalf of", "Received", "Status", "Match")
+MEMBER_COLUMNS = ("Reference", "From", "On behalf of", "Received", "Status", "Match", "Own words")
 
 
 def _item(text: str, *, editable: bool = False, data: object = None) -> QTableWidgetItem:
@@ -140,6 +143,14 @@ class CampaignWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.members, "&Members")
         self.tabs.addTab(self.canonical, "Canonical &letter")
+        self.own_words = OwnWordsTab(
+            CampaignOwnWords(campaigns.uow, campaigns.clock),
+            lambda message: self.warn(message),
+            lambda question: self.ask_yes(question),
+        )
+        self.own_words.changed.connect(lambda: self.reload())
+        self.own_words.checked.connect(lambda: self._show_selected())
+        self.tabs.addTab(self.own_words, "&Own words")
 
         self.confirm_button = self._button("&Confirm", self.confirm, "The grouping is right")
         self.remove_button = self._button(
@@ -279,6 +290,7 @@ class CampaignWindow(QMainWindow):
             self.chart.set_weeks([])
             self.members.setRowCount(0)
             self.canonical.clear()
+            self.own_words.show_campaign(None)
             self._update_buttons()
             return
         try:
@@ -301,6 +313,14 @@ class CampaignWindow(QMainWindow):
             + (f" · canonical letter {d.canonical_reference}" if d.canonical_reference else "")
         )
         self.chart.set_weeks([(w.week_of, w.count) for w in d.weeks])
+        found = self.own_words.show_campaign(cid, s.size)
+        flagged = {f.case_id: f for f in found or ()}
+        index = self.tabs.indexOf(self.own_words)
+        self.tabs.setTabText(
+            index,
+            "&Own words (?)" if found is None
+            else f"&Own words ({len(flagged)})" if flagged else "&Own words",
+        )  # fmt: skip
         self.members.setRowCount(len(d.members))
         for r, m in enumerate(d.members):
             ref = _item(m.reference + ("  ★" if m.is_canonical else ""), data=m.case_id)
@@ -314,6 +334,12 @@ class CampaignWindow(QMainWindow):
             match = _item("" if m.similarity is None else f"{m.similarity:.0%}")
             match.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.members.setItem(r, 5, match)
+            own = flagged.get(m.case_id)
+            mark = _item(("✎ + paragraph" if own.addition else "✎ to answer") if own else "")
+            if own is not None:
+                mark.setToolTip(own.excerpt)
+                mark.setForeground(Qt.GlobalColor.darkRed)
+            self.members.setItem(r, 6, mark)
         self.canonical.setPlainText(d.canonical_text)
         self._update_buttons()
 

@@ -49,6 +49,7 @@ from correspondence.services.lines import (
 from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.widgets.diff_view import DiffView
 from correspondence.ui.widgets.line_editor import LineEditor
+from correspondence.ui.widgets.line_usage_view import LineUsageView
 
 TITLE = "Standard lines"
 _OVERDUE = QColor("#b00020")
@@ -289,6 +290,8 @@ class LibraryWindow(QMainWindow):
         self.tabs.setObjectName("lineTabs")
         self.tabs.addTab(history, "&History")
         self.tabs.addTab(self.editor, "&Editor")
+        self.usage = LineUsageView()
+        self.tabs.addTab(self.usage, "&Where it went")
 
     # --- the list ----------------------------------------------------------------------
     def current_filter(self) -> LineFilter:
@@ -406,6 +409,7 @@ class LibraryWindow(QMainWindow):
         try:
             detail = self.library.detail(line_id)
             drift = self.library.drift(line_id=line_id)
+            usage = self.library.usage(line_id)
         except ServiceError as exc:
             self.show_error(str(exc))
             return
@@ -424,6 +428,7 @@ class LibraryWindow(QMainWindow):
         )
         self._fill_versions(detail)
         self._fill_drift(drift)
+        self.usage.show_usage(usage)
         open_version = detail.open_version
         shown = open_version or detail.approved or detail.latest
         editable = open_version is not None and open_version.status == "draft"
@@ -636,6 +641,7 @@ class LibraryWindow(QMainWindow):
             return
         if self._run(lambda: self.library.approve(version.id)):
             self._after_change(f"Version {version.number} approved")
+            self._tell_old_words(f"Version {version.number} approved")
 
     def reject(self) -> None:
         version = self.current.open_version if self.current else None
@@ -659,6 +665,7 @@ class LibraryWindow(QMainWindow):
             return
         if self._run(lambda: self.library.retire(version.id, reason)):
             self._after_change(f"Version {version.number} retired")
+            self._tell_old_words(f"Version {version.number} retired")
 
     def set_review_by(self) -> None:
         if self.current is None:
@@ -697,6 +704,18 @@ class LibraryWindow(QMainWindow):
                 self.select_line(self.current.key)
             self.tree.blockSignals(False)
         self._update_actions()
+
+    def _tell_old_words(self, message: str) -> None:
+        """After a revision or retirement: how many drafts and letters carry the old words."""
+        usage = self.usage.usage
+        if usage is None or not (usage.open_drafts_with_old_words or usage.sent_with_old_words):
+            return
+        self.statusBar().showMessage(
+            f"{message}: {usage.open_drafts_with_old_words} open draft(s) and "
+            f"{usage.sent_with_old_words} sent letter(s) carry the old words — "
+            "see Where it went (Alt+W)",
+            12000,
+        )
 
     def _update_actions(self) -> None:
         can_draft = self.library_can_draft

@@ -7,10 +7,15 @@ the desk (the main window's `user_changed`), the panel shows their work instead.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from correspondence.services.drafting import Drafting, DueCase, MyWork, WorkItem
 from correspondence.services.errors import ServiceError
+from correspondence.services.forecast import AtRisk, BreachForecast, Forecast
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -87,6 +93,7 @@ class MyWorkPanel(QWidget):
         self.dispatch_label = QLabel()
         layout.addWidget(self.dispatch_label)
         layout.addWidget(self.dispatch, 1)
+        self._build_forecast(layout)
 
     def set_drafting(self, drafting: Drafting) -> None:
         """Show the work of the person `drafting` acts for from now on (after a switch)."""
@@ -118,6 +125,7 @@ class MyWorkPanel(QWidget):
         self.dispatch.setVisible(show_dispatch)
         self.dispatch_label.setVisible(show_dispatch)
         self.dispatch_label.setText(f"<b>Signed off, to dispatch</b> ({len(work.to_dispatch)})")
+        self._forecast_if_due()
 
     def _draft_item(self, w: WorkItem) -> QTreeWidgetItem:
         item = QTreeWidgetItem([w.reference, w.waiting_for, _days(w.days_left), w.correspondent])
@@ -146,3 +154,104 @@ class MyWorkPanel(QWidget):
 
     def _case_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         self.selectCase.emit(int(item.data(0, ID_ROLE)))
+
+    # --- the breach forecast: worked out when shown, at most once a day, or on demand ------
+    def _build_forecast(self, layout: QVBoxLayout) -> None:
+        self.forecast: Forecast | None = None
+        self._forecast_key: tuple[str, dt.date] | None = None
+        # Replaced in tests; a person gets a file dialog.
+        self.ask_save_path: Callable[[str], str] = self._ask_save_path
+        self.forecast_label = QLabel()
+        self.forecast_label.setObjectName("forecastLabel")
+        self.forecast_label.setWordWrap(True)
+        self.forecast_now = QPushButton("Forecast &now")
+        self.forecast_now.setObjectName("forecastNow")
+        self.forecast_now.setToolTip("Work the breach forecast out again")
+        self.forecast_now.clicked.connect(lambda: self.refresh_forecast(force=True))
+        self.holding_button = QPushButton("Draft &holding reply…")
+        self.holding_button.setObjectName("draftHoldingReply")
+        self.holding_button.setToolTip(
+            "Write the holding reply to the chosen case from the approved holding line"
+        )
+        self.holding_button.clicked.connect(self.draft_holding_reply)
+        row = QHBoxLayout()
+        row.addWidget(self.forecast_label, 1)
+        row.addWidget(self.forecast_now)
+        self.at_risk = _tree(["Reference", "Forecast", "Due", "Why"], "atRisk")
+        self.at_risk.itemActivated.connect(self._case_activated)
+        self.at_risk.itemSelectionChanged.connect(
+            lambda: self.holding_button.setEnabled(bool(self.at_risk.selectedItems()))
+        )
+        self.holding_button.setEnabled(False)
+        layout.addLayout(row)
+        layout.addWidget(self.at_risk, 2)
+        self.forecast_note = QLabel()
+        self.forecast_note.setObjectName("forecastNote")
+        self.forecast_note.setWordWrap(True)
+        self.forecast_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions = QHBoxLayout()
+        actions.addWidget(self.forecast_note, 1)
+        actions.addWidget(self.holding_button)
+        layout.addLayout(actions)
+
+    def _forecast_if_due(self) -> None:
+        key = (self.drafting.username, self.drafting.clock())
+        if key != self._forecast_key:
+            self.refresh_forecast(force=True)
+
+    def refresh_forecast(self, force: bool = False) -> None:
+        if not force and self._forecast_key is not None:
+            return
+        d = self.drafting
+        try:
+            self.forecast = BreachForecast(d.uow, d.clock).mine()
+        except ServiceError as exc:
+            self.forecast_label.setText(f"The breach forecast cannot be worked out: {exc}")
+            return
+        self._forecast_key = (d.username, d.clock())
+        f = self.forecast
+        self.forecast_label.setText(
+            f"<b>Likely to miss their target</b> ({len(f.at_risk)} of {f.examined} open) "
+            f"— forecast {f.today:%d %b}"
+        )
+        self.forecast_label.setToolTip(f.model.describe())
+        self.at_risk.clear()
+        for r in f.at_risk:
+            self.at_risk.addTopLevelItem(self._risk_item(r))
+
+    def _risk_item(self, r: AtRisk) -> QTreeWidgetItem:
+        when = f"{r.forecast_on:%d %b}" if r.forecast_on else "overdue"
+        item = QTreeWidgetItem([r.reference, when, f"{r.due_on:%d %b}", r.explanation])
+        item.setData(0, ID_ROLE, r.case_id)
+        item.setToolTip(3, r.explanation)
+        item.setForeground(1, QBrush(QColor("#b00")))
+        return item
+
+    def draft_holding_reply(self) -> Path | None:
+        items = self.at_risk.selectedItems()
+        if not items or self.forecast is None:
+            return None
+        case_id = int(items[0].data(0, ID_ROLE))
+        reference = items[0].text(0)
+        chosen = self.ask_save_path(f"holding-reply-{reference.replace('/', '-')}.docx")
+        if not chosen:
+            return None
+        d = self.drafting
+        try:
+            path = BreachForecast(d.uow, d.clock).draft_holding_reply(case_id, Path(chosen))
+        except (ServiceError, OSError) as exc:
+            self.forecast_note.setText(f"The holding reply could not be written: {exc}")
+            return None
+        self.forecast_note.setText(
+            f"Holding reply to {reference} written to {path.name} (DRAFT until signed)."
+        )
+        self.forecast_note.setToolTip(
+            f"{path}\nOnce it is sent, record it with Case → Record holding reply."
+        )
+        return path
+
+    def _ask_save_path(self, name: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the holding reply", str(Path.home() / name), "Word document (*.docx)"
+        )
+        return path

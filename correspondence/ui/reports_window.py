@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services import report_export
+from correspondence.services.cabinet_office_return import CabinetOfficeReturns
+from correspondence.services.forecast import BreachForecast, Forecast
 from correspondence.services.reports import (
     Cell,
     ColumnKind,
@@ -38,6 +41,7 @@ from correspondence.services.reports import (
     preset_range,
 )
 from correspondence.ui.accessibility import make_reachable
+from correspondence.ui.cabinet_office_return_pane import CabinetOfficeReturnPane
 from correspondence.ui.widgets.charts import ChartView, bar_chart, line_chart
 from correspondence.ui.workers import Worker, start
 
@@ -240,6 +244,7 @@ class ReportsWindow(QMainWindow):
             pane = ReportPane(key, chart=bool(chart))
             self.panes[key] = pane
             self.tabs.addTab(pane, title)
+        self._add_cabinet_office_return()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -249,6 +254,78 @@ class ReportsWindow(QMainWindow):
         self.setCentralWidget(central)
         self.refresh()
         make_reachable(self)
+
+    def _add_cabinet_office_return(self) -> None:
+        """Reports → Cabinet Office return: its own tab, worked out when first shown."""
+        r = self.reports
+        self.co_return = CabinetOfficeReturnPane(
+            CabinetOfficeReturns(r.uow, r.clock),
+            self.ask_save_path,
+            lambda key: ReportPane(key, chart=False),
+        )
+        self.co_return.setObjectName("cabinetOfficeReturn")
+        self.tabs.addTab(self.co_return, "Cabinet Office return")
+        self.forecast_pane = ReportPane("forecast", chart=False)
+        self.forecast: Forecast | None = None
+        self._forecast_worker: Worker | None = None
+        self.tabs.addTab(self.forecast_pane, "Breach forecast")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        menu = self.menuBar().addMenu("&Reports")
+        self.co_return_action = QAction("&Cabinet Office return", self)
+        self.co_return_action.setObjectName("cabinetOfficeReturnAction")
+        self.co_return_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.co_return_action.setStatusTip(
+            "The quarter's figures for letters from MPs and peers, as departments publish them"
+        )
+        self.co_return_action.triggered.connect(self.show_cabinet_office_return)
+        menu.addAction(self.co_return_action)
+        self.forecast_action = QAction("&Breach forecast", self)
+        self.forecast_action.setObjectName("breachForecastAction")
+        self.forecast_action.setStatusTip("Open cases likely to miss their due date, and why")
+        self.forecast_action.triggered.connect(self.show_forecast)
+        menu.addAction(self.forecast_action)
+
+    def show_cabinet_office_return(self) -> None:
+        self.tabs.setCurrentWidget(self.co_return)
+
+    def show_forecast(self) -> None:
+        """Shown, and worked out again: the forecast is asked for, never kept running."""
+        if self.tabs.currentWidget() is self.forecast_pane:
+            self._work_out_forecast()
+        self.tabs.setCurrentWidget(self.forecast_pane)
+
+    def _tab_changed(self, _index: int) -> None:
+        pane = self.co_return
+        if self.tabs.currentWidget() is pane and pane.result is None and not pane.busy:
+            pane.refresh()
+        if self.tabs.currentWidget() is self.forecast_pane:
+            self._work_out_forecast()
+
+    def _work_out_forecast(self) -> None:
+        if self._forecast_worker is not None:
+            return
+        r = self.reports
+        svc = BreachForecast(r.uow, r.clock)
+        self.forecast_pane.note.setText("Working out the forecast…")
+        self.forecast_pane.note.setVisible(True)
+        worker = Worker(lambda _progress, _cancelled: svc.everything())
+        worker.signals.finished.connect(self._forecast_done)
+        worker.signals.failed.connect(self._forecast_failed)
+        self._forecast_worker = start(worker)
+
+    def _forecast_done(self, result: Forecast) -> None:
+        self._forecast_worker = None
+        self.forecast = result
+        table = result.table()
+        self.forecast_pane.show_table(table)
+        self.forecast_pane.note.setText(
+            f"{len(result.at_risk)} of {result.examined} open cases are likely to miss their due "
+            f"date (as at {result.today:%d %b %Y}). {table.note}"
+        )
+
+    def _forecast_failed(self, message: str) -> None:
+        self._forecast_worker = None
+        self.forecast_pane.note.setText(f"The forecast could not be worked out: {message}")
 
     # --- filters -----------------------------------------------------------------------
     def params(self) -> ReportParams:

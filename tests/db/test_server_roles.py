@@ -20,10 +20,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic import command
 from sqlalchemy import select
 
 from correspondence.database import open_database
+from correspondence.db import migrate
 from correspondence.db.models import Signatory, User
+from correspondence.db.session import make_engine
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
@@ -380,6 +383,46 @@ def test_an_officers_login_does_an_officers_whole_day(team: Team_, tmp_path: Pat
         f"(SELECT id FROM cases WHERE reference = '{ref}')"
     )
     assert who == NEW_OFFICER[0]
+
+
+def test_an_officers_login_answers_a_campaign_members_own_words(team: Team_) -> None:
+    """The paragraphs of migration 0011 are a working table: an officer's login writes one and
+    takes a letter out, on a server set up at this version and on one set up before it."""
+    url = team.url(LOGINS["officer"][1])
+    member = (
+        "SELECT reference FROM cases WHERE campaign_id = "
+        "(SELECT id FROM campaigns WHERE organisation = 'NSPCC') "
+        "AND reference <> '2009/0007948POSoS' ORDER BY reference LIMIT 1"
+    )
+    ref = str(team.one(member))
+    code, _, err = run("campaigns", "paragraph", ref, "Officials will call you.", "--db", url)
+    assert code == 0, err
+
+    # The owner upgrades to this version without running `server setup` again.
+    engine = make_engine(team.url())
+    try:
+        cfg = migrate.alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "-1")
+        assert team.one("SELECT to_regclass('campaign_additions')") is None
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    code, _, err = run("campaigns", "paragraph", ref, "We will write again.", "--db", url)
+    assert code == 0, err
+    assert (
+        team.one(
+            "SELECT u.username || ': ' || a.text FROM campaign_additions a "
+            "JOIN users u ON u.id = a.written_by_id"
+        )
+        == "a.okoro: We will write again."
+    )
+    code, out, err = run("campaigns", "take-out", ref, "--db", url)
+    assert code == 0, err
+    assert "answered on its own" in out
+    assert team.one("SELECT count(*) FROM campaign_additions") == 0
+    assert team.one(f"SELECT campaign_id FROM cases WHERE reference = '{ref}'") is None
 
 
 def test_users_disable_locks_the_login_out_and_ends_its_connections(team: Team_) -> None:

@@ -245,3 +245,41 @@ def test_tools_menu_opens_the_library(qtbot: QtBot, demo_desk: Desk, settings: Q
     assert not library.new_line_action.isEnabled()
     assert not library.approve_action.isEnabled()
     library.close()
+
+
+def test_where_it_went_lists_the_seed_reply_and_the_old_words_after_a_revision(
+    qtbot: QtBot, demo_db: Database, screenshot_dir: Path
+) -> None:
+    draft_id = _open_draft_using(demo_db, "babyp-tragedy")
+    w, errors = _window(qtbot, demo_db, "policy.lead.safeguarding")
+    assert w.select_line("babyp-tragedy")
+    qtbot.keyClick(w, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+    assert w.tabs.currentWidget() is w.usage
+    rows = {
+        tuple(w.usage.table.item(r, c).text() for c in range(4))
+        for r in range(w.usage.table.rowCount())
+    }
+    assert (SEED, "v1", "sent", "04 Feb 2009") in rows
+    assert any(r[0] == SEED and r[2] == "drafting" for r in rows)  # the open draft
+    assert "0 open drafts and 0 sent letters carry the old words" in w.usage.summary.text()
+
+    _click(qtbot, w, w.new_version_action)
+    w.editor.editor.selectAll()
+    qtbot.keyClicks(w.editor.editor, "The death of Baby Peter is a tragedy.")
+    _click(qtbot, w, w.submit_action)
+    _click(qtbot, w, w.approve_action)
+    assert errors == []
+    assert "1 open draft(s) and 1 sent letter(s) carry the old words" in (
+        w.statusBar().currentMessage()
+    )
+    w.tabs.setCurrentWidget(w.usage)
+    assert "1 open draft and 1 sent letter carry the old words" in w.usage.summary.text()
+    qtbot.mouseClick(w.usage.old_only, Qt.MouseButton.LeftButton)
+    listed = {
+        (w.usage.table.item(r, 0).text(), w.usage.table.item(r, 2).text())
+        for r in range(w.usage.table.rowCount())
+    }
+    assert listed == {(SEED, "sent"), (SEED, "drafting")}
+    assert w.usage.count.text() == "2 old-words letters"
+    assert draft_id in {u.draft_id for u in w.usage.shown}
+    w.grab().save(str(screenshot_dir / "library_window_where_it_went.png"))
