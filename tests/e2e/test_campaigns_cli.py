@@ -11,8 +11,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from bench.campaign_mailbag import mailbag
 from correspondence.database import Database
+from tests.campaign_mailbag import mailbag
 from tests.factories import signed_off_campaign_reply
 
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
