@@ -10,7 +10,8 @@ and says so.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import random
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,10 +30,15 @@ from correspondence.db.models import (
 )
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
+from correspondence.services.actors import Role
+from correspondence.services.admin import Administration, NewUser
+from correspondence.services.campaigns import Campaigns
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
+from tests.campaign_mailbag import campaign_copy
+from tests.report_cases import build_cases
 
 # --- people ------------------------------------------------------------------------------
 
@@ -49,6 +55,33 @@ def mp(first: str = "Gwen", last: str = "Arkwright") -> NewCorrespondent:
     return NewCorrespondent(
         kind=CorrespondentKind.MP, first_name=first, last_name=last, post_nominals="MP"
     )
+
+
+def team(db: Database, admin: str, code: str, name: str = "") -> int:
+    """A team added by `admin` on the admin screen's service; its id."""
+    return Administration(acting_as(db.session_factory, admin)).add_team(code, name or code).id
+
+
+def user(
+    db: Database,
+    admin: str,
+    username: str,
+    roles: Iterable[Role] = (Role.OFFICER,),
+    *,
+    display_name: str = "",
+    team_id: int | None = None,
+) -> int:
+    """A person added by `admin` with `roles`; their user id. (On a new SQLite file the
+    first name that acts becomes its admin, so `admin` may be any name not yet used.)"""
+    added = Administration(acting_as(db.session_factory, admin)).add_user(
+        NewUser(
+            username=username,
+            display_name=display_name or username,
+            team_id=team_id,
+            roles=frozenset(roles),
+        )
+    )
+    return added.id
 
 
 # --- cases -------------------------------------------------------------------------------
@@ -75,6 +108,7 @@ def log_letter(
     received_on: dt.date,
     correspondent: NewCorrespondent | None = None,
     summary: str = "",
+    letter_text: str = "",
     theme_codes: Sequence[str] = (),
     signatory_id: int | None = None,
 ) -> str:
@@ -84,6 +118,7 @@ def log_letter(
             received_on=received_on,
             new_correspondent=correspondent or member_of_public(),
             summary=summary,
+            letter_text=letter_text,
             theme_codes=list(theme_codes),
             signatory_id=signatory_id,
         )
@@ -178,6 +213,35 @@ def campaign_id(db: Database, organisation: str) -> int:
     return found
 
 
+def campaign_with_members(
+    db: Database, officer: str, members: int, *, today: dt.date, seed: int = 1, which: int = 0
+) -> tuple[int, list[int]]:
+    """`members` supporters' copies of campaign `which` of tests/campaign_mailbag.py, logged
+    by `officer` and grouped by campaign detection (at least 3 make a campaign).
+
+    Gives back the campaign's id and the logged cases' ids."""
+    rng = random.Random(seed)
+    desk = desk_for(db, officer, today)
+    case_ids = [
+        desk.find_reference(
+            log_letter(
+                desk,
+                received_on=today - dt.timedelta(days=1),
+                correspondent=member_of_public("Ada", f"Supporter{i + 1}", "Mrs"),
+                letter_text=campaign_copy(rng, which),
+            )
+        )
+        for i in range(members)
+    ]
+    campaigns = Campaigns(acting_as(db.session_factory, officer), clock=lambda: today)
+    campaigns.detect()
+    with db.session_factory() as s:
+        found = set(s.scalars(select(Case.campaign_id).where(Case.id.in_(case_ids))))
+    if len(found) != 1 or None in found:
+        raise LookupError(f"the {members} copies did not make one campaign: {found}")
+    return found.pop(), case_ids
+
+
 def _approved(s: Session, key: str) -> LineVersion:
     version = s.scalar(
         select(LineVersion)
@@ -240,3 +304,14 @@ def signed_off_campaign_reply(
             assert corr is not None
             corr.first_name, corr.last_name, corr.address = first, last, address
         return draft.id
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def cases_for_reports(db: Database) -> dict[str, int]:
+    """The hand-counted letters of tests/report_cases.py (key → case id).
+
+    Written directly: they carry past dispatch dates and teams no service back-dates."""
+    with db.session_factory.begin() as s:
+        return build_cases(s)
