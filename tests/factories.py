@@ -71,7 +71,7 @@ def user(
     display_name: str = "",
     team_id: int | None = None,
 ) -> int:
-    """A person added by `admin` with `roles`; their user id. (On a new SQLite file the
+    """A person added by `admin` with `roles`; their user id. (On a new database the
     first name that acts becomes its admin, so `admin` may be any name not yet used.)"""
     added = Administration(acting_as(db.session_factory, admin)).add_user(
         NewUser(
@@ -174,7 +174,7 @@ def triaged_case(
     )
     desk_for(db, officer, today).move(case_id, CaseStatus.TRIAGED)
     if team_code is not None:
-        # Set without an edit event, as triage of old had it: tests count the history.
+        # Set directly, with no edit event: the tests that use it were written against that.
         with db.session_factory.begin() as s:
             case = s.get(Case, case_id)
             assert case is not None
