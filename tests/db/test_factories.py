@@ -39,9 +39,7 @@ def test_people_teams_and_a_triaged_case_on_an_empty_database(db: Database) -> N
 
 def test_a_campaign_with_five_members(db: Database) -> None:
     campaign, members = f.campaign_with_members(db, "o.lusk", 5, today=DAY)
-    detail = Campaigns(acting_as(db.session_factory, "o.lusk"), clock=lambda: DAY).detail(
-        campaign
-    )
+    detail = Campaigns(acting_as(db.session_factory, "o.lusk"), clock=lambda: DAY).detail(campaign)
     assert sorted(m.case_id for m in detail.members) == sorted(members)
     assert len(members) == 5
 
