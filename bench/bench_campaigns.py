@@ -4,7 +4,7 @@
 
 Grouping: 8,000 copies of three campaigns (new openers, dropped sentences and paragraphs,
 typos, names and addresses, 4 % forwarded by an MP under a covering letter) and 2,000
-letters on the same themes in the writers' own words (bench/campaign_mailbag.py).
+letters on the same themes in the writers' own words (tests/campaign_mailbag.py).
 Purity = letters in a found campaign that belong to its majority campaign; recall = a
 campaign's letters found in its best-matching group. Also prints the pair scores the
 thresholds were chosen from, and the import time of the detection module.
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.campaign_mailbag import mailbag  # noqa: E402
+from tests.campaign_mailbag import mailbag  # noqa: E402
 
 
 def _row(name: str, value: str, target: str = "") -> None:
@@ -117,7 +117,7 @@ def bench_grouping(n: int) -> None:
 
 
 def _canonicals() -> list[str]:
-    from bench.campaign_mailbag import CAMPAIGNS
+    from tests.campaign_mailbag import CAMPAIGNS
 
     return [text for _, text in CAMPAIGNS]
 

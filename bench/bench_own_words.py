@@ -2,7 +2,7 @@
 
     python bench/bench_own_words.py [--letters N] [--share 0.1] [--seed 2009] [--campaign N]
 
-Each campaign of bench/campaign_mailbag.py gets N supporters' copies with everything that is
+Each campaign of tests/campaign_mailbag.py gets N supporters' copies with everything that is
 *not* own words — a one-line opener, a closing line, dropped sentences and paragraphs, typos,
 line-wrapped scans, MPs' covering letters — and a share of them carry a planted passage of
 casework (a named child, a local service, a question for the department) at the start, in the
@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.campaign_mailbag import (  # noqa: E402
+from correspondence.services import campaign_detect as detect  # noqa: E402
+from correspondence.services.own_words import CampaignText, find_own_words  # noqa: E402
+from tests.campaign_mailbag import (  # noqa: E402
     CAMPAIGNS,
     FIRST,
     MPS,
@@ -39,8 +41,6 @@ from bench.campaign_mailbag import (  # noqa: E402
     _typo,
     campaign_copy,
 )
-from correspondence.services import campaign_detect as detect  # noqa: E402
-from correspondence.services.own_words import CampaignText, find_own_words  # noqa: E402
 
 RELATIONS = ("son", "daughter", "grandson", "granddaughter", "nephew", "niece", "foster son",
              "stepdaughter")  # fmt: skip

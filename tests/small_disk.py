@@ -5,11 +5,19 @@ caller falls back to SQLite's own size limit (`PRAGMA max_page_count`), never a 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import random
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+
+from correspondence.database import open_database
+from correspondence.services.intake import import_files
+from correspondence.services.unit_of_work import acting_as
+
+LETTERS = 12  # letters in the mailbag that fills the disk
 
 
 @contextlib.contextmanager
@@ -52,3 +60,36 @@ def remount_read_only(where: Path) -> None:
     done = subprocess.run(["mount", "-o", "remount,ro", str(where)], capture_output=True, text=True)
     if done.returncode != 0:
         raise PermissionError(f"cannot remount read-only: {done.stderr.strip()}")
+
+
+# --- a mailbag that fills it -------------------------------------------------------------
+
+
+def write_letters(folder: Path) -> list[Path]:
+    """Twelve invented letters of ~120 kB each (their text is stored twice, plus the file)."""
+    folder.mkdir()
+    rnd = random.Random(14)
+    out = []
+    for i in range(LETTERS):
+        words = " ".join(f"bus{rnd.randint(0, 99999)}" for _ in range(12000))
+        path = folder / f"letter-{i:02d}.txt"
+        path.write_text(
+            f"Dear Minister,\n\nI write about the number {i} bus to Ashcombe.\n{words}\n\n"
+            f"Yours sincerely,\nPat Example {i}\n"
+        )
+        out.append(path)
+    return out
+
+
+def cost_of_one_letter(tmp_path: Path, letter: Path) -> int:
+    """Bytes one letter adds to a database, measured on an ordinary disk."""
+    path = tmp_path / "measure.db"
+    db = open_database(f"sqlite:///{path}")
+    db.close()
+    before = path.stat().st_size
+    db = open_database(f"sqlite:///{path}")
+    import_files(
+        acting_as(db.session_factory, "officer.cli"), [letter], today=dt.date(2026, 11, 23)
+    )
+    db.close()
+    return path.stat().st_size - before

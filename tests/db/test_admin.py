@@ -157,8 +157,8 @@ def test_teams_are_added_renamed_and_deactivated(demo_db: Database) -> None:
 
 
 def test_office_codes_are_validated_and_the_default_moves(demo_db: Database) -> None:
-    from correspondence.services.desk import Desk
-    from tests.db.test_change_feed import new_case
+    from tests.conftest import DEMO_TODAY
+    from tests.factories import desk_for, log_letter, member_of_public
 
     admin = Administration(acting_as(demo_db.session_factory, "admin"))
     with pytest.raises(ValidationError, match="2 to 12 letters"):
@@ -171,7 +171,13 @@ def test_office_codes_are_validated_and_the_default_moves(demo_db: Database) -> 
         admin.set_default_office("NOPE")
     admin.set_default_office("POPUSS")
     assert [o.code for o in admin.offices() if o.is_default] == ["POPUSS"]
-    assert new_case(Desk(acting_as(demo_db.session_factory, "a.okoro"))).endswith("POPUSS")
+    reference = log_letter(
+        desk_for(demo_db, "a.okoro"),
+        received_on=DEMO_TODAY,
+        correspondent=member_of_public("Ines", "Varga", "Ms"),
+        summary="Asks about foster care allowances",
+    )
+    assert reference.endswith("POPUSS")
 
 
 # --- a shared desk -------------------------------------------------------------------------

@@ -5,7 +5,6 @@ Includes the proof that the fast Word writer gives the same document as python-d
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import re
@@ -20,90 +19,23 @@ import pytest
 from sqlalchemy import select
 
 from correspondence.database import Database
-from correspondence.db.models import (
-    Campaign,
-    Case,
-    Correspondent,
-    Draft,
-    DraftParagraph,
-    LineVersion,
-    Signatory,
-    StandardLine,
-)
+from correspondence.db.models import Case
 from correspondence.documents.word import combined_letters, letter_bytes, letter_paragraph_texts
 from correspondence.services import campaign_export as ce
 from correspondence.services.errors import ValidationError
 from correspondence.services.reply_letter import letter_spec_for
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
+from tests.factories import CAMPAIGN_FREE_TEXT as FREE_TEXT
+from tests.factories import campaign_id, signed_off_campaign_reply
 
 OFFICER = "a.okoro"
-FREE_TEXT = 'We will write again & keep you <informed> about the "review" — Zoë.'
-
-
-def _campaign_id(db: Database) -> int:
-    with db.session_factory() as s:
-        return s.scalar(select(Campaign.id).where(Campaign.organisation == "NSPCC"))  # type: ignore[return-value]
-
-
-def _approved(s, key: str) -> LineVersion:  # noqa: ANN001
-    return s.scalar(
-        select(LineVersion)
-        .join(StandardLine)
-        .where(StandardLine.key == key, LineVersion.status == "approved")
-        .order_by(LineVersion.number.desc())
-    )
-
-
-def _signed_off_reply(db: Database, campaign_id: int, *, status: str = "signed_off") -> int:
-    with db.session_factory.begin() as s:
-        sos = s.scalar(select(Signatory).where(Signatory.key == "sos"))
-        draft = Draft(
-            campaign_id=campaign_id,
-            status=status,
-            signatory_id=sos.id,
-            letter_date=dt.date(2009, 3, 2),
-            signed_off_at=dt.datetime(2009, 2, 27, 16, 0),
-            signature_method="wet",
-        )
-        for i, (key, numbered) in enumerate(
-            [
-                ("campaign-opening-forwarded-letters", False),
-                ("smacking-reasonable-punishment-limited", True),
-                ("reforms-more-to-do", True),
-                ("", False),
-                ("closing-thank-you-for-writing", False),
-            ]
-        ):
-            if key:
-                v = _approved(s, key)
-                draft.paragraphs.append(
-                    DraftParagraph(
-                        position=i, kind="line", line_version=v, text=v.body, numbered=numbered
-                    )
-                )
-            else:
-                draft.paragraphs.append(DraftParagraph(position=i, kind="free", text=FREE_TEXT))
-        s.add(draft)
-        s.flush()
-        # Names a Word writer can get wrong: markup characters, quotes, accents.
-        members = s.scalars(
-            select(Case).where(Case.campaign_id == campaign_id, Case.status == "logged")
-        ).all()
-        odd = [
-            ("Zoë", "O'Brien & <Sons>", 'Flat 2 "The Oaks"\nLlanfair Pwllgwyngyll'),
-            ("Siân", "Ní Bhriain", "Tŷ Newydd\n1 Heol & Stryd"),
-        ]
-        for case, (first, last, address) in zip(members, odd, strict=False):
-            corr = s.get(Correspondent, case.correspondent_id)
-            corr.first_name, corr.last_name, corr.address = first, last, address
-        return draft.id
 
 
 @pytest.fixture
 def ready(demo_db: Database) -> tuple[Database, int, int]:
-    cid = _campaign_id(demo_db)
-    return demo_db, cid, _signed_off_reply(demo_db, cid)
+    cid = campaign_id(demo_db, "NSPCC")
+    return demo_db, cid, signed_off_campaign_reply(demo_db, cid)
 
 
 def _export(db: Database, cid: int, out: Path, **kw: object) -> ce.ExportResult:
@@ -240,8 +172,8 @@ def test_cancel_stops_cleanly_and_dispatches_nobody_until_resumed(
 
 
 def test_an_unsigned_reply_is_not_exported(demo_db: Database, tmp_path: Path) -> None:
-    cid = _campaign_id(demo_db)
-    _signed_off_reply(demo_db, cid, status="in_qa")
+    cid = campaign_id(demo_db, "NSPCC")
+    signed_off_campaign_reply(demo_db, cid, status="in_qa")
     with pytest.raises(ValidationError, match="not signed off"):
         _export(demo_db, cid, tmp_path / "out")
     assert not (tmp_path / "out").exists()

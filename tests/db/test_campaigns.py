@@ -8,7 +8,6 @@ import random
 import pytest
 from sqlalchemy import select
 
-from bench.campaign_mailbag import campaign_copy, own_words
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
 from correspondence.domain.salutations import CorrespondentKind
@@ -19,6 +18,7 @@ from correspondence.services.cases import NewCase, NewConstituent, NewCorrespond
 from correspondence.services.demo_letters import JOWELL_COVERING_LETTER
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import acting_as
+from tests.campaign_mailbag import campaign_copy, own_words
 
 TODAY = dt.date(2026, 11, 23)
 USER = "officer.one"

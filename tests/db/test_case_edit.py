@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Event, Team, User
+from correspondence.services.actors import Role
 from correspondence.services.case_edit import CaseEditing, changes_between
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import acting_as
+from tests import factories as f
 from tests.conftest import DEMO_TODAY
 
 SEED = "2009/0007948POSoS"
@@ -123,17 +125,18 @@ def test_second_save_from_a_stale_form_is_refused_and_explained(
     assert (redo.summary, redo.priority, redo.themes) == ("Jo's summary", "high", ("SMACK",))
 
 
-def test_nothing_to_report_when_nobody_saved(demo_db: Database) -> None:
-    editing = CaseEditing(acting_as(demo_db.session_factory, "a.okoro"))
-    case_id = _case_id(demo_db)
+def test_nothing_to_report_when_nobody_saved(db: Database) -> None:
+    case_id = f.logged_case(db, "o.fficer", today=DEMO_TODAY, summary="Asks about adoption")
+    editing = CaseEditing(acting_as(db.session_factory, "o.fficer"))
     form = editing.load(case_id)
     clash = editing.conflict(case_id, form.version, {"summary": "x"}, form.values())
     assert clash.fields == () and clash.current == form
 
 
-def test_people_without_the_officer_role_may_not_edit(demo_db: Database) -> None:
-    editing = CaseEditing(acting_as(demo_db.session_factory, "p.mehta"))  # a drafter
-    case_id = _case_id(demo_db)
+def test_people_without_the_officer_role_may_not_edit(db: Database) -> None:
+    case_id = f.logged_case(db, "o.fficer", today=DEMO_TODAY)  # the file's first user: admin
+    f.user(db, "o.fficer", "d.rafter", [Role.DRAFTER])
+    editing = CaseEditing(acting_as(db.session_factory, "d.rafter"))  # a drafter
     form = editing.load(case_id)
     assert not editing.can_edit()
     with pytest.raises(PermissionDenied, match="officer"):

@@ -11,12 +11,13 @@ from correspondence.database import Database
 from correspondence.db.models import Event, Extension
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.workdays import StagePlan
-from correspondence.services.actors import actor_for
+from correspondence.services.actors import Role, actor_for
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.deadlines import Deadlines, configure_reply_type
 from correspondence.services.desk import Desk
 from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import acting_as
+from tests import factories as f
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 
@@ -99,14 +100,16 @@ def test_an_extension_keeps_the_old_date_and_the_reason(
         assert s.scalar(select(Extension.granted_by_id)) is not None
 
 
-def test_only_officers_and_private_secretaries_extend(demo_db: Database, demo_desk: Desk) -> None:
-    case_id = _log(demo_desk, dt.date(2026, 11, 20))
+def test_only_officers_and_private_secretaries_extend(db: Database, desk: Desk) -> None:
+    case_id = _log(desk, dt.date(2026, 11, 20))  # officer.one: the file's first user, its admin
+    f.user(db, "officer.one", "d.rafter", [Role.DRAFTER])
+    f.user(db, "officer.one", "p.sec", [Role.PRIVATE_SECRETARY])
     new_due = dt.date(2027, 1, 8)
     with pytest.raises(PermissionDenied):
-        Deadlines(acting_as(demo_db.session_factory, "p.mehta"), lambda: TODAY).extend_deadline(
+        Deadlines(acting_as(db.session_factory, "d.rafter"), lambda: TODAY).extend_deadline(
             case_id, new_due, "why not"
         )
-    ps = Deadlines(acting_as(demo_db.session_factory, "ps.sos"), lambda: TODAY)
+    ps = Deadlines(acting_as(db.session_factory, "p.sec"), lambda: TODAY)
     assert ps.extend_deadline(case_id, new_due, "Minister away").due_on == new_due
 
 

@@ -37,7 +37,7 @@ from correspondence.services.errors import PermissionDenied
 from correspondence.services.reports import Period, ReportParams, Reports, Scope
 from correspondence.services.retention import ANONYMISED, REMOVED, Retention
 from correspondence.services.unit_of_work import acting_as
-from tests.db.test_reports import END, START, TODAY, build_cases
+from tests.report_cases import END, START, TODAY, build_cases
 
 RETENTION_DAY = dt.date(2028, 3, 1)
 

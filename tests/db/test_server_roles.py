@@ -10,11 +10,7 @@ changes. Events are insert-only and name the login that wrote them.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,131 +21,19 @@ from sqlalchemy import select
 
 from correspondence.database import open_database
 from correspondence.db import migrate
-from correspondence.db.models import Signatory, User
+from correspondence.db.models import User
 from correspondence.db.session import make_engine
-from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
-from correspondence.services.admin import Administration
-from correspondence.services.cases import NewCase, NewCorrespondent
-from correspondence.services.demo import load_demo
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
-from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
-from tests import pg
+from correspondence.services.unit_of_work import UnitOfWorkFactory
+from tests import pg, team_server
 from tests.conftest import DEMO_TODAY
+from tests.team_server import LOGINS, NEW_OFFICER, OWNER, Team_, run
 
 pytestmark = pytest.mark.postgres
-EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
-
-OWNER = "desk_owner"
-# One login per role, each given to a person of the demo office (cluster-wide names).
-LOGINS = {
-    "officer": ("a.okoro", "t_officer"),
-    "drafter": ("p.mehta", "t_drafter"),
-    "policy_lead": ("policy.lead.safeguarding", "t_lead"),
-    "private_secretary": ("ps.sos", "t_ps"),
-    "admin": ("admin", "t_admin"),
-}
-NEW_OFFICER = ("w.ashby", "t_new_officer")  # added with `users add` in the setup
-
-
-def run(*argv: str, user: str | None = None) -> tuple[int, str, str]:
-    """The command as a person runs it, in its own process (`user`: their own username)."""
-    env = {**os.environ, **({"CORRESPONDENCE_USER": user} if user else {})}
-    done = subprocess.run([EXE, *argv], capture_output=True, text=True, timeout=300, env=env)
-    return done.returncode, done.stdout, done.stderr
-
-
-def _case(sf: object, officer: str) -> int:
-    desk = Desk(acting_as(sf, officer), clock=lambda: DEMO_TODAY)  # type: ignore[arg-type]
-    with desk.uow.read() as uow:
-        sos = uow.session.scalar(select(Signatory.id).where(Signatory.key == "sos"))
-    ref = desk.log_case(
-        NewCase(
-            received_on=DEMO_TODAY - dt.timedelta(days=2),
-            new_correspondent=NewCorrespondent(
-                kind=CorrespondentKind.PUBLIC, title="Mr", first_name="Ivo", last_name="Brand"
-            ),
-            theme_codes=["SCR"],
-            signatory_id=sos,
-        )
-    )
-    cid = desk.find_reference(ref)
-    desk.move(cid, CaseStatus.TRIAGED)
-    return cid
-
-
-@pytest.fixture(scope="module")
-def team_template(pg_server: pg.PgServer) -> str:
-    """The demo office on a server set up for a team: a draft in QA, one with the
-    private office, a line version awaiting approval; a login per role."""
-    pg_server.create_owner(OWNER)
-    name = pg_server.create_database(pg_server.new_name("tpl_team"), owner=OWNER)
-    url = pg_server.url(name, user=OWNER)
-    db = open_database(url)
-    load_demo(db.session_factory, today=DEMO_TODAY)
-    sf = db.session_factory
-
-    def drafting(user: str) -> Drafting:
-        return Drafting(acting_as(sf, user), clock=lambda: DEMO_TODAY)
-
-    keys = ["babyp-tragedy", "scr-quality-and-review-panels"]
-    in_qa = drafting("p.mehta").create(_case(sf, "a.okoro"), keys).id
-    drafting("p.mehta").submit(in_qa)
-    with_po = drafting("p.mehta").create(_case(sf, "a.okoro"), keys).id
-    drafting("p.mehta").submit(with_po)
-    drafting("policy.lead.safeguarding").approve(with_po, "")
-    with sf.begin() as s:
-        s.connection().exec_driver_sql(
-            "INSERT INTO line_versions (line_id, number, body, status, created_at, "
-            "rejected_reason) SELECT line_id, number + 1, body || ' Updated.', 'submitted', "
-            "now(), '' FROM line_versions WHERE status = 'approved' ORDER BY id LIMIT 1"
-        )
-    db.close()
-
-    code, out, err = run("server", "setup", "--db", url)
-    assert code == 0, err
-    admin = Administration(UnitOfWorkFactory.connect(open_database(url).session_factory))
-    for username, login in LOGINS.values():
-        user = next(u for u in admin.users() if u.username == username)
-        admin.update_user(user.id, user.version, {"db_login": login})
-    admin.uow.engine.dispose()
-    code, out, err = run(
-        "users", "add", NEW_OFFICER[0], "--login", NEW_OFFICER[1], "--roles", "officer,drafter",
-        "--team", "SPU", "--name", "Wren Ashby", "--db", pg_server.url(name, user="t_admin"),
-    )  # fmt: skip
-    assert code == 0, err
-    # The CLI leaves its pooled connections (a process would exit); a template has none.
-    pg_server.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-    )
-    return name
-
-
-@dataclass
-class Team_:
-    server: pg.PgServer
-    name: str
-
-    def url(self, login: str = OWNER) -> str:
-        return self.server.url(self.name, user=login)
-
-    def sql(self, login: str) -> psycopg.Connection:
-        return self.server.connect_as(login, self.name)
-
-    def one(self, query: str) -> object:
-        with self.server.connect(self.name) as conn:
-            row = conn.execute(query).fetchone()  # type: ignore[arg-type]
-            return row[0] if row else None
-
-
-@pytest.fixture
-def team(pg_server: pg.PgServer, team_template: str) -> Iterator[Team_]:
-    name = pg_server.create_database(pg_server.new_name(), template=team_template, owner=OWNER)
-    yield Team_(pg_server, name)
-    pg_server.release(name)
+# The team's server (tests/team_server.py), as this module's fixtures.
+team_template, team = team_server.team_template, team_server.team
 
 
 def _holds(login: str, role: str) -> bool:

@@ -14,7 +14,7 @@ from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.subject_access import SubjectAccess
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
-from tests.db.test_reports import TODAY, build_cases
+from tests.report_cases import TODAY, build_cases
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from bench.campaign_mailbag import mailbag
 from correspondence.database import Database
-from tests.db.test_campaign_export import _signed_off_reply
+from tests.campaign_mailbag import mailbag
+from tests.factories import signed_off_campaign_reply
 
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
 
@@ -69,7 +69,7 @@ def test_export_writes_letters_then_refuses_to_do_it_twice(
 ) -> None:
     if demo_db.engine.dialect.name != "sqlite":
         return  # the CLI run below needs a file it can open; PostgreSQL is covered in tests/db
-    _signed_off_reply(demo_db, 1)
+    signed_off_campaign_reply(demo_db, 1)
     url = str(demo_db.engine.url)
     out = tmp_path / "letters"
 

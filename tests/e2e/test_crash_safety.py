@@ -23,7 +23,7 @@ from correspondence.database import Database
 from correspondence.services.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY, DemoTemplate
-from tests.db.test_campaign_export import _signed_off_reply
+from tests.factories import signed_off_campaign_reply
 
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
 ENV = {**os.environ, "CORRESPONDENCE_USER": "a.okoro"}
@@ -115,12 +115,21 @@ def office(sqlite_demo_template: DemoTemplate, tmp_path: Path) -> Path:
 
 def test_killed_during_a_drafts_autosave(office: Path) -> None:
     from correspondence.database import open_database
-    from tests.ui.test_draft_editor import _triaged_case
+    from tests.factories import mp, triaged_case
 
     url = f"sqlite:///{office}"
     db: Database = open_database(url)
     draft = Drafting(acting_as(db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY).create(
-        _triaged_case(db)
+        triaged_case(
+            db,
+            "a.okoro",
+            today=DEMO_TODAY,
+            correspondent=mp("Gwen", "Arkwright"),
+            summary="Serious case reviews",
+            theme_codes=("SCR", "LAMING"),
+            signatory_key="sos",
+            team_code="SPU",
+        )
     )
     db.close()
     helper = Path(__file__).with_name("crash_autosave.py")
@@ -167,7 +176,7 @@ def test_killed_during_a_campaign_export(
     shutil.copy(sqlite_demo_template.source, path)
     url = f"sqlite:///{path}"
     db = open_database(url)
-    _signed_off_reply(db, 1)
+    signed_off_campaign_reply(db, 1)
     db.close()
     out = tmp_path / "letters"
     journal = out / ".campaign-export.jsonl"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import sqlite3
 import subprocess
@@ -22,46 +21,14 @@ from correspondence.database import open_database
 from correspondence.services.intake import import_files
 from correspondence.services.unit_of_work import acting_as
 from tests import small_disk
+from tests.small_disk import LETTERS, cost_of_one_letter, write_letters
 
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
-LETTERS = 12
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CORRESPONDENCE_USER": "officer.cli"}
     return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=300, env=env)
-
-
-def write_letters(folder: Path) -> list[Path]:
-    """Twelve invented letters of ~120 kB each (their text is stored twice, plus the file)."""
-    folder.mkdir()
-    rnd = random.Random(14)
-    out = []
-    for i in range(LETTERS):
-        words = " ".join(f"bus{rnd.randint(0, 99999)}" for _ in range(12000))
-        path = folder / f"letter-{i:02d}.txt"
-        path.write_text(
-            f"Dear Minister,\n\nI write about the number {i} bus to Ashcombe.\n{words}\n\n"
-            f"Yours sincerely,\nPat Example {i}\n"
-        )
-        out.append(path)
-    return out
-
-
-def cost_of_one_letter(tmp_path: Path, letter: Path) -> int:
-    """Bytes one letter adds to a database, measured on an ordinary disk."""
-    path = tmp_path / "measure.db"
-    db = open_database(f"sqlite:///{path}")
-    db.close()
-    before = path.stat().st_size
-    db = open_database(f"sqlite:///{path}")
-    import datetime as dt
-
-    import_files(
-        acting_as(db.session_factory, "officer.cli"), [letter], today=dt.date(2026, 11, 23)
-    )
-    db.close()
-    return path.stat().st_size - before
 
 
 def count_cases(path: Path) -> int:

@@ -21,7 +21,7 @@ from correspondence.services.actors import actor_for
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
-from tests.db.test_reports import build_cases
+from tests.report_cases import build_cases
 
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
 RANGE = ("--from", "2025-11-01", "--to", "2026-04-20", "--today", "2026-04-20")

@@ -20,7 +20,7 @@ from correspondence.db.models import Case, Event
 from correspondence.services import campaign_export as ce
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
-from tests.db.test_campaign_export import _campaign_id, _signed_off_reply
+from tests.factories import campaign_id, signed_off_campaign_reply
 
 OFFICER = "a.okoro"
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
@@ -60,8 +60,8 @@ def _forge(out: Path, entry: dict[str, object]) -> None:
 def test_forged_journal_lines_are_ignored_and_their_members_written(
     demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cid = _campaign_id(demo_db)
-    _signed_off_reply(demo_db, cid)
+    cid = campaign_id(demo_db, "NSPCC")
+    signed_off_campaign_reply(demo_db, cid)
     monkeypatch.setattr(ce, "CHUNK", 10)
     out = tmp_path / "letters"
     out.mkdir()
@@ -115,8 +115,8 @@ def test_forged_journal_lines_are_ignored_and_their_members_written(
 def test_a_letter_changed_on_disk_after_it_was_journalled_is_written_again(
     demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cid = _campaign_id(demo_db)
-    _signed_off_reply(demo_db, cid)
+    cid = campaign_id(demo_db, "NSPCC")
+    signed_off_campaign_reply(demo_db, cid)
     monkeypatch.setattr(ce, "CHUNK", 10)
     out = tmp_path / "letters"
     _cancelled_after(demo_db, cid, out, 10)
@@ -161,8 +161,8 @@ def _alive(pid: int) -> bool:
 def test_worker_processes_end_when_the_export_is_killed(demo_db: Database, tmp_path: Path) -> None:
     if demo_db.engine.dialect.name != "sqlite":
         return  # one run is enough: the processes, not the database, are under test
-    cid = _campaign_id(demo_db)
-    _signed_off_reply(demo_db, cid)
+    cid = campaign_id(demo_db, "NSPCC")
+    signed_off_campaign_reply(demo_db, cid)
     env = {**os.environ, "CORRESPONDENCE_USER": OFFICER}
     for attempt in range(3):
         out = tmp_path / f"letters{attempt}"

@@ -13,7 +13,7 @@ from hypothesis import given
 from correspondence.documents.extract import clean_text
 from correspondence.documents.mail import parse_msg
 from tests.hostile.msg_writer import outlook_message
-from tests.hostile.test_properties import FAST, WORD_TEXT
+from tests.hostile.strategies import FAST, WORD_TEXT
 
 RTF_HEAD = b"{\\rtf1\\ansi\\ansicpg1252\\fromtext {\\fonttbl{\\f0 Arial;}} \\f0 "
 

@@ -12,7 +12,7 @@ import time
 from email.message import EmailMessage
 from xml.sax.saxutils import escape
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from correspondence.documents import limits
@@ -30,19 +30,9 @@ from correspondence.documents.extract import (
 from correspondence.documents.mail import html_to_text, parse_eml, parse_msg
 from correspondence.documents.rendering import MAX_OUTPUT_CHARS, TemplateProblem, render_line
 from tests.hostile.corpus import W, docx_bytes, unusual_docx
+from tests.hostile.strategies import FAST, WORD_TEXT
 
-FAST = settings(
-    max_examples=40,
-    deadline=None,  # the shared CI machine decides timings; the bounds below are asserted
-    database=None,  # nothing written into the worktree
-    suppress_health_check=[HealthCheck.too_slow],
-)
 MAX_TEXT = limits.MAX_LETTER_CHARS + len(limits.TRUNCATED_NOTE) + 20
-# Text Word can hold: no control characters, no lone surrogates.
-WORD_TEXT = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
-    max_size=60,
-)
 
 
 def _reads_or_refuses(read: object, *args: object) -> object:

@@ -15,14 +15,17 @@ from correspondence.services.actors import Role
 from correspondence.services.admin import Administration
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.ui.admin_window import AdminWindow
-from tests.db.test_server_roles import Team_, team, team_template  # noqa: F401 - fixtures
+from tests import team_server
+from tests.team_server import Team_
 
 pytestmark = [pytest.mark.gui, pytest.mark.postgres]
+# The team's server (tests/team_server.py), as this module's fixtures.
+team_template, team = team_server.team_template, team_server.team
 
 
 def test_an_admin_adds_a_person_and_their_login_on_the_screen(
     qtbot: QtBot,
-    team: Team_,  # noqa: F811 - the fixture
+    team: Team_,
     screenshot_dir: Path,
 ) -> None:
     database = open_database(team.url("t_admin"))

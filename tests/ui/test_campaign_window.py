@@ -14,7 +14,7 @@ from correspondence.database import Database
 from correspondence.services.desk import Desk
 from correspondence.ui.campaign_window import CampaignWindow
 from correspondence.ui.main_window import MainWindow
-from tests.db.test_campaign_export import _signed_off_reply
+from tests.factories import signed_off_campaign_reply
 
 pytestmark = pytest.mark.gui
 
@@ -105,7 +105,7 @@ def test_exporting_letters_runs_with_progress_and_marks_members_dispatched(
     main: MainWindow, demo_db: Database, qtbot: QtBot, tmp_path: Path, screenshot_dir: Path
 ) -> None:
     cid = 1
-    _signed_off_reply(demo_db, cid)
+    signed_off_campaign_reply(demo_db, cid)
     cw = _open(main, qtbot)
     assert "signed off" in cw.facts.text()
     assert cw.export_button.isEnabled()

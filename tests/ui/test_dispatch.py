@@ -20,7 +20,8 @@ from correspondence.ui.dialogs.choice import ChoiceDialog
 from correspondence.ui.draft_editor import DraftEditor
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
-from tests.ui.test_draft_editor import ScriptedPrompts
+from tests.factories import draft_from_lines, mp, triaged_case
+from tests.ui.prompts import ScriptedPrompts
 
 pytestmark = pytest.mark.gui
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -99,11 +100,18 @@ def test_a_mornings_post_is_recorded_on_a_selection(
 def test_the_editor_offers_dispatch_once_signed_off(
     qtbot: QtBot, demo_db: Database, screenshot_dir: Path
 ) -> None:
-    from tests.ui.test_draft_editor import _triaged_case
-
-    case_id = _triaged_case(demo_db)
+    case_id = triaged_case(
+        demo_db,
+        "a.okoro",
+        today=DEMO_TODAY,
+        correspondent=mp("Gwen", "Arkwright"),
+        summary="Serious case reviews",
+        theme_codes=("SCR", "LAMING"),
+        signatory_key="sos",
+        team_code="SPU",
+    )
+    draft_id = draft_from_lines(demo_db, "p.mehta", case_id, ["babyp-tragedy"], today=DEMO_TODAY)
     drafting = Drafting(acting_as(demo_db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
-    draft_id = drafting.create(case_id, ["babyp-tragedy"]).id
     drafting.submit(draft_id)
     Drafting(
         acting_as(demo_db.session_factory, "policy.lead.safeguarding"), clock=lambda: DEMO_TODAY

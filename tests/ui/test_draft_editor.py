@@ -3,7 +3,6 @@ take a case from triage to a signed-off Word letter."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -14,83 +13,40 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from correspondence.database import Database
-from correspondence.db.models import Case, Draft, LineVersion, Signatory, StandardLine, Team
+from correspondence.db.models import Case, Draft, LineVersion, StandardLine
 from correspondence.documents.word import letter_paragraph_texts
-from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, DraftStatus
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases import NewCase
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
-from correspondence.ui.draft_editor import DraftEditor, Prompts
+from correspondence.ui.draft_editor import DraftEditor
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.widgets.paragraph_list import LINE_MIME, PARAGRAPH_MIME
 from tests.conftest import DEMO_TODAY
+from tests.factories import mp, triaged_case
+from tests.ui.prompts import ScriptedPrompts, open_editor
 
 pytestmark = pytest.mark.gui
 
 HOSTILE = "Noted\x00\x07\x1b: {{ '' .__class__ }} & <i>\"fine\"</i>"
 
 
-class ScriptedPrompts(Prompts):
-    """Answers the editor's questions from a script and remembers every warning."""
-
-    def __init__(self, **answers: object) -> None:
-        self.answers = answers
-        self.warnings: list[str] = []
-
-    def warn(self, parent, title, text) -> None:  # noqa: ANN001
-        self.warnings.append(text)
-
-    def confirm(self, parent, title, text) -> bool:  # noqa: ANN001
-        return bool(self.answers.get("confirm", True))
-
-    def ask_text(self, parent, title, label) -> str | None:  # noqa: ANN001
-        return self.answers.get("text")  # type: ignore[return-value]
-
-    def ask_choice(self, parent, title, label, items) -> str | None:  # noqa: ANN001
-        return self.answers.get("choice")  # type: ignore[return-value]
-
-    def save_path(self, parent, title, suggested) -> Path | None:  # noqa: ANN001
-        self.answers["suggested"] = suggested
-        return self.answers.get("path")  # type: ignore[return-value]
-
-
 def _triaged_case(db: Database, last_name: str = "Arkwright") -> int:
-    desk = Desk(acting_as(db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
-    with db.session_factory() as s:
-        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
-    ref = desk.log_case(
-        NewCase(
-            received_on=DEMO_TODAY - dt.timedelta(days=1),
-            new_correspondent=NewCorrespondent(
-                kind=CorrespondentKind.MP,
-                first_name="Gwen",
-                last_name=last_name,
-                post_nominals="MP",
-            ),
-            summary="Serious case reviews",
-            theme_codes=["SCR", "LAMING"],
-            signatory_id=sos,
-        )
+    return triaged_case(
+        db,
+        "a.okoro",
+        today=DEMO_TODAY,
+        correspondent=mp("Gwen", last_name),
+        summary="Serious case reviews",
+        theme_codes=("SCR", "LAMING"),
+        signatory_key="sos",
+        team_code="SPU",
     )
-    case_id = desk.find_reference(ref)
-    desk.move(case_id, CaseStatus.TRIAGED)
-    with db.session_factory.begin() as s:
-        case = s.get(Case, case_id)
-        assert case is not None
-        case.team_id = s.scalar(select(Team.id).where(Team.code == "SPU"))
-    return case_id
 
 
 def _editor(qtbot: QtBot, db: Database, user: str, draft_id: int, **kw: object) -> DraftEditor:
-    editor = DraftEditor(
-        Drafting(acting_as(db.session_factory, user), clock=lambda: DEMO_TODAY), draft_id, **kw
-    )
-    qtbot.addWidget(editor)
-    editor.show()
-    qtbot.waitExposed(editor)
-    return editor
+    return open_editor(qtbot, db, user, draft_id, today=DEMO_TODAY, **kw)
 
 
 def _offer(editor: DraftEditor, key: str) -> QTreeWidgetItem:

@@ -24,7 +24,9 @@ from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
 from correspondence.ui.main_window import MainWindow
 from tests import small_disk
 from tests.conftest import DEMO_TODAY, DemoTemplate
-from tests.ui.test_draft_editor import ScriptedPrompts, _editor, _triaged_case
+from tests.factories import mp, signed_off_campaign_reply, triaged_case
+from tests.small_disk import LETTERS, cost_of_one_letter, write_letters
+from tests.ui.prompts import ScriptedPrompts, open_editor
 
 pytestmark = pytest.mark.gui
 
@@ -52,12 +54,21 @@ def test_a_draft_that_cannot_be_saved_keeps_the_words_says_why_and_retries(
     qtbot: QtBot, on_small_disk: Database, screenshot_dir: Path
 ) -> None:
     db = on_small_disk
-    case_id = _triaged_case(db)
+    case_id = triaged_case(
+        db,
+        "a.okoro",
+        today=DEMO_TODAY,
+        correspondent=mp("Gwen", "Arkwright"),
+        summary="Serious case reviews",
+        theme_codes=("SCR", "LAMING"),
+        signatory_key="sos",
+        team_code="SPU",
+    )
     draft = Drafting(acting_as(db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY).create(
         case_id
     )
     prompts = ScriptedPrompts()
-    editor = _editor(qtbot, db, "p.mehta", draft.id, prompts=prompts)
+    editor = open_editor(qtbot, db, "p.mehta", draft.id, today=DEMO_TODAY, prompts=prompts)
     editor.save_retry.setInterval(300)  # a person waits ten seconds; the test need not
     disk = Path(str(db.engine.url.database)).parent
     filler = small_disk.fill(disk, leave=0)
@@ -123,8 +134,6 @@ def test_an_import_from_the_window_onto_a_full_disk_shows_one_logged_and_eleven_
     qtbot: QtBot, on_small_disk: Database, settings: QSettings, tmp_path: Path,
     screenshot_dir: Path,
 ) -> None:  # fmt: skip
-    from tests.e2e.test_full_disk import LETTERS, cost_of_one_letter, write_letters
-
     db = on_small_disk
     letters = write_letters(tmp_path / "post")
     cost = cost_of_one_letter(tmp_path, letters[0])
@@ -147,7 +156,7 @@ def test_an_import_from_the_window_onto_a_full_disk_shows_one_logged_and_eleven_
     rows = dialog.rows()
     assert sum(o == "Imported" for o, _, _ in rows) == 1
     refused = [d for o, _, d in rows if o == "Failed"]
-    assert len(refused) == LETTERS - 1 and set(refused) == {"not logged: the disk is full"}
+    assert len(refused) == LETTERS - 1 and set(refused) == {"Not logged: the disk is full"}
     assert "1</b> imported" in dialog.summary.text()
     assert f"{LETTERS - 1}</b> failed" in dialog.summary.text()
     with db.session_factory() as s:
@@ -163,10 +172,9 @@ def test_a_campaign_export_the_disk_refuses_marks_no_one_dispatched_and_resumes(
 ) -> None:
     from correspondence.services.campaign_export import export_campaign
     from correspondence.services.errors import ServiceError
-    from tests.db.test_campaign_export import _signed_off_reply
 
     db = on_small_disk
-    _signed_off_reply(db, 1)
+    signed_off_campaign_reply(db, 1)
     with db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     dispatched = select(func.count(Case.id)).where(

@@ -21,7 +21,7 @@ from correspondence.ui.dialogs.retention import RetentionDialog
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.reports_window import ReportsWindow
 from tests.conftest import DEMO_TODAY
-from tests.db.test_reports import TODAY, build_cases
+from tests.report_cases import TODAY, build_cases
 
 pytestmark = pytest.mark.gui
 

@@ -1,7 +1,7 @@
 """An invented mailbag for campaign detection: campaigns with personal variation, and
 distinct letters on the same themes in the writers' own words.
 
-Deterministic for a seed; used by bench_campaigns.py and the campaign tests. Every name and
+Deterministic for a seed; used by the campaign tests and bench/bench_campaigns.py. Every name and
 address is invented.
 """
 
