@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import os
 import random
 import shutil
 import statistics
@@ -150,7 +151,8 @@ def set_up(server: pg_temp.PgServer, officers: int, extra_cases: int) -> dict[st
 class Work:
     """What the officers share: the queue of letters to triage, so two sometimes collide."""
 
-    def __init__(self, logged: list[int], triaged: list[int], signatory: int) -> None:
+    def __init__(self, run: str, logged: list[int], triaged: list[int], signatory: int) -> None:
+        self.run = run  # marks the paragraphs saved, which the second run must not find
         self.lock = threading.Lock()
         self.to_triage = logged
         self.to_draft = triaged
@@ -247,7 +249,7 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
             if not view.editable:
                 return
             saves += 1
-            words = f"{o.username} save {saves}"
+            words = f"{work.run} {o.username} save {saves}"
             paragraphs = [p.as_input() for p in view.paragraphs]
             paragraphs.append(ParagraphInput(kind="free", text=f"We note your point ({words})."))
             drafting.save(view.id, view.version, paragraphs)
@@ -362,7 +364,7 @@ def run_office(
         row = conn.execute("SELECT id FROM signatories WHERE key = 'sos'").fetchone()
         assert row is not None
         signatory = int(row[0])
-    work = Work(logged, triaged, signatory)
+    work = Work("proxy" if delay_s else "direct", logged, triaged, signatory)
     until = time.monotonic() + seconds
     threads = [
         threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today))
@@ -383,7 +385,8 @@ def run_office(
 
 
 def report(title: str, officers: list[Officer], lost: list[str], wall: float, proxy: bool) -> None:
-    print(f"\n{title} — {len(officers)} officers, {wall:.0f} s")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{title} — {len(officers)} officers, {wall:.0f} s, load average after {load}")
     head = f"{'action':<8} {'clicks':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'target':>7}"
     head += f" {'SQL/click':>9} {'trips/click':>11} {'conflicts':>9} {'errors':>6}"
     print(head)
