@@ -19,8 +19,9 @@ from correspondence.db.models import Case, Draft, Setting
 from correspondence.domain.states import CaseStatus
 from correspondence.services import theme_suggest
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting, ParagraphInput, save_draft
+from correspondence.services.drafting import Drafting, ParagraphInput, create_draft, save_draft
 from correspondence.services.errors import ConflictError
+from correspondence.services.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
@@ -91,3 +92,83 @@ def test_the_first_two_theme_confirmations_in_an_office_both_count(demo_db: Data
     assert failed == []
     with demo_db.session_factory() as s:
         assert s.get(Setting, theme_suggest.GENERATION_KEY).value == "2"  # type: ignore[union-attr]
+
+
+def _triaged_case_without_draft(db: Database) -> int:
+    with db.session_factory() as s:
+        found = s.scalar(
+            select(Case.id)
+            .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
+            .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
+            .order_by(Case.id)
+        )
+    assert found is not None
+    return found
+
+
+def test_two_drafters_starting_the_same_reply_at_once_get_one_draft_and_a_conflict(
+    demo_db: Database,
+) -> None:
+    _only_postgres(demo_db)
+    case_id = _triaged_case_without_draft(demo_db)
+    other_db = open_database(demo_db.url)
+    mine = acting_as(demo_db.session_factory, "p.mehta")
+    try:
+        theirs = Drafting(acting_as(other_db.session_factory, "p.mehta"), lambda: DEMO_TODAY)
+        with pytest.raises(ConflictError, match="Someone else saved this at the same moment"):
+            with mine.begin() as uow:
+                # They start theirs after this one read the case and before it writes.
+                event.listen(
+                    uow.session, "before_flush", lambda *_: theirs.create(case_id), once=True
+                )
+                create_draft(uow.session, uow.actor, case_id, today=DEMO_TODAY)
+    finally:
+        other_db.close()
+    with demo_db.session_factory() as s:
+        assert len(s.scalars(select(Draft.id).where(Draft.case_id == case_id)).all()) == 1
+
+
+def test_two_officers_triaging_the_same_letter_at_once_one_wins_one_is_told(
+    demo_db: Database,
+) -> None:
+    _only_postgres(demo_db)
+    triage = Triage(acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
+    case_id = triage.queue()[0]
+    seen = triage.load(case_id).version
+    other_db = open_database(demo_db.url)
+    theirs = Triage(acting_as(other_db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
+    outcome: list[BaseException | None] = []
+
+    def colleague() -> None:
+        try:
+            theirs.apply(
+                case_id,
+                TriageDecision(themes=["SMACK"], priority="urgent"),
+                finish=False,
+                expected_version=seen,
+            )
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            outcome.append(exc)
+
+    started: list[threading.Thread] = []
+
+    def start_colleague(*_args: object) -> None:
+        t = threading.Thread(target=colleague)
+        t.start()
+        started.append(t)
+        time.sleep(0.5)  # they are now at the same case, before this save writes
+
+    try:
+        event.listen(triage.uow.session_factory, "before_flush", start_colleague, once=True)
+        triage.apply(
+            case_id,
+            TriageDecision(themes=["SCR", "LSCB"], priority="high"),
+            finish=False,
+            expected_version=seen,
+        )
+        started[0].join(30)
+    finally:
+        other_db.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
+    assert triage.load(case_id).themes == ("LSCB", "SCR")
