@@ -61,13 +61,21 @@ def working_days_between(start: date, end: date) -> int:
     """
     if end < start:
         return -working_days_between(end, start)
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    # Counted, not walked: the list works this out for every row it shows, and a case a
+    # year overdue took a 365-step walk per row (200 rows: ~0.8 s of CPU per page).
+    holidays = sum(
+        1
+        for year in range(start.year, end.year + 1)
+        for day in _holidays_in(year)
+        if start < day <= end and day.weekday() < _SATURDAY
+    )
+    return _weekdays_through(end) - _weekdays_through(start) - holidays
+
+
+def _weekdays_through(day: date) -> int:
+    """Mondays to Fridays from 1 January of year 1 (a Monday) to `day`, inclusive."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return weeks * 5 + min(rest, 5)
 
 
 def due_date(received: date, target_days: int = DEFAULT_TARGET_DAYS) -> date:

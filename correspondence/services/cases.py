@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from correspondence.db.models import (
     Case,
@@ -398,6 +398,14 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
             selectinload(Case.themes),
             selectinload(Case.constituents),
             selectinload(Case.documents),
+            # One row each, in the case's own query: each was a round trip of its own,
+            # which a remote server makes the most of opening a case.
+            joinedload(Case.correspondent),
+            joinedload(Case.team),
+            joinedload(Case.campaign),
+            joinedload(Case.drafter),
+            joinedload(Case.signatory),
+            joinedload(Case.addressed_to),
         )
     )
     if case is None:

@@ -586,12 +586,14 @@ def _check_version(draft: Draft, case: Case | None, expected: int | None) -> Non
 
 
 def _flush(session: Session, draft: Draft, case: Case | None) -> None:
+    # Named first: once the flush fails the transaction is gone, and reading the case's
+    # reference then raised a bare SQLAlchemy error instead of this message.
+    label = _upper_first(_label(draft, case))
     try:
         session.flush()
     except StaleDataError as exc:
         raise ConflictError(
-            f"{_upper_first(_label(draft, case))} was saved by someone else at the same moment; "
-            "reload it to see their changes."
+            f"{label} was saved by someone else at the same moment; reload it to see their changes."
         ) from exc
 
 

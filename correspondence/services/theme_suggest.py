@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
@@ -362,12 +363,22 @@ def suggest(session: Session, text: str, limit: int = 5) -> list[Suggestion]:
 
 def note_confirmations(session: Session) -> None:
     """Tell every process's cached model that confirmations changed (same transaction)."""
-    row = session.get(Setting, GENERATION_KEY)
-    if row is None:
-        session.add(Setting(key=GENERATION_KEY, value="1"))
-    else:
-        row.value = str(int(row.value or "0") + 1)
-    session.flush()
+    # Locked while bumped, and made in a savepoint: officers confirming themes at the same
+    # moment each count once, and the first ones to confirm in a new office no longer fail
+    # on each other's new row.
+    for _ in range(3):
+        row = session.get(Setting, GENERATION_KEY, with_for_update=True, populate_existing=True)
+        if row is not None:
+            row.value = str(int(row.value or "0") + 1)
+            session.flush()
+            return
+        try:
+            with session.begin_nested():
+                session.add(Setting(key=GENERATION_KEY, value="1"))
+            return
+        except IntegrityError:
+            continue  # another officer made the row first: bump theirs
+    raise RuntimeError("Could not record the theme confirmations")
 
 
 def codes(suggestions: Iterable[Suggestion]) -> list[str]:

@@ -138,6 +138,15 @@ def _event(
 
 
 def _case(session: Session, case_id: int, expected_version: int | None = None) -> Case:
+    if expected_version is not None:
+        # Held until commit, so a colleague triaging the same case waits and then sees the
+        # new version (a conflict) instead of both rewriting its themes at once.
+        session.scalar(
+            select(Case)
+            .where(Case.id == case_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     case = cases.get_case(session, case_id)
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(

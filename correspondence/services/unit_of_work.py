@@ -26,6 +26,7 @@ from types import TracebackType
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
 from correspondence.domain.errors import DomainError
@@ -37,7 +38,7 @@ from correspondence.services.actors import (
     load_actor,
     resolve_identity,
 )
-from correspondence.services.errors import PasswordRefused, RuleRefused
+from correspondence.services.errors import ConflictError, PasswordRefused, RuleRefused
 
 
 class UnitOfWork:
@@ -81,6 +82,13 @@ class UnitOfWork:
         context.__exit__(exc_type, exc, tb)  # commits, or rolls back when exc is set
         if isinstance(exc, DomainError):
             raise RuleRefused(str(exc)) from exc
+        if isinstance(exc, StaleDataError):
+            # Two people saved the same row at the same moment (the version checks passed
+            # for both); the second is told so, as any other conflict, not with SQL.
+            raise ConflictError(
+                "Someone else saved this at the same moment, so nothing of yours was saved. "
+                "Reload to see their changes, then try again."
+            ) from exc
 
 
 class UnitOfWorkFactory:

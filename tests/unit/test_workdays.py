@@ -1,6 +1,8 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from correspondence.domain.workdays import (
     StageDeadlines,
@@ -174,6 +176,20 @@ def test_between_and_add_agree_across_awkward_dates() -> None:
     for start in starts:
         for n in (0, 1, 2, 5, 20):
             assert working_days_between(start, add_working_days(start, n)) == n, (start, n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2005, 1, 1), max_value=date(2030, 12, 31)),
+    span=st.integers(min_value=-800, max_value=800),
+)
+def test_between_counts_what_a_day_by_day_walk_counts(start: date, span: int) -> None:
+    # Over weekends, bank holidays, substitute days and year ends, long gaps included
+    # (a case a year overdue): the count is the walk's.
+    end = start + timedelta(days=span)
+    lo, hi = min(start, end), max(start, end)
+    walked = sum(is_working_day(lo + timedelta(days=i)) for i in range(1, (hi - lo).days + 1))
+    assert working_days_between(start, end) == (walked if end >= start else -walked)
 
 
 def test_bank_holidays_returns_a_copy() -> None:

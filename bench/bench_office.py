@@ -1,0 +1,451 @@
+"""Thirty officers at once on one PostgreSQL: `python bench/bench_office.py [--seconds 60]`.
+
+Starts a throwaway PostgreSQL cluster on loopback (bench/pg_temp.py), makes the demo office
+with `correspondence init --demo` as the database owner, adds `--cases N` generated cases
+(bench/office_data.py), runs `correspondence server setup` so the server enforces the roles,
+and adds 30 people with their own logins (officer + drafter) through the admin service that
+`users add` calls. Then 30 threads, each an officer with their own login and engine (so their
+own connection pool), connect as the window does (`UnitOfWorkFactory.connect`) and click
+through a mix for `--seconds`:
+
+- **list**: the first page of open cases, most urgent first, and the status-bar counts;
+- **search**: the same with a search word;
+- **open**: a case's detail pane and its deadline box;
+- **triage**: load a logged case in the triage view, apply themes/reply type/team, mark it
+  triaged (optimistic lock on the version loaded);
+- **draft**: start a reply to a triaged case, or add a paragraph to a draft and save it;
+- **log**: log a new letter from a new member of the public.
+
+Run twice: direct, then through `LatencyProxy` adding `--delay-ms` (25) each way. Each
+officer then has a proxy of their own, so its `round_trips` counter (chunks towards the
+server) gives the round trips of each click exactly; both runs also count SQL statements
+(`before_cursor_execute`). `ConflictError` counts as a conflict, any other exception as an
+error. At the end every write an officer believed committed is looked for in the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pg_temp  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+from correspondence.database import Database, open_database  # noqa: E402
+from correspondence.domain.salutations import CorrespondentKind  # noqa: E402
+from correspondence.latency_proxy import LatencyProxy  # noqa: E402
+from correspondence.services.actors import Role  # noqa: E402
+from correspondence.services.admin import Administration, NewUser  # noqa: E402
+from correspondence.services.case_list import CaseFilter, SortKey  # noqa: E402
+from correspondence.services.cases import NewCase, NewCorrespondent  # noqa: E402
+from correspondence.services.deadlines import Deadlines  # noqa: E402
+from correspondence.services.desk import Desk  # noqa: E402
+from correspondence.services.drafting import Drafting, ParagraphInput  # noqa: E402
+from correspondence.services.errors import ConflictError  # noqa: E402
+from correspondence.services.triage import Triage, TriageDecision  # noqa: E402
+from correspondence.services.unit_of_work import UnitOfWorkFactory  # noqa: E402
+
+OWNER = "desk_owner"
+DB = "office"
+EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
+READS = ("list", "search", "open")
+WRITES = ("triage", "draft", "log")
+# A working hour's clicks: mostly looking, some writing.
+MIX = {"list": 20, "search": 15, "open": 30, "triage": 10, "draft": 15, "log": 10}
+SEARCHES = ("children", "school", "Haringey", "social workers", "smacking", "inspection")
+LINE_KEYS = ("babyp-tragedy", "scr-quality-and-review-panels")
+
+
+@dataclass
+class Officer:
+    """One person at their desk: their login, their services, what they saw happen."""
+
+    n: int
+    url: str
+    db: Database | None = None
+    desk: Desk | None = None
+    triage: Triage | None = None
+    drafting: Drafting | None = None
+    deadlines: Deadlines | None = None
+    times: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
+    statements: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
+    trips: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
+    conflicts: collections.Counter[str] = field(default_factory=collections.Counter)
+    errors: collections.Counter[str] = field(default_factory=collections.Counter)
+    first_error: dict[str, str] = field(default_factory=dict)
+    # What the officer believes was committed, for the lost-update check.
+    logged: list[str] = field(default_factory=list)
+    triaged: list[int] = field(default_factory=list)
+    drafts_made: list[int] = field(default_factory=list)
+    saved_words: list[str] = field(default_factory=list)
+    my_drafts: list[int] = field(default_factory=list)
+    proxy: LatencyProxy | None = None
+    _count: int = 0
+
+    @property
+    def username(self) -> str:
+        return f"officer{self.n:02d}"
+
+
+# --- setting up the office -----------------------------------------------------------------
+
+
+def run_cli(*argv: str) -> None:
+    done = subprocess.run([EXE, *argv], capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise SystemExit(f"correspondence {argv[0]} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def set_up(server: pg_temp.PgServer, officers: int, extra_cases: int) -> dict[str, float]:
+    took: dict[str, float] = {}
+    server.create_owner(OWNER)
+    server.create_database(DB, owner=OWNER)
+    owner_url = server.url(DB, user=OWNER)
+    t0 = time.perf_counter()
+    run_cli("init", "--demo", "--db", owner_url)
+    took["init --demo"] = time.perf_counter() - t0
+    if extra_cases:
+        import office_data
+
+        with server.connect(DB) as conn:
+            took[f"generate {extra_cases:,} cases"] = office_data.add_cases(conn, extra_cases)
+    t0 = time.perf_counter()
+    run_cli("server", "setup", "--db", owner_url)
+    took["server setup"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    db = open_database(owner_url)
+    admin = Administration(UnitOfWorkFactory.connect(db.session_factory))
+    for i in range(1, officers + 1):
+        admin.add_user(
+            NewUser(
+                username=f"officer{i:02d}",
+                display_name=f"Officer {i:02d}",
+                db_login=f"officer{i:02d}",
+                roles=frozenset({Role.OFFICER, Role.DRAFTER}),
+            )
+        )
+    db.close()
+    took[f"add {officers} logins"] = time.perf_counter() - t0
+    return took
+
+
+# --- one officer's clicks -------------------------------------------------------------------
+
+
+class Work:
+    """What the officers share: the queue of letters to triage, so two sometimes collide."""
+
+    def __init__(self, run: str, logged: list[int], triaged: list[int], signatory: int) -> None:
+        self.run = run  # marks the paragraphs saved, which the second run must not find
+        self.lock = threading.Lock()
+        self.to_triage = logged
+        self.to_draft = triaged
+        self.signatory = signatory
+        self.drafts: list[int] = []
+
+    def take(self, queue: list[int], rng: random.Random) -> int | None:
+        with self.lock:
+            if not queue:
+                return None
+            # Mostly the oldest (as the triage queue offers), sometimes one a colleague has.
+            i = 0 if rng.random() < 0.9 else rng.randrange(len(queue))
+            return queue.pop(i) if rng.random() < 0.95 else queue[i]
+
+
+def connect(o: Officer, today: dt.date) -> None:
+    o.db = open_database(o.url)
+    uow = UnitOfWorkFactory.connect(o.db.session_factory)
+    clock = lambda: today  # noqa: E731
+    o.desk, o.triage = Desk(uow, clock), Triage(uow, clock)
+    o.drafting, o.deadlines = Drafting(uow, clock), Deadlines(uow, clock)
+
+    @event.listens_for(o.db.engine, "before_cursor_execute")
+    def _count(*_args: object) -> None:
+        o._count += 1
+
+
+def click(o: Officer, name: str, act: Callable[[], None]) -> None:
+    before_sql = o._count
+    before_trips = o.proxy.round_trips if o.proxy else 0
+    t0 = time.perf_counter()
+    try:
+        act()
+    except ConflictError:
+        o.conflicts[name] += 1
+    except Exception:  # noqa: BLE001 - every other failure is counted and shown
+        o.errors[name] += 1
+        o.first_error.setdefault(name, traceback.format_exc(limit=6))
+    else:
+        o.times[name].append(time.perf_counter() - t0)
+        o.statements[name].append(o._count - before_sql)
+        if o.proxy:
+            o.trips[name].append(o.proxy.round_trips - before_trips)
+
+
+def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date) -> None:
+    rng = random.Random(seed)
+    desk, triage, drafting, deadlines = o.desk, o.triage, o.drafting, o.deadlines
+    assert desk and triage and drafting and deadlines
+    names, weights = list(MIX), list(MIX.values())
+    seen: list[int] = []
+    saves = 0
+
+    def list_() -> None:
+        flt = CaseFilter(status="open")
+        page = desk.list_page(flt, sort=SortKey.URGENCY, descending=False)
+        desk.counts(flt)
+        seen[:] = [r.id for r in page.rows]
+
+    def search() -> None:
+        flt = CaseFilter(search=rng.choice(SEARCHES))
+        page = desk.list_page(flt, sort=SortKey.RECEIVED, descending=True)
+        desk.counts(flt)
+        if page.rows:
+            seen[:] = [r.id for r in page.rows]
+
+    def open_() -> None:
+        if not seen:
+            list_()
+        cid = rng.choice(seen)
+        desk.detail(cid)
+        deadlines.view(cid)
+
+    def triage_() -> None:
+        cid = work.take(work.to_triage, rng)
+        if cid is None:
+            return
+        tc = triage.load(cid)
+        decision = TriageDecision(
+            themes=list(tc.proposed_themes or ("SCR",)), reply_type="ministerial"
+        )
+        triage.apply(cid, decision, expected_version=tc.version)
+        o.triaged.append(cid)
+        with work.lock:
+            work.to_draft.append(cid)
+
+    def draft() -> None:
+        nonlocal saves
+        if o.my_drafts and rng.random() < 0.7 or not work.to_draft:
+            pool = o.my_drafts if o.my_drafts and rng.random() < 0.9 else work.drafts
+            if not pool:
+                return
+            view = drafting.view(rng.choice(pool))
+            if not view.editable:
+                return
+            saves += 1
+            words = f"{work.run} {o.username} save {saves}"
+            paragraphs = [p.as_input() for p in view.paragraphs]
+            paragraphs.append(ParagraphInput(kind="free", text=f"We note your point ({words})."))
+            drafting.save(view.id, view.version, paragraphs)
+            o.saved_words.append(words)
+            return
+        cid = work.take(work.to_draft, rng)
+        if cid is None:
+            return
+        view = drafting.create(cid, LINE_KEYS, signatory_id=work.signatory)
+        o.drafts_made.append(view.id)
+        o.my_drafts.append(view.id)
+        with work.lock:
+            work.drafts.append(view.id)
+
+    def log() -> None:
+        k = len(o.logged) + 1
+        ref = desk.log_case(
+            NewCase(
+                received_on=today - dt.timedelta(days=rng.randrange(0, 4)),
+                new_correspondent=NewCorrespondent(
+                    kind=CorrespondentKind.PUBLIC,
+                    title="Ms",
+                    first_name=f"Writer{k}",
+                    last_name=f"Of{o.username.title()}",
+                    address=f"{k} High Street\nTownford",
+                    postcode="TF1 1AA",
+                ),
+                summary="Asks what is being done about child protection in the area",
+                letter_text="Dear Minister, I am writing about the safety of children in our "
+                "town after the news from Haringey. Yours sincerely",
+                theme_codes=["BABYP"],
+                signatory_id=work.signatory,
+            )
+        )
+        o.logged.append(ref)
+
+    acts = {"list": list_, "search": search, "open": open_, "triage": triage_,
+            "draft": draft, "log": log}  # fmt: skip
+    click(o, "list", list_)  # the window opens on the list
+    while time.monotonic() < until:
+        name = rng.choices(names, weights)[0]
+        click(o, name, acts[name])
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
+
+
+def lost_updates(server: pg_temp.PgServer, officers: list[Officer]) -> list[str]:
+    """Every write an officer saw commit, looked for in the database as the superuser sees it."""
+    problems = []
+    with server.connect(DB) as conn:
+        for o in officers:
+            refs = o.logged
+            found = conn.execute(
+                "SELECT count(*) FROM cases c JOIN users u ON u.id = c.logged_by_id "
+                "WHERE c.reference = ANY(%s) AND u.username = %s",
+                (refs, o.username),
+            ).fetchone()[0]  # type: ignore[index]
+            if found != len(refs):
+                problems.append(f"{o.username}: logged {len(refs)}, found {found}")
+            triaged = conn.execute(
+                "SELECT count(DISTINCT case_id) FROM events WHERE username = %s AND "
+                "field = 'status' AND new_value = 'triaged' AND case_id = ANY(%s)",
+                (o.username, o.triaged),
+            ).fetchone()[0]  # type: ignore[index]
+            if triaged != len(set(o.triaged)):
+                problems.append(f"{o.username}: triaged {len(set(o.triaged))}, found {triaged}")
+            made = conn.execute(
+                "SELECT count(*) FROM drafts d JOIN users u ON u.id = d.created_by_id "
+                "WHERE d.id = ANY(%s) AND u.username = %s",
+                (o.drafts_made, o.username),
+            ).fetchone()[0]  # type: ignore[index]
+            if made != len(o.drafts_made):
+                problems.append(f"{o.username}: made {len(o.drafts_made)} drafts, found {made}")
+            for words in o.saved_words:
+                hit = conn.execute(
+                    "SELECT count(*) FROM draft_paragraphs WHERE text LIKE %s",
+                    (f"%({words})%",),
+                ).fetchone()[0]  # type: ignore[index]
+                if hit != 1:
+                    problems.append(f"{o.username}: paragraph '{words}' found {hit} times")
+    return problems
+
+
+QUEUE_TO_TRIAGE = "SELECT id FROM cases WHERE status = 'logged' ORDER BY received_on, id"
+QUEUE_TO_DRAFT = (
+    "SELECT c.id FROM cases c WHERE status = 'triaged' AND correspondent_id IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = c.id) ORDER BY id"
+)
+
+
+def run_office(
+    server: pg_temp.PgServer, n: int, seconds: float, delay_s: float, seed: int, today: dt.date
+) -> tuple[list[Officer], list[str], float]:
+    officers = []
+    for i in range(1, n + 1):
+        o = Officer(i, server.url(DB, user=f"officer{i:02d}"))
+        if delay_s:
+            o.proxy = LatencyProxy("127.0.0.1", server.port, delay_s=delay_s).start()
+            o.url = f"postgresql://officer{i:02d}@127.0.0.1:{o.proxy.port}/{DB}"
+        officers.append(o)
+    for o in officers:
+        connect(o, today)
+    with server.connect(DB) as conn:
+        logged = [r[0] for r in conn.execute(QUEUE_TO_TRIAGE)]
+        triaged = [r[0] for r in conn.execute(QUEUE_TO_DRAFT)]
+        row = conn.execute("SELECT id FROM signatories WHERE key = 'sos'").fetchone()
+        assert row is not None
+        signatory = int(row[0])
+    work = Work("proxy" if delay_s else "direct", logged, triaged, signatory)
+    until = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today))
+        for o in officers
+    ]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    for o in officers:
+        assert o.db is not None
+        o.db.close()
+        if o.proxy:
+            o.proxy.close()
+    return officers, lost_updates(server, officers), wall
+
+
+def report(title: str, officers: list[Officer], lost: list[str], wall: float, proxy: bool) -> None:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{title} — {len(officers)} officers, {wall:.0f} s, load average after {load}")
+    head = f"{'action':<8} {'clicks':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'target':>7}"
+    head += f" {'SQL/click':>9} {'trips/click':>11} {'conflicts':>9} {'errors':>6}"
+    print(head)
+    for name in MIX:
+        times = [t * 1000 for o in officers for t in o.times[name]]
+        stmts = [s for o in officers for s in o.statements[name]]
+        trips = [s for o in officers for s in o.trips[name]]
+        conflicts = sum(o.conflicts[name] for o in officers)
+        errors = sum(o.errors[name] for o in officers)
+        target = 150 if name in READS else 250
+        if not times:
+            print(f"{name:<8} {0:>6} {'-':>7} {'-':>7} {'-':>7} {target:>7}")
+            continue
+        trip = f"{statistics.median(trips):.0f} ({max(trips)})" if proxy and trips else "-"
+        print(
+            f"{name:<8} {len(times):>6} {pct(times, 50):>7.0f} {pct(times, 95):>7.0f} "
+            f"{pct(times, 99):>7.0f} {target:>7} {statistics.median(stmts):>9.0f} "
+            f"{trip:>11} {conflicts:>9} {errors:>6}"
+        )
+    print("lost updates: " + ("none" if not lost else f"{len(lost)}"))
+    for line in lost[:10]:
+        print("  " + line)
+    shown: set[str] = set()
+    for o in officers:
+        for name, tb in o.first_error.items():
+            if name not in shown:
+                shown.add(name)
+                print(f"first error in {name} ({o.username}):\n{tb}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60, help="each run (default 60)")
+    ap.add_argument("--officers", type=int, default=30)
+    ap.add_argument("--cases", type=int, default=100_000, help="generated cases besides the demo")
+    ap.add_argument("--delay-ms", type=float, default=25, help="the proxy's delay each way")
+    ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument("--direct-only", action="store_true")
+    args = ap.parse_args()
+    server = pg_temp.start_server()
+    try:
+        took = set_up(server, args.officers, args.cases)
+        with server.connect(DB) as conn:
+            total = conn.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
+            today = conn.execute("SELECT max(received_on) FROM cases").fetchone()[0]  # type: ignore[index]
+        print(f"PostgreSQL 15 on loopback, {total:,} cases; set-up: "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()))  # fmt: skip
+        runs = [("direct", 0.0)]
+        if not args.direct_only:
+            runs.append((f"through the proxy, +{args.delay_ms:g} ms each way",
+                         args.delay_ms / 1000))  # fmt: skip
+        for title, delay in runs:
+            officers, lost, wall = run_office(
+                server, args.officers, args.seconds, delay, args.seed, today
+            )
+            report(title, officers, lost, wall, proxy=bool(delay))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
