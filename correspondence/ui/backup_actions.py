@@ -20,7 +20,7 @@ from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
     from correspondence.services.backup import BackupResult, RestoreResult
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
 
 TITLE = "Backups"
 FILTER = "Database backups (*.db *.sqlite *.sqlite3 *.dump);;All files (*)"
@@ -53,16 +53,16 @@ class BackupPrompts:
         QMessageBox.warning(parent, title, text)
 
 
-def _engine(window: MainWindow) -> Engine:
+def _engine(window: DeskWindow) -> Engine:
     return window.desk.uow.engine
 
 
-def database_url(window: MainWindow) -> str:
+def database_url(window: DeskWindow) -> str:
     return _engine(window).url.render_as_string(hide_password=False)
 
 
-def _sqlite_file(window: MainWindow) -> Path | None:
-    from correspondence.db.session import sqlite_path
+def _sqlite_file(window: DeskWindow) -> Path | None:
+    from correspondence.services.storage import sqlite_path
 
     return sqlite_path(database_url(window))
 
@@ -70,7 +70,7 @@ def _sqlite_file(window: MainWindow) -> Path | None:
 class BackupController(QObject):
     """Owns the two File menu actions and the one backup or restore running at a time."""
 
-    def __init__(self, window: MainWindow, prompts: BackupPrompts | None = None) -> None:
+    def __init__(self, window: DeskWindow, prompts: BackupPrompts | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.prompts = prompts or BackupPrompts()
@@ -248,7 +248,7 @@ class BackupController(QObject):
         self.prompts.warn(self.window, TITLE, message)
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     window.backup_controller = BackupController(window)  # type: ignore[attr-defined]
 
 
@@ -259,7 +259,7 @@ class _DailyNotice(QObject):
     """Tells the window how the automatic copy went; a child of the window, so a window
     closed before the copy ends is simply not told (the connection goes with it)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DeskWindow) -> None:
         super().__init__(window)
         self.window = window
 
@@ -282,7 +282,7 @@ class _DailyNotice(QObject):
             )
 
 
-def start_daily_backup(window: MainWindow) -> Worker | None:
+def start_daily_backup(window: DeskWindow) -> Worker | None:
     """On start: today's automatic copy, on a worker thread (the window is usable at once)."""
     db = _sqlite_file(window)
     if db is None:

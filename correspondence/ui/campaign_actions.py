@@ -8,12 +8,12 @@ from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
     from correspondence.ui.campaign_window import CampaignWindow
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
 
 SHORTCUT = "Ctrl+Shift+C"
 
 
-def open_campaigns(window: MainWindow) -> CampaignWindow:
+def open_campaigns(window: DeskWindow) -> CampaignWindow:
     """Show the campaigns window, reusing it if it is already open."""
     from correspondence.services.campaign_export import CampaignExport
     from correspondence.services.campaigns import Campaigns
@@ -39,13 +39,13 @@ def open_campaigns(window: MainWindow) -> CampaignWindow:
     return existing
 
 
-def _open_draft(window: MainWindow, draft_id: int) -> object:
+def _open_draft(window: DeskWindow, draft_id: int) -> object:
     from correspondence.ui.drafting_actions import open_editor
 
     return open_editor(window, draft_id)
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     action = QAction("&Campaigns…", window)
     action.setObjectName("openCampaigns")
     action.setShortcut(QKeySequence(SHORTCUT))

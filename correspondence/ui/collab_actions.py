@@ -20,25 +20,25 @@ from correspondence.ui.dialogs.switch_user import SwitchUserDialog
 
 if TYPE_CHECKING:
     from correspondence.ui.admin_window import AdminWindow
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
 
 EDIT_SHORTCUT = "F2"
 APP_TITLE = "Correspondence Desk"
 
 
-def _admin(window: MainWindow) -> Administration:
+def _admin(window: DeskWindow) -> Administration:
     d = window.desk
     return Administration(d.uow, d.clock)
 
 
-def _is_postgresql(window: MainWindow) -> bool:
+def _is_postgresql(window: DeskWindow) -> bool:
     return window.desk.uow.backend == "postgresql"
 
 
 # --- Edit details -------------------------------------------------------------------------
 
 
-def edit_case(window: MainWindow) -> EditCaseDialog | None:
+def edit_case(window: DeskWindow) -> EditCaseDialog | None:
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a case to edit its details.", 5000)
@@ -63,7 +63,7 @@ def edit_case(window: MainWindow) -> EditCaseDialog | None:
 # --- who is working -----------------------------------------------------------------------
 
 
-def update_title(window: MainWindow) -> None:
+def update_title(window: DeskWindow) -> None:
     """`Correspondence Desk — <acting user> (<username>)[ for <person>] — <database>`."""
     suffix: str = getattr(window, "title_database", "")
     actor = window.desk.actor()
@@ -74,7 +74,7 @@ def update_title(window: MainWindow) -> None:
     )
 
 
-def switch_user(window: MainWindow) -> SwitchUserDialog | None:
+def switch_user(window: DeskWindow) -> SwitchUserDialog | None:
     admin = _admin(window)
     if _is_postgresql(window) and not admin.is_admin():
         box = QMessageBox(
@@ -106,7 +106,7 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
     return dialog
 
 
-def _switch_to(window: MainWindow, username: str | None) -> bool:
+def _switch_to(window: DeskWindow, username: str | None) -> bool:
     serving = window.desk.uow.on_behalf_of or window.desk.username
     if not username or username == serving:
         return False
@@ -124,7 +124,7 @@ def _switch_to(window: MainWindow, username: str | None) -> bool:
     return True
 
 
-def apply_user(window: MainWindow, uow: UnitOfWorkFactory) -> None:
+def apply_user(window: DeskWindow, uow: UnitOfWorkFactory) -> None:
     """Give the window a Desk acting through `uow` and tell every feature (`user_changed`,
     with the person now served), so each rebuilds what it made for the last user."""
     old = window.desk
@@ -134,7 +134,7 @@ def apply_user(window: MainWindow, uow: UnitOfWorkFactory) -> None:
     window.refresh()
 
 
-def _user_changed(window: MainWindow) -> None:
+def _user_changed(window: DeskWindow) -> None:
     window.admin_action.setEnabled(  # type: ignore[attr-defined]
         window.desk.actor().has(Role.ADMIN)
     )
@@ -144,7 +144,7 @@ def _user_changed(window: MainWindow) -> None:
 # --- administration ------------------------------------------------------------------------
 
 
-def open_admin(window: MainWindow) -> AdminWindow | None:
+def open_admin(window: DeskWindow) -> AdminWindow | None:
     from correspondence.ui.admin_window import AdminWindow
 
     admin = _admin(window)
@@ -169,7 +169,7 @@ def open_admin(window: MainWindow) -> AdminWindow | None:
 # --- install ---------------------------------------------------------------------------------
 
 
-def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
+def _action(window: DeskWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
     action = QAction(text, window)
     action.setObjectName(name)
     action.setStatusTip(tip)
@@ -178,8 +178,8 @@ def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction
     return action
 
 
-def install(window: MainWindow) -> None:
-    # Remember the database part of the title MainWindow set, to rebuild it after a switch.
+def install(window: DeskWindow) -> None:
+    # Remember the database part of the title DeskWindow set, to rebuild it after a switch.
     title = window.windowTitle()
     parts = title.split(" — ")
     window.title_database = parts[2] if len(parts) > 2 else ""  # type: ignore[attr-defined]

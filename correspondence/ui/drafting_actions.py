@@ -9,11 +9,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from correspondence.services.errors import ServiceError
+from correspondence.ui.dispatch_channels import DISPATCH_CHOICES
 
 if TYPE_CHECKING:
     from correspondence.services.drafting import Drafting
+    from correspondence.ui.desk_window import DeskWindow
     from correspondence.ui.draft_editor import DraftEditor
-    from correspondence.ui.main_window import MainWindow
     from correspondence.ui.my_work import MyWorkPanel
 
 # Drafting, the editor and the My work panel pull in python-docx and Jinja: they are
@@ -25,14 +26,14 @@ DISPATCH_SHORTCUT = "Ctrl+Shift+D"
 TITLE = "Draft reply"
 
 
-def drafting_for(window: MainWindow) -> Drafting:
+def drafting_for(window: DeskWindow) -> Drafting:
     from correspondence.services.drafting import Drafting
 
     d = window.desk
     return Drafting(d.uow, d.clock)
 
 
-def _editors(window: MainWindow) -> dict[int, DraftEditor]:
+def _editors(window: DeskWindow) -> dict[int, DraftEditor]:
     editors: dict[int, DraftEditor] | None = getattr(window, "draft_editors", None)
     if editors is None:
         editors = {}
@@ -40,7 +41,7 @@ def _editors(window: MainWindow) -> dict[int, DraftEditor]:
     return editors
 
 
-def open_editor(window: MainWindow, draft_id: int) -> DraftEditor:
+def open_editor(window: DeskWindow, draft_id: int) -> DraftEditor:
     """Show the editor for a draft, reusing an open one."""
     from correspondence.ui.draft_editor import DraftEditor
 
@@ -59,7 +60,7 @@ def open_editor(window: MainWindow, draft_id: int) -> DraftEditor:
     return editor
 
 
-def draft_reply(window: MainWindow) -> DraftEditor | None:
+def draft_reply(window: DeskWindow) -> DraftEditor | None:
     """Open the selected case's draft, starting one if it has none."""
     case_id = window.current_case_id()
     if case_id is None:
@@ -74,14 +75,6 @@ def draft_reply(window: MainWindow) -> DraftEditor | None:
     return open_editor(window, view.id)
 
 
-# How a reply went out, as the person recording it reads it → the service's channel.
-DISPATCH_CHOICES = {
-    "By post": "post",
-    "By email": "email",
-    "By hand (delivered in person)": "hand",
-}
-
-
 def ask_channel(parent: QWidget, count: int) -> str | None:
     from correspondence.ui.dialogs.choice import ask_choice
 
@@ -90,7 +83,7 @@ def ask_channel(parent: QWidget, count: int) -> str | None:
     return DISPATCH_CHOICES.get(choice or "")
 
 
-def record_dispatch(window: MainWindow) -> int:
+def record_dispatch(window: DeskWindow) -> int:
     """Record every selected case's signed-off reply as sent (a morning's post at once);
     the number recorded. Says so when nothing is selected or a case cannot be sent."""
     from correspondence.ui.triage_actions import selected_case_ids
@@ -125,13 +118,13 @@ def record_dispatch(window: MainWindow) -> int:
     return done
 
 
-def _refresh_my_work(window: MainWindow) -> None:
+def _refresh_my_work(window: DeskWindow) -> None:
     panel: MyWorkPanel | None = getattr(window, "my_work", None)
     if panel is not None and panel.isVisible():
         panel.refresh()
 
 
-def my_work_panel(window: MainWindow) -> MyWorkPanel:
+def my_work_panel(window: DeskWindow) -> MyWorkPanel:
     """The My work panel, made (and put in its dock) the first time it is wanted."""
     panel: MyWorkPanel | None = getattr(window, "my_work", None)
     if panel is None:
@@ -146,7 +139,7 @@ def my_work_panel(window: MainWindow) -> MyWorkPanel:
     return panel
 
 
-def _user_changed(window: MainWindow) -> None:
+def _user_changed(window: DeskWindow) -> None:
     """Open editors act as the user who opened them: close them (each saves on close)."""
     editors: dict[int, DraftEditor] | None = getattr(window, "draft_editors", None)
     if editors:
@@ -155,13 +148,13 @@ def _user_changed(window: MainWindow) -> None:
         editors.clear()
 
 
-def _dock_shown(window: MainWindow, visible: bool) -> None:
+def _dock_shown(window: DeskWindow, visible: bool) -> None:
     # Shown some other way than Go → My work (the dock's own menu): fill it then.
     if visible and getattr(window, "my_work", None) is None:
         my_work_panel(window).refresh()
 
 
-def toggle_my_work(window: MainWindow) -> MyWorkPanel:
+def toggle_my_work(window: DeskWindow) -> MyWorkPanel:
     dock: QDockWidget = window.my_work_dock  # type: ignore[attr-defined]
     panel = my_work_panel(window)
     if dock.isVisible() and panel.isAncestorOf(window.focusWidget()):
@@ -173,7 +166,7 @@ def toggle_my_work(window: MainWindow) -> MyWorkPanel:
     return panel
 
 
-def _select_in_list(window: MainWindow, case_id: int, max_pages: int = 50) -> bool:
+def _select_in_list(window: DeskWindow, case_id: int, max_pages: int = 50) -> bool:
     """Select the case, loading further pages of the list while it is not there yet."""
     model = window.model
     for _ in range(max_pages):
@@ -185,7 +178,7 @@ def _select_in_list(window: MainWindow, case_id: int, max_pages: int = 50) -> bo
     return window.select_case(case_id)
 
 
-def _select_case(window: MainWindow, case_id: int) -> None:
+def _select_case(window: DeskWindow, case_id: int) -> None:
     if not _select_in_list(window, case_id):
         # Not in the filtered list: clear the filters, then look again.
         window.filters.clear()
@@ -196,7 +189,7 @@ def _select_case(window: MainWindow, case_id: int) -> None:
     window.table.setFocus()
 
 
-def _free_shortcut(window: MainWindow, keys: QKeySequence) -> None:
+def _free_shortcut(window: DeskWindow, keys: QKeySequence) -> None:
     """Take ``keys`` off other actions: on Linux the standard Refresh key includes Ctrl+R,
     and an ambiguous shortcut fires neither action."""
     for action in window.findChildren(QAction):
@@ -205,7 +198,7 @@ def _free_shortcut(window: MainWindow, keys: QKeySequence) -> None:
             action.setShortcuts([k for k in shortcuts if k != keys])
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     _free_shortcut(window, QKeySequence(DRAFT_SHORTCUT))
     _free_shortcut(window, QKeySequence(MY_WORK_SHORTCUT))
     draft = QAction("&Draft reply…", window)

@@ -39,7 +39,7 @@ from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
     from correspondence.services.drafting import Drafting
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
 
 TITLE = "Send by email"
 WARN = "color:#842029; font-weight:600;"
@@ -251,7 +251,7 @@ def keep_signed_pdf_later(editor: QMainWindow, drafting: Drafting, case_id: int)
 _running: list[Worker] = []  # background jobs kept alive until they report
 
 
-def send_by_email(window: MainWindow) -> EmailReplyDialog | None:
+def send_by_email(window: DeskWindow) -> EmailReplyDialog | None:
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a signed-off case to send its reply.", 5000)
@@ -283,7 +283,7 @@ def _password(
     return ok, text if ok else None
 
 
-def email_campaign(window: MainWindow) -> Worker | None:
+def email_campaign(window: DeskWindow) -> Worker | None:
     """Email the selected case's campaign reply to every member, once each, resumable."""
     case_id = window.current_case_id()
     d = window.desk
@@ -343,7 +343,7 @@ def email_campaign(window: MainWindow) -> Worker | None:
     return start(worker)
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     action = QAction("Send by e&mail…", window)
     action.setObjectName("sendByEmail")
     action.setStatusTip("Preview the signed reply as an email and send it (once)")

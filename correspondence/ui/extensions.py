@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
 
-Installer = Callable[["MainWindow"], None]
+Installer = Callable[["DeskWindow"], None]
 
 
 def installers() -> list[Installer]:

@@ -17,9 +17,9 @@ from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
     from correspondence.services.intake import ImportResult, Intake
+    from correspondence.ui.desk_window import DeskWindow
     from correspondence.ui.dialogs.import_result import ImportResultDialog
     from correspondence.ui.dialogs.log_letter import LogLetterDialog
-    from correspondence.ui.main_window import MainWindow
 
 # The intake service (mail, Word and PDF readers) and the dialogs are imported when an
 # action is first used, not while the window is starting.
@@ -33,7 +33,7 @@ FILE_FILTER = (
 class IntakeController(QObject):
     """Owns intake's actions, the running import and its dialogs for one window."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DeskWindow) -> None:
         super().__init__(window)
         self.window = window
         self._intake: Intake | None = None
@@ -217,7 +217,7 @@ def _local_paths(event: QDropEvent) -> list[str]:
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     controller = IntakeController(window)
     window.intake_controller = controller  # type: ignore[attr-defined]
     window.setAcceptDrops(True)

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
+    from correspondence.ui.desk_window import DeskWindow
     from correspondence.ui.library_window import LibraryWindow
-    from correspondence.ui.main_window import MainWindow
 
 SHORTCUT = "Ctrl+Shift+L"
 
 
-def open_library(window: MainWindow) -> LibraryWindow:
+def open_library(window: DeskWindow) -> LibraryWindow:
     """Show the library window, reusing it if it is already open."""
     from correspondence.services.library import Library
     from correspondence.ui.library_window import LibraryWindow
@@ -29,7 +29,7 @@ def open_library(window: MainWindow) -> LibraryWindow:
     return existing
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     action = QAction("&Standard lines…", window)
     action.setObjectName("openStandardLines")
     action.setShortcut(QKeySequence(SHORTCUT))

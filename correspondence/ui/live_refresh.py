@@ -28,7 +28,7 @@ from correspondence.services.change_feed import ChangeFeed
 from correspondence.services.errors import ServiceError
 
 if TYPE_CHECKING:
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
 
 MIN_INTERVAL_MS = 1000  # a flood of changes refreshes at most this often
 GATHER_MS = 150  # let a burst of notifications arrive before refreshing
@@ -42,7 +42,7 @@ class _Bridge(QObject):
 class LiveRefresh(QObject):
     refreshed = Signal()
 
-    def __init__(self, window: MainWindow, min_interval_ms: int = MIN_INTERVAL_MS) -> None:
+    def __init__(self, window: DeskWindow, min_interval_ms: int = MIN_INTERVAL_MS) -> None:
         super().__init__(window)
         self.window = window
         self.min_interval_ms = min_interval_ms
@@ -150,7 +150,7 @@ class LiveRefresh(QObject):
             self.window.detail.show_case(detail)
 
 
-def install(window: MainWindow) -> LiveRefresh:
+def install(window: DeskWindow) -> LiveRefresh:
     live = LiveRefresh(window)
     window.live_refresh = live  # type: ignore[attr-defined]
     if window.isVisible():  # otherwise it starts when the window is first shown

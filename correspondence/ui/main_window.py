@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHeaderView,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -21,6 +20,7 @@ from correspondence.services.case_list import CaseFilter, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.ui.accessibility import make_reachable
+from correspondence.ui.desk_window import DeskWindow
 from correspondence.ui.extensions import installers
 from correspondence.ui.models.case_table_model import COLUMNS, LEGEND, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
@@ -33,11 +33,7 @@ VISUAL_ORDER = (0, 3, 7, 4, 2, 8, 9, 6, 1, 5)
 DEFAULT_SORT_COLUMN = 3  # Days left, ascending: most urgent first
 
 
-class MainWindow(QMainWindow):
-    # Another person now works at this desk (their username): `desk` is already theirs, and
-    # each feature rebuilds whatever it made for the last user.
-    user_changed = Signal(str)
-
+class MainWindow(DeskWindow):
     def __init__(self, desk: Desk, settings: QSettings | None = None, db_label: str = "") -> None:
         super().__init__()
         self.desk = desk
@@ -203,15 +199,6 @@ class MainWindow(QMainWindow):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self.apply_filter(self.filters.current())
-
-    def close_companion(self, name: str) -> None:
-        """Close and forget the window a feature keeps as attribute `name` (built for one
-        user, say); the feature builds a new one when it is next wanted."""
-        companion: QWidget | None = getattr(self, name, None)
-        if companion is not None:
-            companion.close()
-            companion.deleteLater()
-            setattr(self, name, None)
 
     def refresh(self) -> None:
         selected = self.current_case_id()

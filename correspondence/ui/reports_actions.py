@@ -14,20 +14,20 @@ from correspondence.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from correspondence.services.reports import Reports
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
     from correspondence.ui.reports_window import ReportsWindow
 
 SHORTCUT = "Ctrl+Shift+R"
 
 
-def _reports(window: MainWindow) -> Reports:
+def _reports(window: DeskWindow) -> Reports:
     from correspondence.services.reports import Reports  # when first used, not at start-up
 
     desk = window.desk
     return Reports(desk.uow, desk.clock)
 
 
-def open_reports(window: MainWindow) -> ReportsWindow:
+def open_reports(window: DeskWindow) -> ReportsWindow:
     """Show the reports window, reusing it if it is already open."""
     from correspondence.ui.reports_window import ReportsWindow
 
@@ -43,7 +43,7 @@ def open_reports(window: MainWindow) -> ReportsWindow:
     return existing
 
 
-def open_retention(window: MainWindow) -> None:
+def open_retention(window: DeskWindow) -> None:
     from correspondence.services.retention import Retention
     from correspondence.ui.dialogs.retention import RetentionDialog
 
@@ -54,7 +54,7 @@ def open_retention(window: MainWindow) -> None:
         window.refresh()
 
 
-def export_person(window: MainWindow) -> None:
+def export_person(window: DeskWindow) -> None:
     from correspondence.services.subject_access import SubjectAccess
 
     query, ok = QInputDialog.getText(
@@ -84,7 +84,7 @@ def export_person(window: MainWindow) -> None:
     )
 
 
-def verify_audit(window: MainWindow) -> None:
+def verify_audit(window: DeskWindow) -> None:
     result = _reports(window).verify_audit()
     if result.intact:
         QMessageBox.information(window, "Audit log", f"The event log is {result.message}.")
@@ -97,7 +97,7 @@ def verify_audit(window: MainWindow) -> None:
 ADMIN_ONLY = " (admins only)"
 
 
-def _sync_admin_actions(window: MainWindow) -> None:
+def _sync_admin_actions(window: DeskWindow) -> None:
     admin = window.desk.actor().has(Role.ADMIN)
     for name in ("retention_action", "person_export_action"):
         action: QAction = getattr(window, name)
@@ -106,12 +106,12 @@ def _sync_admin_actions(window: MainWindow) -> None:
         action.setStatusTip(tip if admin else tip + ADMIN_ONLY)
 
 
-def _user_changed(window: MainWindow) -> None:
+def _user_changed(window: DeskWindow) -> None:
     _sync_admin_actions(window)
     window.close_companion("reports_window")  # built for the last user
 
 
-def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
+def _action(window: DeskWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
     action = QAction(text, window)
     action.setObjectName(name)
     action.setStatusTip(tip)
@@ -121,7 +121,7 @@ def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction
     return action
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     window.tools_menu.addSeparator()
     reports = _action(
         window,

@@ -22,7 +22,7 @@ from correspondence.services.errors import ServiceError
 if TYPE_CHECKING:
     from correspondence.services.deadlines import Deadlines
     from correspondence.services.triage import Triage
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.desk_window import DeskWindow
     from correspondence.ui.triage_view import TriageWindow
 
 TRIAGE_SHORTCUT = "Ctrl+T"
@@ -31,21 +31,21 @@ EXTEND_SHORTCUT = "Ctrl+Shift+E"
 HOLDING_SHORTCUT = "Ctrl+Shift+H"
 
 
-def _triage(window: MainWindow) -> Triage:
+def _triage(window: DeskWindow) -> Triage:
     from correspondence.services.triage import Triage  # when first used, not at start-up
 
     d = window.desk
     return Triage(d.uow, d.clock)
 
 
-def _deadlines(window: MainWindow) -> Deadlines:
+def _deadlines(window: DeskWindow) -> Deadlines:
     from correspondence.services.deadlines import Deadlines
 
     d = window.desk
     return Deadlines(d.uow, d.clock)
 
 
-def open_triage(window: MainWindow) -> TriageWindow:
+def open_triage(window: DeskWindow) -> TriageWindow:
     """Show the triage window (reusing an open one, with a fresh queue)."""
     from correspondence.ui.triage_view import TriageWindow
 
@@ -67,7 +67,7 @@ def open_triage(window: MainWindow) -> TriageWindow:
     return existing
 
 
-def _user_changed(window: MainWindow) -> None:
+def _user_changed(window: DeskWindow) -> None:
     """The triage window acts as the user it was built for: close it; the next
     Case → Triage… builds one for the new user."""
     window.close_companion("triage_window")
@@ -91,7 +91,7 @@ class _CloseWith(QObject):
         return False
 
 
-def selected_case_ids(window: MainWindow) -> list[int]:
+def selected_case_ids(window: DeskWindow) -> list[int]:
     ids = []
     for index in window.table.selectionModel().selectedRows():
         row = window.model.row_at(index.row())
@@ -100,7 +100,7 @@ def selected_case_ids(window: MainWindow) -> list[int]:
     return ids
 
 
-def bulk_triage(window: MainWindow) -> None:
+def bulk_triage(window: DeskWindow) -> None:
     from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
 
     ids = selected_case_ids(window)
@@ -116,7 +116,7 @@ def bulk_triage(window: MainWindow) -> None:
         window.statusBar().showMessage(dlg.summary(), 10000)
 
 
-def extend_deadline(window: MainWindow) -> None:
+def extend_deadline(window: DeskWindow) -> None:
     from correspondence.ui.dialogs.deadline import ExtendDeadlineDialog
 
     case_id = window.current_case_id()
@@ -144,7 +144,7 @@ def extend_deadline(window: MainWindow) -> None:
     window.activateWindow()
 
 
-def record_holding_reply(window: MainWindow) -> None:
+def record_holding_reply(window: DeskWindow) -> None:
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a case first.", 5000)
@@ -165,7 +165,7 @@ class DeadlineBox(QWidget):
 
     TITLE = "Deadli&nes"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DeskWindow) -> None:
         super().__init__()
         self.setObjectName("deadlineBox")
         self.window_ = window
@@ -215,7 +215,7 @@ class DeadlineBox(QWidget):
             self._set_title("⚠ " + self.TITLE)
 
 
-def _action(window: MainWindow, text: str, shortcut: str, tip: str, slot, name: str) -> QAction:  # noqa: ANN001
+def _action(window: DeskWindow, text: str, shortcut: str, tip: str, slot, name: str) -> QAction:  # noqa: ANN001
     act = QAction(text, window)
     act.setObjectName(name)
     act.setShortcut(QKeySequence(shortcut))
@@ -226,7 +226,7 @@ def _action(window: MainWindow, text: str, shortcut: str, tip: str, slot, name: 
     return act
 
 
-def install(window: MainWindow) -> None:
+def install(window: DeskWindow) -> None:
     window.triage_action = _action(  # type: ignore[attr-defined]
         window,
         "&Triage…",
