@@ -44,7 +44,7 @@ from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.widgets.volume_chart import VolumeChart
 
 if TYPE_CHECKING:
-    from correspondence.ui.desk_window import DeskWindow
+    from correspondence.ui.actions import DeskWindow
 
 TITLE = "Campaigns"
 LIST_COLUMNS = ("Name", "Organisation", "Letters", "Status", "First", "Last")
