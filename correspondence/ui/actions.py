@@ -126,7 +126,7 @@ class Feature(QObject):
     @classmethod
     def action(
         cls,
-        id: str,  # noqa: A002 - the action's id, as the brief of each declaration reads
+        action_id: str,
         text: str,
         menu: Menu,
         section: Section,
@@ -138,7 +138,7 @@ class Feature(QObject):
     ) -> Callable[[H], H]:
         def register(handler: H) -> H:
             spec = ActionSpec(
-                id, text, menu, section, handler, shortcut, tip, enabled_when, disabled_note
+                action_id, text, menu, section, handler, shortcut, tip, enabled_when, disabled_note
             )
             _DECLARED.setdefault(cls, []).append(spec)
             return handler
