@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 
 def run_gui(db_url: str | None = None, username: str | None = None) -> int:
@@ -25,10 +24,3 @@ def _label(url: str) -> str:
     if url.startswith("sqlite"):
         return url.rsplit("/", 1)[-1]
     return url.split("@")[-1]
-
-
-def main() -> int:
-    """Entry point of the `correspondence-desk` GUI script."""
-    from correspondence.cli import main as cli_main
-
-    return cli_main(["gui", *sys.argv[1:]])

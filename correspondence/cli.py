@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def gui_main() -> int:
+    """Entry point of the `correspondence-desk` GUI script: `correspondence gui`."""
+    return main(["gui", *sys.argv[1:]])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -93,13 +93,13 @@ def main() -> None:
         w = opener(win)
         shoot(w, name, out)
         w.close()
-    from correspondence.ui import collab_actions, intake_actions  # noqa: PLC0415, F401
+    from correspondence.ui import collab_actions, intake_actions  # noqa: PLC0415
 
     dlg = collab_actions.edit_case(win)
     if dlg is not None:
         shoot(dlg, "edit-case", out)
         dlg.close()
-    ctl = getattr(win, "intake_controller", None)
+    ctl = win.feature(intake_actions.IntakeController)
     if ctl is not None:
         d = ctl.log_letter()
         shoot(d, "log-letter", out)

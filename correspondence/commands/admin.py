@@ -166,11 +166,11 @@ def cmd_users_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_check(args: argparse.Namespace) -> int:
-    from correspondence.db import health
+    from correspondence.server_check import LATENCY_PROBES, check
 
     url = args.db or default_url()
     try:
-        result = health.check(url, upgrade=args.upgrade)
+        result = check(url, upgrade=args.upgrade)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"error: cannot use the database: {reason}", file=sys.stderr)
@@ -192,5 +192,5 @@ def cmd_serve_check(args: argparse.Namespace) -> int:
             f"Schema:    {result.revision or 'empty'}, the app needs {result.head}: "
             "run again with --upgrade"
         )
-    print(f"Latency:   {result.latency_ms:.2f} ms (median of {health.LATENCY_PROBES} round trips)")
+    print(f"Latency:   {result.latency_ms:.2f} ms (median of {LATENCY_PROBES} round trips)")
     return code

@@ -17,11 +17,11 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from correspondence.documents import limits
-from correspondence.documents.extract import (
+from correspondence.documents.errors import ExtractionError
+from correspondence.documents.file_text import (
     MEDIA_TYPES,
     Attachment,
     Extracted,
-    ExtractionError,
     attachment_text,
     charset_alias,
     clean_text,

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 from sqlalchemy import Engine
 
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
+from correspondence.ui.live_refresh import LiveRefresh
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
     from correspondence.services.backup import BackupResult, RestoreResult
-    from correspondence.ui.main_window import MainWindow
 
 TITLE = "Backups"
 FILTER = "Database backups (*.db *.sqlite *.sqlite3 *.dump);;All files (*)"
@@ -53,44 +53,31 @@ class BackupPrompts:
         QMessageBox.warning(parent, title, text)
 
 
-def _engine(window: MainWindow) -> Engine:
+def _engine(window: DeskWindow) -> Engine:
     return window.desk.uow.engine
 
 
-def database_url(window: MainWindow) -> str:
+def database_url(window: DeskWindow) -> str:
     return _engine(window).url.render_as_string(hide_password=False)
 
 
-def _sqlite_file(window: MainWindow) -> Path | None:
-    from correspondence.db.session import sqlite_path
+def _sqlite_file(window: DeskWindow) -> Path | None:
+    from correspondence.services.storage import sqlite_path
 
     return sqlite_path(database_url(window))
 
 
-class BackupController(QObject):
-    """Owns the two File menu actions and the one backup or restore running at a time."""
+class BackupController(Feature):
+    """Owns the one backup or restore running at a time, and the daily copy's worker."""
 
-    def __init__(self, window: MainWindow, prompts: BackupPrompts | None = None) -> None:
+    def __init__(self, window: DeskWindow, prompts: BackupPrompts | None = None) -> None:
         super().__init__(window)
-        self.window = window
         self.prompts = prompts or BackupPrompts()
         self.worker: Worker | None = None
+        self.daily_worker: Worker | None = None
         self.progress: QProgressDialog | None = None
         self.last_backup: BackupResult | None = None
         self.last_restore: RestoreResult | None = None
-
-        self.backup_action = QAction("Back &up now…", window)
-        self.backup_action.setStatusTip("Copy the database to a file, checked, while you work")
-        self.backup_action.triggered.connect(self.back_up)
-        self.restore_action = QAction("&Restore from a backup…", window)
-        self.restore_action.setStatusTip(
-            "Put a backup in place of the database; the current file is kept aside"
-        )
-        self.restore_action.triggered.connect(self.restore)
-        for act in (self.backup_action, self.restore_action):
-            window.addAction(act)
-            window.file_menu.insertAction(window.quit_action, act)
-        window.file_menu.insertSeparator(window.quit_action)
 
     # --- back up ----------------------------------------------------------------------------
     def suggested_backup(self) -> Path:
@@ -175,8 +162,8 @@ class BackupController(QObject):
         self._done()
         self.last_restore = result
         _engine(self.window).dispose()
-        live = getattr(self.window, "live_refresh", None)
-        if live is not None and live.feed.running:
+        live = self.window.feature(LiveRefresh)
+        if live.feed.running:
             # The feed's own connection still watches the file put aside: watch the new one.
             live.feed.stop()
             live.feed.start()
@@ -248,8 +235,26 @@ class BackupController(QObject):
         self.prompts.warn(self.window, TITLE, message)
 
 
-def install(window: MainWindow) -> None:
-    window.backup_controller = BackupController(window)  # type: ignore[attr-defined]
+@BackupController.action(
+    "backUp",
+    "Back &up now…",
+    Menu.FILE,
+    Section.DATA,
+    tip="Copy the database to a file, checked, while you work",
+)
+def back_up(window: DeskWindow) -> Worker | None:
+    return window.feature(BackupController).back_up()
+
+
+@BackupController.action(
+    "restoreBackup",
+    "&Restore from a backup…",
+    Menu.FILE,
+    Section.DATA,
+    tip="Put a backup in place of the database; the current file is kept aside",
+)
+def restore(window: DeskWindow) -> Worker | None:
+    return window.feature(BackupController).restore()
 
 
 # --- the automatic daily copy -----------------------------------------------------------------
@@ -259,7 +264,7 @@ class _DailyNotice(QObject):
     """Tells the window how the automatic copy went; a child of the window, so a window
     closed before the copy ends is simply not told (the connection goes with it)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DeskWindow) -> None:
         super().__init__(window)
         self.window = window
 
@@ -282,7 +287,7 @@ class _DailyNotice(QObject):
             )
 
 
-def start_daily_backup(window: MainWindow) -> Worker | None:
+def start_daily_backup(window: DeskWindow) -> Worker | None:
     """On start: today's automatic copy, on a worker thread (the window is usable at once)."""
     db = _sqlite_file(window)
     if db is None:
@@ -294,5 +299,5 @@ def start_daily_backup(window: MainWindow) -> Worker | None:
     notice = _DailyNotice(window)
     worker.signals.finished.connect(notice.made)
     worker.signals.failed.connect(notice.failed)
-    window.daily_backup_worker = worker  # type: ignore[attr-defined]
+    window.feature(BackupController).daily_worker = worker
     return start(worker)

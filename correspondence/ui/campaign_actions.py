@@ -4,22 +4,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 
 if TYPE_CHECKING:
     from correspondence.ui.campaign_window import CampaignWindow
-    from correspondence.ui.main_window import MainWindow
 
 SHORTCUT = "Ctrl+Shift+C"
 
 
-def open_campaigns(window: MainWindow) -> CampaignWindow:
+class CampaignsFeature(Feature):
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        self.campaign_window: CampaignWindow | None = None
+        # The campaigns window acts as the user it was built for.
+        window.user_changed.connect(self._user_changed)
+
+    def _user_changed(self, _username: str) -> None:
+        close_widget(self.campaign_window)
+        self.campaign_window = None
+
+
+@CampaignsFeature.action(
+    "openCampaigns",
+    "&Campaigns…",
+    Menu.TOOLS,
+    Section.OPEN,
+    shortcut=SHORTCUT,
+    tip="Groups of near-identical letters: confirm, split, merge, answer",
+)
+def open_campaigns(window: DeskWindow) -> CampaignWindow:
     """Show the campaigns window, reusing it if it is already open."""
     from correspondence.services.campaign_export import CampaignExport
     from correspondence.services.campaigns import Campaigns
     from correspondence.ui.campaign_window import CampaignWindow, with_campaign
 
-    existing: CampaignWindow | None = getattr(window, "campaign_window", None)
+    feature = window.feature(CampaignsFeature)
+    existing = feature.campaign_window
     if existing is None:
         desk = window.desk
         existing = CampaignWindow(
@@ -30,7 +50,7 @@ def open_campaigns(window: MainWindow) -> CampaignWindow:
             open_draft=lambda draft_id: _open_draft(window, draft_id),
         )
         existing.exported.connect(lambda _result: window.refresh())
-        window.campaign_window = existing  # type: ignore[attr-defined]
+        feature.campaign_window = existing
     else:
         existing.reload()
     existing.show()
@@ -39,20 +59,7 @@ def open_campaigns(window: MainWindow) -> CampaignWindow:
     return existing
 
 
-def _open_draft(window: MainWindow, draft_id: int) -> object:
+def _open_draft(window: DeskWindow, draft_id: int) -> object:
     from correspondence.ui.drafting_actions import open_editor
 
     return open_editor(window, draft_id)
-
-
-def install(window: MainWindow) -> None:
-    action = QAction("&Campaigns…", window)
-    action.setObjectName("openCampaigns")
-    action.setShortcut(QKeySequence(SHORTCUT))
-    action.setStatusTip("Groups of near-identical letters: confirm, split, merge, answer")
-    action.triggered.connect(lambda: open_campaigns(window))
-    window.addAction(action)
-    window.tools_menu.addAction(action)
-    window.campaigns_action = action  # type: ignore[attr-defined]
-    # The campaigns window acts as the user it was built for.
-    window.user_changed.connect(lambda _username: window.close_companion("campaign_window"))

@@ -47,7 +47,7 @@ from correspondence.ui.campaign_own_words_tab import OwnWordsTab
 from correspondence.ui.widgets.volume_chart import VolumeChart
 
 if TYPE_CHECKING:
-    from correspondence.ui.main_window import MainWindow
+    from correspondence.ui.actions import DeskWindow
 
 TITLE = "Campaigns"
 LIST_COLUMNS = ("Name", "Organisation", "Letters", "Status", "First", "Last")
@@ -531,7 +531,7 @@ class CampaignWindow(QMainWindow):
         self.warn(f"The export stopped: {message}\nExport again to the same folder to resume.")
 
 
-def with_campaign(window: MainWindow) -> Callable[[int, str], None]:
+def with_campaign(window: DeskWindow) -> Callable[[int, str], None]:
     """Filter the main window's list to one campaign."""
 
     def show(campaign_id: int, name: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from correspondence.services.actors import Role
@@ -14,31 +13,59 @@ from correspondence.services.case_edit import CaseEditing
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.services.unit_of_work import UnitOfWorkFactory
-from correspondence.ui import live_refresh
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 from correspondence.ui.dialogs.edit_case import EditCaseDialog
 from correspondence.ui.dialogs.switch_user import SwitchUserDialog
 
 if TYPE_CHECKING:
     from correspondence.ui.admin_window import AdminWindow
-    from correspondence.ui.main_window import MainWindow
 
 EDIT_SHORTCUT = "F2"
 APP_TITLE = "Correspondence Desk"
 
 
-def _admin(window: MainWindow) -> Administration:
+class CollabFeature(Feature):
+    """Who works at the desk: the title naming them, the dialogs to switch person and to
+    edit a case, and the administration window."""
+
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        # The database part of the title MainWindow set, to rebuild it after a switch.
+        parts = window.windowTitle().split(" — ")
+        self.title_database = parts[2] if len(parts) > 2 else ""
+        self.edit_case_dialog: EditCaseDialog | None = None
+        self.switch_user_dialog: SwitchUserDialog | None = None
+        self.switch_user_message: QMessageBox | None = None
+        self.admin_window: AdminWindow | None = None
+        window.user_changed.connect(self._user_changed)
+        update_title(window, self.title_database)
+
+    def _user_changed(self, _username: str) -> None:
+        close_widget(self.admin_window)  # built with the last user's powers
+        self.admin_window = None
+
+
+def _admin(window: DeskWindow) -> Administration:
     d = window.desk
     return Administration(d.uow, d.clock)
 
 
-def _is_postgresql(window: MainWindow) -> bool:
+def _is_postgresql(window: DeskWindow) -> bool:
     return window.desk.uow.backend == "postgresql"
 
 
 # --- Edit details -------------------------------------------------------------------------
 
 
-def edit_case(window: MainWindow) -> EditCaseDialog | None:
+@CollabFeature.action(
+    "editCaseDetails",
+    "&Edit details…",
+    Menu.CASE,
+    Section.WORK,
+    shortcut=EDIT_SHORTCUT,
+    tip="Change the summary, priority, reply type, team, drafter, signatory or themes",
+)
+def edit_case(window: DeskWindow) -> EditCaseDialog | None:
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a case to edit its details.", 5000)
@@ -55,7 +82,7 @@ def edit_case(window: MainWindow) -> EditCaseDialog | None:
         window.statusBar().showMessage(f"Saved {dialog.view.reference}.", 5000)
 
     dialog.saved.connect(saved)
-    window.edit_case_dialog = dialog  # type: ignore[attr-defined]  # reachable for tests
+    window.feature(CollabFeature).edit_case_dialog = dialog
     dialog.open()
     return dialog
 
@@ -63,9 +90,8 @@ def edit_case(window: MainWindow) -> EditCaseDialog | None:
 # --- who is working -----------------------------------------------------------------------
 
 
-def update_title(window: MainWindow) -> None:
+def update_title(window: DeskWindow, suffix: str) -> None:
     """`Correspondence Desk — <acting user> (<username>)[ for <person>] — <database>`."""
-    suffix: str = getattr(window, "title_database", "")
     actor = window.desk.actor()
     behalf = f" for {actor.on_behalf_of}" if actor.on_behalf_of else ""
     window.setWindowTitle(
@@ -74,7 +100,14 @@ def update_title(window: MainWindow) -> None:
     )
 
 
-def switch_user(window: MainWindow) -> SwitchUserDialog | None:
+@CollabFeature.action(
+    "switchUser",
+    "S&witch user…",
+    Menu.FILE,
+    Section.PEOPLE,
+    tip="Hand this desk to another member of the team",
+)
+def switch_user(window: DeskWindow) -> SwitchUserDialog | None:
     admin = _admin(window)
     if _is_postgresql(window) and not admin.is_admin():
         box = QMessageBox(
@@ -87,7 +120,7 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
             window,
         )
         box.setObjectName("switchRefused")
-        window.switch_user_message = box  # type: ignore[attr-defined]
+        window.feature(CollabFeature).switch_user_message = box
         box.open()
         return None
     current = window.desk.uow.on_behalf_of or window.desk.username
@@ -101,12 +134,12 @@ def switch_user(window: MainWindow) -> SwitchUserDialog | None:
     else:
         dialog = SwitchUserDialog(admin.desk_users(), current, window)
     dialog.accepted.connect(lambda: _switch_to(window, dialog.chosen()))
-    window.switch_user_dialog = dialog  # type: ignore[attr-defined]
+    window.feature(CollabFeature).switch_user_dialog = dialog
     dialog.open()
     return dialog
 
 
-def _switch_to(window: MainWindow, username: str | None) -> bool:
+def _switch_to(window: DeskWindow, username: str | None) -> bool:
     serving = window.desk.uow.on_behalf_of or window.desk.username
     if not username or username == serving:
         return False
@@ -124,99 +157,49 @@ def _switch_to(window: MainWindow, username: str | None) -> bool:
     return True
 
 
-def apply_user(window: MainWindow, uow: UnitOfWorkFactory) -> None:
+def apply_user(window: DeskWindow, uow: UnitOfWorkFactory) -> None:
     """Give the window a Desk acting through `uow` and tell every feature (`user_changed`,
     with the person now served), so each rebuilds what it made for the last user."""
     old = window.desk
     window.desk = Desk(uow, old.clock)
     window.user_changed.emit(uow.on_behalf_of or uow.username)
-    update_title(window)
+    update_title(window, window.feature(CollabFeature).title_database)
     window.refresh()
-
-
-def _user_changed(window: MainWindow) -> None:
-    window.admin_action.setEnabled(  # type: ignore[attr-defined]
-        window.desk.actor().has(Role.ADMIN)
-    )
-    window.close_companion("admin_window")  # built with the last user's powers
 
 
 # --- administration ------------------------------------------------------------------------
 
 
-def open_admin(window: MainWindow) -> AdminWindow | None:
+def _is_admin(window: DeskWindow) -> bool:
+    return window.desk.actor().has(Role.ADMIN)
+
+
+@CollabFeature.action(
+    "openAdministration",
+    "&Administration…",
+    Menu.TOOLS,
+    Section.PEOPLE,
+    tip="Users and their roles, teams and office codes (admins only)",
+    enabled_when=_is_admin,
+)
+def open_admin(window: DeskWindow) -> AdminWindow | None:
     from correspondence.ui.admin_window import AdminWindow
 
     admin = _admin(window)
     if not admin.is_admin():
         window.statusBar().showMessage("Administration needs the admin role.", 5000)
         return None
-    existing: AdminWindow | None = getattr(window, "admin_window", None)
+    feature = window.feature(CollabFeature)
+    existing = feature.admin_window
     if existing is None or existing.admin.username != admin.username:
         if existing is not None:
             existing.close()
         existing = AdminWindow(admin, window)
-        existing.changed.connect(lambda: update_title(window))
-        window.admin_window = existing  # type: ignore[attr-defined]
+        existing.changed.connect(lambda: update_title(window, feature.title_database))
+        feature.admin_window = existing
     else:
         existing.reload()
     existing.show()
     existing.raise_()
     existing.activateWindow()
     return existing
-
-
-# --- install ---------------------------------------------------------------------------------
-
-
-def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
-    action = QAction(text, window)
-    action.setObjectName(name)
-    action.setStatusTip(tip)
-    action.triggered.connect(slot)
-    window.addAction(action)
-    return action
-
-
-def install(window: MainWindow) -> None:
-    # Remember the database part of the title MainWindow set, to rebuild it after a switch.
-    title = window.windowTitle()
-    parts = title.split(" — ")
-    window.title_database = parts[2] if len(parts) > 2 else ""  # type: ignore[attr-defined]
-    update_title(window)
-
-    edit = _action(
-        window,
-        "&Edit details…",
-        "editCaseDetails",
-        "Change the summary, priority, reply type, team, drafter, signatory or themes",
-        lambda: edit_case(window),
-    )
-    edit.setShortcut(QKeySequence(EDIT_SHORTCUT))
-    window.case_menu.addAction(edit)
-    window.edit_case_action = edit  # type: ignore[attr-defined]
-
-    switch = _action(
-        window,
-        "S&witch user…",
-        "switchUser",
-        "Hand this desk to another member of the team",
-        lambda: switch_user(window),
-    )
-    window.file_menu.insertAction(window.quit_action, switch)
-    window.file_menu.insertSeparator(window.quit_action)
-    window.switch_user_action = switch  # type: ignore[attr-defined]
-
-    admin = _action(
-        window,
-        "&Administration…",
-        "openAdministration",
-        "Users and their roles, teams and office codes (admins only)",
-        lambda: open_admin(window),
-    )
-    window.tools_menu.addAction(admin)
-    window.admin_action = admin  # type: ignore[attr-defined]
-    admin.setEnabled(window.desk.actor().has(Role.ADMIN))
-    window.user_changed.connect(lambda _username: _user_changed(window))
-
-    live_refresh.install(window)

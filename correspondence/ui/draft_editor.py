@@ -840,7 +840,7 @@ class DraftEditor(QMainWindow):
 
     def _storage_failed(self, exc: Exception) -> None:
         """The disk or the file refused the save: the words stay here, and it is tried again."""
-        from correspondence.db.health import storage_problem
+        from correspondence.services.storage import storage_problem
 
         why = storage_problem(exc) or f"the database refused it ({type(exc).__name__})"
         text = (
@@ -943,7 +943,7 @@ class DraftEditor(QMainWindow):
     def record_dispatch(self) -> bool:
         if self.view.case_id is None:
             return False
-        from correspondence.ui.drafting_actions import DISPATCH_CHOICES
+        from correspondence.ui.dispatch_channels import DISPATCH_CHOICES
 
         choice = self.prompts.ask_choice(
             self, "Record dispatch", "How was the signed-off reply sent?", list(DISPATCH_CHOICES)

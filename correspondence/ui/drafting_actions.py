@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from correspondence.services.errors import ServiceError
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
+from correspondence.ui.dispatch_channels import DISPATCH_CHOICES
 
 if TYPE_CHECKING:
     from correspondence.services.drafting import Drafting
     from correspondence.ui.draft_editor import DraftEditor
-    from correspondence.ui.main_window import MainWindow
     from correspondence.ui.my_work import MyWorkPanel
 
 # Drafting, the editor and the My work panel pull in python-docx and Jinja: they are
@@ -25,22 +25,39 @@ DISPATCH_SHORTCUT = "Ctrl+Shift+D"
 TITLE = "Draft reply"
 
 
-def drafting_for(window: MainWindow) -> Drafting:
+def drafting_for(window: DeskWindow) -> Drafting:
     from correspondence.services.drafting import Drafting
 
     d = window.desk
     return Drafting(d.uow, d.clock)
 
 
-def _editors(window: MainWindow) -> dict[int, DraftEditor]:
-    editors: dict[int, DraftEditor] | None = getattr(window, "draft_editors", None)
-    if editors is None:
-        editors = {}
-        window.draft_editors = editors  # type: ignore[attr-defined]
-    return editors
+class DraftingFeature(Feature):
+    """Open draft editors, and the My work dock (its panel made when first shown)."""
+
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        self.draft_editors: dict[int, DraftEditor] = {}
+        self.my_work: MyWorkPanel | None = None
+        dock = self.my_work_dock = QDockWidget("My work", window)
+        dock.setObjectName("myWorkDock")
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
+        dock.visibilityChanged.connect(lambda visible: _dock_shown(window, visible))
+        window.user_changed.connect(self._user_changed)
+
+    def _user_changed(self, _username: str) -> None:
+        """Open editors act as the user who opened them: close them (each saves on close)."""
+        for editor in list(self.draft_editors.values()):
+            editor.close()
+        self.draft_editors.clear()
 
 
-def open_editor(window: MainWindow, draft_id: int) -> DraftEditor:
+def _editors(window: DeskWindow) -> dict[int, DraftEditor]:
+    return window.feature(DraftingFeature).draft_editors
+
+
+def open_editor(window: DeskWindow, draft_id: int) -> DraftEditor:
     """Show the editor for a draft, reusing an open one."""
     from correspondence.ui.draft_editor import DraftEditor
 
@@ -59,7 +76,15 @@ def open_editor(window: MainWindow, draft_id: int) -> DraftEditor:
     return editor
 
 
-def draft_reply(window: MainWindow) -> DraftEditor | None:
+@DraftingFeature.action(
+    "draftReply",
+    "&Draft reply…",
+    Menu.CASE,
+    Section.REPLY,
+    shortcut=DRAFT_SHORTCUT,
+    tip="Open the selected case's draft reply, or start one",
+)
+def draft_reply(window: DeskWindow) -> DraftEditor | None:
     """Open the selected case's draft, starting one if it has none."""
     case_id = window.current_case_id()
     if case_id is None:
@@ -74,14 +99,6 @@ def draft_reply(window: MainWindow) -> DraftEditor | None:
     return open_editor(window, view.id)
 
 
-# How a reply went out, as the person recording it reads it → the service's channel.
-DISPATCH_CHOICES = {
-    "By post": "post",
-    "By email": "email",
-    "By hand (delivered in person)": "hand",
-}
-
-
 def ask_channel(parent: QWidget, count: int) -> str | None:
     from correspondence.ui.dialogs.choice import ask_choice
 
@@ -90,7 +107,15 @@ def ask_channel(parent: QWidget, count: int) -> str | None:
     return DISPATCH_CHOICES.get(choice or "")
 
 
-def record_dispatch(window: MainWindow) -> int:
+@DraftingFeature.action(
+    "recordDispatch",
+    "Record dis&patch…",
+    Menu.CASE,
+    Section.REPLY,
+    shortcut=DISPATCH_SHORTCUT,
+    tip="Record that the selected cases' signed-off replies have been sent",
+)
+def record_dispatch(window: DeskWindow) -> int:
     """Record every selected case's signed-off reply as sent (a morning's post at once);
     the number recorded. Says so when nothing is selected or a case cannot be sent."""
     from correspondence.ui.triage_actions import selected_case_ids
@@ -125,15 +150,16 @@ def record_dispatch(window: MainWindow) -> int:
     return done
 
 
-def _refresh_my_work(window: MainWindow) -> None:
-    panel: MyWorkPanel | None = getattr(window, "my_work", None)
+def _refresh_my_work(window: DeskWindow) -> None:
+    panel = window.feature(DraftingFeature).my_work
     if panel is not None and panel.isVisible():
         panel.refresh()
 
 
-def my_work_panel(window: MainWindow) -> MyWorkPanel:
+def my_work_panel(window: DeskWindow) -> MyWorkPanel:
     """The My work panel, made (and put in its dock) the first time it is wanted."""
-    panel: MyWorkPanel | None = getattr(window, "my_work", None)
+    feature = window.feature(DraftingFeature)
+    panel = feature.my_work
     if panel is None:
         from correspondence.ui.my_work import MyWorkPanel
 
@@ -141,28 +167,27 @@ def my_work_panel(window: MainWindow) -> MyWorkPanel:
         panel.openDraft.connect(lambda draft_id: open_editor(window, draft_id))
         panel.selectCase.connect(lambda case_id: _select_case(window, case_id))
         window.user_changed.connect(lambda _username: panel.set_drafting(drafting_for(window)))
-        window.my_work_dock.setWidget(panel)  # type: ignore[attr-defined]
-        window.my_work = panel  # type: ignore[attr-defined]
+        feature.my_work_dock.setWidget(panel)
+        feature.my_work = panel
     return panel
 
 
-def _user_changed(window: MainWindow) -> None:
-    """Open editors act as the user who opened them: close them (each saves on close)."""
-    editors: dict[int, DraftEditor] | None = getattr(window, "draft_editors", None)
-    if editors:
-        for editor in list(editors.values()):
-            editor.close()
-        editors.clear()
-
-
-def _dock_shown(window: MainWindow, visible: bool) -> None:
+def _dock_shown(window: DeskWindow, visible: bool) -> None:
     # Shown some other way than Go → My work (the dock's own menu): fill it then.
-    if visible and getattr(window, "my_work", None) is None:
+    if visible and window.feature(DraftingFeature).my_work is None:
         my_work_panel(window).refresh()
 
 
-def toggle_my_work(window: MainWindow) -> MyWorkPanel:
-    dock: QDockWidget = window.my_work_dock  # type: ignore[attr-defined]
+@DraftingFeature.action(
+    "myWork",
+    "&My work",
+    Menu.GO,
+    Section.WORK,
+    shortcut=MY_WORK_SHORTCUT,
+    tip="Drafts waiting for me and my cases due soon",
+)
+def toggle_my_work(window: DeskWindow) -> MyWorkPanel:
+    dock = window.feature(DraftingFeature).my_work_dock
     panel = my_work_panel(window)
     if dock.isVisible() and panel.isAncestorOf(window.focusWidget()):
         dock.hide()
@@ -173,7 +198,7 @@ def toggle_my_work(window: MainWindow) -> MyWorkPanel:
     return panel
 
 
-def _select_in_list(window: MainWindow, case_id: int, max_pages: int = 50) -> bool:
+def _select_in_list(window: DeskWindow, case_id: int, max_pages: int = 50) -> bool:
     """Select the case, loading further pages of the list while it is not there yet."""
     model = window.model
     for _ in range(max_pages):
@@ -185,7 +210,7 @@ def _select_in_list(window: MainWindow, case_id: int, max_pages: int = 50) -> bo
     return window.select_case(case_id)
 
 
-def _select_case(window: MainWindow, case_id: int) -> None:
+def _select_case(window: DeskWindow, case_id: int) -> None:
     if not _select_in_list(window, case_id):
         # Not in the filtered list: clear the filters, then look again.
         window.filters.clear()
@@ -194,49 +219,3 @@ def _select_case(window: MainWindow, case_id: int) -> None:
             return
     window.table.scrollTo(window.table.currentIndex())
     window.table.setFocus()
-
-
-def _free_shortcut(window: MainWindow, keys: QKeySequence) -> None:
-    """Take ``keys`` off other actions: on Linux the standard Refresh key includes Ctrl+R,
-    and an ambiguous shortcut fires neither action."""
-    for action in window.findChildren(QAction):
-        shortcuts = action.shortcuts()
-        if keys in shortcuts:
-            action.setShortcuts([k for k in shortcuts if k != keys])
-
-
-def install(window: MainWindow) -> None:
-    _free_shortcut(window, QKeySequence(DRAFT_SHORTCUT))
-    _free_shortcut(window, QKeySequence(MY_WORK_SHORTCUT))
-    draft = QAction("&Draft reply…", window)
-    draft.setShortcut(QKeySequence(DRAFT_SHORTCUT))
-    draft.setStatusTip("Open the selected case's draft reply, or start one")
-    draft.triggered.connect(lambda: draft_reply(window))
-    window.addAction(draft)
-    window.case_menu.addAction(draft)
-    window.draft_action = draft  # type: ignore[attr-defined]
-
-    dispatch = QAction("Record dis&patch…", window)
-    dispatch.setStatusTip("Record that the selected cases' signed-off replies have been sent")
-    dispatch.setShortcut(QKeySequence(DISPATCH_SHORTCUT))
-    dispatch.triggered.connect(lambda: record_dispatch(window))
-    window.addAction(dispatch)
-    window.case_menu.addAction(dispatch)
-    window.dispatch_action = dispatch  # type: ignore[attr-defined]
-
-    # The dock now, its panel (window.my_work) when it is first shown.
-    dock = QDockWidget("My work", window)
-    dock.setObjectName("myWorkDock")
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    dock.visibilityChanged.connect(lambda visible: _dock_shown(window, visible))
-    window.my_work_dock = dock  # type: ignore[attr-defined]
-
-    my_work = QAction("&My work", window)
-    my_work.setShortcut(QKeySequence(MY_WORK_SHORTCUT))
-    my_work.setStatusTip("Drafts waiting for me and my cases due soon")
-    my_work.triggered.connect(lambda: toggle_my_work(window))
-    window.addAction(my_work)
-    window.go_menu.addAction(my_work)
-    window.my_work_action = my_work  # type: ignore[attr-defined]
-    window.user_changed.connect(lambda _username: _user_changed(window))

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -35,11 +34,11 @@ from shiboken6 import isValid
 from correspondence.services.email_desk import EmailDesk, EmailPreview
 from correspondence.services.errors import ServiceError
 from correspondence.services.smtp_send import SmtpSettings
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
     from correspondence.services.drafting import Drafting
-    from correspondence.ui.main_window import MainWindow
 
 TITLE = "Send by email"
 WARN = "color:#842029; font-weight:600;"
@@ -251,7 +250,23 @@ def keep_signed_pdf_later(editor: QMainWindow, drafting: Drafting, case_id: int)
 _running: list[Worker] = []  # background jobs kept alive until they report
 
 
-def send_by_email(window: MainWindow) -> EmailReplyDialog | None:
+class EmailFeature(Feature):
+    """The email dialog open now, and a campaign's sending in progress."""
+
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        self.email_dialog: EmailReplyDialog | None = None
+        self.campaign_progress: QProgressDialog | None = None
+
+
+@EmailFeature.action(
+    "sendByEmail",
+    "Send by e&mail…",
+    Menu.CASE,
+    Section.REPLY,
+    tip="Preview the signed reply as an email and send it (once)",
+)
+def send_by_email(window: DeskWindow) -> EmailReplyDialog | None:
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a signed-off case to send its reply.", 5000)
@@ -261,7 +276,7 @@ def send_by_email(window: MainWindow) -> EmailReplyDialog | None:
     dialog.finished.connect(lambda _r: window.refresh())
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     dialog.open()
-    window.email_dialog = dialog  # type: ignore[attr-defined]
+    window.feature(EmailFeature).email_dialog = dialog
     return dialog
 
 
@@ -283,7 +298,14 @@ def _password(
     return ok, text if ok else None
 
 
-def email_campaign(window: MainWindow) -> Worker | None:
+@EmailFeature.action(
+    "emailCampaign",
+    "Email the &campaign's members…",
+    Menu.CASE,
+    Section.REPLY,
+    tip="Send the campaign's signed reply by email, one message to each member",
+)
+def email_campaign(window: DeskWindow) -> Worker | None:
     """Email the selected case's campaign reply to every member, once each, resumable."""
     case_id = window.current_case_id()
     d = window.desk
@@ -339,23 +361,8 @@ def email_campaign(window: MainWindow) -> Worker | None:
     worker.signals.failed.connect(failed)
     progress.canceled.connect(worker.cancel)
     _running.append(worker)
-    window.campaign_email_progress = progress  # type: ignore[attr-defined]
+    window.feature(EmailFeature).campaign_progress = progress
     return start(worker)
 
 
-def install(window: MainWindow) -> None:
-    action = QAction("Send by e&mail…", window)
-    action.setObjectName("sendByEmail")
-    action.setStatusTip("Preview the signed reply as an email and send it (once)")
-    action.triggered.connect(lambda: send_by_email(window))
-    window.case_menu.addAction(action)
-    window.send_email_action = action  # type: ignore[attr-defined]
-    campaign = QAction("Email the &campaign's members…", window)
-    campaign.setObjectName("emailCampaign")
-    campaign.setStatusTip("Send the campaign's signed reply by email, one message to each member")
-    campaign.triggered.connect(lambda: email_campaign(window))
-    window.case_menu.addAction(campaign)
-    window.email_campaign_action = campaign  # type: ignore[attr-defined]
-
-
-__all__ = ["EmailReplyDialog", "install", "send_by_email"]
+__all__ = ["EmailFeature", "EmailReplyDialog", "send_by_email"]

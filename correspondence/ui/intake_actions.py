@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QListView, QProgressDialog, QTreeView
 
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
     from correspondence.services.intake import ImportResult, Intake
     from correspondence.ui.dialogs.import_result import ImportResultDialog
     from correspondence.ui.dialogs.log_letter import LogLetterDialog
-    from correspondence.ui.main_window import MainWindow
 
 # The intake service (mail, Word and PDF readers) and the dialogs are imported when an
 # action is first used, not while the window is starting.
@@ -30,37 +30,23 @@ FILE_FILTER = (
 )
 
 
-class IntakeController(QObject):
-    """Owns intake's actions, the running import and its dialogs for one window."""
+class IntakeController(Feature):
+    """Owns intake's running import and its dialogs for one window, and takes drops."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DeskWindow) -> None:
         super().__init__(window)
-        self.window = window
         self._intake: Intake | None = None
         self.worker: Worker | None = None
         self.progress: QProgressDialog | None = None
         self.result_dialog: ImportResultDialog | None = None
         self.last_result: ImportResult | None = None
-
-        self.log_action = QAction("&Log a letter…", window)
-        self.log_action.setShortcut(QKeySequence("Ctrl+N"))
-        self.log_action.setStatusTip("Log a letter, email or phone note by hand")
-        self.log_action.triggered.connect(self.log_letter)
-        self.import_action = QAction("&Import…", window)
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_action.setStatusTip(
-            "Import .eml, .msg, .txt, .docx and .pdf files, scans or folders"
-        )
-        self.import_action.triggered.connect(self.choose_and_import)
-        for act in (self.log_action, self.import_action):
-            window.addAction(act)
-        first = window.case_menu.actions()[0] if window.case_menu.actions() else None
-        window.case_menu.insertAction(first, self.log_action)
-        if first is not None:
-            window.case_menu.insertSeparator(first)
-        window.file_menu.insertAction(window.quit_action, self.import_action)
-        window.file_menu.insertSeparator(window.quit_action)
         window.user_changed.connect(self._user_changed)
+        window.setAcceptDrops(True)
+        drops = DropFilter(self)
+        window.installEventFilter(drops)
+        # Drops on the table land on its viewport first; route those here too.
+        window.table.viewport().installEventFilter(drops)
+        window.table.viewport().setAcceptDrops(True)
 
     @property
     def intake(self) -> Intake:
@@ -217,12 +203,25 @@ def _local_paths(event: QDropEvent) -> list[str]:
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
 
 
-def install(window: MainWindow) -> None:
-    controller = IntakeController(window)
-    window.intake_controller = controller  # type: ignore[attr-defined]
-    window.setAcceptDrops(True)
-    drops = DropFilter(controller)
-    window.installEventFilter(drops)
-    # Drops on the table land on its viewport first; route those here too.
-    window.table.viewport().installEventFilter(drops)
-    window.table.viewport().setAcceptDrops(True)
+@IntakeController.action(
+    "logLetter",
+    "&Log a letter…",
+    Menu.CASE,
+    Section.OPEN,
+    shortcut="Ctrl+N",
+    tip="Log a letter, email or phone note by hand",
+)
+def log_letter(window: DeskWindow) -> LogLetterDialog:
+    return window.feature(IntakeController).log_letter()
+
+
+@IntakeController.action(
+    "importFiles",
+    "&Import…",
+    Menu.FILE,
+    Section.OPEN,
+    shortcut="Ctrl+I",
+    tip="Import .eml, .msg, .txt, .docx and .pdf files, scans or folders",
+)
+def choose_and_import(window: DeskWindow) -> None:
+    window.feature(IntakeController).choose_and_import()

@@ -4,39 +4,46 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 
 if TYPE_CHECKING:
     from correspondence.ui.library_window import LibraryWindow
-    from correspondence.ui.main_window import MainWindow
 
 SHORTCUT = "Ctrl+Shift+L"
 
 
-def open_library(window: MainWindow) -> LibraryWindow:
+class LibraryFeature(Feature):
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        self.library_window: LibraryWindow | None = None
+        # Approving and retiring lines depend on who acts.
+        window.user_changed.connect(self._user_changed)
+
+    def _user_changed(self, _username: str) -> None:
+        close_widget(self.library_window)
+        self.library_window = None
+
+
+@LibraryFeature.action(
+    "openStandardLines",
+    "&Standard lines…",
+    Menu.TOOLS,
+    Section.OPEN,
+    shortcut=SHORTCUT,
+    tip="Browse, write and approve the standard-line library",
+)
+def open_library(window: DeskWindow) -> LibraryWindow:
     """Show the library window, reusing it if it is already open."""
     from correspondence.services.library import Library
     from correspondence.ui.library_window import LibraryWindow
 
-    existing: LibraryWindow | None = getattr(window, "library_window", None)
+    feature = window.feature(LibraryFeature)
+    existing = feature.library_window
     if existing is None:
         desk = window.desk
         existing = LibraryWindow(Library(desk.uow, desk.clock), window)
-        window.library_window = existing  # type: ignore[attr-defined]
+        feature.library_window = existing
     existing.show()
     existing.raise_()
     existing.activateWindow()
     return existing
-
-
-def install(window: MainWindow) -> None:
-    action = QAction("&Standard lines…", window)
-    action.setObjectName("openStandardLines")
-    action.setShortcut(QKeySequence(SHORTCUT))
-    action.setStatusTip("Browse, write and approve the standard-line library")
-    action.triggered.connect(lambda: open_library(window))
-    window.addAction(action)
-    window.tools_menu.addAction(action)
-    window.library_action = action  # type: ignore[attr-defined]
-    # Approving and retiring lines depend on who acts.
-    window.user_changed.connect(lambda _username: window.close_companion("library_window"))

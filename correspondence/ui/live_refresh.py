@@ -9,8 +9,6 @@ case itself changed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import (
     QElapsedTimer,
     QEvent,
@@ -26,9 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from correspondence.services.cases import CaseDetail
 from correspondence.services.change_feed import ChangeFeed
 from correspondence.services.errors import ServiceError
-
-if TYPE_CHECKING:
-    from correspondence.ui.main_window import MainWindow
+from correspondence.ui.actions import DeskWindow, Feature
 
 MIN_INTERVAL_MS = 1000  # a flood of changes refreshes at most this often
 GATHER_MS = 150  # let a burst of notifications arrive before refreshing
@@ -39,12 +35,11 @@ class _Bridge(QObject):
     changed = Signal(str)
 
 
-class LiveRefresh(QObject):
+class LiveRefresh(Feature):
     refreshed = Signal()
 
-    def __init__(self, window: MainWindow, min_interval_ms: int = MIN_INTERVAL_MS) -> None:
+    def __init__(self, window: DeskWindow, min_interval_ms: int = MIN_INTERVAL_MS) -> None:
         super().__init__(window)
-        self.window = window
         self.min_interval_ms = min_interval_ms
         self.refreshes = 0
         self.notifications = 0
@@ -60,6 +55,8 @@ class LiveRefresh(QObject):
         self.feed = ChangeFeed(engine, self._bridge.changed.emit)
         window.installEventFilter(self)
         window.destroyed.connect(lambda *_: self.feed.stop(wait=0))
+        if window.isVisible():  # otherwise it starts when the window is first shown
+            self.start()
 
     def start(self) -> None:
         self._active = True
@@ -148,11 +145,3 @@ class LiveRefresh(QObject):
         if detail != self._detail:
             self._detail = detail
             self.window.detail.show_case(detail)
-
-
-def install(window: MainWindow) -> LiveRefresh:
-    live = LiveRefresh(window)
-    window.live_refresh = live  # type: ignore[attr-defined]
-    if window.isVisible():  # otherwise it starts when the window is first shown
-        live.start()
-    return live

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHeaderView,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -20,8 +19,10 @@ from PySide6.QtWidgets import (
 from correspondence.services.case_list import CaseFilter, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.ui import actions
 from correspondence.ui.accessibility import make_reachable
-from correspondence.ui.extensions import installers
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
+from correspondence.ui.features import features
 from correspondence.ui.models.case_table_model import COLUMNS, LEGEND, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
 from correspondence.ui.widgets.filter_bar import FilterBar
@@ -33,16 +34,11 @@ VISUAL_ORDER = (0, 3, 7, 4, 2, 8, 9, 6, 1, 5)
 DEFAULT_SORT_COLUMN = 3  # Days left, ascending: most urgent first
 
 
-class MainWindow(QMainWindow):
-    # Another person now works at this desk (their username): `desk` is already theirs, and
-    # each feature rebuilds whatever it made for the last user.
-    user_changed = Signal(str)
-
+class MainWindow(DeskWindow):
     def __init__(self, desk: Desk, settings: QSettings | None = None, db_label: str = "") -> None:
         super().__init__()
         self.desk = desk
         self.settings = settings or QSettings()
-        self.shortcuts_dialog: QDialog | None = None
         actor = desk.actor()
         self.setWindowTitle(
             f"{APP_TITLE} — {actor.display_name}" + (f" — {db_label}" if db_label else "")
@@ -107,9 +103,16 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.counts_label.setObjectName("counts")
         self.statusBar().addPermanentWidget(self.counts_label)
-        self._build_menus()
-        for install in installers():
-            install(self)
+        self.shortcuts_dialog: QDialog | None = None
+        kinds = features()
+        self.features = {kind: kind(self) for kind in kinds}
+        self.built_actions = actions.build(self, [WindowCommands, *kinds])
+        found = actions.menus(self)
+        self.file_menu, self.view_menu = found[Menu.FILE], found[Menu.VIEW]
+        self.case_menu, self.tools_menu = found[Menu.CASE], found[Menu.TOOLS]
+        self.go_menu, self.help_menu = found[Menu.GO], found[Menu.HELP]
+        actions.sync_enabled(self, self.built_actions)
+        self.user_changed.connect(lambda _u: actions.sync_enabled(self, self.built_actions))
 
         self.filters.changed.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -128,67 +131,6 @@ class MainWindow(QMainWindow):
             self.apply_filter(self.filters.current())
         make_reachable(self)
 
-    # --- menus -------------------------------------------------------------------
-    def _action(
-        self, text: str, shortcut: QKeySequence | str | None, slot, tip: str = ""
-    ) -> QAction:  # noqa: ANN001
-        act = QAction(text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        if tip:
-            act.setStatusTip(tip)
-        act.triggered.connect(slot)
-        self.addAction(act)
-        return act
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = self.file_menu = bar.addMenu("&File")
-        self.quit_action = self._action(
-            "&Quit", QKeySequence.StandardKey.Quit, self.close, "Close the window"
-        )
-        file_menu.addAction(self.quit_action)
-        view = self.view_menu = bar.addMenu("&View")
-        view.addAction(
-            self._action(
-                "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh, "Reload the list"
-            )
-        )
-        view.addAction(
-            self._action(
-                "&Find…", QKeySequence.StandardKey.Find, self.focus_search, "Search the cases"
-            )
-        )
-        view.addSeparator()
-        view.addAction(
-            self._action("&Open cases", "Ctrl+1", lambda: self.quick_filter(status="open"))
-        )
-        view.addAction(
-            self._action(
-                "O&verdue cases", "Ctrl+2", lambda: self.quick_filter(due=DueFilter.OVERDUE)
-            )
-        )
-        view.addAction(
-            self._action(
-                "Due this &week", "Ctrl+3", lambda: self.quick_filter(due=DueFilter.THIS_WEEK)
-            )
-        )
-        view.addAction(
-            self._action("&All cases", "Ctrl+0", self.filters.clear, "Clear every filter")
-        )
-        self.case_menu = bar.addMenu("&Case")
-        self.tools_menu = bar.addMenu("&Tools")
-        go = self.go_menu = bar.addMenu("&Go")
-        go.addAction(self._action("&List", "Ctrl+L", self.table.setFocus, "Move to the case list"))
-        go.addAction(
-            self._action(
-                "&Details", "Ctrl+D", lambda: self.detail.tabs.setFocus(), "Move to the details"
-            )
-        )
-        help_menu = self.help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard shortcuts", "F1", self.show_shortcuts))
-        help_menu.addAction(self._action("&About", None, self.show_about))
-
     # --- behaviour -----------------------------------------------------------------
     def apply_filter(self, flt: CaseFilter) -> None:
         try:
@@ -203,15 +145,6 @@ class MainWindow(QMainWindow):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self.apply_filter(self.filters.current())
-
-    def close_companion(self, name: str) -> None:
-        """Close and forget the window a feature keeps as attribute `name` (built for one
-        user, say); the feature builds a new one when it is next wanted."""
-        companion: QWidget | None = getattr(self, name, None)
-        if companion is not None:
-            companion.close()
-            companion.deleteLater()
-            setattr(self, name, None)
 
     def refresh(self) -> None:
         selected = self.current_case_id()
@@ -302,8 +235,8 @@ class MainWindow(QMainWindow):
         """Every command's keys, read from the window's actions (so none is forgotten)."""
         from correspondence.ui.shortcuts_help import ShortcutsDialog
 
-        self.close_companion("shortcuts_dialog")
-        dialog = self.shortcuts_dialog = ShortcutsDialog(self)
+        close_widget(self.shortcuts_dialog)
+        dialog = self.shortcuts_dialog = ShortcutsDialog(self, self.built_actions)
         dialog.show()
         return dialog
 
@@ -353,6 +286,84 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
         super().closeEvent(event)
+
+
+def _main(window: DeskWindow) -> MainWindow:
+    assert isinstance(window, MainWindow)
+    return window
+
+
+class WindowCommands(Feature):
+    """The window's own commands: quit, the list's views, moving about, help."""
+
+
+_own = WindowCommands.action
+_own(
+    "quit",
+    "&Quit",
+    Menu.FILE,
+    Section.LAST,
+    shortcut=QKeySequence.StandardKey.Quit,
+    tip="Close the window",
+)(lambda w: w.close())
+_own(
+    "refresh",
+    "&Refresh",
+    Menu.VIEW,
+    Section.FIRST,
+    shortcut=QKeySequence.StandardKey.Refresh,
+    tip="Reload the list",
+)(lambda w: w.refresh())
+_own(
+    "find",
+    "&Find…",
+    Menu.VIEW,
+    Section.FIRST,
+    shortcut=QKeySequence.StandardKey.Find,
+    tip="Search the cases",
+)(lambda w: _main(w).focus_search())
+_own(
+    "openCases",
+    "&Open cases",
+    Menu.VIEW,
+    Section.WORK,
+    shortcut="Ctrl+1",
+    tip="Only the open cases",
+)(lambda w: _main(w).quick_filter(status="open"))
+_own(
+    "overdueCases",
+    "O&verdue cases",
+    Menu.VIEW,
+    Section.WORK,
+    shortcut="Ctrl+2",
+    tip="Only the overdue cases",
+)(lambda w: _main(w).quick_filter(due=DueFilter.OVERDUE))
+_own(
+    "dueThisWeek",
+    "Due this &week",
+    Menu.VIEW,
+    Section.WORK,
+    shortcut="Ctrl+3",
+    tip="Only the cases due this week",
+)(lambda w: _main(w).quick_filter(due=DueFilter.THIS_WEEK))
+_own(
+    "allCases", "&All cases", Menu.VIEW, Section.WORK, shortcut="Ctrl+0", tip="Clear every filter"
+)(lambda w: w.filters.clear())
+_own("goToList", "&List", Menu.GO, Section.FIRST, shortcut="Ctrl+L", tip="Move to the case list")(
+    lambda w: w.table.setFocus()
+)
+_own(
+    "goToDetails", "&Details", Menu.GO, Section.FIRST, shortcut="Ctrl+D", tip="Move to the details"
+)(lambda w: w.detail.tabs.setFocus())
+_own(
+    "showShortcuts",
+    "&Keyboard shortcuts",
+    Menu.HELP,
+    Section.FIRST,
+    shortcut="F1",
+    tip="Every command's keys",
+)(lambda w: _main(w).show_shortcuts())
+_own("about", "&About", Menu.HELP, Section.LAST)(lambda w: _main(w).show_about())
 
 
 __all__ = ["MainWindow", "COLUMNS"]

@@ -6,35 +6,59 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from correspondence.services.actors import Role
 from correspondence.services.errors import ServiceError
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 
 if TYPE_CHECKING:
     from correspondence.services.reports import Reports
-    from correspondence.ui.main_window import MainWindow
     from correspondence.ui.reports_window import ReportsWindow
 
 SHORTCUT = "Ctrl+Shift+R"
+ADMIN_ONLY = " (admins only)"
 
 
-def _reports(window: MainWindow) -> Reports:
+class ReportsFeature(Feature):
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        self.reports_window: ReportsWindow | None = None
+        window.user_changed.connect(self._user_changed)
+
+    def _user_changed(self, _username: str) -> None:
+        close_widget(self.reports_window)  # built for the last user
+        self.reports_window = None
+
+
+def _is_admin(window: DeskWindow) -> bool:
+    return window.desk.actor().has(Role.ADMIN)
+
+
+def _reports(window: DeskWindow) -> Reports:
     from correspondence.services.reports import Reports  # when first used, not at start-up
 
     desk = window.desk
     return Reports(desk.uow, desk.clock)
 
 
-def open_reports(window: MainWindow) -> ReportsWindow:
+@ReportsFeature.action(
+    "openReports",
+    "&Reports…",
+    Menu.TOOLS,
+    Section.DATA,
+    shortcut=SHORTCUT,
+    tip="Letters received and answered, performance against target, overdue, campaigns",
+)
+def open_reports(window: DeskWindow) -> ReportsWindow:
     """Show the reports window, reusing it if it is already open."""
     from correspondence.ui.reports_window import ReportsWindow
 
-    existing: ReportsWindow | None = getattr(window, "reports_window", None)
+    feature = window.feature(ReportsFeature)
+    existing = feature.reports_window
     if existing is None:
         existing = ReportsWindow(_reports(window), window)
-        window.reports_window = existing  # type: ignore[attr-defined]
+        feature.reports_window = existing
     else:
         existing.refresh()
     existing.show()
@@ -43,7 +67,16 @@ def open_reports(window: MainWindow) -> ReportsWindow:
     return existing
 
 
-def open_retention(window: MainWindow) -> None:
+@ReportsFeature.action(
+    "applyRetention",
+    "Apply re&tention…",
+    Menu.TOOLS,
+    Section.DATA,
+    tip="Anonymise personal data on cases closed longer ago than the retention period",
+    enabled_when=_is_admin,
+    disabled_note=ADMIN_ONLY,
+)
+def open_retention(window: DeskWindow) -> None:
     from correspondence.services.retention import Retention
     from correspondence.ui.dialogs.retention import RetentionDialog
 
@@ -54,7 +87,16 @@ def open_retention(window: MainWindow) -> None:
         window.refresh()
 
 
-def export_person(window: MainWindow) -> None:
+@ReportsFeature.action(
+    "exportPerson",
+    "Export a &person's data…",
+    Menu.TOOLS,
+    Section.DATA,
+    tip="Subject access: every case, document and draft that mentions a person, in one folder",
+    enabled_when=_is_admin,
+    disabled_note=ADMIN_ONLY,
+)
+def export_person(window: DeskWindow) -> None:
     from correspondence.services.subject_access import SubjectAccess
 
     query, ok = QInputDialog.getText(
@@ -84,7 +126,14 @@ def export_person(window: MainWindow) -> None:
     )
 
 
-def verify_audit(window: MainWindow) -> None:
+@ReportsFeature.action(
+    "verifyAudit",
+    "&Verify the audit log",
+    Menu.TOOLS,
+    Section.DATA,
+    tip="Check that no recorded event has been changed or deleted",
+)
+def verify_audit(window: DeskWindow) -> None:
     result = _reports(window).verify_audit()
     if result.intact:
         QMessageBox.information(window, "Audit log", f"The event log is {result.message}.")
@@ -92,68 +141,3 @@ def verify_audit(window: MainWindow) -> None:
         QMessageBox.critical(
             window, "Audit log", f"The event log has been tampered with: {result.message}."
         )
-
-
-ADMIN_ONLY = " (admins only)"
-
-
-def _sync_admin_actions(window: MainWindow) -> None:
-    admin = window.desk.actor().has(Role.ADMIN)
-    for name in ("retention_action", "person_export_action"):
-        action: QAction = getattr(window, name)
-        action.setEnabled(admin)
-        tip = action.statusTip().removesuffix(ADMIN_ONLY)
-        action.setStatusTip(tip if admin else tip + ADMIN_ONLY)
-
-
-def _user_changed(window: MainWindow) -> None:
-    _sync_admin_actions(window)
-    window.close_companion("reports_window")  # built for the last user
-
-
-def _action(window: MainWindow, text: str, name: str, tip: str, slot) -> QAction:  # noqa: ANN001
-    action = QAction(text, window)
-    action.setObjectName(name)
-    action.setStatusTip(tip)
-    action.triggered.connect(slot)
-    window.addAction(action)
-    window.tools_menu.addAction(action)
-    return action
-
-
-def install(window: MainWindow) -> None:
-    window.tools_menu.addSeparator()
-    reports = _action(
-        window,
-        "&Reports…",
-        "openReports",
-        "Letters received and answered, performance against target, overdue, campaigns",
-        lambda: open_reports(window),
-    )
-    reports.setShortcut(QKeySequence(SHORTCUT))
-    window.reports_action = reports  # type: ignore[attr-defined]
-    window.audit_action = _action(  # type: ignore[attr-defined]
-        window,
-        "&Verify the audit log",
-        "verifyAudit",
-        "Check that no recorded event has been changed or deleted",
-        lambda: verify_audit(window),
-    )
-    retention = _action(
-        window,
-        "Apply re&tention…",
-        "applyRetention",
-        "Anonymise personal data on cases closed longer ago than the retention period",
-        lambda: open_retention(window),
-    )
-    person = _action(
-        window,
-        "Export a &person's data…",
-        "exportPerson",
-        "Subject access: every case, document and draft that mentions a person, in one folder",
-        lambda: export_person(window),
-    )
-    window.retention_action = retention  # type: ignore[attr-defined]
-    window.person_export_action = person  # type: ignore[attr-defined]
-    _sync_admin_actions(window)
-    window.user_changed.connect(lambda _username: _user_changed(window))

@@ -1,8 +1,10 @@
-"""Help → Keyboard shortcuts (F1): the list is read from the window's own actions, so a
-feature that adds a command with a shortcut appears here without anyone remembering to."""
+"""Help → Keyboard shortcuts (F1): the list is read from the window's action registry
+(ui/actions.py), so a feature that declares a command with a shortcut appears here without
+anyone remembering to."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
@@ -11,11 +13,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QMainWindow,
-    QMenu,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
+
+from correspondence.ui.actions import BuiltAction, Menu
 
 # Keys that are not actions: mnemonics and the list's own keys.
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
@@ -42,38 +45,28 @@ def _keys(action: QAction) -> str:
     )
 
 
-def shortcut_entries(window: QMainWindow) -> list[ShortcutEntry]:
-    """Every action of the window that has a shortcut, in menu order, then the rest."""
-    entries: list[ShortcutEntry] = []
-    seen: set[int] = set()
-
-    def walk(menu: QMenu, path: str) -> None:
-        for action in menu.actions():
-            if action.menu() is not None:
-                walk(action.menu(), f"{path} → {_plain(action.text())}")
-                continue
-            if action.isSeparator() or id(action) in seen:
-                continue
-            seen.add(id(action))
-            if action.shortcuts():
-                entries.append(ShortcutEntry(_keys(action), _plain(action.text()), path))
-
-    for top in window.menuBar().actions():
-        if top.menu() is not None:
-            walk(top.menu(), _plain(top.text()))
-    for action in window.findChildren(QAction):
-        if id(action) not in seen and action.shortcuts() and not action.isSeparator():
-            seen.add(id(action))
-            entries.append(ShortcutEntry(_keys(action), _plain(action.text()), ""))
-    return entries
+def shortcut_entries(built: Mapping[str, BuiltAction]) -> list[ShortcutEntry]:
+    """Every declared action that has a shortcut, in menu order as the menus show them."""
+    menus = list(Menu)
+    placed = sorted(
+        enumerate(built.values()),
+        key=lambda item: (menus.index(item[1].spec.menu), item[1].spec.section, item[0]),
+    )
+    return [
+        ShortcutEntry(_keys(b.action), _plain(b.spec.text), _plain(b.spec.menu.value))
+        for _, b in placed
+        if b.action.shortcuts()
+    ]
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, window: QMainWindow, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, window: QMainWindow, built: Mapping[str, BuiltAction], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent or window)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts")
-        self.entries = shortcut_entries(window)
+        self.entries = shortcut_entries(built)
         self.text = QTextBrowser()
         self.text.setObjectName("shortcutsList")
         self.text.setAccessibleName("Keyboard shortcuts")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressD
 from sqlalchemy.orm import Session, sessionmaker
 
 from correspondence.database import Database, DatabaseUnavailable, open_database
-from correspondence.db.session import sqlite_path
+from correspondence.services.storage import sqlite_path
 from correspondence.ui.workers import Worker, start
 
 TITLE = "Correspondence Desk"
@@ -275,7 +275,7 @@ def install_storage_alarm(db: Database) -> None:
     import sys
 
     from correspondence.database import damaged
-    from correspondence.db.health import storage_problem
+    from correspondence.services.storage import storage_problem
 
     previous = sys.excepthook
     path = sqlite_path(db.url)

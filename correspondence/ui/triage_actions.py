@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -18,11 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services.errors import ServiceError
+from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 
 if TYPE_CHECKING:
     from correspondence.services.deadlines import Deadlines
     from correspondence.services.triage import Triage
-    from correspondence.ui.main_window import MainWindow
     from correspondence.ui.triage_view import TriageWindow
 
 TRIAGE_SHORTCUT = "Ctrl+T"
@@ -31,51 +30,81 @@ EXTEND_SHORTCUT = "Ctrl+Shift+E"
 HOLDING_SHORTCUT = "Ctrl+Shift+H"
 
 
-def _triage(window: MainWindow) -> Triage:
+def _triage(window: DeskWindow) -> Triage:
     from correspondence.services.triage import Triage  # when first used, not at start-up
 
     d = window.desk
     return Triage(d.uow, d.clock)
 
 
-def _deadlines(window: MainWindow) -> Deadlines:
+def _deadlines(window: DeskWindow) -> Deadlines:
     from correspondence.services.deadlines import Deadlines
 
     d = window.desk
     return Deadlines(d.uow, d.clock)
 
 
-def open_triage(window: MainWindow) -> TriageWindow:
+class TriageFeature(Feature):
+    """The triage window, and the "Deadlines" tab following the selected case."""
+
+    def __init__(self, window: DeskWindow) -> None:
+        super().__init__(window)
+        self.triage_window: TriageWindow | None = None
+        self.closer: _CloseWith | None = None
+        box = self.deadline_box = DeadlineBox(window)
+        window.detail.tabs.addTab(box, DeadlineBox.TITLE)
+
+        def follow(*_args: object) -> None:
+            rows = window.table.selectionModel().selectedRows()
+            box.show_case(window.current_case_id() if rows else None)
+
+        def after_reset() -> None:
+            # As the detail pane: keep showing the case across a reload, clear on an empty list.
+            box.show_case(box.case_id if window.model.rowCount() else None)
+
+        window.table.selectionModel().selectionChanged.connect(follow)
+        window.model.modelReset.connect(after_reset)
+        window.user_changed.connect(self._user_changed)
+
+    def _user_changed(self, _username: str) -> None:
+        """The triage window acts as the user it was built for: close it; the next
+        Case → Triage… builds one for the new user."""
+        close_widget(self.triage_window)
+        self.triage_window = None
+        if self.closer is not None:
+            self.window.removeEventFilter(self.closer)
+            self.closer.deleteLater()
+            self.closer = None
+
+
+@TriageFeature.action(
+    "openTriage",
+    "&Triage…",
+    Menu.CASE,
+    Section.WORK,
+    shortcut=TRIAGE_SHORTCUT,
+    tip="Walk the untriaged cases one by one",
+)
+def open_triage(window: DeskWindow) -> TriageWindow:
     """Show the triage window (reusing an open one, with a fresh queue)."""
     from correspondence.ui.triage_view import TriageWindow
 
-    existing: TriageWindow | None = getattr(window, "triage_window", None)
+    feature = window.feature(TriageFeature)
+    existing = feature.triage_window
     if existing is None:
         # A top-level window of its own (no parent): it can be active beside the main window
         # and moved to another screen; it closes with the main window.
         existing = TriageWindow(_triage(window))
         existing.changed.connect(window.refresh)
-        window.triage_window = existing  # type: ignore[attr-defined]
-        closer = _CloseWith(existing, window)
+        feature.triage_window = existing
+        closer = feature.closer = _CloseWith(existing, window)
         window.installEventFilter(closer)
-        window.triage_closer = closer  # type: ignore[attr-defined]
     elif not existing.isVisible():
         existing.reload_queue()
     existing.show()
     existing.raise_()
     existing.activateWindow()
     return existing
-
-
-def _user_changed(window: MainWindow) -> None:
-    """The triage window acts as the user it was built for: close it; the next
-    Case → Triage… builds one for the new user."""
-    window.close_companion("triage_window")
-    closer: _CloseWith | None = getattr(window, "triage_closer", None)
-    if closer is not None:
-        window.removeEventFilter(closer)
-        closer.deleteLater()
-        window.triage_closer = None  # type: ignore[attr-defined]
 
 
 class _CloseWith(QObject):
@@ -91,7 +120,7 @@ class _CloseWith(QObject):
         return False
 
 
-def selected_case_ids(window: MainWindow) -> list[int]:
+def selected_case_ids(window: DeskWindow) -> list[int]:
     ids = []
     for index in window.table.selectionModel().selectedRows():
         row = window.model.row_at(index.row())
@@ -100,7 +129,15 @@ def selected_case_ids(window: MainWindow) -> list[int]:
     return ids
 
 
-def bulk_triage(window: MainWindow) -> None:
+@TriageFeature.action(
+    "bulkTriage",
+    "&Bulk triage…",
+    Menu.CASE,
+    Section.WORK,
+    shortcut=BULK_SHORTCUT,
+    tip="Set team, drafter, priority, themes or reply type on the selected cases",
+)
+def bulk_triage(window: DeskWindow) -> None:
     from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
 
     ids = selected_case_ids(window)
@@ -108,7 +145,6 @@ def bulk_triage(window: MainWindow) -> None:
         window.statusBar().showMessage("Select the cases to triage first.", 5000)
         return
     dlg = BulkTriageDialog(_triage(window), ids, window)
-    window.bulk_dialog = dlg  # type: ignore[attr-defined]  # reachable for tests
     accepted = dlg.exec() == QDialog.DialogCode.Accepted
     window.activateWindow()
     if accepted:
@@ -116,7 +152,15 @@ def bulk_triage(window: MainWindow) -> None:
         window.statusBar().showMessage(dlg.summary(), 10000)
 
 
-def extend_deadline(window: MainWindow) -> None:
+@TriageFeature.action(
+    "extendDeadline",
+    "&Extend deadline…",
+    Menu.CASE,
+    Section.DEADLINES,
+    shortcut=EXTEND_SHORTCUT,
+    tip="Move the selected case's due date, with a reason",
+)
+def extend_deadline(window: DeskWindow) -> None:
     from correspondence.ui.dialogs.deadline import ExtendDeadlineDialog
 
     case_id = window.current_case_id()
@@ -130,7 +174,6 @@ def extend_deadline(window: MainWindow) -> None:
         QMessageBox.warning(window, "Extend deadline", str(exc))
         return
     dlg = ExtendDeadlineDialog(view, window.desk.clock(), window)
-    window.extend_dialog = dlg  # type: ignore[attr-defined]
     while dlg.exec() == QDialog.DialogCode.Accepted:
         new_due, reason = dlg.value()
         try:
@@ -144,7 +187,15 @@ def extend_deadline(window: MainWindow) -> None:
     window.activateWindow()
 
 
-def record_holding_reply(window: MainWindow) -> None:
+@TriageFeature.action(
+    "recordHoldingReply",
+    "Record &holding reply",
+    Menu.CASE,
+    Section.DEADLINES,
+    shortcut=HOLDING_SHORTCUT,
+    tip="Note that a holding reply went out today",
+)
+def record_holding_reply(window: DeskWindow) -> None:
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a case first.", 5000)
@@ -165,7 +216,7 @@ class DeadlineBox(QWidget):
 
     TITLE = "Deadli&nes"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DeskWindow) -> None:
         super().__init__()
         self.setObjectName("deadlineBox")
         self.window_ = window
@@ -213,65 +264,3 @@ class DeadlineBox(QWidget):
         self.holding_button.setVisible(v.offer_holding_reply)
         if v.offer_holding_reply:
             self._set_title("⚠ " + self.TITLE)
-
-
-def _action(window: MainWindow, text: str, shortcut: str, tip: str, slot, name: str) -> QAction:  # noqa: ANN001
-    act = QAction(text, window)
-    act.setObjectName(name)
-    act.setShortcut(QKeySequence(shortcut))
-    act.setStatusTip(tip)
-    act.triggered.connect(slot)
-    window.addAction(act)
-    window.case_menu.addAction(act)
-    return act
-
-
-def install(window: MainWindow) -> None:
-    window.triage_action = _action(  # type: ignore[attr-defined]
-        window,
-        "&Triage…",
-        TRIAGE_SHORTCUT,
-        "Walk the untriaged cases one by one",
-        lambda: open_triage(window),
-        "openTriage",
-    )
-    window.bulk_triage_action = _action(  # type: ignore[attr-defined]
-        window,
-        "&Bulk triage…",
-        BULK_SHORTCUT,
-        "Set team, drafter, priority, themes or reply type on the selected cases",
-        lambda: bulk_triage(window),
-        "bulkTriage",
-    )
-    window.case_menu.addSeparator()
-    window.extend_action = _action(  # type: ignore[attr-defined]
-        window,
-        "&Extend deadline…",
-        EXTEND_SHORTCUT,
-        "Move the selected case's due date, with a reason",
-        lambda: extend_deadline(window),
-        "extendDeadline",
-    )
-    window.holding_action = _action(  # type: ignore[attr-defined]
-        window,
-        "Record &holding reply",
-        HOLDING_SHORTCUT,
-        "Note that a holding reply went out today",
-        lambda: record_holding_reply(window),
-        "recordHoldingReply",
-    )
-    box = DeadlineBox(window)
-    window.deadline_box = box  # type: ignore[attr-defined]
-    window.detail.tabs.addTab(box, DeadlineBox.TITLE)
-
-    def follow(*_args: object) -> None:
-        rows = window.table.selectionModel().selectedRows()
-        box.show_case(window.current_case_id() if rows else None)
-
-    def after_reset() -> None:
-        # As the detail pane: keep showing the case across a reload, clear on an empty list.
-        box.show_case(box.case_id if window.model.rowCount() else None)
-
-    window.table.selectionModel().selectionChanged.connect(follow)
-    window.model.modelReset.connect(after_reset)
-    window.user_changed.connect(lambda _username: _user_changed(window))

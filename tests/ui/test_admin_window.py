@@ -20,6 +20,7 @@ from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.admin_window import AdminWindow
 from correspondence.ui.application import acting_unit_of_work
+from correspondence.ui.collab_actions import CollabFeature
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY, DemoTemplate, open_demo_copy
 
@@ -47,7 +48,7 @@ def test_an_admin_adds_a_user_with_roles_through_the_window(
     action = _menu_action(w.tools_menu, "openAdministration")
     assert action.isEnabled()
     action.trigger()
-    admin: AdminWindow = w.admin_window  # type: ignore[attr-defined]
+    admin: AdminWindow = w.feature(CollabFeature).admin_window
     qtbot.waitExposed(admin)
     assert admin.user_table.rowCount() >= 12
 
@@ -87,8 +88,8 @@ def test_teams_and_office_codes_through_the_window(
     w = _window(
         qtbot, Desk(acting_as(demo_db.session_factory, "admin"), lambda: DEMO_TODAY), settings
     )
-    w.admin_action.trigger()  # type: ignore[attr-defined]
-    admin: AdminWindow = w.admin_window  # type: ignore[attr-defined]
+    w.action("openAdministration").trigger()
+    admin: AdminWindow = w.feature(CollabFeature).admin_window
     admin.tabs.setCurrentIndex(1)
     qtbot.keyClicks(admin.team_code, "CCU")
     qtbot.keyClicks(admin.team_name, "Children's Commissioner Unit")
@@ -115,8 +116,8 @@ def test_a_conflicting_admin_edit_is_shown_not_saved(
     w = _window(
         qtbot, Desk(acting_as(demo_db.session_factory, "admin"), lambda: DEMO_TODAY), settings
     )
-    w.admin_action.trigger()  # type: ignore[attr-defined]
-    admin: AdminWindow = w.admin_window  # type: ignore[attr-defined]
+    w.action("openAdministration").trigger()
+    admin: AdminWindow = w.feature(CollabFeature).admin_window
     row = [admin.user_table.item(r, 0).text() for r in range(admin.user_table.rowCount())].index(
         "p.mehta"
     )
@@ -137,10 +138,10 @@ def test_non_admins_cannot_open_administration(
     w = _window(
         qtbot, Desk(acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY), settings
     )
-    assert not w.admin_action.isEnabled()  # type: ignore[attr-defined]
+    assert not w.action("openAdministration").isEnabled()
     from correspondence.ui.collab_actions import open_admin
 
-    assert open_admin(w) is None and getattr(w, "admin_window", None) is None
+    assert open_admin(w) is None and w.feature(CollabFeature).admin_window is None
 
 
 def test_switching_user_at_a_shared_sqlite_desk(
@@ -151,14 +152,14 @@ def test_switching_user_at_a_shared_sqlite_desk(
     )
     assert "(admin)" in w.windowTitle() and w.windowTitle().endswith("demo.db")
     _menu_action(w.file_menu, "switchUser").trigger()
-    dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+    dialog = w.feature(CollabFeature).switch_user_dialog
     qtbot.waitExposed(dialog)
     assert dialog.chosen() == "admin"
     assert dialog.choose("j.whitfield")
     qtbot.keyClick(dialog.users, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.desk.username == "j.whitfield")
     assert "(j.whitfield)" in w.windowTitle() and w.windowTitle().endswith("demo.db")
-    assert not w.admin_action.isEnabled()  # type: ignore[attr-defined]
+    assert not w.action("openAdministration").isEnabled()
     with demo_db.session_factory() as s:
         ev = s.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
     assert (ev.action, ev.username, ev.new_value) == ("desk switched", "admin", "j.whitfield")
@@ -193,9 +194,9 @@ def test_on_postgresql_a_non_admin_cannot_switch(
     try:
         assert "(a.okoro)" in w.windowTitle()
         _menu_action(w.file_menu, "switchUser").trigger()
-        box = w.switch_user_message  # type: ignore[attr-defined]
+        box = w.feature(CollabFeature).switch_user_message
         assert box.isVisible() and "logged in as" in box.text()
-        assert getattr(w, "switch_user_dialog", None) is None
+        assert w.feature(CollabFeature).switch_user_dialog is None
         assert w.desk.username == "a.okoro"
         box.close()
     finally:
@@ -212,7 +213,7 @@ def test_on_postgresql_an_admin_switches_to_act_on_someones_behalf(
     w = _window(qtbot, Desk(acting_unit_of_work(pg_demo, None), lambda: DEMO_TODAY), settings)
     try:
         _menu_action(w.file_menu, "switchUser").trigger()
-        dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+        dialog = w.feature(CollabFeature).switch_user_dialog
         qtbot.waitExposed(dialog)
         dialog.grab().save(str(screenshot_dir / "switch_user_postgresql_admin.png"))
         assert dialog.choose("j.whitfield")
@@ -226,7 +227,7 @@ def test_on_postgresql_an_admin_switches_to_act_on_someones_behalf(
         assert (ev.action, ev.username, ev.new_value) == ("desk switched", "admin", "j.whitfield")
         # And back to working for themself.
         _menu_action(w.file_menu, "switchUser").trigger()
-        dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+        dialog = w.feature(CollabFeature).switch_user_dialog
         qtbot.waitExposed(dialog)
         assert dialog.chosen() == "j.whitfield" and dialog.choose("admin")
         qtbot.keyClick(dialog.users, Qt.Key.Key_Return)

@@ -109,7 +109,7 @@ def log_a_case(db: Database, last_name: str) -> str:
 def test_back_up_now_then_restore_leaves_the_window_on_the_restored_database(
     qtbot: QtBot, window: MainWindow, demo_db: Database, tmp_path: Path, screenshot_dir: Path
 ) -> None:
-    controller: BackupController = window.backup_controller  # type: ignore[attr-defined]
+    controller: BackupController = window.feature(BackupController)
     out = tmp_path / "backups" / "friday.db"
     controller.prompts = prompts = ScriptedPrompts(out)
     timer, seen = watch_progress("backupProgress", screenshot_dir / "backup_progress.png")
@@ -332,7 +332,7 @@ class ChosenFile(BackupPrompts):
 def test_the_restore_question_and_the_backup_answer_read_plainly(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, screenshot_dir: Path
 ) -> None:
-    controller: BackupController = window.backup_controller  # type: ignore[attr-defined]
+    controller: BackupController = window.feature(BackupController)
     out = tmp_path / "backups" / "tuesday.db"
     controller.prompts = ChosenFile(out)
     answered: list[str] = []

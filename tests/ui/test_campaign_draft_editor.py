@@ -13,8 +13,10 @@ from correspondence.database import Database
 from correspondence.services.desk import Desk
 from correspondence.services.history import timeline
 from correspondence.services.unit_of_work import acting_as
+from correspondence.ui.campaign_actions import CampaignsFeature
 from correspondence.ui.campaign_window import CampaignWindow
 from correspondence.ui.draft_editor import VERSION_ROLE, DraftEditor
+from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
 
@@ -41,10 +43,10 @@ def _open_reply(main: MainWindow, qtbot: QtBot) -> DraftEditor:
     qtbot.keyClick(
         main, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
-    cw: CampaignWindow = main.campaign_window  # type: ignore[attr-defined]
+    cw: CampaignWindow = main.feature(CampaignsFeature).campaign_window
     qtbot.waitExposed(cw)
     qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)
-    [editor] = main.draft_editors.values()  # type: ignore[attr-defined]
+    [editor] = main.feature(DraftingFeature).draft_editors.values()
     qtbot.addWidget(editor)
     qtbot.waitExposed(editor)
     return editor

@@ -12,7 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
 from correspondence.services.desk import Desk
+from correspondence.ui.campaign_actions import CampaignsFeature
 from correspondence.ui.campaign_window import CampaignWindow
+from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.main_window import MainWindow
 from tests.factories import signed_off_campaign_reply
 
@@ -29,11 +31,11 @@ def main(qtbot: QtBot, demo_desk: Desk, settings: QSettings) -> MainWindow:
 
 
 def _open(main: MainWindow, qtbot: QtBot) -> CampaignWindow:
-    action = main.campaigns_action  # type: ignore[attr-defined]
+    action = main.action("openCampaigns")
     assert action in main.tools_menu.actions()
     assert action.shortcut().toString() == "Ctrl+Shift+C"
     action.trigger()
-    cw: CampaignWindow = main.campaign_window  # type: ignore[attr-defined]
+    cw: CampaignWindow = main.feature(CampaignsFeature).campaign_window
     qtbot.waitExposed(cw)
     return cw
 
@@ -133,7 +135,7 @@ def test_the_campaign_reply_opens_in_the_draft_editor(
     cw.list.selectRow(0)
     assert cw.draft_button.isEnabled()
     qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)
-    editors = main.draft_editors  # type: ignore[attr-defined]
+    editors = main.feature(DraftingFeature).draft_editors
     assert len(editors) == 1
     editor = next(iter(editors.values()))
     qtbot.waitUntil(lambda: "Dear" in editor.preview.toPlainText(), timeout=5000)

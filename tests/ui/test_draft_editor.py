@@ -21,6 +21,7 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.widgets.paragraph_list import LINE_MIME, PARAGRAPH_MIME
 from tests.conftest import DEMO_TODAY
@@ -86,7 +87,7 @@ def test_drafter_lead_and_private_secretary_take_a_case_to_a_signed_off_letter(
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    editor: DraftEditor = window.draft_editors[  # type: ignore[attr-defined]
+    editor: DraftEditor = window.feature(DraftingFeature).draft_editors[
         Drafting(acting_as(demo_db.session_factory, "p.mehta")).current_draft_id(case_id)
     ]
     qtbot.addWidget(editor)

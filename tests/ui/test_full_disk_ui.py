@@ -21,6 +21,7 @@ from correspondence.services.drafting import Drafting
 from correspondence.services.triage import Triage
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
+from correspondence.ui.intake_actions import IntakeController
 from correspondence.ui.main_window import MainWindow
 from tests import small_disk
 from tests.conftest import DEMO_TODAY, DemoTemplate
@@ -147,7 +148,7 @@ def test_an_import_from_the_window_onto_a_full_disk_shows_one_logged_and_eleven_
     qtbot.waitExposed(window)
     small_disk.fill(Path(str(db.engine.url.database)).parent, leave=cost * 3 // 2)
 
-    controller = window.intake_controller  # type: ignore[attr-defined]
+    controller = window.feature(IntakeController)
     controller.import_paths([str(tmp_path / "post")])
     qtbot.waitUntil(lambda: controller.last_result is not None, timeout=30000)
     dialog = controller.result_dialog

@@ -16,6 +16,7 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Document
 from correspondence.services.desk import Desk
 from correspondence.ui.dialogs.import_result import ImportResultDialog
+from correspondence.ui.intake_actions import IntakeController
 from correspondence.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -63,7 +64,7 @@ def test_dropping_a_folder_imports_it_and_shows_what_happened(
     for name in ("utf8.eml", "letter.docx", "scanned.pdf", "malformed.eml", "corrupt.docx"):
         shutil.copy(MAIL / name, folder / name)
     shutil.copy(MAIL / "utf8.eml", folder / "utf8 copy.eml")
-    controller = window.intake_controller
+    controller = window.feature(IntakeController)
     assert _drop(window, [folder])
     qtbot.waitUntil(lambda: controller.last_result is not None, timeout=20000)
     dialog = controller.result_dialog
@@ -103,7 +104,7 @@ def test_a_drop_without_files_is_ignored(window: MainWindow) -> None:
     enter.ignore()
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
-    assert window.intake_controller.worker is None
+    assert window.feature(IntakeController).worker is None
 
 
 def test_cancel_stops_between_files_and_keeps_whole_cases(
@@ -116,7 +117,7 @@ def test_cancel_stops_between_files_and_keeps_whole_cases(
         (folder / f"{i:03d}.eml").write_bytes(raw.replace(b"utf8-0001", f"bulk-{i}".encode()))
     with demo_db.session_factory() as s:
         before = s.scalar(select(func.count(Case.id)))
-    controller = window.intake_controller
+    controller = window.feature(IntakeController)
     worker = controller.import_paths([str(folder)])
     assert worker is not None
     progress = controller.progress

@@ -51,7 +51,7 @@ def window(
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    live: LiveRefresh = w.live_refresh  # type: ignore[attr-defined]
+    live: LiveRefresh = w.feature(LiveRefresh)
     assert live.feed.running
     yield w
     w.close()  # stops the feed before the databases go
@@ -127,7 +127,7 @@ def test_scrolled_pages_and_position_are_kept(
     window.table.scrollToBottom()
     chosen = window.current_case_id()
     scroll = window.table.verticalScrollBar().value()
-    live: LiveRefresh = window.live_refresh  # type: ignore[attr-defined]
+    live: LiveRefresh = window.feature(LiveRefresh)
     before = live.refreshes
     _log_case(other, "Another letter")
     qtbot.waitUntil(lambda: live.refreshes > before, timeout=2000)
@@ -137,7 +137,7 @@ def test_scrolled_pages_and_position_are_kept(
 
 
 def test_a_flood_of_changes_refreshes_about_once_a_second(qtbot: QtBot, window: MainWindow) -> None:
-    live: LiveRefresh = window.live_refresh  # type: ignore[attr-defined]
+    live: LiveRefresh = window.feature(LiveRefresh)
     live.feed.stop()  # only the notifications sent here
     start = live.refreshes
     sent = 0

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
+from correspondence.ui.collab_actions import CollabFeature
 from correspondence.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -215,8 +216,8 @@ def test_the_subject_phrase_is_changed_in_edit_details(
     case_id = window.current_case_id()
     assert case_id is not None
     qtbot.keyClick(window.table, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: getattr(window, "edit_case_dialog", None) is not None)
-    dialog = window.edit_case_dialog  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.feature(CollabFeature).edit_case_dialog is not None)
+    dialog = window.feature(CollabFeature).edit_case_dialog
     qtbot.waitUntil(dialog.isVisible)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)

@@ -19,6 +19,7 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.my_work import MyWorkPanel
 from tests.conftest import DEMO_TODAY
@@ -78,8 +79,8 @@ def test_a_policy_lead_sees_drafts_waiting_for_qa_and_opens_one(
     _case_id, draft_id, ref = _draft_in_qa(demo_db)
     window = _window(qtbot, demo_db, "policy.lead.safeguarding", settings)
     qtbot.keyClick(window.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    panel: MyWorkPanel = window.my_work  # type: ignore[attr-defined]
-    assert window.my_work_dock.isVisible()  # type: ignore[attr-defined]
+    panel: MyWorkPanel = window.feature(DraftingFeature).my_work
+    assert window.feature(DraftingFeature).my_work_dock.isVisible()
     rows = _rows(panel, "drafts")
     mine = next(r for r in rows if r[0] == ref)
     assert mine[1] == "Waiting for QA" and mine[3] == "Mr Idris Penhallow"
@@ -95,7 +96,7 @@ def test_a_policy_lead_sees_drafts_waiting_for_qa_and_opens_one(
     rect = panel.drafts.visualItemRect(item)
     qtbot.mouseClick(panel.drafts.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(panel.drafts.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    editor: DraftEditor = window.draft_editors[draft_id]  # type: ignore[attr-defined]
+    editor: DraftEditor = window.feature(DraftingFeature).draft_editors[draft_id]
     qtbot.addWidget(editor)
     assert editor.isVisible() and editor.approve_button.isEnabled()
 
@@ -109,7 +110,7 @@ def test_a_drafter_sees_returned_drafts_and_own_cases_due_and_can_jump_to_a_case
     )
     window = _window(qtbot, demo_db, "p.mehta", settings)
     qtbot.keyClick(window.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    panel: MyWorkPanel = window.my_work  # type: ignore[attr-defined]
+    panel: MyWorkPanel = window.feature(DraftingFeature).my_work
     assert [ref, "Returned: Cite the panel report"] in [r[:2] for r in _rows(panel, "drafts")]
     cases = _rows(panel, "cases")
     assert [ref, "Returned"] in [r[:2] for r in cases]

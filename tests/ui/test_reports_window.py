@@ -19,6 +19,7 @@ from correspondence.services.retention import Retention
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.retention import RetentionDialog
 from correspondence.ui.main_window import MainWindow
+from correspondence.ui.reports_actions import ReportsFeature
 from correspondence.ui.reports_window import ReportsWindow
 from tests.conftest import DEMO_TODAY
 from tests.report_cases import TODAY, build_cases
@@ -120,16 +121,16 @@ def test_tools_menu_opens_reports_and_history_reads_as_sentences(
     qtbot.addWidget(window)
     with qtbot.waitExposed(window):
         window.show()
-    assert window.reports_action.shortcut().toString() == "Ctrl+Shift+R"
-    assert not window.retention_action.isEnabled()  # a.okoro is an officer, not an admin
+    assert window.action("openReports").shortcut().toString() == "Ctrl+Shift+R"
+    assert not window.action("applyRetention").isEnabled()  # a.okoro is an officer, not an admin
     qtbot.keyClick(
         window,
         Qt.Key.Key_R,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
-    qtbot.waitUntil(lambda: getattr(window, "reports_window", None) is not None)
-    _settle(qtbot, window.reports_window)
-    window.reports_window.close()
+    qtbot.waitUntil(lambda: window.feature(ReportsFeature).reports_window is not None)
+    _settle(qtbot, window.feature(ReportsFeature).reports_window)
+    window.feature(ReportsFeature).reports_window.close()
 
     case_id = demo_desk.find_reference("2009/0007948POSoS")
     window.filters.clear()  # the seed case is closed and old: find it by its reference

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from correspondence.services.desk import Desk
+from correspondence.ui.intake_actions import IntakeController
 from correspondence.ui.main_window import MainWindow
 from tests import scans
 
@@ -39,7 +40,7 @@ def test_a_scan_is_read_with_page_progress_and_its_words_found(
     pages = scans.draw_pages(LAMING.read_text(encoding="utf-8"), dpi=200)
     scan = tmp_path / "laming-scan.tif"
     scan.write_bytes(scans.tiff_bytes(pages, 200))
-    controller = window.intake_controller  # type: ignore[attr-defined]
+    controller = window.feature(IntakeController)
     labels: list[str] = []
     controller.import_paths([str(scan)])
     progress: QProgressDialog = controller.progress
@@ -73,7 +74,7 @@ def test_cancelling_stops_a_long_scan_and_logs_nothing(
     pages = scans.draw_pages(LAMING.read_text(encoding="utf-8") * 3, dpi=200)
     scan = tmp_path / "long-scan.tif"
     scan.write_bytes(scans.tiff_bytes(pages, 200))
-    controller = window.intake_controller  # type: ignore[attr-defined]
+    controller = window.feature(IntakeController)
     controller.import_paths([str(scan)])
     progress: QProgressDialog = controller.progress
     qtbot.waitUntil(lambda: "reading page 1" in progress.labelText(), timeout=60000)

@@ -17,6 +17,7 @@ from correspondence.services.desk import Desk
 from correspondence.services.triage import Triage
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.main_window import MainWindow
+from correspondence.ui.triage_actions import TriageFeature
 from correspondence.ui.triage_view import TriageWindow
 
 pytestmark = pytest.mark.gui
@@ -55,7 +56,7 @@ def type_text(qtbot: QtBot, text: str) -> None:
 
 def open_triage(qtbot: QtBot, window: MainWindow) -> TriageWindow:
     qtbot.keyClick(window, Qt.Key.Key_T, CTRL)
-    tw: TriageWindow = window.triage_window  # type: ignore[attr-defined]
+    tw: TriageWindow = window.feature(TriageFeature).triage_window
     qtbot.addWidget(tw)
     qtbot.waitUntil(tw.isActiveWindow)
     return tw
@@ -264,7 +265,7 @@ def test_deadline_box_extends_and_records_a_holding_reply(
     key(qtbot, Qt.Key.Key_Down)
     case_id = window.current_case_id()
     assert case_id is not None, window.table.selectionModel().selectedRows()
-    box = window.deadline_box  # type: ignore[attr-defined]
+    box = window.feature(TriageFeature).deadline_box
     key(qtbot, Qt.Key.Key_N, ALT)  # the Deadlines tab of the details
     assert box.isVisible() and "With private office" in box.text.toPlainText()
     before = Deadlines(demo_desk.uow, demo_desk.clock).view(case_id)

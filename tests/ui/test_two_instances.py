@@ -15,6 +15,7 @@ from correspondence.database import Database, open_database
 from correspondence.services.case_edit import CaseEditing
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
+from correspondence.ui.collab_actions import CollabFeature
 from correspondence.ui.dialogs.edit_case import EditCaseDialog
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY, DemoTemplate, open_demo_copy
@@ -60,8 +61,8 @@ def test_two_app_instances_on_postgresql_and_the_second_is_warned(
             w.activateWindow()
             qtbot.waitUntil(lambda w=w: QApplication.activeWindow() is w)
             qtbot.keyClick(w.table, Qt.Key.Key_F2)
-            qtbot.waitUntil(lambda w=w: getattr(w, "edit_case_dialog", None) is not None)
-            dialogs.append(w.edit_case_dialog)  # type: ignore[attr-defined]
+            qtbot.waitUntil(lambda w=w: w.feature(CollabFeature).edit_case_dialog is not None)
+            dialogs.append(w.feature(CollabFeature).edit_case_dialog)
         first, second = dialogs
         assert first.case_id == second.case_id == case_id
 

@@ -17,7 +17,10 @@ from correspondence.db.models import Event
 from correspondence.services.desk import Desk
 from correspondence.services.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
+from correspondence.ui.collab_actions import CollabFeature
 from correspondence.ui.dialogs.log_letter import LogLetterDialog
+from correspondence.ui.drafting_actions import DraftingFeature
+from correspondence.ui.intake_actions import IntakeController
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.my_work import MyWorkPanel
 from tests.conftest import DEMO_TODAY
@@ -45,7 +48,7 @@ def _switch(qtbot: QtBot, w: MainWindow, username: str) -> None:
     action = next(a for a in w.file_menu.actions() if a.objectName() == "switchUser")
     with qtbot.waitSignal(w.user_changed, timeout=5000) as announced:
         action.trigger()
-        dialog = w.switch_user_dialog  # type: ignore[attr-defined]
+        dialog = w.feature(CollabFeature).switch_user_dialog
         qtbot.waitExposed(dialog)
         assert dialog.choose(username)
         qtbot.keyClick(dialog.users, Qt.Key.Key_Return)
@@ -91,7 +94,7 @@ def test_my_work_shows_the_new_users_work_after_a_switch(
 
     w = _window(qtbot, demo_db, DRAFTER, settings)
     qtbot.keyClick(w.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    panel: MyWorkPanel = w.my_work  # type: ignore[attr-defined]
+    panel: MyWorkPanel = w.feature(DraftingFeature).my_work
     qtbot.waitUntil(panel.isVisible)
     assert DRAFTER in panel.summary.text()
     assert _references(panel, "cases") == drafter_cases
@@ -111,7 +114,7 @@ def test_letters_logged_and_imported_after_a_switch_are_the_new_users(
     qtbot: QtBot, demo_db: Database, settings: QSettings
 ) -> None:
     w = _window(qtbot, demo_db, DRAFTER, settings)
-    controller = w.intake_controller  # type: ignore[attr-defined]
+    controller = w.feature(IntakeController)
     assert controller.intake.uow.username == DRAFTER  # made for the drafter before the switch
 
     _switch(qtbot, w, OFFICER)

@@ -23,6 +23,8 @@ from correspondence.ui import (
     triage_actions,
 )
 from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.drafting_actions import DraftingFeature
+from correspondence.ui.intake_actions import IntakeController
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
 
@@ -70,7 +72,7 @@ def _windows(main: MainWindow, demo_db: Database, qtbot: QtBot) -> Iterator[tupl
     editor.show()
     yield "draft editor", editor
     editor.close()
-    log = main.intake_controller.log_letter()  # type: ignore[attr-defined]
+    log = main.feature(IntakeController).log_letter()
     yield "log a letter", log
     log.close()
     from correspondence.ui import collab_actions
@@ -80,8 +82,9 @@ def _windows(main: MainWindow, demo_db: Database, qtbot: QtBot) -> Iterator[tupl
     assert edit is not None
     yield "edit case", edit
     edit.close()
-    yield "shortcuts", main.show_shortcuts()
-    main.close_companion("shortcuts_dialog")
+    shortcuts = main.show_shortcuts()
+    yield "shortcuts", shortcuts
+    shortcuts.close()
 
 
 def test_every_window_fits_a_1366_by_768_screen(
@@ -99,7 +102,7 @@ def test_my_work_does_not_widen_the_window(main: MainWindow, qtbot: QtBot) -> No
     qtbot.wait(10)
     before = main.width()
     qtbot.keyClick(main, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: main.my_work_dock.isVisible())  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: main.feature(DraftingFeature).my_work_dock.isVisible())
     QApplication.processEvents()
     assert main.width() == before
     assert main.minimumSizeHint().width() <= SCREEN.width()
