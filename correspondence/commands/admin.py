@@ -110,7 +110,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             email=args.email,
             team_id=team_id,
             db_login=args.login,
-            roles=frozenset(roles),  # type: ignore[arg-type]  # checked by the service
+            roles=frozenset(roles),  # checked by the service
         ),
         verifier,
     )

@@ -64,7 +64,9 @@ def draft_changes(
     original: dict[str, Any] | None = None,
 ) -> list[FieldChange]:
     """As `case_changes`, for a draft's own fields (subject, salutation, ...)."""
-    return row_changes(session, Draft, "draft", draft_id, since_version, my_values, original).fields
+    return list(
+        row_changes(session, Draft, "draft", draft_id, since_version, my_values, original).fields
+    )
 
 
 def row_changes(

@@ -1392,6 +1392,7 @@ def my_work(
     me = session.get(User, actor.user_id)
     team_id = me.team_id if me else None
     waiting: list[tuple[Draft, Case | None, str]] = []
+    case: Case | None  # outer-joined: a draft may have no case
     base = select(Draft, Case).outerjoin(Case, Case.id == Draft.case_id)
     if actor.has(*DRAFTING_ROLES):
         mine = or_(Draft.created_by_id == actor.user_id, Case.drafter_id == actor.user_id)

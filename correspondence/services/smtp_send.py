@@ -26,8 +26,9 @@ import socket
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -314,7 +315,7 @@ def _claim(uow: UnitOfWorkFactory, reply: ReplyEmail) -> tuple[EmailSend | None,
             if row.state != REFUSED:
                 return None, _already(reply.reference, row)
             # Only the one who turns "refused" into "sending" may go on.
-            taken = s.execute(
+            claimed = s.execute(
                 update(EmailSend)
                 .where(EmailSend.id == row.id, EmailSend.state == REFUSED)
                 .values(
@@ -324,7 +325,8 @@ def _claim(uow: UnitOfWorkFactory, reply: ReplyEmail) -> tuple[EmailSend | None,
                     username=uow.username,
                     updated_at=now_utc(),
                 )
-            ).rowcount
+            )
+            taken = cast(CursorResult[Any], claimed).rowcount  # an UPDATE's result has one
             s.refresh(row)
             s.expunge(row)
             if taken != 1:
