@@ -55,8 +55,10 @@ class IntakeController(QObject):
         for act in (self.log_action, self.import_action):
             window.addAction(act)
         first = window.case_menu.actions()[0] if window.case_menu.actions() else None
-        window.case_menu.insertAction(first, self.log_action)
-        if first is not None:
+        if first is None:
+            window.case_menu.addAction(self.log_action)
+        else:
+            window.case_menu.insertAction(first, self.log_action)
             window.case_menu.insertSeparator(first)
         window.file_menu.insertAction(window.quit_action, self.import_action)
         window.file_menu.insertSeparator(window.quit_action)

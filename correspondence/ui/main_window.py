@@ -130,7 +130,11 @@ class MainWindow(QMainWindow):
 
     # --- menus -------------------------------------------------------------------
     def _action(
-        self, text: str, shortcut: QKeySequence | str | None, slot, tip: str = ""
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+        slot,
+        tip: str = "",
     ) -> QAction:  # noqa: ANN001
         act = QAction(text, self)
         if shortcut:

@@ -49,8 +49,9 @@ def shortcut_entries(window: QMainWindow) -> list[ShortcutEntry]:
 
     def walk(menu: QMenu, path: str) -> None:
         for action in menu.actions():
-            if action.menu() is not None:
-                walk(action.menu(), f"{path} → {_plain(action.text())}")
+            sub = action.menu()  # typed QObject: Qt's menu() is a template
+            if isinstance(sub, QMenu):
+                walk(sub, f"{path} → {_plain(action.text())}")
                 continue
             if action.isSeparator() or id(action) in seen:
                 continue
@@ -59,8 +60,9 @@ def shortcut_entries(window: QMainWindow) -> list[ShortcutEntry]:
                 entries.append(ShortcutEntry(_keys(action), _plain(action.text()), path))
 
     for top in window.menuBar().actions():
-        if top.menu() is not None:
-            walk(top.menu(), _plain(top.text()))
+        sub = top.menu()
+        if isinstance(sub, QMenu):
+            walk(sub, _plain(top.text()))
     for action in window.findChildren(QAction):
         if id(action) not in seen and action.shortcuts() and not action.isSeparator():
             seen.add(id(action))
