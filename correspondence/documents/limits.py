@@ -105,6 +105,7 @@ class CappedReader(io.RawIOBase):
             )
         return data
 
+    # io passes a bytearray or a memoryview; typeshed's base takes any buffer.
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
         buffer[: len(data)] = data

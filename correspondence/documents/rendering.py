@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
-from typing import Any, TypeGuard
+from typing import Any, Literal, TypeGuard
 
 import jinja2
 from jinja2 import meta, nodes, pass_environment
@@ -394,10 +394,12 @@ def _replace_filter(s: object, old: str, new: str, count: int | None = None) -> 
     return text.replace(str(old), str(new), -1 if count is None else count)
 
 
-def _round_filter(value: float, precision: int = 0, method: str = "common") -> float:
+def _round_filter(
+    value: float, precision: int = 0, method: Literal["common", "ceil", "floor"] = "common"
+) -> float:
     if not isinstance(precision, int) or abs(precision) > MAX_ROUND_DIGITS:
         raise SecurityError("rounding to so many places")
-    return jinja2.filters.do_round(value, precision, method)  # type: ignore[arg-type]
+    return jinja2.filters.do_round(value, precision, method)
 
 
 @pass_environment
@@ -442,6 +444,7 @@ class _NamingUndefined(jinja2.StrictUndefined):
         if exc is UndefinedError:
             # The sandbox passes SecurityError for unsafe attributes; leave those alone.
             has_obj = obj is not jinja2.utils.missing
+            # Jinja only calls it, so a partial serves; its types say a class.
             self._undefined_exception = functools.partial(  # type: ignore[assignment]
                 _UndefinedVariable, name=name, obj=obj if has_obj else None, has_obj=has_obj
             )

@@ -428,7 +428,9 @@ def send_case(
         work.actor.require("send replies by email", Role.OFFICER)
         row = send_state(s, case_id)
         if row is not None and row.state != REFUSED:
-            return _already(s.get(Case, case_id).reference, row)  # type: ignore[union-attr]
+            case = s.get(Case, case_id)
+            assert case is not None  # its send record refers to it
+            return _already(case.reference, row)
         message_id = row.message_id if row is not None else None
         # Building may make the signed PDF (kept with the case), hence a write transaction.
         reply = build_reply_email(
