@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -110,7 +111,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
             email=args.email,
             team_id=team_id,
             db_login=args.login,
-            roles=frozenset(roles),  # type: ignore[arg-type]  # checked by the service
+            roles=frozenset(roles),  # checked by the service
         ),
         verifier,
     )
@@ -121,7 +122,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user_row(admin: object, u: object) -> dict[str, object]:
+def _user_row(admin: object, u: object) -> dict[str, Any]:  # a JSON row
     from correspondence.services.admin import Administration, UserView
 
     assert isinstance(admin, Administration) and isinstance(u, UserView)
@@ -151,7 +152,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     for r in rows:
         state = "" if r["active"] else "  (disabled)"
         login = f"  login {r['login']}" if r["login"] else ""
-        print(f"{r['username']:<20} {', '.join(r['roles']):<40}{login}{state}")  # type: ignore[arg-type]
+        print(f"{r['username']:<20} {', '.join(r['roles']):<40}{login}{state}")
     return 0
 
 

@@ -13,6 +13,7 @@ from correspondence.commands.shared import Common, add_command, print_json, unit
 from correspondence.services.errors import ValidationError
 
 if TYPE_CHECKING:
+    from correspondence.services.smtp_send import Connection
     from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -126,7 +127,7 @@ def cmd_email(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connection(args: argparse.Namespace, uow: UnitOfWorkFactory) -> object:
+def _connection(args: argparse.Namespace, uow: UnitOfWorkFactory) -> Connection:
     from correspondence.services.smtp_send import Connection, load_settings
 
     with uow.read() as work:
@@ -144,9 +145,9 @@ def _send_one(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
         case_id = cases.case_by_reference(s, args.reference).id
     connection = _connection(args, uow)
     try:
-        result = send_case(uow, case_id, connection)  # type: ignore[arg-type]
+        result = send_case(uow, case_id, connection)
     finally:
-        connection.close()  # type: ignore[attr-defined]
+        connection.close()
     if args.json:
         print_json(result)
     elif result.sent_now:
@@ -165,7 +166,7 @@ def _send_campaign(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
         if done % 50 == 0 or done == total:
             print(f"  {done}/{total} {ref}", flush=True)
 
-    report = send_campaign(uow, args.campaign, connection, progress=progress)  # type: ignore[arg-type]
+    report = send_campaign(uow, args.campaign, connection, progress=progress)
     if args.json:
         print_json(report)
     else:

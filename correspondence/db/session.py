@@ -89,7 +89,7 @@ class SessionFactory(sessionmaker[Session]):
     _write_bind: Engine | None = None
 
     @contextlib.contextmanager
-    def begin(self) -> Iterator[Session]:  # type: ignore[override]
+    def begin(self) -> Iterator[Session]:
         bind = self.kw.get("bind")
         if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
             if self._write_bind is None:

@@ -364,7 +364,7 @@ def _pdf_limits() -> contextlib.AbstractContextManager[object]:
     if apply is None:
         return contextlib.nullcontext()
     stream = limits.MAX_PDF_STREAM_BYTES
-    return apply(  # type: ignore[no-any-return]
+    return apply(
         zlib_maximum_output_length=stream,
         lzw_maximum_output_length=stream,
         run_length_maximum_output_length=stream,

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from correspondence.documents.errors import ExtractionError
 
@@ -84,7 +85,7 @@ def read_capped(path: Path, limit: int) -> bytes:
 class CappedReader(io.RawIOBase):
     """A stream that refuses to give more than `limit` bytes in all (for unpacking)."""
 
-    def __init__(self, stream: io.BufferedIOBase | io.RawIOBase | object, limit: int, what: str):
+    def __init__(self, stream: IO[bytes], limit: int, what: str):
         self._stream = stream
         self._left = limit
         self._limit = limit
@@ -95,7 +96,7 @@ class CappedReader(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         want = self._left + 1 if size is None or size < 0 else min(size, self._left + 1)
-        data: bytes = self._stream.read(want)  # type: ignore[attr-defined]
+        data = self._stream.read(want)
         self._left -= len(data)
         if self._left < 0:
             raise LimitExceeded(
@@ -104,6 +105,7 @@ class CappedReader(io.RawIOBase):
             )
         return data
 
+    # io passes a bytearray or a memoryview; typeshed's base takes any buffer.
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
         buffer[: len(data)] = data

@@ -85,7 +85,7 @@ def parse_line_file(text: str, source: str = "<text>") -> LineFile:
 
     raw: dict[str, tuple[str, int]] = {}
     for number, header_line in enumerate(lines[1:end], start=2):
-        name, colon, value = header_line.partition(":")
+        name, colon, text = header_line.partition(":")
         name = name.strip()
         if not colon or not name:
             raise LineFileError(source, f"expected 'field: value', got {header_line!r}", number)
@@ -93,7 +93,7 @@ def parse_line_file(text: str, source: str = "<text>") -> LineFile:
             raise LineFileError(source, f"unknown field '{name}'", number)
         if name in raw:
             raise LineFileError(source, f"field '{name}' appears twice", number)
-        raw[name] = (value.strip(), number)
+        raw[name] = (text.strip(), number)
     for name in FIELDS:
         if name not in raw and name not in OPTIONAL_FIELDS:
             raise LineFileError(source, f"missing field '{name}'")

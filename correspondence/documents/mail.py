@@ -15,6 +15,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import TYPE_CHECKING, cast
 
 from correspondence.documents import limits
 from correspondence.documents.errors import ExtractionError
@@ -27,6 +28,9 @@ from correspondence.documents.file_text import (
     clean_text,
     decode_text,
 )
+
+if TYPE_CHECKING:
+    from extract_msg import MSGFile
 
 # Headers of which at least one must be present for a file to count as an email.
 _MAIL_HEADERS = ("from", "date", "subject", "message-id", "to")
@@ -123,7 +127,7 @@ def _walk(
     if ctype == "message/rfc822" and not top:
         inner = part.get_payload()
         data = (
-            inner[0].as_bytes()
+            cast(Message, inner[0]).as_bytes()  # an rfc822 part's payload is a message
             if isinstance(inner, list) and inner
             else (str(inner).encode("utf-8", "replace"))
         )
@@ -305,13 +309,13 @@ def _without_large_rtf(content: bytes) -> bytes:
     return bytes(patched)
 
 
-def _msg_body(msg: object) -> str:
+def _msg_body(msg: MSGFile) -> str:
     rtf = getattr(msg, "compressedRtf", None)
     if isinstance(rtf, bytes) and rtf[8:12] == b"NONE":
-        plain = msg.getStringStream(_PLAIN_BODY)  # type: ignore[attr-defined]
+        plain = msg.getStringStream(_PLAIN_BODY)
         if plain and str(plain).strip():
             return str(plain)
-        raw_html = msg.getStream(_HTML_BODY)  # type: ignore[attr-defined]
+        raw_html = msg.getStream(_HTML_BODY)
         if isinstance(raw_html, bytes):
             return html_to_text(decode_text(raw_html))
         return (
@@ -369,7 +373,8 @@ def parse_msg(content: bytes) -> Extracted:
         return Extracted(
             text=clean_text(limits.cap_text(body)),
             media_type=MEDIA_TYPES[".msg"],
-            subject=clean_text(str(msg.subject or "")).replace("\n", " "),
+            # A mail .msg opens as a Message; any other kind fails here as unreadable.
+            subject=clean_text(str(msg.subject or "")).replace("\n", " "),  # type: ignore[attr-defined]
             sender_name=name,
             sender_email=address,
             sent_at=sent if isinstance(sent, dt.datetime) else None,

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, TypeGuard
 
 import jinja2
 from jinja2 import meta, nodes, pass_environment
@@ -308,13 +308,13 @@ class _LineEnvironment(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _refuse_big_product(left: object, right: object) -> None:
     if _is_int(left) and _is_int(right):
-        if left.bit_length() + right.bit_length() > MAX_INT_BITS:  # type: ignore[union-attr]
+        if left.bit_length() + right.bit_length() > MAX_INT_BITS:
             raise SecurityError("computing a number with thousands of digits")
 
 
@@ -332,7 +332,8 @@ def _check_method(
         _budget().build(max(numbers, default=0))
     elif name == "expandtabs":
         tab = numbers[0] if numbers else 8
-        _refuse_if_over(len(owner) + owner.count("\t" if isinstance(owner, str) else b"\t") * tab)
+        tabs = owner.count("\t") if isinstance(owner, str) else owner.count(b"\t")
+        _refuse_if_over(len(owner) + tabs * tab)
     elif name == "translate" and args:
         table = args[0]
         values = table.values() if isinstance(table, Mapping) else table
@@ -341,10 +342,10 @@ def _check_method(
     elif name == "replace" and len(args) >= 2:
         old, new = args[0], args[1]
         if isinstance(old, str | bytes) and isinstance(new, str | bytes):
-            _refuse_if_over(_projected_replace(owner, old, new))  # type: ignore[arg-type]
+            _refuse_if_over(_projected_replace(owner, old, new))
     elif name == "join" and args:
         items = list(args[0])
-        _refuse_if_over(_projected_join(items, owner))  # type: ignore[arg-type]
+        _refuse_if_over(_projected_join(items, owner))
         args = (items, *args[1:])
     return args
 
@@ -393,10 +394,12 @@ def _replace_filter(s: object, old: str, new: str, count: int | None = None) -> 
     return text.replace(str(old), str(new), -1 if count is None else count)
 
 
-def _round_filter(value: float, precision: int = 0, method: str = "common") -> float:
+def _round_filter(
+    value: float, precision: int = 0, method: Literal["common", "ceil", "floor"] = "common"
+) -> float:
     if not isinstance(precision, int) or abs(precision) > MAX_ROUND_DIGITS:
         raise SecurityError("rounding to so many places")
-    return jinja2.filters.do_round(value, precision, method)  # type: ignore[arg-type]
+    return jinja2.filters.do_round(value, precision, method)
 
 
 @pass_environment
@@ -441,6 +444,7 @@ class _NamingUndefined(jinja2.StrictUndefined):
         if exc is UndefinedError:
             # The sandbox passes SecurityError for unsafe attributes; leave those alone.
             has_obj = obj is not jinja2.utils.missing
+            # Jinja only calls it, so a partial serves; its types say a class.
             self._undefined_exception = functools.partial(  # type: ignore[assignment]
                 _UndefinedVariable, name=name, obj=obj if has_obj else None, has_obj=has_obj
             )
@@ -581,7 +585,7 @@ def _security_scan(ast: nodes.Template) -> list[TemplateProblem]:
             for arg in [*named, *positional]:
                 if isinstance(arg, nodes.Const) and private(arg.value):
                     refuse(str(arg.value), node)
-        elif node.name.startswith("_"):
+        elif isinstance(node, nodes.Name) and node.name.startswith("_"):
             refuse(node.name, node)
     return problems
 

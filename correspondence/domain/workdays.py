@@ -124,7 +124,8 @@ class StagePlan:
             scaled = min(max(day * target_days // base, floor), target_days)
             stages.append(scaled)
             floor = scaled
-        return StagePlan(*stages, target_days)
+        stages.append(target_days)
+        return StagePlan(*stages)
 
 
 def stage_deadlines(

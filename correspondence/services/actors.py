@@ -211,6 +211,7 @@ def resolve_identity(session: Session, requested: str | None = None) -> Identity
     """The acting rule (see the module's docstring); raises PermissionDenied when refused."""
     requested = (requested or "").strip() or None
     login = connection_login(session)
+    user: User | None
     if login is None:
         username = requested or default_username()
         user = ensure_user(session, username)

@@ -139,7 +139,7 @@ def audit_engine(engine: Engine) -> str:
             select(Event.__table__).order_by(Event.id)
         )
         for row in rows:
-            if row.prev_hash != prev or row.hash != events.expected_hash(row, prev, old_until):  # type: ignore[arg-type]
+            if row.prev_hash != prev or row.hash != events.expected_hash(row, prev, old_until):
                 break
             prev = row.hash
         else:

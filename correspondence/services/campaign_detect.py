@@ -127,6 +127,7 @@ class _Vocabulary:
         pairs = [get(w) for w in words]
         if None in pairs:
             pairs = [p or self._add(w) for p, w in zip(pairs, words, strict=True)]
+        # The index is safe: no None is left in pairs once filled in above.
         return "".join([p[0] for p in pairs]), [p[1] for p in pairs]  # type: ignore[index]
 
     def _add(self, word: str) -> tuple[str, int]:
@@ -278,12 +279,14 @@ def group_fingerprints(
     for i, fp in enumerate(fps):
         if len(fp) < MIN_WORDS:
             continue
-        c = _best(fp, _candidates(buckets, fp), reps)
-        if c is None:
+        best = _best(fp, _candidates(buckets, fp), reps)
+        if best is None:
             c = len(reps)
             reps.append(fp)
             centre.append(i)
             members.append([])
+        else:
+            c = best
         members[c].append(i)
         _index(buckets, fp, c)
 
@@ -426,7 +429,8 @@ class LetterIndex:
         seen: set[int] = set()
         for band in fp.bands:
             seen.update(self._buckets.get(band, ()))
-        seen.discard(exclude)  # type: ignore[arg-type]
+        if exclude is not None:
+            seen.discard(exclude)
         out = []
         for key in seen:
             value = matches(fp, self._fps[key])

@@ -250,12 +250,13 @@ class _ParagraphRenderer:
         out: list[BodyParagraph] = []
         number = 0
         for i, (where, body, numbered, paths) in enumerate(self._paras):
+            text: str | None
             if not where:
                 text = body  # the drafter's own words, never a template
             else:
                 key = None if paths is None else (i, tuple(_resolve(mapping, p) for p in paths))
                 try:
-                    text = self._memo[key] if key is not None else None  # type: ignore[index]
+                    text = self._memo[key] if key is not None else None
                 except (KeyError, TypeError):
                     text = None
                 if text is None:
@@ -412,7 +413,8 @@ class _Frame:
         for spec in specs:
             if last is not None:
                 last.add_run().add_break(None)  # as word.combined_letters does
-            last = self.word._append_letter(rec, spec)  # type: ignore[arg-type]
+            # The recorder stands in for a Document, and so gives back its own paragraphs.
+            last = self.word._append_letter(rec, spec)  # type: ignore[arg-type, assignment]
         return "".join(_paragraph_xml(p) for p in rec.paragraphs)
 
     def docx(self, spec: LetterSpec) -> bytes:

@@ -15,13 +15,15 @@ Rules kept here:
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import CursorResult, Engine, bindparam, func, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -791,11 +793,13 @@ class _Joins:
     def add(self, case: Case, campaign_id: int, similarity: float, name: str) -> None:
         state = sa_inspect(case)
         if state.modified or state.pending:
+            assert state.session is not None  # a changed or new case belongs to a session
             state.session.flush()  # its own changes go first, by the usual route
         set_committed_value(case, "campaign_id", campaign_id)
         set_committed_value(case, "campaign_similarity", similarity)
         set_committed_value(case, "version", case.version + 1)
         if "campaign" in state.dict:
+            assert state.session is not None  # loaded, so it belongs to a session
             state.session.expire(case, ["campaign"])  # loaded again from campaign_id
         self.rows.append((case, campaign_id, similarity, name))
 
@@ -804,7 +808,7 @@ class _Joins:
             return
         now = now_utc()
         table = Case.__table__
-        written = session.execute(
+        result = session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_was"))
             .values(
@@ -824,6 +828,7 @@ class _Joins:
                 for case, cid, similarity, _ in self.rows
             ],
         )
+        written = cast(CursorResult[Any], result)  # an UPDATE's result: it has a rowcount
         dialect = session.get_bind().dialect
         if dialect.supports_sane_multi_rowcount and written.rowcount != len(self.rows):
             # What the ORM's version check would say: someone else saved one of them.
@@ -921,7 +926,7 @@ class Campaigns:
             s = uow.session
             return detail(s, campaign_id)
 
-    def member_references(self, campaign_id: int) -> list[str]:
+    def member_references(self, campaign_id: int) -> builtins.list[str]:
         with self.uow.read() as uow:
             s = uow.session
             return member_references(s, campaign_id)

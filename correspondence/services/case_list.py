@@ -26,7 +26,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy import case as when
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from correspondence.db.models import (
     Campaign,
@@ -122,7 +122,7 @@ class Counts:
     due_this_week: int
 
 
-def _sort_expr(key: SortKey) -> ColumnElement[Any]:
+def _sort_expr(key: SortKey) -> ColumnElement[Any] | QueryableAttribute[Any]:
     if key is SortKey.REFERENCE:
         return Case.reference
     if key is SortKey.RECEIVED:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from correspondence.db.models import Base, Case, Draft, Event
+from correspondence.db.models import Case, Draft, Event
 from correspondence.services.errors import NotFound
 
 
@@ -64,12 +64,17 @@ def draft_changes(
     original: dict[str, Any] | None = None,
 ) -> list[FieldChange]:
     """As `case_changes`, for a draft's own fields (subject, salutation, ...)."""
-    return row_changes(session, Draft, "draft", draft_id, since_version, my_values, original).fields
+    return list(
+        row_changes(session, Draft, "draft", draft_id, since_version, my_values, original).fields
+    )
+
+
+_Versioned = TypeVar("_Versioned", Case, Draft)
 
 
 def row_changes(
     session: Session,
-    model: type[Base],
+    model: type[_Versioned],
     entity: str,
     row_id: int,
     since_version: int,
@@ -84,7 +89,7 @@ def row_changes(
     row = session.get(model, row_id, populate_existing=True)
     if row is None:
         raise NotFound(f"No {entity} #{row_id}: it may have been deleted.")
-    version = int(row.version)  # type: ignore[attr-defined]
+    version = int(row.version)
     if version == since_version:
         return Changes(version, ())
     who = _last_change_per_field(session, entity, row_id, set(my_values))

@@ -246,8 +246,8 @@ class _Loader:
             self.teams[code] = team
         self.s.flush()
         me = default_username()
-        for username, name, team, roles in USERS:
-            self._user(username, name, self.teams[team].id, roles)
+        for username, name, team_code, roles in USERS:
+            self._user(username, name, self.teams[team_code].id, roles)
         if me not in {u[0] for u in USERS}:
             # Whoever runs the demo can try every part of the app.
             self._user(me, me, self.teams["CU"].id, tuple(Role))
@@ -483,7 +483,7 @@ def load_demo(
         )
         s.add(nspcc)
         s.flush()
-        seed = ld.log(
+        seed_case = ld.log(
             NewCase(
                 reference=SEED_REFERENCE,
                 # Received the day it was logged: the 4 February stamp on the seed copy is
@@ -516,12 +516,12 @@ def load_demo(
             ),
             logged_by="a.okoro",
         )
-        seed.campaign = nspcc
-        seed.campaign_similarity = 1.0
-        nspcc.canonical_case_id = seed.id
+        seed_case.campaign = nspcc
+        seed_case.campaign_similarity = 1.0
+        nspcc.canonical_case_id = seed_case.id
         # The dates the seed reply bears: drafted late January, signed 3 February, sent 4th.
         ld.walk(
-            seed,
+            seed_case,
             CaseStatus.DISPATCHED,
             dt.date(2009, 1, 20),
             on={
@@ -533,10 +533,10 @@ def load_demo(
                 CaseStatus.DISPATCHED: dt.date(2009, 2, 4),
             },
         )
-        seed.signed_off_on = dt.date(2009, 2, 3)
-        seed.dispatched_on = dt.date(2009, 2, 4)
-        seed.signature_method = "wet"
-        _seed_draft(s, ld, seed)
+        seed_case.signed_off_on = dt.date(2009, 2, 3)
+        seed_case.dispatched_on = dt.date(2009, 2, 4)
+        seed_case.signature_method = "wet"
+        _seed_draft(s, ld, seed_case)
 
         # The outgoing commissioning letter to Lord Laming, 17 November 2008.
         laming = ld.log(

@@ -12,8 +12,9 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -597,7 +598,13 @@ def _flush(session: Session, draft: Draft, case: Case | None) -> None:
         ) from exc
 
 
-_KEEP = object()
+class _Keep(Enum):
+    """The default of a field that save_draft leaves alone (where None clears it)."""
+
+    KEEP = "keep"
+
+
+_KEEP: Final = _Keep.KEEP
 
 
 def save_draft(
@@ -607,11 +614,11 @@ def save_draft(
     expected_version: int | None,
     paragraphs: Sequence[ParagraphInput] | None = None,
     *,
-    signatory_id: int | None | object = _KEEP,
+    signatory_id: int | None | _Keep = _KEEP,
     salutation: str | None = None,
     complimentary_close: str | None = None,
     subject: str | None = None,
-    letter_date: dt.date | None | object = _KEEP,
+    letter_date: dt.date | None | _Keep = _KEEP,
 ) -> Draft:
     """Save the editor's state in one go (cheap: changed rows only); None leaves a part alone.
 
@@ -627,7 +634,7 @@ def save_draft(
     if signatory_id is not _KEEP:
         if signatory_id is not None and session.get(Signatory, signatory_id) is None:
             raise ValidationError("Signatory", f"no signatory #{signatory_id}")
-        draft.signatory_id = signatory_id  # type: ignore[assignment]
+        draft.signatory_id = signatory_id
     if salutation is not None:
         draft.salutation = clean_for_word(salutation).strip()[:200]
     if complimentary_close is not None:
@@ -635,7 +642,7 @@ def save_draft(
     if subject is not None:
         draft.subject = clean_for_word(subject).strip()[:300]
     if letter_date is not _KEEP:
-        draft.letter_date = letter_date  # type: ignore[assignment]
+        draft.letter_date = letter_date
     columns_changed = session.is_modified(draft, include_collections=False)
     _flush(session, draft, case)
     after = _SavedState.of(session, draft)
@@ -1394,6 +1401,7 @@ def my_work(
     me = session.get(User, actor.user_id)
     team_id = me.team_id if me else None
     waiting: list[tuple[Draft, Case | None, str]] = []
+    case: Case | None  # outer-joined: a draft may have no case
     base = select(Draft, Case).outerjoin(Case, Case.id == Draft.case_id)
     if actor.has(*DRAFTING_ROLES):
         mine = or_(Draft.created_by_id == actor.user_id, Case.drafter_id == actor.user_id)
@@ -1559,7 +1567,12 @@ class Drafting:
         draft_id: int,
         expected_version: int | None,
         paragraphs: Sequence[ParagraphInput] | None = None,
-        **details: object,
+        *,
+        signatory_id: int | None | _Keep = _KEEP,
+        salutation: str | None = None,
+        complimentary_close: str | None = None,
+        subject: str | None = None,
+        letter_date: dt.date | None | _Keep = _KEEP,
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
@@ -1569,20 +1582,56 @@ class Drafting:
                 draft_id,
                 expected_version,
                 paragraphs,
-                **details,  # type: ignore[arg-type]
+                signatory_id=signatory_id,
+                salutation=salutation,
+                complimentary_close=complimentary_close,
+                subject=subject,
+                letter_date=letter_date,
             )
         return self.view(draft_id)
 
-    def add_line(self, draft_id: int, key: str, **kw: object) -> DraftView:
+    def add_line(
+        self,
+        draft_id: int,
+        key: str,
+        *,
+        position: int | None = None,
+        numbered: bool | None = None,
+        expected_version: int | None = None,
+    ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            add_line(s, uow.actor, draft_id, key, **kw)  # type: ignore[arg-type]
+            add_line(
+                s,
+                uow.actor,
+                draft_id,
+                key,
+                position=position,
+                numbered=numbered,
+                expected_version=expected_version,
+            )
         return self.view(draft_id)
 
-    def add_free_text(self, draft_id: int, text: str, **kw: object) -> DraftView:
+    def add_free_text(
+        self,
+        draft_id: int,
+        text: str,
+        *,
+        position: int | None = None,
+        numbered: bool = False,
+        expected_version: int | None = None,
+    ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            add_free_text(s, uow.actor, draft_id, text, **kw)  # type: ignore[arg-type]
+            add_free_text(
+                s,
+                uow.actor,
+                draft_id,
+                text,
+                position=position,
+                numbered=numbered,
+                expected_version=expected_version,
+            )
         return self.view(draft_id)
 
     def offers(
@@ -1602,11 +1651,29 @@ class Drafting:
             return signatory_choices(s)
 
     def preview(
-        self, draft_id: int, paragraphs: Sequence[ParagraphInput], **kw: object
+        self,
+        draft_id: int,
+        paragraphs: Sequence[ParagraphInput],
+        *,
+        signatory_id: int | None,
+        salutation: str,
+        complimentary_close: str,
+        subject: str = "",
+        letter_date: dt.date | None = None,
     ) -> LetterSpec:
         with self.uow.read() as uow:
             s = uow.session
-            return preview_spec(s, draft_id, paragraphs, today=self.clock(), **kw)  # type: ignore[arg-type]
+            return preview_spec(
+                s,
+                draft_id,
+                paragraphs,
+                signatory_id=signatory_id,
+                salutation=salutation,
+                complimentary_close=complimentary_close,
+                subject=subject,
+                letter_date=letter_date,
+                today=self.clock(),
+            )
 
     def submit(self, draft_id: int, expected_version: int | None = None) -> DraftView:
         with self.uow.begin() as uow:

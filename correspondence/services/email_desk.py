@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from correspondence.services.campaign_email import CampaignEmailReport
 from correspondence.services.email_reply import NothingToSend, build_reply_email
@@ -48,6 +49,14 @@ class EmailPreview:
         return self.state in ("unknown", "sending")
 
 
+class _SendState(TypedDict):
+    """The send record's part of a preview, whether or not the reply is ready."""
+
+    state: str
+    state_label: str
+    message_id: str
+
+
 class EmailDesk:
     def __init__(
         self,
@@ -66,7 +75,7 @@ class EmailDesk:
             reference = cases.get_case(s, case_id).reference
             row = send_state(s, case_id)
             state = "" if row is None else row.state
-            known = {
+            known: _SendState = {
                 "state": state,
                 "state_label": STATE_LABELS.get(state, ""),
                 "message_id": row.message_id if row is not None else "",
@@ -82,7 +91,7 @@ class EmailDesk:
             except NothingToSend as exc:
                 return EmailPreview(reference, False, problem=str(exc), **known)
             body = reply.message.get_body(("plain",))
-            note = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+            note = body.get_content() if body is not None else ""
             return EmailPreview(
                 reference,
                 True,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Row, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Event, Setting, now_utc
@@ -28,9 +28,11 @@ from correspondence.services.actors import Actor
 V2_MARKER = "events_hash_v2_after"
 # Filled in by the server on PostgreSQL; reloaded from the row when read.
 SERVER_STAMPED = ("id", "at", "user_id", "username", "prev_hash", "hash")
+# What the hash is checked over: an ORM event, a plain namespace, or a row read in bulk.
+EventFields = Event | SimpleNamespace | Row[Any]
 
 
-def _digest_v1(prev_hash: str, ev: Event | SimpleNamespace) -> str:
+def _digest_v1(prev_hash: str, ev: EventFields) -> str:
     """The format before migration 0008 (no ids, no user id): kept to verify old events."""
     payload = json.dumps(
         [
@@ -176,13 +178,13 @@ def v2_after(session: Session) -> int:
         return 0
 
 
-def expected_hash(ev: Event | SimpleNamespace, prev: str, old_format_until: int) -> str:
+def expected_hash(ev: EventFields, prev: str, old_format_until: int) -> str:
     if ev.id <= old_format_until:
         return _digest_v1(prev, ev)
     return digest(SimpleNamespace(**{**_columns(ev), "prev_hash": prev}))
 
 
-def _columns(ev: Event | SimpleNamespace) -> dict[str, Any]:
+def _columns(ev: EventFields) -> dict[str, Any]:
     names = (
         "id", "at", "user_id", "username", "on_behalf_of", "entity", "entity_id", "case_id",
         "action", "field", "old_value", "new_value", "reason", "prev_hash",

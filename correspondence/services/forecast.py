@@ -216,16 +216,19 @@ def stage_model(session: Session, today: dt.date) -> StageModel:
     durations: dict[str, list[int]] = defaultdict(list)
     entered: dict[int, dt.date] = {}
     for case_id, at, old, received in rows:
-        start = entered.get(case_id, received if old == CaseStatus.LOGGED.value else None)
-        stage = _STAGE_OF.get(old)
-        if start is not None and stage is not None and at >= since:
-            durations[stage.value].append(max(working_days_between(start, at.date()), 0))
+        if case_id is None:
+            continue  # the query joins on cases: never, but the column may be empty
+        fallback: dt.date | None = received if old == CaseStatus.LOGGED.value else None
+        start = entered.get(case_id, fallback)
+        left = _STAGE_OF.get(old)
+        if start is not None and left is not None and at >= since:
+            durations[left.value].append(max(working_days_between(start, at.date()), 0))
         entered[case_id] = at.date()
     typical = dict(brief)
-    samples = {stage: len(values) for stage, values in durations.items()}
-    for stage, values in durations.items():
+    samples = {name: len(values) for name, values in durations.items()}
+    for name, values in durations.items():
         if len(values) >= MIN_SAMPLES:
-            typical[stage] = float(statistics.median(values))
+            typical[name] = float(statistics.median(values))
     return StageModel(True, history, typical, samples)
 
 
@@ -239,7 +242,8 @@ def _entered_current(session: Session, case_ids: list[int]) -> dict[int, dt.date
             .where(Event.entity == "case", Event.action == "status", Event.case_id.in_(chunk))
             .group_by(Event.case_id)
         ):
-            out[case_id] = at.date()
+            if case_id is not None:
+                out[case_id] = at.date()
     return out
 
 

@@ -292,8 +292,8 @@ def describe(e: Event, who: str) -> tuple[str, str]:
             CaseStatus.TRANSFERRED.value,
         ):
             return "status", f"{who} reopened the case{why}"
-        verb = _CASE_MOVES.get(e.new_value, f"moved the case to {e.new_value}")
-        return "status", f"{who} {verb}{why}"
+        move = _CASE_MOVES.get(e.new_value, f"moved the case to {e.new_value}")
+        return "status", f"{who} {move}{why}"
     if e.entity == "draft":
         if e.action == "comment":
             return "draft", f"{who} commented on the draft: {_quote(e.new_value)}"

@@ -19,7 +19,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -863,7 +863,7 @@ def _record_events(
     actor: Actor,
     fresh: list[_Parsed],
     case_ids: list[int],
-    case_rows: list[dict[str, object]],
+    case_rows: Sequence[Mapping[str, object]],
 ) -> None:
     """The same events log_case and add_document write, appended to the hash chain."""
     specs: list[tuple[int, str, str]] = []

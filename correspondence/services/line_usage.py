@@ -114,7 +114,8 @@ def line_usage(session: Session, line: int | str) -> LineUsage:
             Case.dispatched_on.is_not(None),
         )
     ):
-        members.setdefault(cid, []).append((case_id, ref, sent_on))
+        if cid is not None and sent_on is not None:  # both filtered on: for the checker
+            members.setdefault(cid, []).append((case_id, ref, sent_on))
 
     uses: list[LetterUse] = []
     for number, draft in pairs:

@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session
 from correspondence.db.models import Case, Correspondent, Draft, Signatory
 from correspondence.documents.letter_spec import BodyParagraph, Letterhead, LetterSpec
 from correspondence.documents.rendering import TemplateProblem, render_line
-from correspondence.domain.salutations import Person, addressee_block, salutation
+from correspondence.domain.salutations import (
+    CorrespondentKind,
+    Person,
+    addressee_block,
+    salutation,
+)
 from correspondence.domain.states import DraftStatus
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.line_context import context_for_case
@@ -34,7 +39,7 @@ __all__ = [
 def person_of(row: Correspondent) -> Person:
     """The domain view of a correspondent row, for salutation and address rules."""
     return Person(
-        kind=row.kind,
+        kind=CorrespondentKind(row.kind),
         title=row.title,
         first_name=row.first_name,
         last_name=row.last_name,

@@ -130,6 +130,7 @@ def workbook_bytes(report: Tabular) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
+    assert wb.active is not None  # a new workbook starts with one empty sheet
     wb.remove(wb.active)
     used: set[str] = set()
     bold = Font(bold=True)

@@ -163,6 +163,7 @@ def _closed_on(session: Session, case_ids: list[int]) -> dict[int, dt.date]:
             .group_by(Event.case_id)
         )
         for cid, at in rows:
+            assert cid is not None  # chosen by case_id
             if at is not None:
                 out[cid] = at.date()
     return out
@@ -206,8 +207,9 @@ def plan(session: Session, today: dt.date) -> RetentionPlan:
         ):
             # A case anonymised in an earlier run has expired too.
             if cid not in expired_ids and done is None:
+                assert corr is not None  # chosen by correspondent_id
                 kept.add(corr)
-    names = {}
+    names: dict[int, str] = {}
     for start in range(0, len(corr_ids), 500):
         chunk = list(corr_ids)[start : start + 500]
         names.update(

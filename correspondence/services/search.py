@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, column, exists, func, literal, literal_column, select, table
@@ -121,7 +122,7 @@ def complete_prefixes(session: Session, query: SearchQuery) -> SearchQuery | Non
         if not term.prefix or len(last) <= PREFIX_INDEXED:
             continue
         upper = last[:-1] + chr(ord(last[-1]) + 1)
-        words = session.scalars(
+        words: Sequence[str] = session.scalars(
             select(column("term"))
             .select_from(table("case_search_vocab"))
             .where(column("term") >= last, column("term") < upper)

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -55,7 +56,7 @@ def refusal(exc: BaseException) -> str | None:
     return server_message(exc)
 
 
-def _call(session: Session, sql: str, **params: object) -> object:
+def _call(session: Session, sql: str, **params: object) -> Any:
     try:
         with session.begin_nested():
             return session.scalar(text(sql), params)

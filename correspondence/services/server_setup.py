@@ -215,6 +215,7 @@ def _sync_existing_logins(session: Session, owner: str) -> tuple[list[str], list
         .order_by(User.username)
     ).all()
     for user_id, login in rows:
+        assert login is not None  # the query keeps only users with a login
         exists = session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :l"), {"l": login})
         if not exists:
             skipped.append(f"{login} (no such login yet: users add or the admin screen makes it)")

@@ -26,8 +26,9 @@ import socket
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -314,7 +315,7 @@ def _claim(uow: UnitOfWorkFactory, reply: ReplyEmail) -> tuple[EmailSend | None,
             if row.state != REFUSED:
                 return None, _already(reply.reference, row)
             # Only the one who turns "refused" into "sending" may go on.
-            taken = s.execute(
+            claimed = s.execute(
                 update(EmailSend)
                 .where(EmailSend.id == row.id, EmailSend.state == REFUSED)
                 .values(
@@ -324,7 +325,8 @@ def _claim(uow: UnitOfWorkFactory, reply: ReplyEmail) -> tuple[EmailSend | None,
                     username=uow.username,
                     updated_at=now_utc(),
                 )
-            ).rowcount
+            )
+            taken = cast(CursorResult[Any], claimed).rowcount  # an UPDATE's result has one
             s.refresh(row)
             s.expunge(row)
             if taken != 1:
@@ -426,7 +428,9 @@ def send_case(
         work.actor.require("send replies by email", Role.OFFICER)
         row = send_state(s, case_id)
         if row is not None and row.state != REFUSED:
-            return _already(s.get(Case, case_id).reference, row)  # type: ignore[union-attr]
+            case = s.get(Case, case_id)
+            assert case is not None  # its send record refers to it
+            return _already(case.reference, row)
         message_id = row.message_id if row is not None else None
         # Building may make the signed PDF (kept with the case), hence a write transaction.
         reply = build_reply_email(

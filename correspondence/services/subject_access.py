@@ -26,11 +26,11 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case, Constituent, Correspondent, Document, Draft
@@ -75,8 +75,8 @@ def find_cases(session: Session, query: str) -> dict[int, set[str]]:
     low = q.lower()
     found: dict[int, set[str]] = {}
 
-    def add(rows: object, why: str) -> None:
-        for (cid,) in rows:  # type: ignore[attr-defined]
+    def add(rows: Iterable[Row[int]], why: str) -> None:
+        for (cid,) in rows:
             found.setdefault(cid, set()).add(why)
 
     if "@" in q:

@@ -250,7 +250,7 @@ def _fingerprint(session: Session) -> tuple[object, ...]:
     lines = session.execute(
         select(func.count(LineVersion.id), func.max(LineVersion.approved_at))
     ).one()
-    return (str(session.get_bind().url), gen, tuple(themes), tuple(lines))
+    return (str(session.get_bind().engine.url), gen, tuple(themes), tuple(lines))
 
 
 def build_model(session: Session, *, learn: bool = True) -> Model:
@@ -274,7 +274,7 @@ def build_model(session: Session, *, learn: bool = True) -> Model:
         by_id[tid] = p
 
     # A line tagged with most themes (openings, closings) says nothing about any one of them.
-    spread = dict(
+    spread: dict[int, int] = dict(
         session.execute(
             select(line_themes.c.line_id, func.count(line_themes.c.theme_id)).group_by(
                 line_themes.c.line_id
@@ -288,9 +288,9 @@ def build_model(session: Session, *, learn: bool = True) -> Model:
         .where(LineVersion.status == "approved")
     )
     for line_id, tid, body, title in session.execute(approved):
-        p = by_id.get(tid)
-        if p is not None and spread.get(line_id, 0) <= max(3, len(by_id) // 3):
-            _add(p.weights, _TEMPLATE.sub(" ", f"{title}\n{body}"), W_LINE, cap=W_KEYWORD)
+        profile = by_id.get(tid)
+        if profile is not None and spread.get(line_id, 0) <= max(3, len(by_id) // 3):
+            _add(profile.weights, _TEMPLATE.sub(" ", f"{title}\n{body}"), W_LINE, cap=W_KEYWORD)
 
     n_confirmed = 0
     if learn:

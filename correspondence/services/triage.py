@@ -365,7 +365,11 @@ def transfer(session: Session, actor: Actor, case_id: int, where: str, reason: s
 def proposed_reply_type(session: Session, case: Case) -> str:
     """A stop-listed writer gets an acknowledgement only; otherwise the case's own type."""
     corr = session.get(Correspondent, case.correspondent_id) if case.correspondent_id else None
-    if corr is not None and corr.on_stop_list and session.get(ReplyType, ACKNOWLEDGEMENT):
+    if (
+        corr is not None
+        and corr.on_stop_list
+        and session.get(ReplyType, ACKNOWLEDGEMENT) is not None
+    ):
         return ACKNOWLEDGEMENT
     return case.reply_type_code or cases.DEFAULT_REPLY_TYPE
 

@@ -24,6 +24,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 SKELETON_PATH: Final = Path(__file__).with_name("letter_skeleton.docx")
 
@@ -325,12 +326,12 @@ def _set_header_and_footer(doc: DocxDocument) -> None:
 def _add_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
     """A Word field (PAGE, STYLEREF …) showing ``shown`` until it is computed."""
 
-    def run_with(child: BaseOxmlElement) -> None:
+    def run_with(child: etree._Element) -> None:
         run = OxmlElement("w:r")
         run.append(child)
         paragraph._p.append(run)
 
-    def char(kind: str) -> BaseOxmlElement:
+    def char(kind: str) -> etree._Element:
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
         return element
@@ -348,7 +349,7 @@ def _add_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
 
 
 def main() -> None:
-    build_skeleton().save(SKELETON_PATH)
+    build_skeleton().save(str(SKELETON_PATH))
     print(f"wrote {SKELETON_PATH}")
 
 

@@ -21,7 +21,11 @@ from PySide6.QtWidgets import (
 def make_reachable(window: QWidget) -> None:
     for view in window.findChildren(QAbstractItemView):
         view.setTabKeyNavigation(False)
-    for text in (*window.findChildren(QPlainTextEdit), *window.findChildren(QTextEdit)):
+    texts: list[QPlainTextEdit | QTextEdit] = [
+        *window.findChildren(QPlainTextEdit),
+        *window.findChildren(QTextEdit),
+    ]
+    for text in texts:
         text.setTabChangesFocus(True)
     for bar in window.findChildren(QToolBar):
         for button in bar.findChildren(QToolButton):

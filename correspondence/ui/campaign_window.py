@@ -65,6 +65,12 @@ def _item(text: str, *, editable: bool = False, data: object = None) -> QTableWi
     return item
 
 
+def _cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
+    item = table.item(row, col)
+    assert item is not None  # every cell of these tables is filled
+    return item
+
+
 class CampaignWindow(QMainWindow):
     exported = Signal(object)  # ExportResult, once an export run ends
 
@@ -345,19 +351,20 @@ class CampaignWindow(QMainWindow):
 
     def selected_member_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.members.selectedIndexes()})
-        return [self.members.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in rows]
+        return [_cell(self.members, r, 0).data(Qt.ItemDataRole.UserRole) for r in rows]
 
     def _update_buttons(self) -> None:
-        has = self._detail is not None
+        detail = self._detail
+        has = detail is not None
         chosen = bool(self.selected_member_ids()) if has else False
-        self.confirm_button.setEnabled(has and self._detail.summary.status != "confirmed")  # type: ignore[union-attr]
+        self.confirm_button.setEnabled(detail is not None and detail.summary.status != "confirmed")
         self.remove_button.setEnabled(chosen)
         self.split_button.setEnabled(chosen)
         self.merge_button.setEnabled(has and self.list.rowCount() > 1)
         self.list_button.setEnabled(has and self.show_in_list is not None)
         self.draft_button.setEnabled(has and self.open_draft is not None)
         self.export_button.setEnabled(
-            has and self._detail.draft_status == "signed_off" and self.worker is None  # type: ignore[union-attr]
+            detail is not None and detail.draft_status == "signed_off" and self.worker is None
         )
 
     # --- actions ------------------------------------------------------------------------------
@@ -387,10 +394,10 @@ class CampaignWindow(QMainWindow):
         if self._loading or item.column() not in (0, 1):
             return
         row = item.row()
-        cid = self.list.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        cid = _cell(self.list, row, 0).data(Qt.ItemDataRole.UserRole)
         version = self._detail.summary.version if self._detail else None
-        name = self.list.item(row, 0).text()
-        org = self.list.item(row, 1).text()
+        name = _cell(self.list, row, 0).text()
+        org = _cell(self.list, row, 1).text()
         self._do(lambda: self.svc.rename(cid, name, org, expected_version=version), cid)
 
     def confirm(self) -> None:

@@ -616,8 +616,8 @@ class DraftEditor(QMainWindow):
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDragEnabled
             )
-            group = 1 if offer.generic else 0 if offer.for_case else 2
-            groups[group].addChild(item)
+            place = 1 if offer.generic else 0 if offer.for_case else 2
+            groups[place].addChild(item)
         for group in (*groups, *unusable.values()):
             group.setToolTip(0, group.toolTip(0) or group.text(0))
             group.setText(0, f"{group.text(0)} ({group.childCount()})")
@@ -626,10 +626,14 @@ class DraftEditor(QMainWindow):
 
     def offer_items(self) -> list[QTreeWidgetItem]:
         """Every line item shown, in order (for tests and keyboard users)."""
-        found = []
+        found: list[QTreeWidgetItem] = []
         for g in range(self.lines_tree.topLevelItemCount()):
             group = self.lines_tree.topLevelItem(g)
-            found.extend(group.child(i) for i in range(group.childCount()))
+            assert group is not None  # g is in range
+            for i in range(group.childCount()):
+                child = group.child(i)
+                assert child is not None  # i is in range
+                found.append(child)
         return found
 
     def _offer_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:

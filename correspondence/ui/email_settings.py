@@ -49,16 +49,16 @@ class EmailSettingsTab(QWidget):
         self.login = QLineEdit()
         self.login.setObjectName("smtpUsername")
         self.login.setPlaceholderText("empty: the server needs no login")
-        self.sender = QLineEdit()
-        self.sender.setObjectName("smtpFrom")
-        self.sender.setPlaceholderText("private.office@department.gov.uk")
+        self.sending_address = QLineEdit()  # not "sender": QObject.sender()
+        self.sending_address.setObjectName("smtpFrom")
+        self.sending_address.setPlaceholderText("private.office@department.gov.uk")
         self.starttls = QCheckBox("Require STARTTLS (encryption) unless the server is this machine")
         self.starttls.setObjectName("smtpStarttls")
         for label, widget in (
             ("&Server:", self.host),
             ("&Port:", self.port),
             ("&Login name:", self.login),
-            ("Sending &address:", self.sender),
+            ("Sending &address:", self.sending_address),
         ):
             form.addRow(label, widget)
         form.addRow(self.starttls)
@@ -106,7 +106,7 @@ class EmailSettingsTab(QWidget):
         self.host.setText(settings.host)
         self.port.setValue(settings.port)
         self.login.setText(settings.username)
-        self.sender.setText(settings.from_address)
+        self.sending_address.setText(settings.from_address)
         self.starttls.setChecked(settings.starttls)
         self.signatory.blockSignals(True)
         self.signatory.clear()
@@ -121,7 +121,7 @@ class EmailSettingsTab(QWidget):
             port=self.port.value(),
             username=self.login.text().strip(),
             starttls=self.starttls.isChecked(),
-            from_address=self.sender.text().strip(),
+            from_address=self.sending_address.text().strip(),
         )
 
     def _say(self, text: str, problem: bool = False) -> None:

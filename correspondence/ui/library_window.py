@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
@@ -138,7 +140,7 @@ class LibraryWindow(QMainWindow):
         self.addToolBar(bar)
 
         def action(
-            text: str, slot: Callable[[], None], shortcut: str = "", tip: str = ""
+            text: str, slot: Callable[[], object], shortcut: str = "", tip: str = ""
         ) -> QAction:
             act = QAction(text, self)
             if shortcut:
@@ -397,8 +399,10 @@ class LibraryWindow(QMainWindow):
             if summary.key == key:
                 for i in range(self.tree.topLevelItemCount()):
                     group = self.tree.topLevelItem(i)
+                    assert group is not None  # i is in range
                     for j in range(group.childCount()):
                         child = group.child(j)
+                        assert child is not None  # j is in range
                         if child.data(0, Qt.ItemDataRole.UserRole) == summary.id:
                             self.tree.setCurrentItem(child)
                             return True
@@ -512,7 +516,9 @@ class LibraryWindow(QMainWindow):
         rows = self.versions.selectionModel().selectedRows()
         if not rows or self.current is None:
             return
-        number = self.versions.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        item = self.versions.item(rows[0].row(), 0)
+        assert item is not None  # a selected row is a filled row
+        number = item.data(Qt.ItemDataRole.UserRole)
         previous = [v.number for v in self.current.versions if v.number < number]
         if previous:
             self.compare(previous[-1], number)
@@ -583,7 +589,8 @@ class LibraryWindow(QMainWindow):
         self.creating = True
         self.current = None
         self.tree.blockSignals(True)
-        self.tree.setCurrentItem(None)  # type: ignore[arg-type]
+        # Qt takes None (no current item); the stubs do not say so.
+        self.tree.setCurrentItem(None)  # type: ignore[call-overload]
         self.tree.clearSelection()
         self.tree.blockSignals(False)
         self.editor.set_new_line_mode(True)
@@ -596,7 +603,8 @@ class LibraryWindow(QMainWindow):
         if self.current is None:
             return
         base = self.current.approved or self.current.latest
-        if self._run(lambda: self.library.new_version(self.current.id, base.body)):
+        line_id = self.current.id
+        if self._run(lambda: self.library.new_version(line_id, base.body)):
             self._after_change("New draft version started")
             self.tabs.setCurrentWidget(self.editor)
             self.editor.editor.setFocus()
@@ -657,6 +665,7 @@ class LibraryWindow(QMainWindow):
         version = self.current.approved if self.current else None
         if version is None:
             return
+        assert self.current is not None  # the version came from it
         reason = self.ask_reason(
             "Retire line",
             f"Why is {self.current.key} v{version.number} retired? Replies can no longer use it.",
@@ -688,7 +697,7 @@ class LibraryWindow(QMainWindow):
         layout.addWidget(buttons)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        day = edit.date().toPython()
+        day = cast(dt.date, edit.date().toPython())  # the stubs say object
         line_id = self.current.id
         if self._run(lambda: self.library.set_review_by(line_id, day)):
             self._after_change("Review-by date set")

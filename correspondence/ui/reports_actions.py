@@ -83,7 +83,7 @@ def open_retention(window: DeskWindow) -> None:
     desk = window.desk
     dialog = RetentionDialog(Retention(desk.uow, desk.clock), window)
     dialog.exec()
-    if dialog.result is not None:
+    if dialog.applied is not None:
         window.refresh()
 
 

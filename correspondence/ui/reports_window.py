@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -69,6 +70,15 @@ def _period_label(value: Cell, kind: ColumnKind) -> str:
     if isinstance(value, dt.date):
         return f"{value:%b %Y}" if kind is ColumnKind.MONTH else f"{value:%d %b}"
     return str(value)
+
+
+def _numbers(cells: Iterable[Cell]) -> list[float]:
+    """A count or share column of a report, as chart values (an empty cell is 0)."""
+    out = []
+    for cell in cells:
+        assert cell is None or isinstance(cell, int | float), cell
+        out.append(float(cell or 0))
+    return out
 
 
 class ReportTableModel(QAbstractTableModel):
@@ -210,8 +220,9 @@ class ReportsWindow(QMainWindow):
         self.export_csv_button.clicked.connect(self.export_csv)
 
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Received &from"))
-        bar.itemAt(0).widget().setBuddy(self.date_from)  # type: ignore[attr-defined]
+        from_label = QLabel("Received &from")
+        from_label.setBuddy(self.date_from)
+        bar.addWidget(from_label)
         bar.addWidget(self.date_from)
         to_label = QLabel("&to")
         to_label.setBuddy(self.date_to)
@@ -329,7 +340,9 @@ class ReportsWindow(QMainWindow):
 
     # --- filters -----------------------------------------------------------------------
     def params(self) -> ReportParams:
-        start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
+        # The stubs say toPython() gives an object; for a QDate it is a date.
+        start = cast(dt.date, self.date_from.date().toPython())
+        end = cast(dt.date, self.date_to.date().toPython())
         if end < start:
             start, end = end, start
         return ReportParams(
@@ -414,7 +427,10 @@ class ReportsWindow(QMainWindow):
                 view,
                 table.title,
                 labels,
-                [(name, table.column(name)) for name in ("Received", "Answered", "Within target")],
+                [
+                    (name, _numbers(table.column(name)))
+                    for name in ("Received", "Answered", "Within target")
+                ],
             )
         elif how == "pct":
             rows = [r for r in table.rows if r[6] is not None][:12]
@@ -423,7 +439,7 @@ class ReportsWindow(QMainWindow):
                 view,
                 f"% answered within target — {table.title.lower()}",
                 [str(r[0]) for r in reversed(rows)],
-                [("% within target", [float(r[6]) for r in reversed(rows)])],  # type: ignore[arg-type]
+                [("% within target", _numbers(r[6] for r in reversed(rows)))],
                 percent=True,
                 horizontal=True,
             )
@@ -433,7 +449,7 @@ class ReportsWindow(QMainWindow):
                 view,
                 "Overdue letters by who holds them",
                 [f"{r[1]} ({r[0]})" for r in rows],
-                [("Overdue", [float(r[2]) for r in rows])],  # type: ignore[arg-type]
+                [("Overdue", _numbers(r[2] for r in rows))],
                 horizontal=True,
             )
         elif how == "campaigns":
@@ -442,7 +458,7 @@ class ReportsWindow(QMainWindow):
                 view,
                 table.title,
                 labels,
-                [(n, [float(v or 0) for v in table.column(n)]) for n in names],  # type: ignore[arg-type]
+                [(n, _numbers(table.column(n))) for n in names],
             )
 
     # --- exports -----------------------------------------------------------------------

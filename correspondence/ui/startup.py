@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, Slot
 from PySide6.QtGui import QCloseEvent
@@ -280,8 +281,8 @@ def install_storage_alarm(db: Database) -> None:
     previous = sys.excepthook
     path = sqlite_path(db.url)
 
-    def hook(kind: type[BaseException], exc: BaseException, tb: object) -> None:
-        previous(kind, exc, tb)  # type: ignore[arg-type]  # still logged, for support
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        previous(kind, exc, tb)  # still logged, for support
         words = storage_problem(exc)
         if words is None:
             return

@@ -230,7 +230,7 @@ class TriageWindow(QWidget):
         self.setObjectName("triageWindow")
         self.resize(1250, 690)  # fits a 1366×768 screen with its task bar
         self.queue: list[int] = []
-        self.pos = 0
+        self.queue_index = 0  # not "pos": that is QWidget.pos()
         self.current: TriageCase | None = None
         self.done: set[int] = set()
         self._build()
@@ -387,17 +387,17 @@ class TriageWindow(QWidget):
     # --- the queue ----------------------------------------------------------------
     def reload_queue(self) -> None:
         self.queue = self.triage.queue()
-        self.pos = 0
+        self.queue_index = 0
         self.done.clear()
         self.show_current()
 
     def show_current(self) -> None:
         self.problem.clear()
-        if not self.queue or self.pos >= len(self.queue):
+        if not self.queue or self.queue_index >= len(self.queue):
             self._show_finished()
             return
         try:
-            self.current = self.triage.load(self.queue[self.pos])
+            self.current = self.triage.load(self.queue[self.queue_index])
         except ServiceError as exc:
             self.problem.setText(str(exc))
             return
@@ -435,7 +435,7 @@ class TriageWindow(QWidget):
             w.setEnabled(True)
         state = "" if c.status is CaseStatus.LOGGED else f" — already {c.status.label.lower()}"
         self.position.setText(
-            f"Case {self.pos + 1} of {len(self.queue)} — {c.reference} — received "
+            f"Case {self.queue_index + 1} of {len(self.queue)} — {c.reference} — received "
             f"{c.received_on:%d %b %Y} by {c.channel}{state}"
         )
         if c.on_stop_list:
@@ -553,7 +553,7 @@ class TriageWindow(QWidget):
         assert self.current is not None
         self.done.add(self.current.id)
         self.changed.emit()
-        self.pos += 1
+        self.queue_index += 1
         self.show_current()
 
     def confirm(self) -> None:
@@ -577,15 +577,15 @@ class TriageWindow(QWidget):
         self._saved()
 
     def skip(self) -> None:
-        if self.current is None or self.pos >= len(self.queue):
+        if self.current is None or self.queue_index >= len(self.queue):
             return
-        self.pos += 1
+        self.queue_index += 1
         self.show_current()
 
     def previous(self) -> None:
-        if self.pos == 0:
+        if self.queue_index == 0:
             return
-        self.pos = min(self.pos, len(self.queue)) - 1
+        self.queue_index = min(self.queue_index, len(self.queue)) - 1
         self.show_current()
 
     def ask_no_reply(self) -> None:

@@ -167,7 +167,7 @@ def test_an_admin_sets_the_mail_server_and_a_signature_image(
     qtbot.keyClicks(tab.host, "smtp.dcsf.example")
     tab.port.selectAll()
     qtbot.keyClicks(tab.port, "587")
-    qtbot.keyClicks(tab.sender, "private.office@dcsf.example")
+    qtbot.keyClicks(tab.sending_address, "private.office@dcsf.example")
     save = tab.findChild(QPushButton, "smtpSave")
     assert save is not None
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)

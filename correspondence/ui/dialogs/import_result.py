@@ -28,7 +28,7 @@ DUPLICATE_BG = QColor("#fff4d6")
 class ImportResultDialog(QDialog):
     def __init__(self, result: ImportResult, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.result = result
+        self.import_result = result  # not "result": QDialog.result()
         self.setWindowTitle("Import finished")
         self.resize(980, 460)
         layout = QVBoxLayout(self)
@@ -74,7 +74,7 @@ class ImportResultDialog(QDialog):
         layout.addWidget(buttons)
 
     def _summary_text(self) -> str:
-        r = self.result
+        r = self.import_result
         parts = [
             f"<b>{len(r.imported):,}</b> imported",
             f"<b>{len(r.duplicates):,}</b> duplicates (not logged again)",
@@ -108,14 +108,18 @@ class ImportResultDialog(QDialog):
     def rows(self) -> list[tuple[str, str, str]]:
         """What the table shows, row by row (for tests and the clipboard)."""
         return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
+            (self._cell(r, 0).text(), self._cell(r, 1).text(), self._cell(r, 2).text())
             for r in range(self.table.rowCount())
         ]
 
+    def _cell(self, row: int, col: int) -> QTableWidgetItem:
+        item = self.table.item(row, col)
+        assert item is not None  # _add fills every cell
+        return item
+
     def report(self) -> str:
         lines = [
-            f"{o}\t{self.table.item(i, 1).toolTip()}\t{d}"
-            for i, (o, _f, d) in enumerate(self.rows())
+            f"{o}\t{self._cell(i, 1).toolTip()}\t{d}" for i, (o, _f, d) in enumerate(self.rows())
         ]
         return "\n".join(lines)
 

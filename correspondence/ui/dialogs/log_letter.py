@@ -7,6 +7,7 @@ dialog shows the message under that field and puts the cursor there.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -101,11 +102,12 @@ class LogLetterDialog(QDialog):
         self.save_button.setObjectName("saveButton")
         self.save_button.setToolTip("Save the case (Ctrl+Enter)")
         for b in self.buttons.buttons():
-            b.setAutoDefault(False)
+            if isinstance(b, QPushButton):  # as every button of the box is
+                b.setAutoDefault(False)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self).activated.connect(self.save)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_error)
@@ -401,7 +403,9 @@ class LogLetterDialog(QDialog):
         for col in range(len(CONSTITUENT_COLUMNS)):
             self.constituents.setItem(row, col, QTableWidgetItem(""))
         self.constituents.setCurrentCell(row, 1)
-        self.constituents.editItem(self.constituents.item(row, 1))
+        item = self.constituents.item(row, 1)
+        assert item is not None  # set just above
+        self.constituents.editItem(item)
 
     def remove_constituent_row(self) -> None:
         row = self.constituents.currentRow()
@@ -418,9 +422,7 @@ class LogLetterDialog(QDialog):
         out = []
         for r in range(self.constituents.rowCount()):
             cells = [
-                (
-                    self.constituents.item(r, c).text() if self.constituents.item(r, c) else ""
-                ).strip()
+                (item.text() if (item := self.constituents.item(r, c)) else "").strip()
                 for c in range(len(CONSTITUENT_COLUMNS))
             ]
             if not any(cells):
@@ -562,9 +564,9 @@ class LogLetterDialog(QDialog):
         self.general_error.hide()
 
 
-def _combo(items: object) -> QComboBox:
+def _combo(items: Iterable[tuple[object, str]]) -> QComboBox:
     combo = QComboBox()
-    for value, label in items:  # type: ignore[attr-defined]
+    for value, label in items:
         combo.addItem(label, value)
     return combo
 

@@ -53,7 +53,7 @@ class RetentionDialog(QDialog):
         self.retention = retention
         self.confirm = confirm
         self.plan: RetentionPlan | None = None
-        self.result: RetentionResult | None = None
+        self.applied: RetentionResult | None = None  # not "result": QDialog.result()
 
         self.years = QSpinBox()
         self.years.setObjectName("retentionYears")
@@ -149,7 +149,7 @@ class RetentionDialog(QDialog):
         if not self.confirm(self, len(self.plan.items)):
             return
         try:
-            self.result = r = self.retention.apply()
+            self.applied = r = self.retention.apply()
         except ServiceError as exc:
             QMessageBox.warning(self, "Apply retention", str(exc))
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtWidgets import (
@@ -20,11 +21,11 @@ from PySide6.QtWidgets import (
 from correspondence.services.cases import CaseDetail
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
+        n /= 1024
     return str(n)
 
 
@@ -99,10 +100,12 @@ class CaseDetailPane(QWidget):
         self._fill(self.history, rows)
         for r, e in enumerate(reversed(d.history)):
             for c in range(self.history.columnCount()):
-                self.history.item(r, c).setToolTip(e.description)
+                item = self.history.item(r, c)
+                assert item is not None  # _fill filled every cell
+                item.setToolTip(e.description)
 
     @staticmethod
-    def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+    def _fill(table: QTableWidget, rows: Sequence[tuple[str, ...]]) -> None:
         table.setRowCount(len(rows))
         for r, values in enumerate(rows):
             for c, v in enumerate(values):

@@ -43,7 +43,7 @@ class ChartView(QChartView):
             old.deleteLater()
 
     def series_names(self) -> list[str]:
-        names = []
+        names: list[str] = []
         for s in self.chart().series():
             if isinstance(s, QBarSeries | QHorizontalBarSeries):
                 names.extend(b.label() for b in s.barSets())

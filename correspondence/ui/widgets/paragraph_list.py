@@ -8,6 +8,7 @@ requests (signals) for the same reason, instead of the view editing the model it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -168,7 +169,7 @@ class ParagraphListModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:  # noqa: N802
         return [PARAGRAPH_MIME, LINE_MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
         mime = QMimeData()
         rows = sorted({i.row() for i in indexes if i.isValid()})
         if rows:

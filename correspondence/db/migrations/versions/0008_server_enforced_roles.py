@@ -467,6 +467,7 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     sequence = bind.execute(text("SELECT pg_get_serial_sequence('events', 'id')")).scalar()
+    assert sequence is not None  # events.id is a serial column
     for sql in PG_HELPERS:
         op.execute(sql)
     op.execute(PG_FIELD)
