@@ -57,7 +57,14 @@ from correspondence.domain.references import Reference
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.domain.workdays import due_date
-from correspondence.services import cases, correspondents, events, intake_hooks, references
+from correspondence.services import (
+    cases,
+    correspondents,
+    events,
+    intake_hooks,
+    references,
+    search_batch,
+)
 from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.correspondents import CorrespondentChoice, Proposal
@@ -674,12 +681,15 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
         }
         for p, ref, cid in zip(fresh, refs, correspondent_ids, strict=True)
     ]
-    case_ids = list(
-        s.execute(
-            insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
-            case_rows,
-        ).scalars()
-    )
+    # PostgreSQL: one search refresh for the batch, not one trigger call per case.
+    with search_batch.deferred_search(s) as indexed:
+        case_ids = list(
+            s.execute(
+                insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
+                case_rows,
+            ).scalars()
+        )
+        indexed.extend(case_ids)
 
     doc_table = Document.__table__
     originals = list(
