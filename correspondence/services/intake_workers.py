@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import functools
 import multiprocessing
 import os
 from collections import deque
@@ -29,7 +30,10 @@ from correspondence.services.worker_guard import guard_worker
 
 PARALLEL_FROM = 200  # smaller imports are not worth a pool's start-up (~1 s a process)
 CHUNK = 25  # files a task: few round trips, yet cancel and progress stay close
-AHEAD = 4  # tasks in flight a worker: keeps workers busy, memory bounded
+AHEAD = 4  # tasks in flight a worker: keeps workers busy
+# Files' bytes in flight at most (a task may hold one bigger file): parsed letters wait
+# in the importer until their turn, so this bounds its memory on a folder of big files.
+FLIGHT_BYTES = 48 * 1024 * 1024
 CRASHED = (
     "the file stopped the process reading it (it may be damaged or built to harm): not imported"
 )
@@ -65,6 +69,34 @@ def _parse_chunk(paths: list[Path], today: dt.date, max_bytes: int) -> list[Outc
     return out
 
 
+@functools.lru_cache(maxsize=65_536)  # flow control only: a stale size does no harm
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the worker reports why it cannot read it
+
+
+def _bytes(paths: list[Path]) -> int:
+    return sum(_size(p) for p in paths)
+
+
+def _chunks(files: list[Path]) -> deque[list[Path]]:
+    """Tasks of up to CHUNK files and about FLIGHT_BYTES / 8 bytes each."""
+    out: deque[list[Path]] = deque()
+    task: list[Path] = []
+    size = 0
+    for path in files:
+        if task and (len(task) >= CHUNK or size + _size(path) > FLIGHT_BYTES // 8):
+            out.append(task)
+            task, size = [], 0
+        task.append(path)
+        size += _size(path)
+    if task:
+        out.append(task)
+    return out
+
+
 def parse_in_workers(
     files: list[Path],
     today: dt.date,
@@ -84,7 +116,12 @@ def parse_in_workers(
         broken = False
         try:
             while tasks or flight:
-                while tasks and len(flight) < n * AHEAD:
+                while (
+                    tasks
+                    and len(flight) < n * AHEAD
+                    and (not flight or _bytes(tasks[0]) + sum(_bytes(p) for p, _ in flight)
+                         <= FLIGHT_BYTES)
+                ):  # fmt: skip
                     paths = tasks.popleft()
                     flight.append((paths, pool.submit(_parse_chunk, paths, today, max_bytes)))
                 paths, future = flight[0]
