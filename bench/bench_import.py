@@ -96,6 +96,12 @@ def main() -> int:
         "0013 (the figure to compare the batched refresh with)",
     )
     parser.add_argument(
+        "--workers",
+        action="store_true",
+        help="with --hostile: parse the hostile folder in worker processes even though it is "
+        "small (the limits must hold there too)",
+    )
+    parser.add_argument(
         "--one-process",
         action="store_true",
         help="parse in the importing process only, as before worker processes (to compare)",
@@ -122,6 +128,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.hostile_child:
+        if args.workers:
+            from correspondence.services import intake_workers
+
+            intake_workers.PARALLEL_FROM = 1
         return _hostile_child(Path(args.hostile_child[0]), args.hostile_child[1])
     if args.pg:
         from tests import pg
@@ -137,7 +147,7 @@ def main() -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.hostile:
-        return _hostile(args.db)
+        return _hostile(args.db, args.workers)
     if args.one_process:
         from correspondence.services import intake_workers
 
@@ -221,7 +231,7 @@ def _backend(url: str, per_row: bool) -> str:
     return "PostgreSQL, " + ("per-row search trigger" if per_row else "batched search refresh")
 
 
-def _hostile(db: str | None) -> int:
+def _hostile(db: str | None, workers: bool = False) -> int:
     """Import the hostile corpus in a child process, so its peak memory is the import's own."""
     from tests.hostile.corpus import EXPECTED, make_corpus
 
@@ -231,7 +241,14 @@ def _hostile(db: str | None) -> int:
         gen = time.perf_counter() - t0
         url = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         done = subprocess.run(
-            [sys.executable, __file__, "--hostile-child", str(folder), url],
+            [
+                sys.executable,
+                __file__,
+                "--hostile-child",
+                str(folder),
+                url,
+                *(["--workers"] if workers else []),
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -256,7 +273,7 @@ def _hostile(db: str | None) -> int:
     for path, reason in child["reasons"]:
         print(f"  {Path(path).relative_to(folder)}: {reason}")
     target = "met" if max(child["peak_mb"], children) < 500 else "MISSED"
-    print(f"\ntarget: peak memory under 500 MB, workers included (the import has none): {target}")
+    print(f"\ntarget: peak memory under 500 MB, workers included: {target}")
     return 0
 
 
