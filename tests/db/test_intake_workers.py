@@ -111,3 +111,28 @@ def test_a_file_that_takes_its_worker_down_is_listed_and_the_rest_go_on(
     assert by_path[stuck] == (None, intake_workers.CRASHED)
     assert all(by_path[p][0] is not None or by_path[p][1] for p in files if p != stuck)
     assert sum(by_path[p][0] is not None for p in files) >= 8
+
+
+def test_cancel_stops_a_pooled_import_with_progress_told_on_the_way(
+    mixed_bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(intake_workers, "CHUNK", 4)
+    told: list[int] = []
+    db = open_database(f"sqlite:///{tmp_path / 'cancel.db'}")
+    try:
+        intake = Intake(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
+        result = intake.import_paths(
+            [mixed_bag],
+            progress=lambda done, _total, _path: told.append(done),
+            should_cancel=lambda: len(set(told)) >= 20,
+        )
+        with db.session_factory() as s:
+            stored = s.scalars(select(Case.reference)).all()
+    finally:
+        db.close()
+    assert result.cancelled
+    # The dialog moved file by file (a scan's pages repeat its file's count).
+    assert told == sorted(told) and sorted(set(told)) == list(range(20))
+    assert len(result.imported) + len(result.duplicates) + len(result.failed) < 90
+    assert sorted(stored) == sorted(c.reference for c in result.imported)
