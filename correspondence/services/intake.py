@@ -340,8 +340,9 @@ def import_files(
 ) -> ImportResult:
     """Import every file under `paths`, never stopping at a bad one.
 
-    Files are read and parsed one by one (a file that cannot be read is listed
-    with its reason); the good ones are stored in batches. If a batch fails to
+    Files are read and parsed in order (by worker processes for a large import on
+    more than one core, see intake_workers; a file that cannot be read is listed
+    with its reason); the good ones are stored in batches, in one stream. If a batch fails to
     store, it is rolled back and its files are stored again one per
     transaction, so only the file at fault is listed as failed.
     """
