@@ -1,9 +1,10 @@
-"""How fast do .eml files import? `python bench/bench_import.py [N] [--db URL]`.
+"""How fast do .eml files import? `python bench/bench_import.py [N] [--db URL | --pg]`.
 
 Generates N (default 10,000) varied emails — several senders writing more than
 once, different charsets and encodings, a few with attachments, some MPs —
 into a temporary folder, imports them through the intake service into a fresh
-SQLite database (or --db), and prints a table. Target: 10,000 files within
+SQLite database (or --db, or --pg: a throwaway PostgreSQL cluster started on a
+loopback port from the machine's binaries), and prints a table. Target: 10,000 files within
 30 s (aim 20 s); peak memory under 400 MB.
 """
 
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -83,6 +85,28 @@ def main() -> int:
     parser.add_argument("n", nargs="?", type=int, default=10_000)
     parser.add_argument("--db", default=None, help="database URL (default: a fresh temp SQLite)")
     parser.add_argument(
+        "--pg",
+        action="store_true",
+        help="start a throwaway local PostgreSQL server (loopback only) and import into it",
+    )
+    parser.add_argument(
+        "--per-row-search",
+        action="store_true",
+        help="PostgreSQL: keep the search index by the per-row trigger, as before migration "
+        "0013 (the figure to compare the batched refresh with)",
+    )
+    parser.add_argument(
+        "--workers",
+        action="store_true",
+        help="with --hostile: parse the hostile folder in worker processes even though it is "
+        "small (the limits must hold there too)",
+    )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="parse in the importing process only, as before worker processes (to compare)",
+    )
+    parser.add_argument(
         "--scans",
         type=int,
         default=6,
@@ -104,9 +128,40 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.hostile_child:
+        if args.workers:
+            from correspondence.services import intake_workers
+
+            intake_workers.PARALLEL_FROM = 1
         return _hostile_child(Path(args.hostile_child[0]), args.hostile_child[1])
+    if args.pg:
+        from tests import pg
+
+        server = pg.start_server()
+        try:
+            args.db = server.url(server.create_database("bench_import"))
+            return _run(args)
+        finally:
+            server.stop()
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.hostile:
-        return _hostile(args.db)
+        return _hostile(args.db, args.workers)
+    if args.one_process:
+        from correspondence.services import intake_workers
+
+        intake_workers.PARALLEL_FROM = sys.maxsize
+    if args.per_row_search:
+        from contextlib import contextmanager
+
+        from correspondence.services import search_batch
+
+        @contextmanager
+        def per_row(_session: object) -> Iterator[list[int]]:
+            yield []  # the triggers stay on; nothing to refresh afterwards
+
+        search_batch.deferred_search = per_row  # type: ignore[assignment]
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "mail"
@@ -121,11 +176,10 @@ def main() -> int:
         database = open_database(url)
         intake = Intake(acting_as(database.session_factory, "bench.officer"))
         t0 = time.perf_counter()
-        cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu0 = _cpu()
         result = intake.import_paths([folder])
         secs = time.perf_counter() - t0
-        cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+        cpu = _cpu() - cpu0  # the worker processes' CPU too
         again0 = time.perf_counter()
         dup = intake.import_paths([folder / "00"])
         again = time.perf_counter() - again0
@@ -134,6 +188,8 @@ def main() -> int:
         scan_rows = _scans(args.scans, Path(tmp), rng) if args.scans > 0 else []
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [
+        ("database", _backend(url, args.per_row_search)),
+        ("parsing", "one process" if args.one_process else "worker processes when worth it"),
         ("files", f"{args.n:,}"),
         ("generate (s)", f"{gen:.1f}"),
         ("import (s)", f"{secs:.1f}"),
@@ -163,7 +219,19 @@ def main() -> int:
     return 0
 
 
-def _hostile(db: str | None) -> int:
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _backend(url: str, per_row: bool) -> str:
+    if not url.startswith("postgresql"):
+        return "SQLite"
+    return "PostgreSQL, " + ("per-row search trigger" if per_row else "batched search refresh")
+
+
+def _hostile(db: str | None, workers: bool = False) -> int:
     """Import the hostile corpus in a child process, so its peak memory is the import's own."""
     from tests.hostile.corpus import EXPECTED, make_corpus
 
@@ -173,7 +241,14 @@ def _hostile(db: str | None) -> int:
         gen = time.perf_counter() - t0
         url = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         done = subprocess.run(
-            [sys.executable, __file__, "--hostile-child", str(folder), url],
+            [
+                sys.executable,
+                __file__,
+                "--hostile-child",
+                str(folder),
+                url,
+                *(["--workers"] if workers else []),
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -198,7 +273,7 @@ def _hostile(db: str | None) -> int:
     for path, reason in child["reasons"]:
         print(f"  {Path(path).relative_to(folder)}: {reason}")
     target = "met" if max(child["peak_mb"], children) < 500 else "MISSED"
-    print(f"\ntarget: peak memory under 500 MB, workers included (the import has none): {target}")
+    print(f"\ntarget: peak memory under 500 MB, workers included: {target}")
     return 0
 
 

@@ -19,7 +19,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,15 @@ from correspondence.domain.references import Reference
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.domain.workdays import due_date
-from correspondence.services import cases, correspondents, events, intake_hooks, references
+from correspondence.services import (
+    cases,
+    correspondents,
+    events,
+    intake_hooks,
+    intake_workers,
+    references,
+    search_batch,
+)
 from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.correspondents import CorrespondentChoice, Proposal
@@ -332,8 +340,9 @@ def import_files(
 ) -> ImportResult:
     """Import every file under `paths`, never stopping at a bad one.
 
-    Files are read and parsed one by one (a file that cannot be read is listed
-    with its reason); the good ones are stored in batches. If a batch fails to
+    Files are read and parsed in order (by worker processes for a large import on
+    more than one core, see intake_workers; a file that cannot be read is listed
+    with its reason); the good ones are stored in batches, in one stream. If a batch fails to
     store, it is rolled back and its files are stored again one per
     transaction, so only the file at fault is listed as failed.
     """
@@ -353,40 +362,31 @@ def import_files(
             outcomes.extend(_store(uow, run, batch, failed))
         batch, batch_bytes = [], 0
 
-    for done, path in enumerate(files):
-        if should_cancel is not None and should_cancel():
-            cancelled = True
-            break
-        if progress is not None:
-            progress(done, total, str(path))
-            run.page_progress = _page_progress(progress, done, total)
-        try:
-            parsed = _parse(run, path)
-        except OcrCancelled:
-            cancelled = True
-            break
-        except (ExtractionError, ServiceError) as exc:  # FileRefused is a ServiceError
-            failed.append(Failure(str(path), _reason(exc)))
-            continue
-        except OSError as exc:
-            failed.append(Failure(str(path), f"could not read the file ({exc.strerror or exc})"))
-            continue
-        except (MemoryError, RecursionError):
-            failed.append(Failure(str(path), "the file is too large or too deeply nested to read"))
-            continue
-        except Exception as exc:  # noqa: BLE001 - one strange file must not stop a thousand
-            failed.append(Failure(str(path), f"unexpected {type(exc).__name__}: {exc}"))
-            continue
-        if not batch:
-            batch_started = time.monotonic()
-        batch.append(parsed)
-        batch_bytes += len(parsed.content)
-        if (
-            len(batch) >= BATCH_FILES
-            or batch_bytes >= BATCH_BYTES
-            or time.monotonic() - batch_started >= BATCH_SECONDS
-        ):
-            flush()
+    outcomes_in_order: _Reads
+    if intake_workers.use_workers(total):
+        outcomes_in_order = _parallel(run, files, progress)
+    else:
+        outcomes_in_order = _sequential(run, files, progress)
+    try:
+        for path, parsed in outcomes_in_order:
+            if parsed is None:  # cancelled (between files, or during a scan's OCR)
+                cancelled = True
+                break
+            if isinstance(parsed, str):
+                failed.append(Failure(str(path), parsed))
+                continue
+            if not batch:
+                batch_started = time.monotonic()
+            batch.append(parsed)
+            batch_bytes += len(parsed.content)
+            if (
+                len(batch) >= BATCH_FILES
+                or batch_bytes >= BATCH_BYTES
+                or time.monotonic() - batch_started >= BATCH_SECONDS
+            ):
+                flush()
+    finally:
+        outcomes_in_order.close()  # a pool still parsing is stopped
     flush()
     if progress is not None and not cancelled:
         progress(total, total, "")
@@ -396,6 +396,90 @@ def import_files(
         failed=tuple(failed),
         total=total,
         cancelled=cancelled,
+    )
+
+
+# A file read: the letter, a failure's reason, or None when the import was cancelled.
+_Read = tuple[Path, "_Parsed | str | None"]
+_Reads = Generator[_Read, None, None]
+
+
+def _sequential(run: _Run, files: list[Path], progress: Progress | None) -> _Reads:
+    total = len(files)
+    for done, path in enumerate(files):
+        if run.should_cancel is not None and run.should_cancel():
+            yield path, None
+            return
+        if progress is not None:
+            progress(done, total, str(path))
+            run.page_progress = _page_progress(progress, done, total)
+        try:
+            yield path, _parse(run, path)
+        except OcrCancelled:
+            yield path, None
+            return
+        except Exception as exc:  # noqa: BLE001 - one strange file must not stop a thousand
+            yield path, failure_reason(exc)
+
+
+def _parallel(run: _Run, files: list[Path], progress: Progress | None) -> _Reads:
+    """Files parsed by worker processes, in order; scans read here (cancel, page progress)."""
+    total = len(files)
+    outcomes = intake_workers.parse_in_workers(files, run.today, run.max_bytes, run.should_cancel)
+    done = 0
+    for path, parsed, reason, needs_ocr in outcomes:
+        if run.should_cancel is not None and run.should_cancel():
+            yield path, None
+            return
+        if progress is not None:
+            progress(done, total, str(path))
+            run.page_progress = _page_progress(progress, done, total)
+        done += 1
+        if needs_ocr:
+            yield from _sequential_one(run, path)
+        elif reason is not None:
+            yield path, reason
+        else:
+            assert isinstance(parsed, _Parsed)
+            yield path, parsed
+    if run.should_cancel is not None and run.should_cancel() and done < total:
+        yield files[done], None
+
+
+def _sequential_one(run: _Run, path: Path) -> _Reads:
+    try:
+        yield path, _parse(run, path)
+    except OcrCancelled:
+        yield path, None
+    except Exception as exc:  # noqa: BLE001 - one strange file must not stop a thousand
+        yield path, failure_reason(exc)
+
+
+def failure_reason(exc: Exception) -> str:
+    """Why a file could not be read, the same words in a worker as in the importer."""
+    if isinstance(exc, (ExtractionError, ServiceError)):  # FileRefused is a ServiceError
+        return _reason(exc)
+    if isinstance(exc, OSError):
+        return f"could not read the file ({exc.strerror or exc})"
+    if isinstance(exc, (MemoryError, RecursionError)):
+        return "the file is too large or too deeply nested to read"
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+class NeedsOcr(Exception):
+    """A worker leaves a scan to the importer, where cancel and page progress reach it."""
+
+
+def reader_run(today: dt.date, max_bytes: int) -> _Run:
+    """What a worker needs to read files: the limits and the day, no database."""
+    return _Run(
+        actor=None,  # type: ignore[arg-type]  # reading stores nothing
+        theme_ids={},
+        today=today,
+        max_bytes=max_bytes,
+        office="",
+        reply_type="",
+        target_days=None,
     )
 
 
@@ -464,7 +548,7 @@ def _scorer(session: Session) -> Callable[[str], list[tuple[str, float]]] | None
     return score
 
 
-def _parse(run: _Run, path: Path) -> _Parsed:
+def _parse(run: _Run, path: Path, *, ocr: bool = True) -> _Parsed:
     """Read and understand one file; raises FileRefused or ExtractionError with the reason."""
     name = path.name
     suffix = suffix_of(name)
@@ -483,6 +567,8 @@ def _parse(run: _Run, path: Path) -> _Parsed:
         )
     # OCR takes seconds a page, so a scan has its own budget; reading text keeps the tight one.
     picture = suffix in IMAGE_SUFFIXES
+    if picture and not ocr:
+        raise NeedsOcr(name)
     with limits.time_limit(limits.MAX_SECONDS_PER_SCAN if picture else limits.MAX_SECONDS_PER_FILE):
         content = limits.read_capped(path, run.max_bytes)
         got = extract(
@@ -490,6 +576,8 @@ def _parse(run: _Run, path: Path) -> _Parsed:
             progress=run.page_progress,
         )  # fmt: skip
     if suffix == ".pdf" and got.needs_text:
+        if not ocr:
+            raise NeedsOcr(name)
         with limits.time_limit(limits.MAX_SECONDS_PER_SCAN):  # a PDF without text: a scan
             got = extract(
                 name, content, should_cancel=run.should_cancel, progress=run.page_progress
@@ -674,12 +762,15 @@ def _log_cases(s: Session, run: _Run, fresh: list[_Parsed]) -> dict[int, Importe
         }
         for p, ref, cid in zip(fresh, refs, correspondent_ids, strict=True)
     ]
-    case_ids = list(
-        s.execute(
-            insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
-            case_rows,
-        ).scalars()
-    )
+    # PostgreSQL: one search refresh for the batch, not one trigger call per case.
+    with search_batch.deferred_search(s) as indexed:
+        case_ids = list(
+            s.execute(
+                insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
+                case_rows,
+            ).scalars()
+        )
+        indexed.extend(case_ids)
 
     doc_table = Document.__table__
     originals = list(

@@ -253,6 +253,14 @@ def test_an_officers_login_does_an_officers_whole_day(team: Team_, tmp_path: Pat
     code, out, err = run("import", str(letter), "--json", "--db", url, user=me)
     assert code == 0, (out, err)
     ref = str(team.one("SELECT reference FROM cases ORDER BY id DESC"))
+    # The import's batched search refresh ran under the officer's own login.
+    assert (
+        team.one(
+            "SELECT count(*) FROM case_search WHERE case_id = (SELECT max(id) FROM cases) "
+            "AND document @@ to_tsquery('english', 'ogilvie')"
+        )
+        == 1
+    )
     database = open_database(url)
     try:
         desk = Desk(UnitOfWorkFactory.connect(database.session_factory), clock=lambda: DEMO_TODAY)

@@ -1,0 +1,146 @@
+"""Parsing import files in worker processes, while the importer writes in one stream.
+
+Reading a letter (MIME, Word, PDF) is CPU work that needs no database, so on a
+machine with more than one core the files of a large import are parsed by a pool
+of processes, a few files per task, and handed back in the order of the folder:
+the importer stores them exactly as it would have parsed them itself, so the
+cases, references, duplicates and failures come out the same.
+
+Every hostile-input limit holds in the worker as in-process (the time limit's
+watchdog thread, size caps), and a worker ends with the importer (worker_guard).
+A file that kills its worker is isolated: the files of the broken pool are parsed
+again one per task, and only the one that breaks a pool again is listed, with a
+reason. Scans (OCR) are read in the importer itself, where cancel reaches every
+page and "page 2 of 3" reaches the progress dialog.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import functools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from correspondence.services.worker_guard import guard_worker
+
+PARALLEL_FROM = 200  # smaller imports are not worth a pool's start-up (~1 s a process)
+CHUNK = 25  # files a task: few round trips, yet cancel and progress stay close
+AHEAD = 4  # tasks in flight a worker: keeps workers busy
+# Files' bytes in flight at most (a task may hold one bigger file): parsed letters wait
+# in the importer until their turn, so this bounds its memory on a folder of big files.
+FLIGHT_BYTES = 48 * 1024 * 1024
+CRASHED = (
+    "the file stopped the process reading it (it may be damaged or built to harm): not imported"
+)
+
+# (path, parsed letter or None, failure reason or None, needs reading in the importer)
+Outcome = tuple[Path, object | None, str | None, bool]
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def use_workers(files: int) -> bool:
+    return files >= PARALLEL_FROM and cores() >= 2
+
+
+def _parse_chunk(paths: list[Path], today: dt.date, max_bytes: int) -> list[Outcome]:
+    """In the worker: parse each file; a file that needs OCR is left to the importer."""
+    from correspondence.services import intake
+
+    run = intake.reader_run(today, max_bytes)
+    out: list[Outcome] = []
+    for path in paths:
+        try:
+            out.append((path, intake._parse(run, path, ocr=False), None, False))
+        except intake.NeedsOcr:
+            out.append((path, None, None, True))
+        except Exception as exc:  # noqa: BLE001 - the reason travels back, the rest go on
+            out.append((path, None, intake.failure_reason(exc), False))
+    return out
+
+
+@functools.lru_cache(maxsize=65_536)  # flow control only: a stale size does no harm
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the worker reports why it cannot read it
+
+
+def _bytes(paths: list[Path]) -> int:
+    return sum(_size(p) for p in paths)
+
+
+def _chunks(files: list[Path]) -> deque[list[Path]]:
+    """Tasks of up to CHUNK files and about FLIGHT_BYTES / 8 bytes each."""
+    out: deque[list[Path]] = deque()
+    task: list[Path] = []
+    size = 0
+    for path in files:
+        if task and (len(task) >= CHUNK or size + _size(path) > FLIGHT_BYTES // 8):
+            out.append(task)
+            task, size = [], 0
+        task.append(path)
+        size += _size(path)
+    if task:
+        out.append(task)
+    return out
+
+
+def parse_in_workers(
+    files: list[Path],
+    today: dt.date,
+    max_bytes: int,
+    should_cancel: Callable[[], bool] | None,
+) -> Iterator[Outcome]:
+    """Each file's outcome, in the order of `files`; stops early if cancelled."""
+    tasks: deque[list[Path]] = deque(files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
+    n = min(cores(), len(tasks))
+    # "spawn": forking a process that runs Qt threads is unsafe.
+    ctx = multiprocessing.get_context("spawn")
+    while tasks:
+        pool = cf.ProcessPoolExecutor(
+            n, mp_context=ctx, initializer=guard_worker, initargs=(os.getpid(),)
+        )
+        flight: deque[tuple[list[Path], cf.Future[list[Outcome]]]] = deque()
+        broken = False
+        try:
+            while tasks or flight:
+                while (
+                    tasks
+                    and len(flight) < n * AHEAD
+                    and (not flight or _bytes(tasks[0]) + sum(_bytes(p) for p, _ in flight)
+                         <= FLIGHT_BYTES)
+                ):  # fmt: skip
+                    paths = tasks.popleft()
+                    flight.append((paths, pool.submit(_parse_chunk, paths, today, max_bytes)))
+                paths, future = flight[0]
+                while not future.done():
+                    if should_cancel is not None and should_cancel():
+                        return
+                    cf.wait([future], timeout=0.1)
+                try:
+                    outcomes = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if len(paths) == 1:  # alone, it broke the pool: this file is at fault
+                        flight.popleft()
+                        yield (paths[0], None, CRASHED, False)
+                    # Parse what was in flight again, one file a task, in a fresh pool.
+                    singles = [[p] for ps, _ in flight for p in ps]
+                    tasks.extendleft(reversed(singles))
+                    break
+                flight.popleft()
+                yield from outcomes
+        finally:
+            pool.shutdown(wait=not broken and not flight, cancel_futures=True)

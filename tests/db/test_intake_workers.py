@@ -1,0 +1,138 @@
+"""A large import parsed by worker processes gives what the one-process import gives.
+
+Same cases, references, duplicates and failures with their reasons, in the same order;
+and a file that takes its worker down is listed with a reason while the rest go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from correspondence.database import open_database
+from correspondence.db.models import Case, Document
+from correspondence.services import intake_workers
+from correspondence.services.intake import ImportResult, Intake
+from correspondence.services.unit_of_work import acting_as
+
+MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def mixed_bag(tmp_path: Path) -> Path:
+    """Every fixture (good letters of each format, damaged files, an unsupported one)
+    six times over: 90 files, the copies after the first being duplicates."""
+    bag = tmp_path / "bag"
+    bag.mkdir()
+    for round_ in range(6):
+        for f in sorted(MAIL.iterdir()):
+            if f.is_file():
+                shutil.copy(f, bag / f"{round_}-{f.name}")
+    return bag
+
+
+def _import(url: str, bag: Path) -> tuple[ImportResult, list[tuple[str, str, str, str]]]:
+    db = open_database(url)
+    try:
+        intake = Intake(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
+        result = intake.import_paths([bag])
+        with db.session_factory() as s:
+            stored = s.execute(
+                select(Case.reference, Document.filename, Document.role, Document.sha256)
+                .join(Document, Document.case_id == Case.id)
+                .order_by(Case.id, Document.id)
+            ).all()
+        # A searchable PDF made by OCR carries its moment of making: compare its name only.
+        return result, [(r, f, role, "" if role == "searchable" else h) for r, f, role, h in stored]
+    finally:
+        db.close()
+
+
+def test_workers_give_the_same_import_as_one_process(
+    mixed_bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(list(mixed_bag.iterdir())) >= 50
+    monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 10**9)
+    alone, alone_rows = _import(f"sqlite:///{tmp_path / 'alone.db'}", mixed_bag)
+    monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(intake_workers, "CHUNK", 4)
+    monkeypatch.setattr(intake_workers, "cores", lambda: 2)
+    pooled, pooled_rows = _import(f"sqlite:///{tmp_path / 'pooled.db'}", mixed_bag)
+    assert alone.imported and alone.duplicates and alone.failed
+    assert pooled.as_json() == alone.as_json()
+    assert pooled_rows == alone_rows
+
+
+def test_a_file_that_takes_its_worker_down_is_listed_and_the_rest_go_on(
+    mixed_bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose reading never ends (a pipe nobody writes to, stuck in the system call,
+    where the time limit cannot reach) until its worker is killed, as the OOM killer would."""
+    monkeypatch.setattr(intake_workers, "CHUNK", 4)
+    stuck = tmp_path / "stuck.eml"
+    os.mkfifo(stuck)
+    files = sorted(p for p in mixed_bag.iterdir() if p.suffix in (".eml", ".txt"))
+    files = files[:6] + [stuck] + files[6:12]
+    seen: list[Path] = []
+    last = [time.monotonic()]
+    finished = threading.Event()
+
+    def kill_stuck_workers() -> None:
+        while not finished.wait(0.2):
+            if time.monotonic() - last[0] > 2.0:
+                for child in multiprocessing.active_children():
+                    if child.pid is not None:
+                        os.kill(child.pid, signal.SIGKILL)
+                last[0] = time.monotonic()
+
+    killer = threading.Thread(target=kill_stuck_workers, daemon=True)
+    killer.start()
+    try:
+        outcomes = []
+        for outcome in intake_workers.parse_in_workers(files, TODAY, 10_000_000, None):
+            outcomes.append(outcome)
+            seen.append(outcome[0])
+            last[0] = time.monotonic()
+    finally:
+        finished.set()
+        killer.join()
+    assert seen == files  # every file, in order
+    by_path = {path: (parsed, reason) for path, parsed, reason, _ in outcomes}
+    assert by_path[stuck] == (None, intake_workers.CRASHED)
+    assert all(by_path[p][0] is not None or by_path[p][1] for p in files if p != stuck)
+    assert sum(by_path[p][0] is not None for p in files) >= 8
+
+
+def test_cancel_stops_a_pooled_import_with_progress_told_on_the_way(
+    mixed_bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(intake_workers, "CHUNK", 4)
+    told: list[int] = []
+    db = open_database(f"sqlite:///{tmp_path / 'cancel.db'}")
+    try:
+        intake = Intake(acting_as(db.session_factory, "officer.one"), clock=lambda: TODAY)
+        result = intake.import_paths(
+            [mixed_bag],
+            progress=lambda done, _total, _path: told.append(done),
+            should_cancel=lambda: len(set(told)) >= 20,
+        )
+        with db.session_factory() as s:
+            stored = s.scalars(select(Case.reference)).all()
+    finally:
+        db.close()
+    assert result.cancelled
+    # The dialog moved file by file (a scan's pages repeat its file's count).
+    assert told == sorted(told) and sorted(set(told)) == list(range(20))
+    assert len(result.imported) + len(result.duplicates) + len(result.failed) < 90
+    assert sorted(stored) == sorted(c.reference for c in result.imported)
