@@ -425,7 +425,9 @@ def _sequential(run: _Run, files: list[Path], progress: Progress | None) -> _Rea
 def _parallel(run: _Run, files: list[Path], progress: Progress | None) -> _Reads:
     """Files parsed by worker processes, in order; scans read here (cancel, page progress)."""
     total = len(files)
-    outcomes = intake_workers.parse_in_workers(files, run.today, run.max_bytes, run.should_cancel)
+    outcomes = intake_workers.parse_in_workers(
+        parse_chunk, files, run.today, run.max_bytes, run.should_cancel
+    )
     done = 0
     for path, parsed, reason, needs_ocr in outcomes:
         if run.should_cancel is not None and run.should_cancel():
@@ -1243,3 +1245,17 @@ class Intake:
                     .order_by(Theme.code)
                 )
             ]
+
+
+def parse_chunk(paths: list[Path], today: dt.date, max_bytes: int) -> list[intake_workers.Outcome]:
+    """In the worker: parse each file; a file that needs OCR is left to the importer."""
+    run = reader_run(today, max_bytes)
+    out: list[intake_workers.Outcome] = []
+    for path in paths:
+        try:
+            out.append((path, _parse(run, path, ocr=False), None, False))
+        except NeedsOcr:
+            out.append((path, None, None, True))
+        except Exception as exc:  # noqa: BLE001 - the reason travels back, the rest go on
+            out.append((path, None, failure_reason(exc), False))
+    return out

@@ -53,22 +53,6 @@ def use_workers(files: int) -> bool:
     return files >= PARALLEL_FROM and cores() >= 2
 
 
-def _parse_chunk(paths: list[Path], today: dt.date, max_bytes: int) -> list[Outcome]:
-    """In the worker: parse each file; a file that needs OCR is left to the importer."""
-    from correspondence.services import intake
-
-    run = intake.reader_run(today, max_bytes)
-    out: list[Outcome] = []
-    for path in paths:
-        try:
-            out.append((path, intake._parse(run, path, ocr=False), None, False))
-        except intake.NeedsOcr:
-            out.append((path, None, None, True))
-        except Exception as exc:  # noqa: BLE001 - the reason travels back, the rest go on
-            out.append((path, None, intake.failure_reason(exc), False))
-    return out
-
-
 @functools.lru_cache(maxsize=65_536)  # flow control only: a stale size does no harm
 def _size(path: Path) -> int:
     try:
@@ -97,13 +81,20 @@ def _chunks(files: list[Path]) -> deque[list[Path]]:
     return out
 
 
+ParseChunk = Callable[[list[Path], dt.date, int], list[Outcome]]
+
+
 def parse_in_workers(
+    parse_chunk: ParseChunk,
     files: list[Path],
     today: dt.date,
     max_bytes: int,
     should_cancel: Callable[[], bool] | None,
 ) -> Iterator[Outcome]:
-    """Each file's outcome, in the order of `files`; stops early if cancelled."""
+    """Each file's outcome, in the order of `files`; stops early if cancelled.
+
+    `parse_chunk` runs in the workers: a module-level function of the importer (passed in,
+    so this module does not import the importer back)."""
     tasks: deque[list[Path]] = deque(files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
     n = min(cores(), len(tasks))
     # "spawn": forking a process that runs Qt threads is unsafe.
@@ -123,7 +114,7 @@ def parse_in_workers(
                          <= FLIGHT_BYTES)
                 ):  # fmt: skip
                     paths = tasks.popleft()
-                    flight.append((paths, pool.submit(_parse_chunk, paths, today, max_bytes)))
+                    flight.append((paths, pool.submit(parse_chunk, paths, today, max_bytes)))
                 paths, future = flight[0]
                 while not future.done():
                     if should_cancel is not None and should_cancel():
