@@ -189,6 +189,7 @@ def _count_cases(path: Path) -> int:
 def generate(path: Path, n: int, seed: int = 2009) -> float:
     """Create `path` with `n` cases; returns seconds taken."""
     from correspondence.database import open_database
+    from correspondence.services.defaults import REPLY_TYPES
 
     start = time.perf_counter()
     for suffix in ("", "-wal", "-shm"):
@@ -197,6 +198,9 @@ def generate(path: Path, n: int, seed: int = 2009) -> float:
     db = open_database(f"sqlite:///{path}")  # the real migrations and reference data
     db.close()
 
+    # Real reply types (the foreign key to reply_types holds on PostgreSQL), drawn by case
+    # number so the rest of the generated data stays as it was.
+    reply_codes = [code for code, *_ in REPLY_TYPES if code in ("ministerial", "official")]
     rng = random.Random(seed)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -269,7 +273,7 @@ def generate(path: Path, n: int, seed: int = 2009) -> float:
                 f"{day.isoformat()} 10:00:00.000000",
                 (day + dt.timedelta(days=28)).isoformat(),
                 status,
-                "standard",
+                reply_codes[i % len(reply_codes)],
                 "urgent" if rng.random() < 0.02 else "normal",
                 summary,
                 text,
