@@ -113,9 +113,7 @@ class LiveRefresh(QObject):
         loaded = model.rowCount()
         selection.blockSignals(True)  # not a new selection: the detail pane is handled below
         try:
-            model.reload()
-            while model.rowCount() < loaded and model.canFetchMore():
-                model.fetchMore()
+            model.reload(keep_rows=loaded)
             keep = QItemSelection()
             for r in range(model.rowCount()):
                 row = model.row_at(r)
