@@ -145,6 +145,7 @@ class LiveRefresh(QObject):
             return
         if detail != self._detail:
             self._detail = detail
+            self.window.detail_reads.cancel()  # this read is newer than one still on its way
             self.window.detail.show_case(detail)
 
 

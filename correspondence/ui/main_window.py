@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         return row.id if row else None
 
     def select_case(self, case_id: int) -> bool:
+        self.model.settle()
         row = self.model.row_of_case(case_id)
         if row is None:
             return False

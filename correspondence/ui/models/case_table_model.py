@@ -130,6 +130,19 @@ class CaseTableModel(QAbstractTableModel):
             self.load_failed.emit,
         )
 
+    def settle(self) -> None:
+        """Read at once a page still on its way: a feature that has just changed the filter,
+        or asked for more, is about to look for a case in the list."""
+        if self._reads.busy:
+            self.reload()
+        elif self._more.busy and self._rows:
+            self._more.cancel()
+            last = self._rows[-1]
+            after = (last.sort_value, last.id)
+            self._append(
+                self._fetch(self._filter, self._sort, self._descending, after, self.PAGE_SIZE)
+            )
+
     def reload(self, keep_rows: int = 0) -> None:
         """Start again from the first page at once (after a filter, sort or data change),
         reading on until `keep_rows` rows are loaded again."""
