@@ -21,7 +21,7 @@ from correspondence.services.case_list import CaseFilter, Counts, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.ui.accessibility import make_reachable
-from correspondence.ui.background import LatestOnly
+from correspondence.ui.background import LatestOnly, read_pool
 from correspondence.ui.extensions import installers
 from correspondence.ui.models.case_table_model import COLUMNS, LEGEND, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
@@ -32,6 +32,7 @@ APP_TITLE = "Correspondence Desk"
 # On behalf of: the columns as first shown (logical numbers are COLUMNS' order).
 VISUAL_ORDER = (0, 3, 7, 4, 2, 8, 9, 6, 1, 5)
 DEFAULT_SORT_COLUMN = 3  # Days left, ascending: most urgent first
+CLOSE_WAIT_MS = 5000
 
 
 class MainWindow(QMainWindow):
@@ -388,6 +389,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
+        # A read still on its way finishes first, so it leaves no connection open behind it.
+        read_pool().waitForDone(CLOSE_WAIT_MS)
         super().closeEvent(event)
 
 
