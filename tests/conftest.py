@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +150,16 @@ def open_demo_copy(
         shutil.copy(template.source, tmp_path / "demo.db")
     database = open_database(url)
     yield database
+    _wait_for_window_reads()
     database.close()
+
+
+def _wait_for_window_reads() -> None:
+    """A window's reads behind a click may still be on their way (tests/ui): let them end
+    before the database goes, so none leaves a connection open behind it."""
+    background = sys.modules.get("correspondence.ui.background")
+    if background is not None:
+        background.read_pool().waitForDone(10_000)
 
 
 @pytest.fixture

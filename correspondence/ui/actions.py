@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTableView, QWidget
 
 from correspondence.services.case_list import CaseFilter
 from correspondence.services.desk import Desk
+from correspondence.ui.background import LatestOnly
 from correspondence.ui.models.case_table_model import CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
 from correspondence.ui.widgets.filter_bar import FilterBar
@@ -81,6 +82,7 @@ class DeskWindow(QMainWindow):
     table: QTableView
     detail: CaseDetailPane
     counts_label: QLabel
+    detail_reads: LatestOnly  # the newest read behind a click on the list
     file_menu: QMenu
     view_menu: QMenu
     case_menu: QMenu

@@ -110,9 +110,7 @@ class LiveRefresh(Feature):
         loaded = model.rowCount()
         selection.blockSignals(True)  # not a new selection: the detail pane is handled below
         try:
-            model.reload()
-            while model.rowCount() < loaded and model.canFetchMore():
-                model.fetchMore()
+            model.reload(keep_rows=loaded)
             keep = QItemSelection()
             for r in range(model.rowCount()):
                 row = model.row_at(r)
@@ -144,4 +142,5 @@ class LiveRefresh(Feature):
             return
         if detail != self._detail:
             self._detail = detail
+            self.window.detail_reads.cancel()  # this read is newer than one still on its way
             self.window.detail.show_case(detail)

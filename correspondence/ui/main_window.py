@@ -16,12 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.case_list import CaseFilter, DueFilter
+from correspondence.services.case_list import CaseFilter, Counts, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.ui import actions
 from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
+from correspondence.ui.background import LatestOnly, read_pool
 from correspondence.ui.features import features
 from correspondence.ui.models.case_table_model import COLUMNS, LEGEND, CaseTableModel
 from correspondence.ui.widgets.case_detail import CaseDetailPane
@@ -32,6 +33,7 @@ APP_TITLE = "Correspondence Desk"
 # On behalf of: the columns as first shown (logical numbers are COLUMNS' order).
 VISUAL_ORDER = (0, 3, 7, 4, 2, 8, 9, 6, 1, 5)
 DEFAULT_SORT_COLUMN = 3  # Days left, ascending: most urgent first
+CLOSE_WAIT_MS = 5000
 
 
 class MainWindow(DeskWindow):
@@ -78,6 +80,9 @@ class MainWindow(DeskWindow):
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet("padding: 2px 4px;")
         self.detail = CaseDetailPane()
+        # Reads behind a click run on a worker; only the newest answer is shown.
+        self.detail_reads = LatestOnly(self)
+        self.count_reads = LatestOnly(self)
         list_pane = QWidget()
         list_layout = QVBoxLayout(list_pane)
         list_layout.setContentsMargins(0, 0, 0, 0)
@@ -129,6 +134,10 @@ class MainWindow(DeskWindow):
         self.table.setSortingEnabled(True)
         if not self.model.loaded:
             self.apply_filter(self.filters.current())
+        # The first page was read before the window showed; every later one in the background.
+        self.model.background = True
+        self.model.busy_changed.connect(self._list_busy)
+        self.model.load_failed.connect(self._list_failed)
         make_reachable(self)
 
     # --- behaviour -----------------------------------------------------------------
@@ -164,6 +173,7 @@ class MainWindow(DeskWindow):
         return row.id if row else None
 
     def select_case(self, case_id: int) -> bool:
+        self.model.settle()
         row = self.model.row_of_case(case_id)
         if row is None:
             return False
@@ -209,10 +219,35 @@ class MainWindow(DeskWindow):
         self._update_counts()
         # A reset drops the selection without a signal: never leave another case showing.
         if not self.table.selectionModel().selectedRows():
+            self.detail_reads.cancel()
             self.detail.clear()
 
+    @property
+    def loading(self) -> bool:
+        """Whether anything behind the last click (the list, its counts, the selected case)
+        is still being read."""
+        return any(reads.busy for reads in self.findChildren(LatestOnly))
+
+    def _list_busy(self, busy: bool) -> None:
+        if busy:
+            self.counts_label.setText("Loading the list…")
+
+    def _list_failed(self, message: str) -> None:
+        self.counts_label.setText("The list could not be read.")
+        self.statusBar().showMessage(f"The list could not be read: {message}", 8000)
+
     def _update_counts(self) -> None:
-        c = self.desk.counts(self.model.case_filter)
+        flt = self.model.case_filter
+        if not self.model.background:  # the window is opening: read at once
+            self._show_counts(self.desk.counts(flt))
+            return
+        self.count_reads.run(
+            lambda: self.desk.counts(flt),
+            self._show_counts,
+            lambda message: self.counts_label.setText(f"Counts not available: {message}"),
+        )
+
+    def _show_counts(self, c: Counts) -> None:
         more = "+" if self.model.canFetchMore() else ""
         cases = "case" if c.shown == 1 else "cases"
         self.counts_label.setText(
@@ -224,12 +259,14 @@ class MainWindow(DeskWindow):
         case_id = self.current_case_id()
         rows = self.table.selectionModel().selectedRows()
         if case_id is None or not rows:
+            self.detail_reads.cancel()
             self.detail.clear()
             return
-        try:
-            self.detail.show_case(self.desk.detail(case_id))
-        except ServiceError as exc:
-            self.statusBar().showMessage(str(exc), 5000)
+        row = self.model.row_at(self.table.currentIndex().row())
+        self.detail.show_loading(row.reference if row else "The case")
+        self.detail_reads.run(
+            lambda: self.desk.detail(case_id), self.detail.show_case, self.detail.show_error
+        )
 
     def show_shortcuts(self) -> QDialog:
         """Every command's keys, read from the window's actions (so none is forgotten)."""
@@ -285,6 +322,8 @@ class MainWindow(DeskWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_state()
+        # A read still on its way finishes first, so it leaves no connection open behind it.
+        read_pool().waitForDone(CLOSE_WAIT_MS)
         super().closeEvent(event)
 
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from correspondence.services.drafting import Drafting, DueCase, MyWork, WorkItem
 from correspondence.services.errors import ServiceError
 from correspondence.services.forecast import AtRisk, BreachForecast, Forecast
+from correspondence.ui.background import LatestOnly
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -63,6 +64,7 @@ class MyWorkPanel(QWidget):
         self.setMinimumWidth(360)  # beside the list in a 1366-pixel window
         self.drafting = drafting
         self.work: MyWork | None = None
+        self.reads = LatestOnly(self)  # read on a worker: opening the panel never waits
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.everything = QCheckBox("All teams' QA")
@@ -100,12 +102,23 @@ class MyWorkPanel(QWidget):
         self.drafting = drafting
         self.refresh()  # hidden or not: the dock's own toggle shows it without a refresh
 
+    @property
+    def loading(self) -> bool:
+        return self.reads.busy
+
     def refresh(self) -> None:
-        try:
-            work = self.drafting.my_work(everything=self.everything.isChecked())
-        except ServiceError as exc:
-            self.summary.setText(f"My work cannot be shown: {exc}")
-            return
+        drafting, everything = self.drafting, self.everything.isChecked()
+        if self.work is None:
+            self.summary.setText("Loading…")
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.reads.run(lambda: drafting.my_work(everything=everything), self._show, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.unsetCursor()
+        self.summary.setText(f"My work cannot be shown: {message}")
+
+    def _show(self, work: MyWork) -> None:
+        self.unsetCursor()
         self.work = work
         roles = ", ".join(sorted(r.label.lower() for r in work.roles)) or "no role"
         self.summary.setText(f"<b>{work.username}</b> ({roles})")

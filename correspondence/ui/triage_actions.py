@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 
 from correspondence.services.errors import ServiceError
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
+from correspondence.ui.background import LatestOnly
 
 if TYPE_CHECKING:
-    from correspondence.services.deadlines import Deadlines
+    from correspondence.services.deadlines import Deadlines, DeadlineView
     from correspondence.services.triage import Triage
     from correspondence.ui.triage_view import TriageWindow
 
@@ -221,6 +222,7 @@ class DeadlineBox(QWidget):
         self.setObjectName("deadlineBox")
         self.window_ = window
         self.case_id: int | None = None
+        self.reads = LatestOnly(self)  # read on a worker: a click never waits on the server
         # A browser, not a label: a wrapped label holding a table is mis-sized by Qt.
         self.text = QTextBrowser()
         self.text.setObjectName("deadlineText")
@@ -251,13 +253,15 @@ class DeadlineBox(QWidget):
         self.holding_button.setVisible(False)
         self._set_title(self.TITLE)
         if case_id is None:
+            self.reads.cancel()
             return
+        self.text.setPlainText("Loading…")
+        deadlines = _deadlines(self.window_)
+        self.reads.run(lambda: deadlines.view(case_id), self._show_view, self.text.setPlainText)
+
+    def _show_view(self, v: DeadlineView) -> None:
         from correspondence.ui.triage_view import stages_html  # not needed at start-up
 
-        try:
-            v = _deadlines(self.window_).view(case_id)
-        except ServiceError:
-            return
         self.text.setHtml(stages_html(v))
         self.extend_button.setEnabled(v.days_left is not None)
         # Offered when the target will be missed; the Case menu keeps it reachable anyway.

@@ -70,6 +70,7 @@ def test_a_mornings_post_is_recorded_on_a_selection(
 ) -> None:
     status = window.filters.status
     status.setCurrentIndex(status.findData("signed_off"))
+    qtbot.waitUntil(lambda: not window.loading)  # the list and details read in the background
     assert window.model.rowCount() >= 3
     ids = [window.model.row_at(r).id for r in range(3)]
     view = window.table

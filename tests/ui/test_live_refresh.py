@@ -18,6 +18,7 @@ from correspondence.services.case_edit import CaseEditing
 from correspondence.services.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
+from correspondence.ui.background import read_pool
 from correspondence.ui.live_refresh import LiveRefresh
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY, DemoTemplate, open_demo_copy
@@ -56,6 +57,7 @@ def window(
     yield w
     w.close()  # stops the feed before the databases go
     assert not live.feed.running
+    read_pool().waitForDone(10_000)  # and no read behind a click is still on its way
     QApplication.processEvents()
 
 
@@ -120,9 +122,9 @@ def test_scrolled_pages_and_position_are_kept(
     qtbot: QtBot, window: MainWindow, other: Database
 ) -> None:
     model = window.model
-    model.fetchMore()
+    model.fetchMore()  # read in the background, as when the person scrolls to the end
+    qtbot.waitUntil(lambda: model.rowCount() > model.PAGE_SIZE)
     loaded = model.rowCount()
-    assert loaded > model.PAGE_SIZE
     _pick(qtbot, window, loaded - 5)
     window.table.scrollToBottom()
     chosen = window.current_case_id()

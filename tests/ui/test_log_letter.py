@@ -151,4 +151,4 @@ def test_ctrl_n_in_the_main_window_logs_and_selects_the_new_case(
     assert d.logged is not None
     qtbot.waitUntil(lambda: d.logged.reference in window.statusBar().currentMessage())
     assert window.current_case_id() == d.logged.id
-    assert window.detail.heading.text().startswith(d.logged.reference)
+    qtbot.waitUntil(lambda: window.detail.heading.text().startswith(d.logged.reference))

@@ -25,16 +25,24 @@ def window(qtbot: QtBot, demo_desk: Desk, settings: QSettings) -> MainWindow:
     return w
 
 
+def _settled(qtbot: QtBot, w: MainWindow) -> None:
+    """Wait for what the last click read in the background (the window stays responsive)."""
+    qtbot.waitUntil(lambda: not w.loading)
+
+
 def _references(w: MainWindow) -> list[str]:
     m = w.model
     return [m.index(r, 0).data() for r in range(m.rowCount())]
 
 
-def test_opens_on_the_demo_data_with_counts(window: MainWindow, screenshot_dir: Path) -> None:
+def test_opens_on_the_demo_data_with_counts(
+    window: MainWindow, qtbot: QtBot, screenshot_dir: Path
+) -> None:
     assert window.model.rowCount() > 100
     text = window.counts_label.text()
     assert "Showing" in text and "Overdue" in text
     window.table.selectRow(0)
+    _settled(qtbot, window)
     assert window.detail.heading.text().startswith(window.model.index(0, 0).data())
     window.grab().save(str(screenshot_dir / "main_window.png"))
 
@@ -46,6 +54,7 @@ def test_typing_a_search_narrows_the_list(window: MainWindow, qtbot: QtBot) -> N
     qtbot.keyClick(window.filters.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _references(window) == ["2009/0007948POSoS"])
     window.table.selectRow(0)
+    _settled(qtbot, window)
     summary = window.detail.summary.toPlainText()
     assert "Tessa Jowell" in summary and "Mrs Joan Abbott" in summary
     assert "NSPCC" in summary
@@ -54,11 +63,13 @@ def test_typing_a_search_narrows_the_list(window: MainWindow, qtbot: QtBot) -> N
 def test_filters_by_status_and_theme(window: MainWindow, qtbot: QtBot) -> None:
     status = window.filters.status
     status.setCurrentIndex(status.findData("dispatched"))
+    _settled(qtbot, window)
     assert all(
         window.model.index(r, 7).data() == "Dispatched" for r in range(window.model.rowCount())
     )
     theme = window.filters.theme
     theme.setCurrentIndex(theme.findData("SMACK"))
+    _settled(qtbot, window)
     rows = window.model.rowCount()
     assert rows > 0
     assert all("SMACK" in window.model.index(r, 6).data() for r in range(rows))
@@ -66,6 +77,7 @@ def test_filters_by_status_and_theme(window: MainWindow, qtbot: QtBot) -> None:
 
 def test_overdue_shortcut_shows_only_overdue_cases(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    _settled(qtbot, window)
     rows = window.model.rowCount()
     assert rows > 0
     assert all(int(window.model.index(r, 3).data()) < 0 for r in range(rows))
@@ -77,6 +89,7 @@ def test_clicking_a_header_sorts_in_the_database(window: MainWindow, qtbot: QtBo
     header = window.table.horizontalHeader()
     x = header.sectionViewportPosition(0) + 10
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    _settled(qtbot, window)
     refs = _references(window)
     assert refs == sorted(refs) or refs == sorted(refs, reverse=True)
 
@@ -117,6 +130,7 @@ def test_sort_order_persists(
     qtbot: QtBot, demo_desk: Desk, settings: QSettings, window: MainWindow
 ) -> None:
     window.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+    _settled(qtbot, window)
     due = [window.model.row_at(r).due_on for r in range(20)]
     assert due == sorted(due)
     window.close()
@@ -150,10 +164,13 @@ def test_the_details_always_show_the_selected_case_or_nothing(
     rect = window.table.visualRect(window.model.index(0, 0))
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     chosen = window.model.index(0, 0).data()
+    assert window.detail.heading.text() == f"{chosen} — loading…"
+    _settled(qtbot, window)
     assert window.detail.heading.text().startswith(chosen)
     # A filter that leaves the case out: the details no longer show it.
     status = window.filters.status
     status.setCurrentIndex(status.findData("dispatched"))
+    _settled(qtbot, window)
     assert chosen not in [window.model.index(r, 0).data() for r in range(window.model.rowCount())]
     assert not window.table.selectionModel().selectedRows()
     assert window.detail.heading.text() == "Select a case to see its details."
@@ -182,6 +199,7 @@ def test_one_case_is_one_case(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.keyClicks(window.filters.search, "Tessa Jowell")
     qtbot.keyClick(window.filters.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    _settled(qtbot, window)
     assert window.counts_label.text().startswith("Showing 1 case (1 loaded)")
 
 

@@ -81,6 +81,7 @@ def test_a_policy_lead_sees_drafts_waiting_for_qa_and_opens_one(
     qtbot.keyClick(window.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     panel: MyWorkPanel = window.feature(DraftingFeature).my_work
     assert window.feature(DraftingFeature).my_work_dock.isVisible()
+    qtbot.waitUntil(lambda: not panel.loading)  # read in the background
     rows = _rows(panel, "drafts")
     mine = next(r for r in rows if r[0] == ref)
     assert mine[1] == "Waiting for QA" and mine[3] == "Mr Idris Penhallow"
@@ -111,6 +112,7 @@ def test_a_drafter_sees_returned_drafts_and_own_cases_due_and_can_jump_to_a_case
     window = _window(qtbot, demo_db, "p.mehta", settings)
     qtbot.keyClick(window.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     panel: MyWorkPanel = window.feature(DraftingFeature).my_work
+    qtbot.waitUntil(lambda: not panel.loading)  # read in the background
     assert [ref, "Returned: Cite the panel report"] in [r[:2] for r in _rows(panel, "drafts")]
     cases = _rows(panel, "cases")
     assert [ref, "Returned"] in [r[:2] for r in cases]
@@ -135,6 +137,7 @@ def test_a_private_secretary_and_an_officer_see_their_queues(
     )
     qtbot.addWidget(ps)
     ps.refresh()
+    qtbot.waitUntil(lambda: not ps.loading)
     assert [ref, "Waiting for sign-off"] in [r[:2] for r in _rows(ps, "drafts")]
     Drafting(acting_as(demo_db.session_factory, "ps.sos"), clock=lambda: DEMO_TODAY).sign_off(
         draft_id, "digital"
@@ -145,5 +148,6 @@ def test_a_private_secretary_and_an_officer_see_their_queues(
     qtbot.addWidget(officer)
     officer.show()
     officer.refresh()
+    qtbot.waitUntil(lambda: not officer.loading)
     assert ref in [r[0] for r in _rows(officer, "dispatch")]
     assert officer.dispatch.isVisible()

@@ -137,6 +137,7 @@ def test_tools_menu_opens_reports_and_history_reads_as_sentences(
     qtbot.keyClicks(window.filters.search, "0007948")
     window.apply_filter(window.filters.current())
     assert window.select_case(case_id)
+    qtbot.waitUntil(lambda: not window.loading)  # the list and details read in the background
     history = window.detail.history
     rows = [tuple(history.item(r, c).text() for c in range(4)) for r in range(history.rowCount())]
     assert ("Mark Ellery", "signed off the reply") in {(r[1], r[2]) for r in rows}

@@ -233,6 +233,7 @@ def test_bulk_triage_sets_team_and_drafter_on_a_selection(
     qtbot: QtBot, window: MainWindow, demo_desk: Desk, screenshot_dir: Path
 ) -> None:
     window.quick_filter(status="logged")
+    qtbot.waitUntil(lambda: not window.loading)  # the list and details read in the background
     qtbot.waitUntil(lambda: window.model.rowCount() > 3)
     key(qtbot, Qt.Key.Key_L, CTRL)
     key(qtbot, Qt.Key.Key_Down)
@@ -260,6 +261,7 @@ def test_deadline_box_extends_and_records_a_holding_reply(
     qtbot: QtBot, window: MainWindow, demo_desk: Desk, screenshot_dir: Path
 ) -> None:
     window.quick_filter(status="drafting")
+    qtbot.waitUntil(lambda: not window.loading)  # the list and details read in the background
     qtbot.waitUntil(lambda: window.model.rowCount() > 0)
     key(qtbot, Qt.Key.Key_L, CTRL)
     key(qtbot, Qt.Key.Key_Down)
@@ -267,6 +269,7 @@ def test_deadline_box_extends_and_records_a_holding_reply(
     assert case_id is not None, window.table.selectionModel().selectedRows()
     box = window.feature(TriageFeature).deadline_box
     key(qtbot, Qt.Key.Key_N, ALT)  # the Deadlines tab of the details
+    qtbot.waitUntil(lambda: not window.loading)
     assert box.isVisible() and "With private office" in box.text.toPlainText()
     before = Deadlines(demo_desk.uow, demo_desk.clock).view(case_id)
 

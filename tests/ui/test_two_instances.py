@@ -15,6 +15,7 @@ from correspondence.database import Database, open_database
 from correspondence.services.case_edit import CaseEditing
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
+from correspondence.ui.background import read_pool
 from correspondence.ui.collab_actions import CollabFeature
 from correspondence.ui.dialogs.edit_case import EditCaseDialog
 from correspondence.ui.main_window import MainWindow
@@ -93,5 +94,6 @@ def test_two_app_instances_on_postgresql_and_the_second_is_warned(
         for w in windows:
             w.close()
         QApplication.processEvents()
+        read_pool().waitForDone(10_000)  # a read the last answers started ends before the close
         first_db.close()
         second_db.close()

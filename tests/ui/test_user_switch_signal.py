@@ -96,6 +96,7 @@ def test_my_work_shows_the_new_users_work_after_a_switch(
     qtbot.keyClick(w.table, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     panel: MyWorkPanel = w.feature(DraftingFeature).my_work
     qtbot.waitUntil(panel.isVisible)
+    qtbot.waitUntil(lambda: not panel.loading)  # read in the background
     assert DRAFTER in panel.summary.text()
     assert _references(panel, "cases") == drafter_cases
     assert not panel.dispatch.isVisible()
@@ -103,6 +104,7 @@ def test_my_work_shows_the_new_users_work_after_a_switch(
     _switch(qtbot, w, OFFICER)
 
     # Without touching the panel: it follows the window's user by itself.
+    qtbot.waitUntil(lambda: OFFICER in panel.summary.text())
     assert OFFICER in panel.summary.text() and DRAFTER not in panel.summary.text()
     assert _references(panel, "cases") == officer_cases
     assert _references(panel, "dispatch") == officer_dispatch

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from correspondence.services.case_list import CaseFilter, CaseRow, Page, SortKey
+from correspondence.ui.background import LatestOnly
 
 Fetch = Callable[[CaseFilter, SortKey, bool, tuple[Any, int] | None, int], Page]
 Index = QModelIndex | QPersistentModelIndex
@@ -65,6 +66,8 @@ DUE_SOON_DAYS = 5
 class CaseTableModel(QAbstractTableModel):
     PAGE_SIZE = 200
     CaseIdRole = Qt.ItemDataRole.UserRole + 1
+    # A page read in the background could not be had (a message for the person).
+    load_failed = Signal(str)
 
     def __init__(self, fetch: Fetch, parent: Any = None) -> None:
         super().__init__(parent)
@@ -76,6 +79,12 @@ class CaseTableModel(QAbstractTableModel):
         self._sort = SortKey.URGENCY
         self._descending = False
         self._loaded = False
+        # Off: pages are read at once (as when the window opens). On: a new sort, filter or
+        # page is read on a worker and the list stays as it is until the answer comes.
+        self.background = False
+        self._reads = LatestOnly(self)
+        self._more = LatestOnly(self)
+        self.busy_changed = self._reads.busy_changed
 
     # --- configuration ---------------------------------------------------------
     @property
@@ -99,13 +108,55 @@ class CaseTableModel(QAbstractTableModel):
         """Set the filter without fetching (the next reload uses it)."""
         self._filter = flt
 
+    @property
+    def loading(self) -> bool:
+        """Whether a first page asked for in the background is still on its way."""
+        return self._reads.busy
+
     def set_filter(self, flt: CaseFilter) -> None:
         self._filter = flt
-        self.reload()
+        self.request_reload()
 
-    def reload(self) -> None:
-        """Start again from the first page (after a filter, sort or data change)."""
+    def request_reload(self) -> None:
+        """Start again from the first page: in the background if the model is so set."""
+        if not self.background:
+            self.reload()
+            return
+        self._more.cancel()
+        flt, sort, desc = self._filter, self._sort, self._descending
+        self._reads.run(
+            lambda: self._fetch(flt, sort, desc, None, self.PAGE_SIZE),
+            self._reset_to,
+            self.load_failed.emit,
+        )
+
+    def settle(self) -> None:
+        """Read at once a page still on its way: a feature that has just changed the filter,
+        or asked for more, is about to look for a case in the list."""
+        if self._reads.busy:
+            self.reload()
+        elif self._more.busy and self._rows:
+            self._more.cancel()
+            last = self._rows[-1]
+            after = (last.sort_value, last.id)
+            self._append(
+                self._fetch(self._filter, self._sort, self._descending, after, self.PAGE_SIZE)
+            )
+
+    def reload(self, keep_rows: int = 0) -> None:
+        """Start again from the first page at once (after a filter, sort or data change),
+        reading on until `keep_rows` rows are loaded again."""
+        self._reads.cancel()
+        self._more.cancel()
         page = self._fetch(self._filter, self._sort, self._descending, None, self.PAGE_SIZE)
+        rows = list(page.rows)
+        while page.has_more and rows and len(rows) < keep_rows:
+            after = (rows[-1].sort_value, rows[-1].id)
+            page = self._fetch(self._filter, self._sort, self._descending, after, self.PAGE_SIZE)
+            rows.extend(page.rows)
+        self._reset_to(Page(rows, page.has_more))
+
+    def _reset_to(self, page: Page) -> None:
         self._loaded = True
         self.beginResetModel()
         self._rows = list(page.rows)
@@ -219,9 +270,18 @@ class CaseTableModel(QAbstractTableModel):
         if parent.isValid() or not self._has_more or not self._rows:
             return
         last = self._rows[-1]
-        page = self._fetch(
-            self._filter, self._sort, self._descending, (last.sort_value, last.id), self.PAGE_SIZE
-        )
+        flt, sort, desc = self._filter, self._sort, self._descending
+        after = (last.sort_value, last.id)
+        if not self.background:
+            self._append(self._fetch(flt, sort, desc, after, self.PAGE_SIZE))
+        elif not self._more.busy:  # the view asks again while the page is on its way
+            self._more.run(
+                lambda: self._fetch(flt, sort, desc, after, self.PAGE_SIZE),
+                self._append,
+                self.load_failed.emit,
+            )
+
+    def _append(self, page: Page) -> None:
         if page.rows:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
@@ -240,7 +300,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if self.configure_sort(column, order):
-            self.reload()
+            self.request_reload()
 
     def sort_column(self) -> int:
         return next(i for i, (_, key) in enumerate(COLUMNS) if key is self._sort)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -70,14 +71,33 @@ class CaseDetailPane(QWidget):
         t.setWordWrap(True)
         return t
 
-    def clear(self) -> None:
-        self.heading.setText("Select a case to see its details.")
+    def clear(self, heading: str = "Select a case to see its details.") -> None:
+        self._busy(False)
+        self.heading.setText(heading)
         self.summary.clear()
         self.letter.clear()
         self.documents.setRowCount(0)
         self.history.setRowCount(0)
 
+    def show_loading(self, reference: str) -> None:
+        """The case is being read: say so, and never leave the last case showing under it."""
+        self.clear(f"{reference} — loading…")
+        self.summary.setHtml("<p style='color:#555'>Reading the case from the database…</p>")
+        self._busy(True)
+
+    def show_error(self, message: str) -> None:
+        self.clear("This case cannot be shown.")
+        self.summary.setPlainText(message)
+
+    def _busy(self, busy: bool) -> None:
+        # The pane only: the list beside it keeps its ordinary cursor and keeps answering.
+        if busy:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
     def show_case(self, d: CaseDetail) -> None:
+        self._busy(False)
         who = d.correspondent.name if d.correspondent else "unknown correspondent"
         self.heading.setText(f"{d.reference} — {who}")
         self.summary.setHtml(self._summary_html(d))
