@@ -296,7 +296,7 @@ def test_an_officers_login_answers_a_campaign_members_own_words(team: Team_) -> 
         cfg = migrate.alembic_config()
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "-1")
+            command.downgrade(cfg, "0010")  # before campaign_additions (0011)
         assert team.one("SELECT to_regclass('campaign_additions')") is None
         migrate.upgrade(engine)
     finally:
