@@ -69,10 +69,11 @@ class MainWindow(DeskWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
-        for col, width in enumerate((150, 92, 92, 84, 175, 150, 110, 125, 160, 150)):
+        for col, width in enumerate((152, 92, 88, 72, 150, 150, 110, 118, 135, 120)):
             self.table.setColumnWidth(col, width)
-        # What matters first: days left and status beside the reference, so Status is in
-        # view on a 1366-pixel screen; the order is saved with the header when people move it.
+        # What matters first: days left and status beside the reference, then who, when, team
+        # and campaign, all in view on a 1366-pixel screen (long names are elided). The order
+        # is saved with the header when people move it.
         for visual, logical in enumerate(VISUAL_ORDER):
             header.moveSection(header.visualIndex(logical), visual)
         self.legend = QLabel(LEGEND)

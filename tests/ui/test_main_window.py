@@ -182,9 +182,10 @@ def test_status_is_in_view_at_1366_and_the_marks_are_explained(
     window.resize(1366, 708)
     window.table.selectRow(0)
     header = window.table.horizontalHeader()
-    status = 7
-    right = header.sectionViewportPosition(status) + header.sectionSize(status)
-    assert 0 <= header.sectionViewportPosition(status) and right <= header.viewport().width()
+    for column in (7, 8, 9):  # Status, Team, Campaign
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert 0 <= header.sectionViewportPosition(column), column
+        assert right <= header.viewport().width(), (column, right, header.viewport().width())
     assert window.table.horizontalScrollBar().value() == 0
     model = window.model
     assert "Bold" in model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
