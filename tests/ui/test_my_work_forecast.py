@@ -30,6 +30,7 @@ def test_my_work_names_the_cases_likely_to_miss_and_drafts_a_holding_reply(
     with qtbot.waitExposed(panel):
         panel.show()
     panel.refresh()
+    qtbot.waitUntil(lambda: not panel.loading)  # My work is read in the background
     expected = BreachForecast(
         acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY
     ).mine()
@@ -43,6 +44,7 @@ def test_my_work_names_the_cases_likely_to_miss_and_drafts_a_holding_reply(
 
     first = panel.forecast
     panel.refresh()  # the same day: the forecast is not worked out again
+    qtbot.waitUntil(lambda: not panel.loading)
     assert panel.forecast is first
     qtbot.mouseClick(panel.forecast_now, Qt.MouseButton.LeftButton)
     assert panel.forecast is not first  # on demand it is
