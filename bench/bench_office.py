@@ -1,6 +1,6 @@
 """Thirty officers at once on one PostgreSQL: `python bench/bench_office.py [--seconds 60]`.
 
-Starts a throwaway PostgreSQL cluster on loopback (bench/pg_temp.py), makes the demo office
+Starts a throwaway PostgreSQL cluster on loopback (tests/pg.py), makes the demo office
 with `correspondence init --demo` as the database owner, adds `--cases N` generated cases
 (bench/office_data.py), runs `correspondence server setup` so the server enforces the roles,
 and adds 30 people with their own logins (officer + drafter) through the admin service that
@@ -44,7 +44,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pg_temp  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from correspondence.database import Database, open_database  # noqa: E402
@@ -60,6 +59,7 @@ from correspondence.services.drafting import Drafting, ParagraphInput  # noqa: E
 from correspondence.services.errors import ConflictError  # noqa: E402
 from correspondence.services.triage import Triage, TriageDecision  # noqa: E402
 from correspondence.services.unit_of_work import UnitOfWorkFactory  # noqa: E402
+from tests import pg as pg_temp  # noqa: E402 - the tests' throwaway cluster
 
 OWNER = "desk_owner"
 DB = "office"
