@@ -97,7 +97,7 @@ def main() -> None:
     from bench_cases import generate
 
     from correspondence.db import health
-    from correspondence.services import backup
+    from correspondence.services.office import backup
 
     db: Path = args.db
     rows: list[tuple[str, str]] = []

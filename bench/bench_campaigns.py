@@ -38,7 +38,7 @@ def _row(name: str, value: str, target: str = "") -> None:
 
 
 def bench_grouping(n: int) -> None:
-    from correspondence.services import campaign_detect as cd
+    from correspondence.services.campaigns import campaign_detect as cd
 
     distinct = n // 5
     sizes = (n - distinct) * 7 // 16, (n - distinct) * 5 // 16
@@ -103,7 +103,7 @@ def bench_grouping(n: int) -> None:
                 "-X",
                 "importtime",
                 "-c",
-                "import correspondence.services.campaign_detect",
+                "import correspondence.services.campaigns.campaign_detect",
             ],
             capture_output=True,
             text=True,
@@ -139,9 +139,9 @@ def _export_db(path: Path, n: int) -> tuple[str, int]:
     )
     from correspondence.documents.line_files import library_dir, read_library
     from correspondence.domain.salutations import Person, display_name
-    from correspondence.services import lines
     from correspondence.services.actors import actor_for
-    from correspondence.services.defaults import ensure_defaults
+    from correspondence.services.lines import lines
+    from correspondence.services.office.defaults import ensure_defaults
 
     url = f"sqlite:///{path}"
     db = open_database(url)
@@ -222,7 +222,7 @@ def _export_db(path: Path, n: int) -> tuple[str, int]:
 def bench_export(n: int) -> None:
     from correspondence.database import open_database
     from correspondence.documents.word import letter_bytes
-    from correspondence.services import campaign_export as ce
+    from correspondence.services.campaigns import campaign_export as ce
     from correspondence.services.unit_of_work import acting_as
 
     with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:

@@ -189,7 +189,7 @@ def _count_cases(path: Path) -> int:
 def generate(path: Path, n: int, seed: int = 2009) -> float:
     """Create `path` with `n` cases; returns seconds taken."""
     from correspondence.database import open_database
-    from correspondence.services.defaults import REPLY_TYPES
+    from correspondence.services.office.defaults import REPLY_TYPES
 
     start = time.perf_counter()
     for suffix in ("", "-wal", "-shm"):
@@ -410,7 +410,7 @@ def gui_child(db: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from correspondence.database import open_database
-    from correspondence.services.case_list import CaseFilter
+    from correspondence.services.cases.case_list import CaseFilter
     from correspondence.services.desk import Desk
     from correspondence.services.unit_of_work import acting_as
     from correspondence.ui.main_window import MainWindow
@@ -508,7 +508,7 @@ def measure_services(db: Path) -> list[tuple[str, float, str, str]]:
 
     from correspondence.db.models import Case
     from correspondence.db.session import make_engine, make_session_factory
-    from correspondence.services.case_list import CaseFilter, SortKey
+    from correspondence.services.cases.case_list import CaseFilter, SortKey
     from correspondence.services.desk import Desk
     from correspondence.services.unit_of_work import acting_as
 

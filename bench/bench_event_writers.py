@@ -173,7 +173,7 @@ def main() -> None:
         ):
             engine = _fresh(url, revision)
             if team:
-                from correspondence.services.server_setup import setup
+                from correspondence.services.office.server_setup import setup
 
                 setup(url)
             times, wall = _run(engine, append, args.appends)

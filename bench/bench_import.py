@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from correspondence.database import open_database  # noqa: E402
-from correspondence.services.intake import Intake  # noqa: E402
+from correspondence.services.intake.intake import Intake  # noqa: E402
 from correspondence.services.unit_of_work import acting_as
 
 FIRST = ("Joan", "Ken", "Asha", "Tom", "Maria", "Li", "Owen", "Ruth", "Sam", "Priya", "Dan")
@@ -129,7 +129,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.hostile_child:
         if args.workers:
-            from correspondence.services import intake_workers
+            from correspondence.services.intake import intake_workers
 
             intake_workers.PARALLEL_FROM = 1
         return _hostile_child(Path(args.hostile_child[0]), args.hostile_child[1])
@@ -149,13 +149,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.hostile:
         return _hostile(args.db, args.workers)
     if args.one_process:
-        from correspondence.services import intake_workers
+        from correspondence.services.intake import intake_workers
 
         intake_workers.PARALLEL_FROM = sys.maxsize
     if args.per_row_search:
         from contextlib import contextmanager
 
-        from correspondence.services import search_batch
+        from correspondence.services.cases import search_batch
 
         @contextmanager
         def per_row(_session: object) -> Iterator[list[int]]:
@@ -357,7 +357,7 @@ def _scans(pages: int, tmp: Path, rng: random.Random) -> list[tuple[str, str]]:
 
 def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
     """Time the import with the campaign hook and theme scoring switched off in turn."""
-    from correspondence.services import intake, intake_hooks
+    from correspondence.services.intake import intake, intake_hooks
 
     out = []
     real_hook, real_scorer = intake_hooks.on_cases_logged, intake._scorer

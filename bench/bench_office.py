@@ -50,14 +50,14 @@ from correspondence.database import Database, open_database  # noqa: E402
 from correspondence.domain.salutations import CorrespondentKind  # noqa: E402
 from correspondence.latency_proxy import LatencyProxy  # noqa: E402
 from correspondence.services.actors import Role  # noqa: E402
-from correspondence.services.admin import Administration, NewUser  # noqa: E402
-from correspondence.services.case_list import CaseFilter, SortKey  # noqa: E402
-from correspondence.services.cases import NewCase, NewCorrespondent  # noqa: E402
-from correspondence.services.deadlines import Deadlines  # noqa: E402
+from correspondence.services.cases.case_list import CaseFilter, SortKey  # noqa: E402
+from correspondence.services.cases.cases import NewCase, NewCorrespondent  # noqa: E402
+from correspondence.services.cases.deadlines import Deadlines  # noqa: E402
 from correspondence.services.desk import Desk  # noqa: E402
-from correspondence.services.drafting import Drafting, ParagraphInput  # noqa: E402
+from correspondence.services.drafting.drafting import Drafting, ParagraphInput  # noqa: E402
 from correspondence.services.errors import ConflictError  # noqa: E402
-from correspondence.services.triage import Triage, TriageDecision  # noqa: E402
+from correspondence.services.people.admin import Administration, NewUser  # noqa: E402
+from correspondence.services.triage.triage import Triage, TriageDecision  # noqa: E402
 from correspondence.services.unit_of_work import UnitOfWorkFactory  # noqa: E402
 from tests import pg as pg_temp  # noqa: E402 - the tests' throwaway cluster
 

@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from correspondence.services import campaign_detect as detect  # noqa: E402
-from correspondence.services.own_words import CampaignText, find_own_words  # noqa: E402
+from correspondence.services.campaigns import campaign_detect as detect  # noqa: E402
+from correspondence.services.campaigns.own_words import CampaignText, find_own_words  # noqa: E402
 from tests.campaign_mailbag import (  # noqa: E402
     CAMPAIGNS,
     FIRST,
@@ -161,7 +161,7 @@ def time_service(n: int, seed: int) -> tuple[float, float, int]:
 
     from correspondence.database import open_database
     from correspondence.db.models import Campaign, Case, Correspondent
-    from correspondence.services.campaign_own_words import CampaignOwnWords
+    from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
     from correspondence.services.unit_of_work import acting_as
 
     bag = letters(n, 0.1, seed, 0)

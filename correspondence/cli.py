@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         from correspondence.db.health import storage_problem
-        from correspondence.services.server_logins import refusal
+        from correspondence.services.people.server_logins import refusal
 
         # A disk that filled or a file found damaged mid-command: say so, not a traceback.
         words = storage_problem(exc)

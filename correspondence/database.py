@@ -17,7 +17,7 @@ from correspondence.db.session import (
     normalise_url,
     sqlite_path,
 )
-from correspondence.services.defaults import ensure_defaults
+from correspondence.services.office.defaults import ensure_defaults
 
 
 @dataclass

@@ -11,7 +11,7 @@ import random
 import textwrap
 from dataclasses import dataclass
 
-from correspondence.services.demo_letters import NSPCC_CAMPAIGN_LETTER
+from correspondence.services.demo.demo_letters import NSPCC_CAMPAIGN_LETTER
 
 # The campaign texts, without salutation or sign-off (each supporter adds their own).
 CAMPAIGNS: tuple[tuple[str, str], ...] = (

@@ -115,7 +115,7 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
     """The demo database on SQLite only: for tests/ui, which stay off PostgreSQL (see there)."""
-    from correspondence.services.demo import load_demo
+    from correspondence.services.demo.demo import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     database = open_database(f"sqlite:///{path}")
@@ -129,7 +129,7 @@ def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTempla
 @pytest.fixture(scope="session", params=BACKENDS)
 def demo_template(request: pytest.FixtureRequest) -> DemoTemplate:
     """One demo database per run and backend; each test gets its own copy."""
-    from correspondence.services.demo import load_demo
+    from correspondence.services.demo.demo import load_demo
 
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_demo_template")

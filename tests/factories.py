@@ -31,11 +31,11 @@ from correspondence.db.models import (
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.services.actors import Role
-from correspondence.services.admin import Administration, NewUser
-from correspondence.services.campaigns import Campaigns
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.campaigns.campaigns import Campaigns
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.people.admin import Administration, NewUser
 from correspondence.services.unit_of_work import acting_as
 from tests.campaign_mailbag import campaign_copy
 from tests.report_cases import build_cases

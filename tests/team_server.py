@@ -19,9 +19,9 @@ import psycopg
 import pytest
 
 from correspondence.database import Database, open_database
-from correspondence.services.admin import Administration
-from correspondence.services.demo import load_demo
-from correspondence.services.drafting import Drafting
+from correspondence.services.demo.demo import load_demo
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.people.admin import Administration
 from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from tests import pg
 from tests.conftest import DEMO_TODAY

@@ -76,7 +76,7 @@ def _register_users(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _administration(args: argparse.Namespace):  # noqa: ANN202 - Administration, imported late
-    from correspondence.services.admin import Administration
+    from correspondence.services.people.admin import Administration
 
     return Administration(unit_of_work(args))
 
@@ -84,9 +84,9 @@ def _administration(args: argparse.Namespace):  # noqa: ANN202 - Administration,
 def cmd_users_add(args: argparse.Namespace) -> int:
     import getpass
 
-    from correspondence.services.admin import NewUser
     from correspondence.services.errors import ValidationError
-    from correspondence.services.server_logins import scram_verifier
+    from correspondence.services.people.admin import NewUser
+    from correspondence.services.people.server_logins import scram_verifier
 
     admin = _administration(args)
     roles = [r.strip() for r in args.roles.split(",") if r.strip()]
@@ -123,7 +123,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def _user_row(admin: object, u: object) -> dict[str, Any]:  # a JSON row
-    from correspondence.services.admin import Administration, UserView
+    from correspondence.services.people.admin import Administration, UserView
 
     assert isinstance(admin, Administration) and isinstance(u, UserView)
     held, can_login = admin.server_roles(u.db_login)

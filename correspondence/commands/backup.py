@@ -43,7 +43,7 @@ def _progress(enabled: bool):  # noqa: ANN202 - a small closure
 def cmd_backup(args: argparse.Namespace) -> int:
     from correspondence.database import open_database
     from correspondence.db.session import default_url
-    from correspondence.services.backup import backup
+    from correspondence.services.office.backup import backup
 
     url = args.db or default_url()
     # Refuses a missing or damaged file (and upgrades an old one) before copying it.
@@ -69,7 +69,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from correspondence.db.session import default_url
     from correspondence.services.actors import default_username
-    from correspondence.services.backup import restore
+    from correspondence.services.office.backup import restore
 
     show = not args.json and sys.stderr.isatty()
     result = restore(

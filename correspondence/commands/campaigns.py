@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _campaigns(args: argparse.Namespace):  # noqa: ANN202 - the facade, imported lazily
-    from correspondence.services.campaigns import Campaigns
+    from correspondence.services.campaigns.campaigns import Campaigns
 
     return Campaigns(unit_of_work(args))
 
@@ -95,7 +95,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _own_words(args: argparse.Namespace):  # noqa: ANN202 - the facade, imported lazily
-    from correspondence.services.campaign_own_words import CampaignOwnWords
+    from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
 
     return CampaignOwnWords(unit_of_work(args))
 
@@ -158,7 +158,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from correspondence.services.campaign_export import CampaignExport
+    from correspondence.services.campaigns.campaign_export import CampaignExport
 
     export = CampaignExport(unit_of_work(args))
     last = [-1]

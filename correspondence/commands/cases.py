@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from correspondence.services.case_list import CaseFilter, DueFilter
+    from correspondence.services.cases.case_list import CaseFilter, DueFilter
 
     flt = CaseFilter(
         status=args.status,

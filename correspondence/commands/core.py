@@ -19,7 +19,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     db = open_db(args, create=True)
     where = db.engine.url.render_as_string(hide_password=True)
     if args.demo and db.is_empty():
-        from correspondence.services.demo import load_demo
+        from correspondence.services.demo.demo import load_demo
 
         if db.engine.dialect.name == "postgresql":
             # Before the demo's people arrive: the owner of an empty database becomes its

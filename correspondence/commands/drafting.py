@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
-from correspondence.services.drafting import Drafting, DraftView
+from correspondence.services.drafting.drafting import Drafting, DraftView
+from correspondence.services.drafting.reply_letter import letter_file_name
 from correspondence.services.errors import NotFound, ValidationError
-from correspondence.services.reply_letter import letter_file_name
 
 ACTIONS = ("submit", "approve", "return", "signoff")
 
@@ -152,7 +152,7 @@ def _case_id(drafting: Drafting, reference: str) -> int:
 
 def _keep_signed_pdf(args: argparse.Namespace, drafting: Drafting, view: DraftView) -> None:
     """After the sign-off has committed: keep its PDF/A with the case, or say why not."""
-    from correspondence.services.reply_pdf import keep_signed_pdf
+    from correspondence.services.replies.reply_pdf import keep_signed_pdf
 
     if view.case_id is None:
         return  # a campaign's members each get theirs when their letters are made
@@ -161,9 +161,9 @@ def _keep_signed_pdf(args: argparse.Namespace, drafting: Drafting, view: DraftVi
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from correspondence.services import cases
-    from correspondence.services.drafting import draft_for_export
-    from correspondence.services.reply_pdf import export_format, export_letter
+    from correspondence.services.cases import cases
+    from correspondence.services.drafting.drafting import draft_for_export
+    from correspondence.services.replies.reply_pdf import export_format, export_letter
 
     out: Path = args.out
     if out.is_dir():

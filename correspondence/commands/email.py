@@ -13,7 +13,7 @@ from correspondence.commands.shared import Common, add_command, print_json, unit
 from correspondence.services.errors import ValidationError
 
 if TYPE_CHECKING:
-    from correspondence.services.smtp_send import Connection
+    from correspondence.services.replies.smtp_send import Connection
     from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def _ask_password(settings: object) -> str | None:
-    from correspondence.services.smtp_send import SmtpSettings, keyring_password
+    from correspondence.services.replies.smtp_send import SmtpSettings, keyring_password
 
     assert isinstance(settings, SmtpSettings)
     found = keyring_password(settings)
@@ -87,9 +87,9 @@ def _ask_password(settings: object) -> str | None:
 
 
 def cmd_email(args: argparse.Namespace) -> int:
-    from correspondence.services import cases
-    from correspondence.services.email_reply import build_reply_email
-    from correspondence.services.reply_pdf import add_signed_scan
+    from correspondence.services.cases import cases
+    from correspondence.services.replies.email_reply import build_reply_email
+    from correspondence.services.replies.reply_pdf import add_signed_scan
 
     uow = unit_of_work(args)
     if args.campaign is not None:
@@ -102,7 +102,7 @@ def cmd_email(args: argparse.Namespace) -> int:
         add_signed_scan(uow, args.reference, args.scan)
         print(f"Added the signed scan {args.scan.name} to {args.reference}")
     if args.checked:
-        from correspondence.services.smtp_send import resolve_unknown
+        from correspondence.services.replies.smtp_send import resolve_unknown
 
         with uow.read() as work:
             s = work.session
@@ -128,7 +128,7 @@ def cmd_email(args: argparse.Namespace) -> int:
 
 
 def _connection(args: argparse.Namespace, uow: UnitOfWorkFactory) -> Connection:
-    from correspondence.services.smtp_send import Connection, load_settings
+    from correspondence.services.replies.smtp_send import Connection, load_settings
 
     with uow.read() as work:
         s = work.session
@@ -137,8 +137,8 @@ def _connection(args: argparse.Namespace, uow: UnitOfWorkFactory) -> Connection:
 
 
 def _send_one(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
-    from correspondence.services import cases
-    from correspondence.services.smtp_send import SENT, send_case
+    from correspondence.services.cases import cases
+    from correspondence.services.replies.smtp_send import SENT, send_case
 
     with uow.read() as work:
         s = work.session
@@ -158,7 +158,7 @@ def _send_one(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
 
 
 def _send_campaign(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
-    from correspondence.services.campaign_email import send_campaign
+    from correspondence.services.campaigns.campaign_email import send_campaign
 
     connection = _connection(args, uow)
 
@@ -175,8 +175,8 @@ def _send_campaign(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
 
 
 def _show(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
-    from correspondence.services import cases
-    from correspondence.services.smtp_send import send_state
+    from correspondence.services.cases import cases
+    from correspondence.services.replies.smtp_send import send_state
 
     with uow.read() as work:
         s = work.session
@@ -203,7 +203,7 @@ def _show(args: argparse.Namespace, uow: UnitOfWorkFactory) -> int:
 def cmd_smtp(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from correspondence.services.smtp_send import (
+    from correspondence.services.replies.smtp_send import (
         load_settings,
         save_settings,
         store_keyring_password,
@@ -237,7 +237,7 @@ def cmd_smtp(args: argparse.Namespace) -> int:
 
 
 def cmd_signature(args: argparse.Namespace) -> int:
-    from correspondence.services.signatures import set_signature_image
+    from correspondence.services.replies.signatures import set_signature_image
 
     if (args.image is None) == (not args.remove):
         raise ValidationError("Arguments", "give --image FILE or --remove")

@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from correspondence.services.intake import Intake
+    from correspondence.services.intake.intake import Intake
 
     intake = Intake(
         unit_of_work(args),

@@ -121,8 +121,8 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from correspondence.services import report_export
-    from correspondence.services.reports import Period, ReportParams, Reports, Scope
+    from correspondence.services.reports import report_export
+    from correspondence.services.reports.reports import Period, ReportParams, Reports, Scope
 
     today = args.today or dt.date.today()
     if args.co_return:
@@ -162,13 +162,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _cabinet_office_return(args: argparse.Namespace, today: dt.date) -> int:
     import json
 
-    from correspondence.services import report_export
-    from correspondence.services.cabinet_office_return import (
+    from correspondence.services.errors import ValidationError
+    from correspondence.services.reports import report_export
+    from correspondence.services.reports.cabinet_office_return import (
         CabinetOfficeReturns,
         Quarter,
         return_dict,
     )
-    from correspondence.services.errors import ValidationError
 
     if args.csv or args.start or args.end or args.table:
         print("error: --return takes a quarter, and --json or --xlsx only", file=sys.stderr)
@@ -197,8 +197,8 @@ def _cabinet_office_return(args: argparse.Namespace, today: dt.date) -> int:
 
 
 def _forecast(args: argparse.Namespace, today: dt.date) -> int:
-    from correspondence.services import report_export
-    from correspondence.services.forecast import BreachForecast
+    from correspondence.services.drafting.forecast import BreachForecast
+    from correspondence.services.reports import report_export
 
     if args.csv or args.table:
         print("error: --forecast takes --json or --xlsx only", file=sys.stderr)
@@ -245,7 +245,7 @@ def _cell(value: object, kind: str) -> str:
 
 
 def _print_text(report: object) -> None:
-    from correspondence.services.reports import Report
+    from correspondence.services.reports.reports import Report
 
     assert isinstance(report, Report)
     print(report.title)
@@ -256,7 +256,7 @@ def _print_text(report: object) -> None:
 
 
 def _print_table(t: object) -> None:
-    from correspondence.services.reports import Table
+    from correspondence.services.reports.reports import Table
 
     assert isinstance(t, Table)
     print()
@@ -281,7 +281,7 @@ def _print_table(t: object) -> None:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from correspondence.services.desk import Desk
-    from correspondence.services.reports import Reports
+    from correspondence.services.reports.reports import Reports
 
     uow = unit_of_work(args)
     entries = Reports(uow).timeline(Desk(uow).find_reference(args.reference))
@@ -295,8 +295,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from correspondence.services import audit
-    from correspondence.services.history import verify_audit
+    from correspondence.services.cases.history import verify_audit
+    from correspondence.services.reports import audit
 
     checkpoint = audit.read(args.against) if args.against else None
     with open_db(args).session_factory() as s:
@@ -310,7 +310,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
-    from correspondence.services import audit
+    from correspondence.services.reports import audit
 
     db = open_db(args)
     with db.session_factory() as s:
@@ -323,14 +323,14 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 
 def _seen(uow: UnitOfWorkFactory, *, err: bool = False) -> None:
     """Every report and export says which head of the event log it saw."""
-    from correspondence.services import audit
+    from correspondence.services.reports import audit
 
     with uow.read() as work:
         print(audit.head_line(work.session), file=sys.stderr if err else sys.stdout)
 
 
 def cmd_retention_apply(args: argparse.Namespace) -> int:
-    from correspondence.services.retention import Retention
+    from correspondence.services.people.retention import Retention
 
     today = args.today or dt.date.today()
     retention = Retention(unit_of_work(args), clock=lambda: today)
@@ -365,7 +365,7 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_person_export(args: argparse.Namespace) -> int:
-    from correspondence.services.subject_access import SubjectAccess
+    from correspondence.services.people.subject_access import SubjectAccess
 
     uow = unit_of_work(args)
     result = SubjectAccess(uow).export(args.person, args.out)

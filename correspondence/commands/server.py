@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def cmd_server_setup(args: argparse.Namespace) -> int:
-    from correspondence.services.server_setup import setup
+    from correspondence.services.office.server_setup import setup
 
     result = setup(args.db or default_url(), args.username.strip(), args.name.strip())
     if args.json:

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 def _letter_text(path: Path) -> str:
     from correspondence.documents import limits
     from correspondence.documents.extract import SUPPORTED_SUFFIXES, extract, suffix_of
-    from correspondence.services.intake import default_max_file_bytes
+    from correspondence.services.intake.intake import default_max_file_bytes
 
     with limits.time_limit(limits.MAX_SECONDS_PER_FILE):
         content = limits.read_capped(path, default_max_file_bytes())
@@ -42,7 +42,7 @@ def _letter_text(path: Path) -> str:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from correspondence.services.theme_suggest import THRESHOLD, suggest
+    from correspondence.services.triage.theme_suggest import THRESHOLD, suggest
 
     path: Path = args.file
     if not path.is_file():

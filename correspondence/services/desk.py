@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from correspondence.db.models import Campaign, Case, Team, Theme
 from correspondence.domain.states import CaseStatus
-from correspondence.services import case_list, cases
 from correspondence.services.actors import Actor
+from correspondence.services.cases import case_list, cases
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTableView, QWidget
 
-from correspondence.services.case_list import CaseFilter
+from correspondence.services.cases.case_list import CaseFilter
 from correspondence.services.desk import Desk
 from correspondence.ui.background import LatestOnly
 from correspondence.ui.models.case_table_model import CaseTableModel

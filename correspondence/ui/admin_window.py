@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services.actors import Role
-from correspondence.services.admin import Administration, NewUser, TeamView, UserView
-from correspondence.services.email_desk import MailSettings
 from correspondence.services.errors import ConflictError, ServiceError
+from correspondence.services.people.admin import Administration, NewUser, TeamView, UserView
+from correspondence.services.replies.email_desk import MailSettings
 
 
 def _table(headers: Sequence[str]) -> QTableWidget:

@@ -20,7 +20,7 @@ from correspondence.ui.live_refresh import LiveRefresh
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
-    from correspondence.services.backup import BackupResult, RestoreResult
+    from correspondence.services.office.backup import BackupResult, RestoreResult
 
 TITLE = "Backups"
 FILTER = "Database backups (*.db *.sqlite *.sqlite3 *.dump);;All files (*)"
@@ -95,7 +95,7 @@ class BackupController(Feature):
         out = self.prompts.save_path(self.window, self.suggested_backup())
         if out is None:
             return None
-        from correspondence.services.backup import backup
+        from correspondence.services.office.backup import backup
 
         url = database_url(self.window)
         return self._run(
@@ -144,7 +144,7 @@ class BackupController(Feature):
             "is not whole, nothing changes.",
         ):
             return None
-        from correspondence.services.backup import restore
+        from correspondence.services.office.backup import restore
 
         url = database_url(self.window)
         engine = _engine(self.window)
@@ -292,7 +292,7 @@ def start_daily_backup(window: DeskWindow) -> Worker | None:
     db = _sqlite_file(window)
     if db is None:
         return None
-    from correspondence.services.backup import daily_backup
+    from correspondence.services.office.backup import daily_backup
 
     url = database_url(window)
     worker = Worker(lambda _report, _cancel: daily_backup(url))

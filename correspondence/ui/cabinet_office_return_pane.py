@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services import report_export
-from correspondence.services.cabinet_office_return import (
+from correspondence.services.reports import report_export
+from correspondence.services.reports.cabinet_office_return import (
     CabinetOfficeReturn,
     CabinetOfficeReturns,
     Quarter,

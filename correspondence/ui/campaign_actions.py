@@ -34,8 +34,8 @@ class CampaignsFeature(Feature):
 )
 def open_campaigns(window: DeskWindow) -> CampaignWindow:
     """Show the campaigns window, reusing it if it is already open."""
-    from correspondence.services.campaign_export import CampaignExport
-    from correspondence.services.campaigns import Campaigns
+    from correspondence.services.campaigns.campaign_export import CampaignExport
+    from correspondence.services.campaigns.campaigns import Campaigns
     from correspondence.ui.campaign_window import CampaignWindow, with_campaign
 
     feature = window.feature(CampaignsFeature)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.campaign_own_words import CampaignOwnWords, MemberOwnWords
+from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords, MemberOwnWords
 from correspondence.services.errors import ServiceError
 
 COLUMNS = ("Reference", "From", "Their own words", "Answered by")

@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.campaign_export import CampaignExport, ExportResult
-from correspondence.services.campaign_own_words import CampaignOwnWords
-from correspondence.services.campaigns import CampaignDetail, Campaigns, CampaignSummary
+from correspondence.services.campaigns.campaign_export import CampaignExport, ExportResult
+from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
+from correspondence.services.campaigns.campaigns import CampaignDetail, Campaigns, CampaignSummary
 from correspondence.services.errors import ServiceError
 from correspondence.ui import workers
 from correspondence.ui.accessibility import make_reachable

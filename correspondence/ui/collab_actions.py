@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox
 
 from correspondence.services.actors import Role
-from correspondence.services.admin import Administration
-from correspondence.services.case_edit import CaseEditing
+from correspondence.services.cases.case_edit import CaseEditing
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
+from correspondence.services.people.admin import Administration
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 from correspondence.ui.dialogs.edit_case import EditCaseDialog

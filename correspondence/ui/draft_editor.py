@@ -61,10 +61,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor, Role
-from correspondence.services.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
+from correspondence.services.drafting.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
 from correspondence.services.errors import ConflictError, ServiceError
-from correspondence.services.printing import print_file
-from correspondence.services.reply_channel import ReplyChannels
+from correspondence.services.replies.printing import print_file
+from correspondence.services.triage.reply_channel import ReplyChannels
 from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.dialogs.password import PasswordDialog
 from correspondence.ui.undo_commands import (

@@ -12,7 +12,7 @@ from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
 from correspondence.ui.dispatch_channels import DISPATCH_CHOICES
 
 if TYPE_CHECKING:
-    from correspondence.services.drafting import Drafting
+    from correspondence.services.drafting.drafting import Drafting
     from correspondence.ui.draft_editor import DraftEditor
     from correspondence.ui.my_work import MyWorkPanel
 
@@ -26,7 +26,7 @@ TITLE = "Draft reply"
 
 
 def drafting_for(window: DeskWindow) -> Drafting:
-    from correspondence.services.drafting import Drafting
+    from correspondence.services.drafting.drafting import Drafting
 
     d = window.desk
     return Drafting(d.uow, d.clock)

@@ -31,14 +31,14 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from correspondence.services.email_desk import EmailDesk, EmailPreview
 from correspondence.services.errors import ServiceError
-from correspondence.services.smtp_send import SmtpSettings
+from correspondence.services.replies.email_desk import EmailDesk, EmailPreview
+from correspondence.services.replies.smtp_send import SmtpSettings
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
-    from correspondence.services.drafting import Drafting
+    from correspondence.services.drafting.drafting import Drafting
 
 TITLE = "Send by email"
 WARN = "color:#842029; font-weight:600;"
@@ -228,7 +228,7 @@ class EmailReplyDialog(QDialog):
 def keep_signed_pdf_later(editor: QMainWindow, drafting: Drafting, case_id: int) -> Worker:
     """After a sign-off: make and keep its PDF/A off the GUI thread (LibreOffice takes
     seconds), and say in the editor's status bar whether it could be made."""
-    from correspondence.services.reply_pdf import keep_signed_pdf
+    from correspondence.services.replies.reply_pdf import keep_signed_pdf
 
     uow, clock = drafting.uow, drafting.clock
     worker = Worker(lambda _r, _c: keep_signed_pdf(uow, case_id, today=clock())[1])

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.email_desk import MailSettings
 from correspondence.services.errors import ServiceError
-from correspondence.services.smtp_send import SmtpSettings, store_keyring_password
+from correspondence.services.replies.email_desk import MailSettings
+from correspondence.services.replies.smtp_send import SmtpSettings, store_keyring_password
 
 
 class EmailSettingsTab(QWidget):

@@ -17,7 +17,7 @@ from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
-    from correspondence.services.intake import ImportResult, Intake
+    from correspondence.services.intake.intake import ImportResult, Intake
     from correspondence.ui.dialogs.import_result import ImportResultDialog
     from correspondence.ui.dialogs.log_letter import LogLetterDialog
 
@@ -52,7 +52,7 @@ class IntakeController(Feature):
     def intake(self) -> Intake:
         """The intake service for the window's user, made on first use."""
         if self._intake is None:
-            from correspondence.services.intake import Intake
+            from correspondence.services.intake.intake import Intake
 
             desk = self.window.desk
             self._intake = Intake(desk.uow, desk.clock)

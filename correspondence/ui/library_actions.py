@@ -34,7 +34,7 @@ class LibraryFeature(Feature):
 )
 def open_library(window: DeskWindow) -> LibraryWindow:
     """Show the library window, reusing it if it is already open."""
-    from correspondence.services.library import Library
+    from correspondence.services.lines.library import Library
     from correspondence.ui.library_window import LibraryWindow
 
     feature = window.feature(LibraryFeature)

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services.errors import ServiceError
-from correspondence.services.library import Library
-from correspondence.services.lines import (
+from correspondence.services.lines.library import Library
+from correspondence.services.lines.lines import (
     APPROVING_ROLES,
     DRAFTING_ROLES,
     STATUSES,

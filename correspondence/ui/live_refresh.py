@@ -1,6 +1,6 @@
 """Other people's changes appear without a restart.
 
-A `ChangeFeed` (services/change_feed.py) watches the database on its own thread; its
+A `ChangeFeed` (services/cases/change_feed.py) watches the database on its own thread; its
 callback emits a Qt signal, which Qt queues to the GUI thread. There the list is
 reloaded at most about once a second, keeping the selection, the current case, the
 loaded pages and the scroll position; the detail pane is redrawn only if the selected
@@ -21,8 +21,8 @@ from PySide6.QtCore import (
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from correspondence.services.cases import CaseDetail
-from correspondence.services.change_feed import ChangeFeed
+from correspondence.services.cases.cases import CaseDetail
+from correspondence.services.cases.change_feed import ChangeFeed
 from correspondence.services.errors import ServiceError
 from correspondence.ui.actions import DeskWindow, Feature
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.case_list import CaseFilter, Counts, DueFilter
+from correspondence.services.cases.case_list import CaseFilter, Counts, DueFilter
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.ui import actions

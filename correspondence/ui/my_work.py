@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.drafting import Drafting, DueCase, MyWork, WorkItem
+from correspondence.services.drafting.drafting import Drafting, DueCase, MyWork, WorkItem
+from correspondence.services.drafting.forecast import AtRisk, BreachForecast, Forecast
 from correspondence.services.errors import ServiceError
-from correspondence.services.forecast import AtRisk, BreachForecast, Forecast
 from correspondence.ui.background import LatestOnly
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

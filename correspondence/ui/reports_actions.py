@@ -13,7 +13,7 @@ from correspondence.services.errors import ServiceError
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
 
 if TYPE_CHECKING:
-    from correspondence.services.reports import Reports
+    from correspondence.services.reports.reports import Reports
     from correspondence.ui.reports_window import ReportsWindow
 
 SHORTCUT = "Ctrl+Shift+R"
@@ -36,7 +36,7 @@ def _is_admin(window: DeskWindow) -> bool:
 
 
 def _reports(window: DeskWindow) -> Reports:
-    from correspondence.services.reports import Reports  # when first used, not at start-up
+    from correspondence.services.reports.reports import Reports  # when first used, not at start-up
 
     desk = window.desk
     return Reports(desk.uow, desk.clock)
@@ -77,7 +77,7 @@ def open_reports(window: DeskWindow) -> ReportsWindow:
     disabled_note=ADMIN_ONLY,
 )
 def open_retention(window: DeskWindow) -> None:
-    from correspondence.services.retention import Retention
+    from correspondence.services.people.retention import Retention
     from correspondence.ui.dialogs.retention import RetentionDialog
 
     desk = window.desk
@@ -97,7 +97,7 @@ def open_retention(window: DeskWindow) -> None:
     disabled_note=ADMIN_ONLY,
 )
 def export_person(window: DeskWindow) -> None:
-    from correspondence.services.subject_access import SubjectAccess
+    from correspondence.services.people.subject_access import SubjectAccess
 
     query, ok = QInputDialog.getText(
         window,

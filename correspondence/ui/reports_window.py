@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services import report_export
-from correspondence.services.cabinet_office_return import CabinetOfficeReturns
-from correspondence.services.forecast import BreachForecast, Forecast
-from correspondence.services.reports import (
+from correspondence.services.drafting.forecast import BreachForecast, Forecast
+from correspondence.services.reports import report_export
+from correspondence.services.reports.cabinet_office_return import CabinetOfficeReturns
+from correspondence.services.reports.reports import (
     Cell,
     ColumnKind,
     Period,

@@ -57,7 +57,7 @@ class DemoProgress(QProgressDialog):
 
 
 def _demo_loader() -> DemoLoader:
-    from correspondence.services.demo import load_demo  # only a first run needs it
+    from correspondence.services.demo.demo import load_demo  # only a first run needs it
 
     return load_demo
 
@@ -212,8 +212,8 @@ def offer_backup(problem: DatabaseUnavailable, username: str | None = None) -> b
 
 def _restore_with_progress(backup: Path, target: Path, username: str | None) -> bool:
     from correspondence.services.actors import default_username
-    from correspondence.services.backup import restore
     from correspondence.services.errors import ServiceError
+    from correspondence.services.office.backup import restore
 
     progress = QProgressDialog(f"Restoring {backup.name}…", "", 0, 5)
     progress.setObjectName("startupRestore")

@@ -21,8 +21,8 @@ from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_
 from correspondence.ui.background import LatestOnly
 
 if TYPE_CHECKING:
-    from correspondence.services.deadlines import Deadlines, DeadlineView
-    from correspondence.services.triage import Triage
+    from correspondence.services.cases.deadlines import Deadlines, DeadlineView
+    from correspondence.services.triage.triage import Triage
     from correspondence.ui.triage_view import TriageWindow
 
 TRIAGE_SHORTCUT = "Ctrl+T"
@@ -32,14 +32,14 @@ HOLDING_SHORTCUT = "Ctrl+Shift+H"
 
 
 def _triage(window: DeskWindow) -> Triage:
-    from correspondence.services.triage import Triage  # when first used, not at start-up
+    from correspondence.services.triage.triage import Triage  # when first used, not at start-up
 
     d = window.desk
     return Triage(d.uow, d.clock)
 
 
 def _deadlines(window: DeskWindow) -> Deadlines:
-    from correspondence.services.deadlines import Deadlines
+    from correspondence.services.cases.deadlines import Deadlines
 
     d = window.desk
     return Deadlines(d.uow, d.clock)

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.domain.states import CaseStatus
-from correspondence.services.deadlines import DeadlineView
+from correspondence.services.cases.deadlines import DeadlineView
 from correspondence.services.errors import ServiceError
-from correspondence.services.reply_channel import ReplyChannels
-from correspondence.services.theme_suggest import THRESHOLD
-from correspondence.services.triage import (
+from correspondence.services.triage.reply_channel import ReplyChannels
+from correspondence.services.triage.theme_suggest import THRESHOLD
+from correspondence.services.triage.triage import (
     PRIORITIES,
     STRONG,
     Triage,

@@ -8,7 +8,7 @@ from typing import Any
 
 from correspondence.database import open_database
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 

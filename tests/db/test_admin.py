@@ -12,13 +12,13 @@ from sqlalchemy import select
 from correspondence.database import Database, open_database
 from correspondence.db.models import Event, Team, User
 from correspondence.services.actors import Role
-from correspondence.services.admin import Administration, NewUser
 from correspondence.services.errors import (
     ConflictError,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from correspondence.services.people.admin import Administration, NewUser
 from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from tests.pg import PgServer
 
@@ -184,7 +184,7 @@ def test_office_codes_are_validated_and_the_default_moves(demo_db: Database) -> 
 
 
 def test_on_sqlite_the_desk_passes_to_an_active_user_and_is_recorded(tmp_path) -> None:  # noqa: ANN001
-    from correspondence.services.demo import load_demo
+    from correspondence.services.demo.demo import load_demo
     from tests.conftest import DEMO_TODAY
 
     database = open_database(f"sqlite:///{tmp_path / 'desk.db'}")

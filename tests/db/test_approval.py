@@ -14,11 +14,11 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Comment, Signatory, Team
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, DraftStatus
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.errors import PermissionDenied, ValidationError
-from correspondence.services.printing import PrintError, print_command, print_file
+from correspondence.services.replies.printing import PrintError, print_command, print_file
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 

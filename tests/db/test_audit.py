@@ -15,9 +15,10 @@ from correspondence.db.models import Case, Event, Team, User, user_roles
 from correspondence.db.session import make_engine
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services import events, history
+from correspondence.services import events
 from correspondence.services.actors import actor_for
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases import history
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 

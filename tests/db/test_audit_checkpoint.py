@@ -18,9 +18,11 @@ from correspondence.database import Database, open_database
 from correspondence.db import migrate
 from correspondence.db.models import Event
 from correspondence.db.session import make_engine
-from correspondence.services import audit, events, history
+from correspondence.services import events
 from correspondence.services.actors import actor_for
+from correspondence.services.cases import history
 from correspondence.services.errors import ValidationError
+from correspondence.services.reports import audit
 from tests import pg
 
 

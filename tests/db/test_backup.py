@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from correspondence.database import DatabaseUnavailable, open_database
-from correspondence.services import backup
-from correspondence.services.retention import Retention
+from correspondence.services.office import backup
+from correspondence.services.people.retention import Retention
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DemoTemplate
 

@@ -16,9 +16,9 @@ from sqlalchemy import text
 from correspondence.database import Database, open_database
 from correspondence.db import migrate
 from correspondence.db.session import make_engine
-from correspondence.services.case_list import CaseFilter
+from correspondence.services.cases.case_list import CaseFilter
 from correspondence.services.desk import Desk
-from correspondence.services.intake import Intake
+from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 from tests import pg
 

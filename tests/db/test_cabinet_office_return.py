@@ -20,8 +20,8 @@ import pytest
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Correspondent, Extension, ReplyType
-from correspondence.services.cabinet_office_return import CabinetOfficeReturns, Quarter
 from correspondence.services.errors import ValidationError
+from correspondence.services.reports.cabinet_office_return import CabinetOfficeReturns, Quarter
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 10, 2)

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from correspondence.database import Database
 from correspondence.db.models import Case
 from correspondence.documents.word import combined_letters, letter_bytes, letter_paragraph_texts
-from correspondence.services import campaign_export as ce
+from correspondence.services.campaigns import campaign_export as ce
+from correspondence.services.drafting.reply_letter import letter_spec_for
 from correspondence.services.errors import ValidationError
-from correspondence.services.reply_letter import letter_spec_for
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 from tests.factories import CAMPAIGN_FREE_TEXT as FREE_TEXT

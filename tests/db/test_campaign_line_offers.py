@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from correspondence.database import Database
 from correspondence.db.models import Case
-from correspondence.services import triage
 from correspondence.services.actors import actor_for
-from correspondence.services.campaigns import Campaigns
+from correspondence.services.campaigns.campaigns import Campaigns
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting, DraftView, LineOffer
+from correspondence.services.drafting.drafting import Drafting, DraftView, LineOffer
+from correspondence.services.triage import triage
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 

@@ -12,11 +12,11 @@ from correspondence.database import Database, open_database
 from correspondence.db import migrate
 from correspondence.db.models import Campaign, Case, Draft, DraftParagraph, Event, Signatory
 from correspondence.db.session import make_engine
-from correspondence.services import campaign_export as ce
-from correspondence.services.campaign_own_words import CampaignOwnWords
-from correspondence.services.demo import SEED_REFERENCE
+from correspondence.services.campaigns import campaign_export as ce
+from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
+from correspondence.services.demo.demo import SEED_REFERENCE
+from correspondence.services.drafting.reply_letter import letter_spec_for
 from correspondence.services.errors import PermissionDenied, ValidationError
-from correspondence.services.reply_letter import letter_spec_for
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 

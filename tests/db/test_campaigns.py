@@ -11,12 +11,13 @@ from sqlalchemy import select
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services import cases, intake_hooks
 from correspondence.services.actors import actor_for
-from correspondence.services.campaigns import Campaigns
-from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
-from correspondence.services.demo_letters import JOWELL_COVERING_LETTER
+from correspondence.services.campaigns.campaigns import Campaigns
+from correspondence.services.cases import cases
+from correspondence.services.cases.cases import NewCase, NewConstituent, NewCorrespondent
+from correspondence.services.demo.demo_letters import JOWELL_COVERING_LETTER
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
+from correspondence.services.intake import intake_hooks
 from correspondence.services.unit_of_work import acting_as
 from tests.campaign_mailbag import campaign_copy, own_words
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Event, Team, User
 from correspondence.services.actors import Role
-from correspondence.services.case_edit import CaseEditing, changes_between
+from correspondence.services.cases.case_edit import CaseEditing, changes_between
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import acting_as
 from tests import factories as f

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, text
 
 from correspondence.domain.states import CaseStatus
-from correspondence.services.case_list import CaseFilter, DueFilter, SortKey
+from correspondence.services.cases.case_list import CaseFilter, DueFilter, SortKey
 from correspondence.services.desk import Desk
 
 

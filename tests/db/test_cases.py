@@ -11,7 +11,7 @@ from correspondence.database import Database
 from correspondence.db.models import Case
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, IllegalTransition
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import (
     ConflictError,

@@ -13,8 +13,8 @@ import pytest
 
 from correspondence.database import Database, open_database
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services.cases import NewCase, NewCorrespondent
-from correspondence.services.change_feed import CHANNEL, ChangeFeed
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.change_feed import CHANNEL, ChangeFeed
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
 from correspondence.services.unit_of_work import acting_as

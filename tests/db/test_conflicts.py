@@ -13,8 +13,8 @@ from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Draft
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services.cases import NewCase, NewCorrespondent
-from correspondence.services.conflicts import FieldChange, case_changes, draft_changes
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.conflicts import FieldChange, case_changes, draft_changes
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ConflictError
 from correspondence.services.unit_of_work import acting_as

@@ -12,8 +12,8 @@ from correspondence.db.models import Event, Extension
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.workdays import StagePlan
 from correspondence.services.actors import Role, actor_for
-from correspondence.services.cases import NewCase, NewCorrespondent
-from correspondence.services.deadlines import Deadlines, configure_reply_type
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.deadlines import Deadlines, configure_reply_type
 from correspondence.services.desk import Desk
 from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import acting_as

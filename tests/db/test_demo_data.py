@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
-from correspondence.services import lines
+from correspondence.services.lines import lines
 
 SEED_REFERENCE = "2009/0007948POSoS"
 TODAY = dt.date(2026, 11, 23)

@@ -11,13 +11,13 @@ from correspondence.database import Database
 from correspondence.db.models import Event, Signatory
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services.campaigns import Campaigns
-from correspondence.services.cases import NewCase, NewCorrespondent
-from correspondence.services.conflicts import draft_changes
+from correspondence.services.campaigns.campaigns import Campaigns
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.conflicts import draft_changes
+from correspondence.services.cases.history import WITHHELD, TimelineEntry, timeline
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting, DraftView, ParagraphInput
-from correspondence.services.history import WITHHELD, TimelineEntry, timeline
-from correspondence.services.library import Library
+from correspondence.services.drafting.drafting import Drafting, DraftView, ParagraphInput
+from correspondence.services.lines.library import Library
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 

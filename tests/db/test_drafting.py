@@ -13,11 +13,11 @@ from correspondence.db.models import Case, Draft, LineVersion, Signatory, Standa
 from correspondence.documents.word import letter_paragraph_texts
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, DraftStatus
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting, ParagraphInput
+from correspondence.services.drafting.drafting import Drafting, ParagraphInput
+from correspondence.services.drafting.reply_letter import letter_file_name
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
-from correspondence.services.reply_letter import letter_file_name
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from correspondence.database import Database
 from correspondence.db.models import Case
 from correspondence.documents import pdf
-from correspondence.services import cases, signatures
 from correspondence.services.actors import actor_for
-from correspondence.services.drafting import Drafting
-from correspondence.services.email_reply import NothingToSend, build_reply_email
+from correspondence.services.cases import cases
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.errors import ValidationError
-from correspondence.services.reply_pdf import add_signed_scan
-from correspondence.services.smtp_send import (
+from correspondence.services.replies import signatures
+from correspondence.services.replies.email_reply import NothingToSend, build_reply_email
+from correspondence.services.replies.reply_pdf import add_signed_scan
+from correspondence.services.replies.smtp_send import (
     REFUSED,
     SENT,
     UNKNOWN,
@@ -273,8 +274,8 @@ def test_a_digitally_signed_reply_carries_its_pdfa(demo_db: Database) -> None:
 def test_an_imported_email_proposes_a_reply_by_email_to_its_sender(
     db: Database, tmp_path: Path
 ) -> None:
-    from correspondence.services.intake import Intake
-    from correspondence.services.reply_channel import ReplyChannels
+    from correspondence.services.intake.intake import Intake
+    from correspondence.services.triage.reply_channel import ReplyChannels
 
     mail = tmp_path / "letter.eml"
     mail.write_bytes(

@@ -8,8 +8,8 @@ import datetime as dt
 from correspondence.database import Database
 from correspondence.domain.states import CaseStatus
 from correspondence.services.actors import Role
-from correspondence.services.campaigns import Campaigns
-from correspondence.services.reports import Period, ReportParams, Reports, Scope
+from correspondence.services.campaigns.campaigns import Campaigns
+from correspondence.services.reports.reports import Period, ReportParams, Reports, Scope
 from correspondence.services.unit_of_work import acting_as
 from tests import factories as f
 from tests.report_cases import END, START, TODAY

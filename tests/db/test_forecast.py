@@ -17,7 +17,7 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Correspondent, Signatory
 from correspondence.domain.workdays import add_working_days
 from correspondence.services import events
-from correspondence.services.forecast import BreachForecast
+from correspondence.services.drafting.forecast import BreachForecast
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from correspondence.database import Database
 from correspondence.db.models import Case, Correspondent, Document, Theme, case_themes
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services import intake_hooks, theme_suggest
-from correspondence.services.cases import NewConstituent, NewCorrespondent
+from correspondence.services.cases.cases import NewConstituent, NewCorrespondent
 from correspondence.services.errors import ValidationError
 from correspondence.services.events import verify_chain
-from correspondence.services.intake import Intake, LetterForm
+from correspondence.services.intake import intake_hooks
+from correspondence.services.intake.intake import Intake, LetterForm
+from correspondence.services.triage import theme_suggest
 from correspondence.services.unit_of_work import acting_as
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from correspondence.database import open_database
 from correspondence.db.models import Case, Document
-from correspondence.services import intake, intake_workers
-from correspondence.services.intake import ImportResult, Intake
+from correspondence.services.intake import intake, intake_workers
+from correspondence.services.intake.intake import ImportResult, Intake
 from correspondence.services.unit_of_work import acting_as
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"

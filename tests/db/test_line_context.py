@@ -12,9 +12,9 @@ from correspondence.db.models import Case, Correspondent, Signatory
 from correspondence.documents.line_files import library_dir, read_library
 from correspondence.documents.rendering import render_line
 from correspondence.documents.seed_reply import SEED_REPLY_LINES, seed_body_paragraphs
-from correspondence.services.cases import case_by_reference
+from correspondence.services.cases.cases import case_by_reference
 from correspondence.services.errors import NotFound, ValidationError
-from correspondence.services.line_context import context_for_case
+from correspondence.services.lines.line_context import context_for_case
 
 SEED = "2009/0007948POSoS"
 

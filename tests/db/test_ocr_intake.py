@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Document
-from correspondence.services.case_list import CaseFilter
-from correspondence.services.demo_letters import NSPCC_CAMPAIGN_LETTER
+from correspondence.services.cases.case_list import CaseFilter
+from correspondence.services.demo.demo_letters import NSPCC_CAMPAIGN_LETTER
 from correspondence.services.desk import Desk
-from correspondence.services.intake import Intake
+from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 from tests import scans
 from tests.conftest import DEMO_TODAY

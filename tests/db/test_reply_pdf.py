@@ -16,11 +16,11 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Document
 from correspondence.documents import pdf
 from correspondence.documents.word import letter_bytes
-from correspondence.services import signatures
 from correspondence.services.actors import actor_for
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.errors import PermissionDenied, ValidationError
-from correspondence.services.reply_pdf import REPLY_PDF_ROLE, keep_signed_pdf
+from correspondence.services.replies import signatures
+from correspondence.services.replies.reply_pdf import REPLY_PDF_ROLE, keep_signed_pdf
 from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from tests.conftest import DEMO_TODAY
 
@@ -148,7 +148,7 @@ def test_libreoffice_missing_everywhere_gives_a_clear_message() -> None:
 
 def test_a_word_letter_with_a_signature_keeps_the_picture(demo_db: Database) -> None:
     from correspondence.documents.word import letter_paragraph_texts
-    from correspondence.services.reply_letter import letter_spec_for
+    from correspondence.services.drafting.reply_letter import letter_spec_for
 
     give_signatures(demo_db)
     case_id = sign_off_a_triaged_case(demo_db, "digital")

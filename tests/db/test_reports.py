@@ -9,7 +9,7 @@ import pytest
 
 from correspondence.database import Database
 from correspondence.domain.workdays import due_date, working_days_between
-from correspondence.services.reports import (
+from correspondence.services.reports.reports import (
     Period,
     ReportParams,
     Reports,
@@ -211,7 +211,7 @@ def test_exports_hold_the_same_figures(reports: Reports, tmp_path) -> None:  # n
 
     from openpyxl import load_workbook
 
-    from correspondence.services import report_export
+    from correspondence.services.reports import report_export
 
     r = _month(reports)
     path = report_export.write_xlsx(r, tmp_path / "r.xlsx")

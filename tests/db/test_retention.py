@@ -31,11 +31,11 @@ from correspondence.db.models import (
     Event,
     Setting,
 )
-from correspondence.services import history
 from correspondence.services.actors import actor_for
+from correspondence.services.cases import history
 from correspondence.services.errors import PermissionDenied
-from correspondence.services.reports import Period, ReportParams, Reports, Scope
-from correspondence.services.retention import ANONYMISED, REMOVED, Retention
+from correspondence.services.people.retention import ANONYMISED, REMOVED, Retention
+from correspondence.services.reports.reports import Period, ReportParams, Reports, Scope
 from correspondence.services.unit_of_work import acting_as
 from tests.report_cases import END, START, TODAY, build_cases
 

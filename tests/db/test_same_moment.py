@@ -17,11 +17,16 @@ from sqlalchemy import delete, event, select
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Draft, Setting
 from correspondence.domain.states import CaseStatus
-from correspondence.services import theme_suggest
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting, ParagraphInput, create_draft, save_draft
+from correspondence.services.drafting.drafting import (
+    Drafting,
+    ParagraphInput,
+    create_draft,
+    save_draft,
+)
 from correspondence.services.errors import ConflictError
-from correspondence.services.triage import Triage, TriageDecision
+from correspondence.services.triage import theme_suggest
+from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 

@@ -16,9 +16,9 @@ from correspondence.db.models import Case, Constituent, Correspondent
 from correspondence.db.session import make_engine
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services import search
-from correspondence.services.case_list import CaseFilter, SortKey
-from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
+from correspondence.services.cases import search
+from correspondence.services.cases.case_list import CaseFilter, SortKey
+from correspondence.services.cases.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 

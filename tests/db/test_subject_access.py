@@ -11,7 +11,7 @@ import pytest
 from correspondence.database import Database
 from correspondence.services.actors import actor_for
 from correspondence.services.errors import PermissionDenied, ValidationError
-from correspondence.services.subject_access import SubjectAccess
+from correspondence.services.people.subject_access import SubjectAccess
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 from tests.report_cases import TODAY, build_cases

@@ -9,11 +9,11 @@ import pytest
 
 from correspondence.database import Database
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services import theme_suggest
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.theme_suggest import THRESHOLD, Suggestion
-from correspondence.services.triage import Triage, TriageDecision
+from correspondence.services.triage import theme_suggest
+from correspondence.services.triage.theme_suggest import THRESHOLD, Suggestion
+from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 
 LETTERS = Path(__file__).parent.parent / "fixtures" / "theme_letters"

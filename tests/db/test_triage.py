@@ -19,10 +19,10 @@ from correspondence.db.models import (
 )
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import PermissionDenied, ValidationError
-from correspondence.services.triage import Triage, TriageDecision
+from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)

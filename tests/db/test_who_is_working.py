@@ -12,7 +12,7 @@ from correspondence.db.models import Event, User, user_roles
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
 from correspondence.services.actors import Role, default_username
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import NotFound, PermissionDenied
 from correspondence.services.unit_of_work import UnitOfWorkFactory

@@ -18,11 +18,11 @@ from correspondence.documents.seed_reply import SEED_REPLY_LINES, seed_body_para
 from correspondence.documents.word import letter_paragraph_texts
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services import lines
 from correspondence.services.actors import Role, actor_for
-from correspondence.services.cases import NewCase, NewConstituent, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.lines import lines
 from correspondence.services.unit_of_work import acting_as
 
 SEED_REFERENCE = "2009/0007948POSoS"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from correspondence.database import open_database
-from correspondence.services.drafting import Drafting, ParagraphInput
+from correspondence.services.drafting.drafting import Drafting, ParagraphInput
 from correspondence.services.unit_of_work import acting_as
 
 

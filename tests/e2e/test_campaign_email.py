@@ -24,9 +24,11 @@ from sqlalchemy import select
 from correspondence.database import open_database
 from correspondence.db.models import Campaign, Case, Draft, DraftParagraph, EmailSend, Signatory
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services import cases, lines, signatures
 from correspondence.services.actors import actor_for
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases import cases
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
+from correspondence.services.lines import lines
+from correspondence.services.replies import signatures
 from tests.conftest import DEMO_TODAY, DemoTemplate
 from tests.smtp import LoopbackSmtp
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from correspondence.database import Database
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY, DemoTemplate
 from tests.factories import signed_off_campaign_reply

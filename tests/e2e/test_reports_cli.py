@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from correspondence.database import open_database
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.services.actors import actor_for
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 from tests.report_cases import build_cases

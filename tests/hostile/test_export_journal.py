@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
-from correspondence.services import campaign_export as ce
+from correspondence.services.campaigns import campaign_export as ce
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 from tests.factories import campaign_id, signed_off_campaign_reply

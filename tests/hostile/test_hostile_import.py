@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Document
-from correspondence.services.intake import Intake
+from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 from tests.hostile.corpus import EXPECTED, make_corpus
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor, Prompts
 

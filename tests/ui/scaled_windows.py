@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from correspondence.database import open_database
 from correspondence.db.models import Case
-from correspondence.services.demo import load_demo
+from correspondence.services.demo.demo import load_demo
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor
 from correspondence.ui.main_window import MainWindow

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from correspondence.database import Database
 from correspondence.db.models import Event, User
 from correspondence.services.actors import Role
-from correspondence.services.admin import Administration
 from correspondence.services.desk import Desk
+from correspondence.services.people.admin import Administration
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.admin_window import AdminWindow
 from correspondence.ui.application import acting_unit_of_work

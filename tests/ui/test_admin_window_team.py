@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import open_database
 from correspondence.services.actors import Role
-from correspondence.services.admin import Administration
+from correspondence.services.people.admin import Administration
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.ui.admin_window import AdminWindow
 from tests import team_server

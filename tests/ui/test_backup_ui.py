@@ -14,10 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database, open_database
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services.backup import audit_engine, restore
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.errors import NotFound
+from correspondence.services.office.backup import audit_engine, restore
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui import startup
 from correspondence.ui.backup_actions import BackupController, BackupPrompts
@@ -228,7 +228,7 @@ def test_a_mistyped_path_asks_before_making_a_database(
 def test_a_damaged_file_is_named_and_the_newest_backup_restored(
     qtbot: QtBot, demo_db: Database, tmp_path: Path, screenshot_dir: Path
 ) -> None:
-    from correspondence.services.backup import daily_backup
+    from correspondence.services.office.backup import daily_backup
 
     path = Path(str(demo_db.engine.url.database))
     made = daily_backup(demo_db.url, today=dt.date(2026, 12, 1))
@@ -296,7 +296,7 @@ def test_a_damaged_page_met_mid_work_is_told_with_the_file_and_backup(
 
     from sqlalchemy.exc import DatabaseError
 
-    from correspondence.services.backup import daily_backup
+    from correspondence.services.office.backup import daily_backup
 
     made = daily_backup(demo_db.url, today=dt.date(2026, 12, 2))
     assert made is not None

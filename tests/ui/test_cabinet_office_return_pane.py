@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
-from correspondence.services.cabinet_office_return import CabinetOfficeReturns
-from correspondence.services.forecast import BreachForecast
-from correspondence.services.reports import Reports
+from correspondence.services.drafting.forecast import BreachForecast
+from correspondence.services.reports.cabinet_office_return import CabinetOfficeReturns
+from correspondence.services.reports.reports import Reports
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.reports_window import ReportsWindow
 from tests.conftest import DEMO_TODAY

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
+from correspondence.services.cases.history import timeline
 from correspondence.services.desk import Desk
-from correspondence.services.history import timeline
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.campaign_actions import CampaignsFeature
 from correspondence.ui.campaign_window import CampaignWindow

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from correspondence.database import Database
 from correspondence.db.models import Campaign, Case
-from correspondence.services.campaign_export import CampaignExport
-from correspondence.services.campaign_own_words import CampaignOwnWords
-from correspondence.services.campaigns import Campaigns
-from correspondence.services.demo import SEED_REFERENCE
+from correspondence.services.campaigns.campaign_export import CampaignExport
+from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
+from correspondence.services.campaigns.campaigns import Campaigns
+from correspondence.services.demo.demo import SEED_REFERENCE
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.campaign_window import CampaignWindow
 from tests.conftest import DEMO_TODAY

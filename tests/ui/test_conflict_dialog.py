@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case
-from correspondence.services.case_edit import CaseEditing
+from correspondence.services.cases.case_edit import CaseEditing
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.conflict import ConflictDialog
 from correspondence.ui.dialogs.edit_case import EditCaseDialog

@@ -16,9 +16,9 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Draft, LineVersion, StandardLine
 from correspondence.documents.word import letter_paragraph_texts
 from correspondence.domain.states import CaseStatus, DraftStatus
-from correspondence.services.cases import NewCase
+from correspondence.services.cases.cases import NewCase
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor
 from correspondence.ui.drafting_actions import DraftingFeature

@@ -14,10 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
 from correspondence.services.desk import Desk
-from correspondence.services.email_desk import EmailDesk
-from correspondence.services.reply_channel import ReplyChannels
-from correspondence.services.smtp_send import load_settings, send_state
-from correspondence.services.triage import Triage
+from correspondence.services.replies.email_desk import EmailDesk
+from correspondence.services.replies.smtp_send import load_settings, send_state
+from correspondence.services.triage.reply_channel import ReplyChannels
+from correspondence.services.triage.triage import Triage
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.admin_window import AdminWindow
 from correspondence.ui.drafting_actions import _select_in_list
@@ -156,7 +156,7 @@ def test_send_by_email_is_in_the_case_menu(
 def test_an_admin_sets_the_mail_server_and_a_signature_image(
     qtbot: QtBot, demo_db: Database, tmp_path: Path, screenshot_dir: Path
 ) -> None:
-    from correspondence.services.admin import Administration
+    from correspondence.services.people.admin import Administration
 
     window = AdminWindow(Administration(acting_as(demo_db.session_factory, "admin")))
     qtbot.addWidget(window)
@@ -198,7 +198,7 @@ def test_a_campaign_is_emailed_to_its_members_from_the_case_menu(
     from sqlalchemy import select
 
     from correspondence.db.models import Campaign, Case, Correspondent, Draft, Setting, Signatory
-    from correspondence.services import lines
+    from correspondence.services.lines import lines
 
     with demo_db.session_factory.begin() as s:
         camp = s.scalar(select(Campaign).where(Campaign.organisation == "NSPCC"))

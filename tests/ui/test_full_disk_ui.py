@@ -17,8 +17,8 @@ from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Event
 from correspondence.domain.states import CaseStatus
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
-from correspondence.services.triage import Triage
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.triage.triage import Triage
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.bulk_triage import BulkTriageDialog
 from correspondence.ui.intake_actions import IntakeController
@@ -171,7 +171,7 @@ def test_an_import_from_the_window_onto_a_full_disk_shows_one_logged_and_eleven_
 def test_a_campaign_export_the_disk_refuses_marks_no_one_dispatched_and_resumes(
     on_small_disk: Database, tmp_path: Path
 ) -> None:
-    from correspondence.services.campaign_export import export_campaign
+    from correspondence.services.campaigns.campaign_export import export_campaign
     from correspondence.services.errors import ServiceError
 
     db = on_small_disk

@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database, open_database
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services.case_edit import CaseEditing
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.case_edit import CaseEditing
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.background import read_pool

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from correspondence.database import Database
 from correspondence.db.models import Correspondent
 from correspondence.services.desk import Desk
-from correspondence.services.intake import Intake
+from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.log_letter import LogLetterDialog
 from correspondence.ui.main_window import MainWindow

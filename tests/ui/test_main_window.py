@@ -247,7 +247,7 @@ def test_the_subject_phrase_is_changed_in_edit_details(
     qtbot.keyClicks(dialog.subject_phrase, "the cost of court fees in care cases")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    from correspondence.services.case_edit import CaseEditing
+    from correspondence.services.cases.case_edit import CaseEditing
 
     saved = CaseEditing(acting_as(demo_desk.uow.session_factory, "a.okoro")).load(case_id)
     assert saved.subject_phrase == "the cost of court fees in care cases"

@@ -14,9 +14,9 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Signatory, Team
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus
-from correspondence.services.cases import NewCase, NewCorrespondent
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.draft_editor import DraftEditor
 from correspondence.ui.drafting_actions import DraftingFeature

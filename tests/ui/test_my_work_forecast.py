@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
-from correspondence.services.drafting import Drafting
-from correspondence.services.forecast import BreachForecast
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.drafting.forecast import BreachForecast
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.my_work import MyWorkPanel
 from tests.conftest import DEMO_TODAY

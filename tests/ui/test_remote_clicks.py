@@ -20,7 +20,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import open_database
-from correspondence.services.demo import load_demo
+from correspondence.services.demo.demo import load_demo
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.background import read_pool

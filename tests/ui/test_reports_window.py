@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 from correspondence.database import Database
 from correspondence.services.actors import actor_for
 from correspondence.services.desk import Desk
-from correspondence.services.reports import Reports
-from correspondence.services.retention import Retention
+from correspondence.services.people.retention import Retention
+from correspondence.services.reports.reports import Reports
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.retention import RetentionDialog
 from correspondence.ui.main_window import MainWindow

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QToolBar
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
-from correspondence.services.library import Library
+from correspondence.services.lines.library import Library
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.library_window import LibraryWindow
 

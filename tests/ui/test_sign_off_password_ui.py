@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Draft, User
 from correspondence.domain.states import DraftStatus
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from correspondence.ui.dialogs.password import PasswordDialog
 from correspondence.ui.draft_editor import DraftEditor, Prompts

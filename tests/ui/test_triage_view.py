@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from correspondence.domain.states import CaseStatus
-from correspondence.services.deadlines import Deadlines
+from correspondence.services.cases.deadlines import Deadlines
 from correspondence.services.desk import Desk
-from correspondence.services.triage import Triage
+from correspondence.services.triage.triage import Triage
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.triage_actions import TriageFeature
@@ -211,7 +211,7 @@ def test_a_stop_listed_writer_is_flagged_and_proposed_an_acknowledgement(
     from sqlalchemy import select
 
     from correspondence.db.models import Correspondent
-    from correspondence.services.cases import NewCase
+    from correspondence.services.cases.cases import NewCase
 
     with demo_desk.uow.session_factory() as s:
         stop_id = s.scalar(select(Correspondent.id).where(Correspondent.on_stop_list.is_(True)))
@@ -302,8 +302,8 @@ def test_triage_proposes_a_subject_phrase_that_the_reply_opens_with(
 
     from correspondence.db.models import Signatory
     from correspondence.domain.salutations import CorrespondentKind
-    from correspondence.services.cases import NewCase, NewCorrespondent
-    from correspondence.services.drafting import Drafting
+    from correspondence.services.cases.cases import NewCase, NewCorrespondent
+    from correspondence.services.drafting.drafting import Drafting
 
     with demo_desk.uow.session_factory() as s:
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))

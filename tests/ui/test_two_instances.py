@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database, open_database
-from correspondence.services.case_edit import CaseEditing
+from correspondence.services.cases.case_edit import CaseEditing
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.background import read_pool

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from correspondence.database import Database
 from correspondence.db.models import Event
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.collab_actions import CollabFeature
 from correspondence.ui.dialogs.log_letter import LogLetterDialog

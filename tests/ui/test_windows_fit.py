@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from correspondence.database import Database
 from correspondence.services.desk import Desk
-from correspondence.services.drafting import Drafting
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui import (
     campaign_actions,

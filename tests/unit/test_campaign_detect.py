@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from correspondence.services import campaign_detect as cd
-from correspondence.services.demo_letters import JOWELL_COVERING_LETTER, NSPCC_CAMPAIGN_LETTER
+from correspondence.services.campaigns import campaign_detect as cd
+from correspondence.services.demo.demo_letters import JOWELL_COVERING_LETTER, NSPCC_CAMPAIGN_LETTER
 from tests.campaign_mailbag import CAMPAIGNS, campaign_copy, mailbag, own_words
 
 NSPCC = NSPCC_CAMPAIGN_LETTER

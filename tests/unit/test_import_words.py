@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from correspondence.services.import_words import plain_failure
+from correspondence.services.intake.import_words import plain_failure
 
 
 @pytest.mark.parametrize(

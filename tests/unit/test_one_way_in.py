@@ -44,8 +44,8 @@ def test_each_front_end_connects_in_one_function() -> None:
 def test_no_service_message_names_a_command_line_flag() -> None:
     flag = re.compile(r"""["'][^"'\n]*\s--[a-z][a-z-]+[^"'\n]*["']""")
     offenders = [
-        f"{path.name}:{n}"
-        for path in sorted((PACKAGE / "services").glob("*.py"))
+        f"{path.relative_to(PACKAGE)}:{n}"
+        for path in sorted((PACKAGE / "services").rglob("*.py"))
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if flag.search(line) and not line.lstrip().startswith(("#", '"""'))
     ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from correspondence.services.demo_letters import JOWELL_COVERING_LETTER, NSPCC_CAMPAIGN_LETTER
-from correspondence.services.own_words import CampaignText, body_sentences, find_own_words
+from correspondence.services.campaigns.own_words import CampaignText, body_sentences, find_own_words
+from correspondence.services.demo.demo_letters import JOWELL_COVERING_LETTER, NSPCC_CAMPAIGN_LETTER
 
 CAMPAIGN = CampaignText(NSPCC_CAMPAIGN_LETTER)
 STORY = (

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.triage import PRIORITIES, BulkResult, Triage, TriageDecision
+from correspondence.services.triage.triage import PRIORITIES, BulkResult, Triage, TriageDecision
 
 UNCHANGED = "(leave unchanged)"
 

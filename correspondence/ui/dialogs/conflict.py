@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.case_edit import EditConflict
+from correspondence.services.cases.case_edit import EditConflict
 
 CLASH_BG = QColor("#fff3cd")
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.domain.workdays import add_working_days
-from correspondence.services.deadlines import DeadlineView
+from correspondence.services.cases.deadlines import DeadlineView
 
 
 def _qdate(d: dt.date) -> QDate:

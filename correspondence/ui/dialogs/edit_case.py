@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.domain.subject_phrase import propose
-from correspondence.services.case_edit import (
+from correspondence.services.cases.case_edit import (
     CaseEditing,
     CaseEditView,
     Option,

@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.domain.salutations import CorrespondentKind
-from correspondence.services import intake as svc
-from correspondence.services.cases import NewConstituent, NewCorrespondent
-from correspondence.services.correspondents import KIND_LABELS, CorrespondentChoice
+from correspondence.services.cases.cases import NewConstituent, NewCorrespondent
 from correspondence.services.errors import ServiceError, ValidationError
-from correspondence.services.intake import Intake, LetterForm, LoggedCase, ThemeHint
+from correspondence.services.intake import intake as svc
+from correspondence.services.intake.intake import Intake, LetterForm, LoggedCase, ThemeHint
+from correspondence.services.people.correspondents import KIND_LABELS, CorrespondentChoice
 from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.triage_view import theme_label
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from correspondence.services.errors import ServiceError
-from correspondence.services.retention import Retention, RetentionPlan, RetentionResult
+from correspondence.services.people.retention import Retention, RetentionPlan, RetentionResult
 
 COLUMNS = ("Reference", "Status", "Closed", "Correspondent", "What is removed")
 

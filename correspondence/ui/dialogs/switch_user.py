@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.admin import UserView
+from correspondence.services.people.admin import UserView
 
 
 class SwitchUserDialog(QDialog):

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from correspondence.services.case_list import CaseFilter, CaseRow, Page, SortKey
+from correspondence.services.cases.case_list import CaseFilter, CaseRow, Page, SortKey
 from correspondence.ui.background import LatestOnly
 
 Fetch = Callable[[CaseFilter, SortKey, bool, tuple[Any, int] | None, int], Page]

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.cases import CaseDetail
+from correspondence.services.cases.cases import CaseDetail
 
 
 def _size(n: float) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from correspondence.services.case_list import CaseFilter, DueFilter
+from correspondence.services.cases.case_list import CaseFilter, DueFilter
 from correspondence.services.desk import Choice
 
 SEARCH_DELAY_MS = 250

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from correspondence.documents.context import CONTEXT_DOC, LineContext
 from correspondence.documents.rendering import TemplateProblem
 from correspondence.services.errors import ServiceError
-from correspondence.services.library import CaseChoice, Library, Preview
+from correspondence.services.lines.library import CaseChoice, Library, Preview
 from correspondence.ui.widgets.jinja_highlighter import JinjaHighlighter
 
 PREVIEW_DELAY_MS = 250

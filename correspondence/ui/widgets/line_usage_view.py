@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.line_usage import LetterUse, LineUsage
+from correspondence.services.lines.line_usage import LetterUse, LineUsage
 
 USAGE_COLUMNS = ("Reference", "Version", "State", "Date", "Letter dated")
 _OLD = QColor("#8a5a00")

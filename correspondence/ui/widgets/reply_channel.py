@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from correspondence.services.reply_channel import CHANNELS, LABELS, ReplyChannel
+from correspondence.services.triage.reply_channel import CHANNELS, LABELS, ReplyChannel
 
 
 class ReplyChannelEdit(QWidget):

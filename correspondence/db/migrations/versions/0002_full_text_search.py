@@ -171,7 +171,7 @@ def _sqlite_downgrade() -> None:
 
 # Lower-case Latin letters with accents and their plain forms (PostgreSQL has no
 # built-in unaccent without an extension; FTS5 strips accents itself). The query
-# side (services/search.py) applies the same table.
+# side (services/cases/search.py) applies the same table.
 PG_ACCENTED = (
     "àáâãäåçèéêëìíîïñòóôõöùúûüýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſơưǎǐǒǔ"
     "ǖǘǚǜǟǡǧǩǫǭǰǵǹǻȁȃȅȇȉȋȍȏȑȓȕȗșțȟȧȩȫȭȯȱȳøđłħıŧƀɨ"

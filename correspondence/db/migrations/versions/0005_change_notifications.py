@@ -8,7 +8,7 @@ On PostgreSQL, a statement trigger on the tables the case list and the drafts sh
 sends `NOTIFY correspondence_changes, '<table>'` whenever they are written, by any
 writer: the app, the CLI or a script. The server folds identical notifications of one
 transaction into one, so a bulk import costs a handful. Other instances LISTEN
-(services/change_feed.py) and refresh their lists. SQLite needs nothing here: the app
+(services/cases/change_feed.py) and refresh their lists. SQLite needs nothing here: the app
 polls `PRAGMA data_version` instead.
 
 This file is frozen once released: the SQL is written out here, not imported.

@@ -10,7 +10,7 @@ order, so sorting a million cases by due date sorted them all (1–4 s). An inde
 expression lets SQLite and PostgreSQL walk it, as they walk the received-date index.
 
 It lives outside the ORM models (SQLite does not reflect expression indexes, so Alembic
-could not compare it); services/case_list.py writes the same expression, literal included.
+could not compare it); services/cases/case_list.py writes the same expression, literal included.
 
 This file is frozen once released: the SQL is written out here, not imported.
 """

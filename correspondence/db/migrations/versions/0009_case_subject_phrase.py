@@ -13,7 +13,7 @@ A plain ADD COLUMN, not a batch copy: a copy of `cases` would drop the full-text
 
 The list's default order is most urgent first (Days left): open cases by due date, closed
 ones after. An index on that very expression lets both databases walk it, as 0006 does for
-the due date; services/case_list.py writes the same text (URGENCY_SQL).
+the due date; services/cases/case_list.py writes the same text (URGENCY_SQL).
 
 This file is frozen once released.
 """

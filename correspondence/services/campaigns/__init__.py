@@ -1,0 +1,1 @@
+"""Campaigns: detection, membership, members' own words, export and email."""

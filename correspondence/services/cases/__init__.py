@@ -1,0 +1,1 @@
+"""Cases: the list, search, a case's details, deadlines and history."""

@@ -1,0 +1,1 @@
+"""Demo data: the seed correspondence and invented cases."""

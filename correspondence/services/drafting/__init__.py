@@ -1,0 +1,1 @@
+"""Drafting: a reply written from standard lines and taken through approval; My work."""

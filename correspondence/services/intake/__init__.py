@@ -1,0 +1,1 @@
+"""Intake: letters logged by hand and files imported, parsed in workers, written in one stream."""

@@ -1,0 +1,37 @@
+"""What happens right after a letter is logged, before its transaction commits.
+
+`on_case_logged` is called once per newly logged case (by hand) with the open session,
+and returns the name of the campaign the case was put into, or None. An import calls
+`on_cases_logged` once per batch with the batch's cases, in order: the same decisions,
+made in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from correspondence.db.models import Case
+
+
+def on_case_logged(session: Session, case: Case) -> str | None:
+    """Campaign grouping: join the campaign this letter copies, or start one when it is
+    the third near-identical letter; the campaign's name, or None."""
+    # Imported here so logging a letter does not load the grouping code until it is needed.
+    from correspondence.services.campaigns.campaigns import place_new_case
+
+    return place_new_case(session, case)
+
+
+_PER_CASE_HOOK = on_case_logged
+
+
+def on_cases_logged(session: Session, cases: Sequence[Case]) -> list[str | None]:
+    """`on_case_logged` for each of a batch's cases, in order; their campaigns' names."""
+    if on_case_logged is not _PER_CASE_HOOK:
+        # The per-letter hook was replaced (a test, a plugin): call the replacement.
+        return [on_case_logged(session, c) for c in cases]
+    from correspondence.services.campaigns.campaigns import place_new_cases
+
+    return place_new_cases(session, cases)

@@ -1,0 +1,1 @@
+"""Standard lines: the approved-wording library, its workflow, fit and usage."""

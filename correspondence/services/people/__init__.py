@@ -1,0 +1,1 @@
+"""People: users and roles, server logins, correspondents, retention and subject access."""

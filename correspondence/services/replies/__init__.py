@@ -1,0 +1,1 @@
+"""Replies going out: signatures, PDF, printing, email and dispatch."""

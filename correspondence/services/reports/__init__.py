@@ -1,0 +1,1 @@
+"""Reports and audit: performance figures, the Cabinet Office return, event-log checkpoints."""

@@ -1,0 +1,1 @@
+"""Triage: themes, reply type and channel, team and drafter chosen for a new case."""
