@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 
 from correspondence.services.campaigns.campaign_export import CampaignExport, ExportResult
 from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
-from correspondence.services.campaigns.campaigns import CampaignDetail, Campaigns, CampaignSummary
+from correspondence.services.campaigns.campaign_views import CampaignDetail, CampaignSummary
+from correspondence.services.campaigns.campaigns import Campaigns
 from correspondence.services.errors import ServiceError
 from correspondence.ui import workers
 from correspondence.ui.accessibility import make_reachable

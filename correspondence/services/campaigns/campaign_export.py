@@ -64,7 +64,7 @@ from correspondence.domain.states import CLOSED_STATUSES, CaseStatus, DraftStatu
 from correspondence.domain.subject_phrase import phrase_for
 from correspondence.services import events
 from correspondence.services.actors import Role
-from correspondence.services.campaigns.campaigns import current_draft
+from correspondence.services.campaigns.campaign_reply import current_draft
 from correspondence.services.errors import NotFound, ServiceError, ValidationError
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.services.worker_guard import guard_worker

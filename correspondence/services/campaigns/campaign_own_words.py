@@ -21,7 +21,12 @@ from correspondence.documents.letter_spec import BodyParagraph
 from correspondence.domain.states import DraftStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
-from correspondence.services.campaigns import campaigns
+from correspondence.services.campaigns import (
+    campaign_forming,
+    campaign_placing,
+    campaign_reply,
+    campaign_views,
+)
 from correspondence.services.campaigns.own_words import CampaignText, find_own_words
 from correspondence.services.errors import NotFound, PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import UnitOfWorkFactory
@@ -180,7 +185,7 @@ def set_addition(session: Session, actor: Actor, case_id: int, text: str) -> Non
         )
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in body):
         raise ValidationError("Added paragraph", "has control characters a letter cannot hold")
-    draft = campaigns.current_draft(session, case.campaign_id)  # type: ignore[arg-type]
+    draft = campaign_reply.current_draft(session, case.campaign_id)  # type: ignore[arg-type]
     if draft is not None and draft.status == DraftStatus.SIGNED_OFF.value:
         raise ValidationError(
             "Added paragraph",
@@ -226,19 +231,21 @@ def take_out(session: Session, actor: Actor, case_id: int) -> str:
                 f"only when it has words of its own to answer; {case.reference} has none. "
                 "An officer can remove it."
             )
-    campaigns._leave(session, actor, case, camp, campaigns.LEFT_CAMPAIGN, TAKEN_OUT)
+    campaign_forming.leave_campaign(
+        session, actor, case, camp, campaign_forming.LEFT_CAMPAIGN, TAKEN_OUT
+    )
     events.record(
         session, actor, "campaign", camp.id, "members removed", new=case.reference,
         reason=TAKEN_OUT,
     )  # fmt: skip
     session.execute(delete(CampaignAddition).where(CampaignAddition.case_id == case.id))
-    campaigns._recentre_if_needed(session, camp)
-    campaigns._forget_pools()
+    campaign_forming.recentre_if_needed(session, camp)
+    campaign_placing.forget_pools()
     return case.reference
 
 
 def show(session: Session, campaign_id: int) -> CampaignShow:
-    detail = campaigns.detail(session, campaign_id)
+    detail = campaign_views.detail(session, campaign_id)
     themes: Counter[str] = Counter()
     for case in session.scalars(
         select(Case).where(Case.campaign_id == campaign_id).options(selectinload(Case.themes))

@@ -19,7 +19,7 @@ def on_case_logged(session: Session, case: Case) -> str | None:
     """Campaign grouping: join the campaign this letter copies, or start one when it is
     the third near-identical letter; the campaign's name, or None."""
     # Imported here so logging a letter does not load the grouping code until it is needed.
-    from correspondence.services.campaigns.campaigns import place_new_case
+    from correspondence.services.campaigns.campaign_placing import place_new_case
 
     return place_new_case(session, case)
 
@@ -32,6 +32,6 @@ def on_cases_logged(session: Session, cases: Sequence[Case]) -> list[str | None]
     if on_case_logged is not _PER_CASE_HOOK:
         # The per-letter hook was replaced (a test, a plugin): call the replacement.
         return [on_case_logged(session, c) for c in cases]
-    from correspondence.services.campaigns.campaigns import place_new_cases
+    from correspondence.services.campaigns.campaign_placing import place_new_cases
 
     return place_new_cases(session, cases)

@@ -1,0 +1,285 @@
+"""At intake: a just-logged letter into the campaign it belongs to, or into a new one.
+
+A letter joins a campaign when it matches the campaign's canonical letter; a new campaign
+is born (status "proposed") from ``MIN_SIZE`` near-identical letters by as many different
+correspondents. Each database has a pool in memory of the campaigns' canonical
+fingerprints and the unassigned letters seen so far, so a letter is not compared with the
+whole database; membership changed any other way forgets the pools (``forget_pools``).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, bindparam, func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from correspondence.db.models import Campaign, Case, now_utc
+from correspondence.services.campaigns import campaign_detect as detect
+from correspondence.services.campaigns.campaign_forming import (
+    CLOSED_VALUES,
+    JOINED_CAMPAIGN,
+    append_events,
+    distinct_writers,
+    excluded_case_ids,
+    new_campaign,
+)
+
+POOL_LIMIT = 20_000  # unassigned letters kept in memory as seeds of new campaigns
+
+
+class _Pool:
+    """Per database: canonical fingerprints and the unassigned letters seen so far."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.letters = detect.LetterIndex()
+        self.max_id = -1
+        self.excluded: set[int] = set()
+        self.canonicals: dict[int, tuple[str, detect.Fingerprint]] = {}
+
+
+_POOLS: weakref.WeakKeyDictionary[Engine, _Pool] = weakref.WeakKeyDictionary()
+
+
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool_for(session: Session) -> _Pool:
+    engine = session.get_bind().engine
+    with _POOLS_LOCK:
+        pool = _POOLS.get(engine)
+        if pool is None:
+            pool = _POOLS[engine] = _Pool()
+        return pool
+
+
+def forget_pools() -> None:
+    """Membership changed outside the intake path: rebuild the pools on next use."""
+    with _POOLS_LOCK:
+        _POOLS.clear()
+
+
+def _sync(
+    session: Session, pool: _Pool, taken: dict[int, detect.Fingerprint] | None = None
+) -> None:
+    """Add the unassigned letters logged since the last sync; their fingerprints go into
+    ``taken`` too, so the letters of the batch being placed are not fingerprinted twice."""
+    if pool.max_id < 0:
+        pool.excluded = excluded_case_ids(session)
+    q = (
+        select(Case.id, Case.letter_text)
+        .where(
+            Case.id > pool.max_id,
+            Case.campaign_id.is_(None),
+            Case.direction == "incoming",
+            Case.letter_text != "",
+            Case.status.not_in(CLOSED_VALUES),
+        )
+        .order_by(Case.id.desc())
+        .limit(POOL_LIMIT)
+    )
+    top = session.scalar(select(func.max(Case.id))) or 0
+    for cid, text in session.execute(q):
+        if cid not in pool.excluded:
+            fp = detect.fingerprint(text)
+            pool.letters.add(cid, fp)
+            if taken is not None:
+                taken[cid] = fp
+    pool.max_id = max(pool.max_id, top)
+
+
+def place_new_case(session: Session, case: Case) -> str | None:
+    """Put a just-logged letter into the campaign it belongs to, creating one when this
+    letter is the ``MIN_SIZE``-th copy; the campaign's name, or None."""
+    return place_new_cases(session, [case])[0]
+
+
+def place_new_cases(session: Session, cases: Sequence[Case]) -> list[str | None]:
+    """``place_new_case`` for each just-logged letter, in order; their campaigns' names.
+
+    The same decisions as one call per letter, made cheaper for an import batch: the
+    campaigns' canonical letters are read once, the pool is brought up to date once, and
+    the "joined campaign" events are appended together rather than one flush each.
+    """
+    out: list[str | None] = [None] * len(cases)
+    if not cases:
+        return out
+    pool = _pool_for(session)
+    with pool.lock:
+        try:
+            _place(session, pool, cases, out)
+        except BaseException:
+            # The transaction is going to be rolled back: what the pool learnt would be
+            # letters and campaigns that never existed.
+            forget_pools()
+            raise
+    return out
+
+
+def _place(session: Session, pool: _Pool, cases: Sequence[Case], out: list[str | None]) -> None:
+    names = _refresh_canonicals(session, pool)
+    joins = _Joins()
+    taken: dict[int, detect.Fingerprint] = {}  # fingerprints _sync took in this transaction
+    synced = False
+    for k, case in enumerate(cases):
+        if case.campaign_id is not None:  # logged into one, or taken in as a peer just now
+            out[k] = names.get(case.campaign_id) or (case.campaign.name if case.campaign else None)
+            continue
+        if case.direction != "incoming" or not case.letter_text.strip():
+            continue
+        fp = taken.get(case.id) or detect.fingerprint(case.letter_text)
+        if len(fp) < detect.MIN_WORDS:
+            continue
+
+        # 1. An existing campaign, by its canonical letter.
+        best = detect.best_campaign(fp, ((cid, f) for cid, (_, f) in pool.canonicals.items()))
+        if best is not None and best[0] in names:
+            joins.add(case, best[0], round(best[1], 4), names[best[0]])
+            pool.letters.remove(case.id)
+            out[k] = names[best[0]]
+            continue
+
+        # 2. Enough unassigned copies of it to call it a campaign.
+        if not synced:
+            joins.write(session)  # the pool reads unassigned letters from the database
+            _sync(session, pool, taken)
+            synced = True
+        camp = _campaign_from_pool(session, pool, case, fp, joins)
+        if camp is not None:
+            names[camp.id] = camp.name
+            out[k] = camp.name
+            continue
+        pool.letters.add(case.id, fp)
+        pool.max_id = max(pool.max_id, case.id)
+    joins.write(session)
+    session.flush()
+
+
+def _refresh_canonicals(session: Session, pool: _Pool) -> dict[int, str]:
+    """Bring the pool's canonical fingerprints up to date; campaign id -> name."""
+    rows = session.execute(select(Campaign.id, Campaign.name, Campaign.canonical_text)).all()
+    live = {cid for cid, _, _ in rows}
+    for cid in list(pool.canonicals):
+        if cid not in live:
+            del pool.canonicals[cid]
+    for cid, _, text in rows:
+        cached = pool.canonicals.get(cid)
+        if cached is None or cached[0] != text:
+            pool.canonicals[cid] = (text, detect.fingerprint(text or ""))
+    return {cid: name for cid, name, _ in rows}
+
+
+def _campaign_from_pool(
+    session: Session, pool: _Pool, case: Case, fp: detect.Fingerprint, joins: _Joins
+) -> Campaign | None:
+    """A new campaign of ``case`` and its unassigned copies in the pool, when there are
+    enough of them by enough different writers."""
+    near = pool.letters.near(fp, exclude=case.id)
+    if len(near) + 1 < detect.MIN_SIZE:
+        return None
+    joins.write(session)  # peers are checked against the database
+    peers = {
+        c.id: c
+        for c in session.scalars(
+            select(Case)
+            .where(Case.id.in_([k for k, _ in near]))
+            .options(selectinload(Case.correspondent))
+        )
+    }
+    members = [case]
+    fps = [fp]
+    for k, _ in near:
+        peer = peers.get(k)
+        # Checked against the database: the pool only proposes.
+        if peer is None or peer.campaign_id is not None or not peer.letter_text:
+            pool.letters.remove(k)
+            continue
+        peer_fp = detect.fingerprint(peer.letter_text)
+        if detect.matches(fp, peer_fp) is not None:
+            members.append(peer)
+            fps.append(peer_fp)
+    if len(members) < detect.MIN_SIZE or distinct_writers(members) < detect.MIN_SIZE:
+        return None
+    camp = new_campaign(session, None, members, fps=fps, why="near-identical letters at intake")
+    for m in members:
+        pool.letters.remove(m.id)
+    pool.canonicals[camp.id] = (camp.canonical_text, fps[detect.medoid(fps)])
+    return camp
+
+
+class _Joins:
+    """Letters matched to an existing campaign's canonical letter, written together.
+
+    Each case shows its campaign at once (so the rest of the batch sees it); the rows and
+    their "joined campaign" events reach the database in one statement each, before
+    anything reads them back. An ORM flush would update the rows one by one.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Case, int, float, str]] = []
+
+    def add(self, case: Case, campaign_id: int, similarity: float, name: str) -> None:
+        state = sa_inspect(case)
+        if state.modified or state.pending:
+            assert state.session is not None  # a changed or new case belongs to a session
+            state.session.flush()  # its own changes go first, by the usual route
+        set_committed_value(case, "campaign_id", campaign_id)
+        set_committed_value(case, "campaign_similarity", similarity)
+        set_committed_value(case, "version", case.version + 1)
+        if "campaign" in state.dict:
+            assert state.session is not None  # loaded, so it belongs to a session
+            state.session.expire(case, ["campaign"])  # loaded again from campaign_id
+        self.rows.append((case, campaign_id, similarity, name))
+
+    def write(self, session: Session) -> None:
+        if not self.rows:
+            return
+        now = now_utc()
+        table = Case.__table__
+        result = session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_was"))
+            .values(
+                campaign_id=bindparam("b_campaign"),
+                campaign_similarity=bindparam("b_similarity"),
+                version=bindparam("b_version"),
+                updated_at=now,
+            ),
+            [
+                {
+                    "b_id": case.id,
+                    "b_was": case.version - 1,
+                    "b_campaign": cid,
+                    "b_similarity": similarity,
+                    "b_version": case.version,
+                }
+                for case, cid, similarity, _ in self.rows
+            ],
+        )
+        written = cast(CursorResult[Any], result)  # an UPDATE's result: it has a rowcount
+        dialect = session.get_bind().dialect
+        if dialect.supports_sane_multi_rowcount and written.rowcount != len(self.rows):
+            # What the ORM's version check would say: someone else saved one of them.
+            raise StaleDataError(
+                f"{len(self.rows) - written.rowcount} of {len(self.rows)} cases changed "
+                "while they were being put into campaigns"
+            )
+        for case, *_ in self.rows:
+            set_committed_value(case, "updated_at", now)
+        append_events(
+            session,
+            None,
+            [
+                ("case", case.id, case.id, JOINED_CAMPAIGN, "campaign", "", name,
+                 "matched the campaign's letter")
+                for case, _, _, name in self.rows
+            ],
+        )  # fmt: skip
+        self.rows.clear()
