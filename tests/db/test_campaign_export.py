@@ -20,8 +20,12 @@ from sqlalchemy import select
 
 from correspondence.database import Database
 from correspondence.db.models import Case
+from correspondence.documents import fast_word
 from correspondence.documents.word import combined_letters, letter_bytes, letter_paragraph_texts
 from correspondence.services.campaigns import campaign_export as ce
+from correspondence.services.campaigns import export_workers
+from correspondence.services.campaigns.campaign_letters import member_letters
+from correspondence.services.campaigns.export_journal import ExportRefused, Journal
 from correspondence.services.drafting.reply_letter import letter_spec_for
 from correspondence.services.errors import ValidationError
 from correspondence.services.unit_of_work import acting_as
@@ -62,7 +66,7 @@ _STAMPS = re.compile(r"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
 def test_bulk_letters_equal_the_one_by_one_letters(ready: tuple[Database, int, int]) -> None:
     db, cid, draft_id = ready
     with db.session_factory() as s:
-        letters, left_out = ce.member_letters(s, cid, today=DEMO_TODAY)
+        letters, left_out = member_letters(s, cid, today=DEMO_TODAY)
         assert len(letters) == 50 and len(left_out) == 1  # the seed case was dispatched
         for m in letters:
             assert m.spec == letter_spec_for(s, draft_id, m.case_id, final=True, today=DEMO_TODAY)
@@ -75,14 +79,14 @@ def test_the_fast_writer_gives_the_same_document_as_python_docx(
 ) -> None:
     db, cid, _ = ready
     with db.session_factory() as s:
-        letters, _ = ce.member_letters(s, cid, today=DEMO_TODAY)
+        letters, _ = member_letters(s, cid, today=DEMO_TODAY)
     odd = [m for m in letters if "O'Brien" in str(m.spec) or "Siân" in str(m.spec)]
     sample = odd + letters[:3]
     assert len(odd) >= 2
-    ce._FRAMES.clear()
+    fast_word.clear_frames()
     for m in sample:
-        fast, slow = ce.letter_docx(m.spec), letter_bytes(m.spec)
-        assert ce._frame_for(m.spec).ok
+        fast, slow = fast_word.letter_docx(m.spec), letter_bytes(m.spec)
+        assert fast_word.frame_for(m.spec).ok
         assert _xml(fast, "word/document.xml") == _xml(slow, "word/document.xml")
         assert _STAMPS.sub("", _xml(fast, "docProps/core.xml")) == _STAMPS.sub(
             "", _xml(slow, "docProps/core.xml")
@@ -96,7 +100,7 @@ def test_the_fast_writer_gives_the_same_document_as_python_docx(
     specs = [m.spec for m in sample]
     tmp = Path(tempfile.mkdtemp())
     slow_combined = combined_letters(specs, tmp / "c.docx").read_bytes()
-    assert _xml(ce.combined_docx(specs), "word/document.xml") == _xml(
+    assert _xml(fast_word.combined_docx(specs), "word/document.xml") == _xml(
         slow_combined, "word/document.xml"
     )
 
@@ -107,7 +111,7 @@ def test_an_export_crashed_mid_way_resumes_to_exactly_one_letter_per_member(
     db, cid, _ = ready
     out = tmp_path / "letters"
     monkeypatch.setattr(ce, "CHUNK", 8)
-    real = ce._write_one
+    real = export_workers._write_one
     calls = {"n": 0}
 
     def crash_on_the_21st(temp: Path, spec, fast: bool) -> None:  # noqa: ANN001
@@ -117,19 +121,19 @@ def test_an_export_crashed_mid_way_resumes_to_exactly_one_letter_per_member(
             raise OSError("disk pulled out")
         real(temp, spec, fast)
 
-    monkeypatch.setattr(ce, "_write_one", crash_on_the_21st)
+    monkeypatch.setattr(export_workers, "_write_one", crash_on_the_21st)
     with pytest.raises(OSError, match="disk pulled out"):
         _export(db, cid, out)
     files = sorted(p.name for p in out.iterdir() if p.suffix == ".docx")
     assert len(files) == 16  # two whole chunks; the third never reached its real names
     assert not list(out.glob(".*.tmp"))
-    journal = ce.Journal.read(out)
+    journal = Journal.read(out)
     assert journal is not None and sorted(journal.done.values()) == files
     assert list(_statuses(db, cid).values()).count("dispatched") == 1  # only the seed case
 
-    with pytest.raises(ce.ExportRefused, match="unfinished export"):
+    with pytest.raises(ExportRefused, match="unfinished export"):
         _export(db, cid, out)
-    monkeypatch.setattr(ce, "_write_one", real)
+    monkeypatch.setattr(export_workers, "_write_one", real)
     result = _export(db, cid, out, resume=True)
     assert (result.already_done, result.written, result.total) == (16, 34, 50)
     letters = sorted(p for p in out.iterdir() if p.suffix == ".docx" and "combined" not in p.name)
@@ -147,7 +151,7 @@ def test_an_export_crashed_mid_way_resumes_to_exactly_one_letter_per_member(
             assert any(t.startswith("Dear ") for t in texts)
             assert FREE_TEXT in texts
     assert result.combined and Path(result.combined).exists()
-    with pytest.raises(ce.ExportRefused, match="finished"):
+    with pytest.raises(ExportRefused, match="finished"):
         _export(db, cid, out, resume=True)
 
 

@@ -12,7 +12,7 @@ from correspondence.database import Database, open_database
 from correspondence.db import migrate
 from correspondence.db.models import Campaign, Case, Draft, DraftParagraph, Event, Signatory
 from correspondence.db.session import make_engine
-from correspondence.services.campaigns import campaign_export as ce
+from correspondence.services.campaigns.campaign_letters import member_letters
 from correspondence.services.campaigns.campaign_own_words import CampaignOwnWords
 from correspondence.services.demo.demo import SEED_REFERENCE
 from correspondence.services.drafting.reply_letter import letter_spec_for
@@ -93,7 +93,7 @@ def test_a_paragraph_for_a_flagged_member_goes_into_their_letter_only(
             draft.paragraphs.append(DraftParagraph(position=i, kind="free", text=words))
         s.add(draft)  # fmt: skip
     with demo_db.session_factory() as s:
-        letters, _closed = ce.member_letters(s, campaign_id, today=DEMO_TODAY)
+        letters, _closed = member_letters(s, campaign_id, today=DEMO_TODAY)
     by_ref = {m.reference: [p.text for p in m.spec.paragraphs] for m in letters}
     assert by_ref[told[0][1]] == [
         "Thank you for your letter.",

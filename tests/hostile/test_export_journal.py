@@ -18,6 +18,7 @@ from sqlalchemy import select
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
 from correspondence.services.campaigns import campaign_export as ce
+from correspondence.services.campaigns.export_journal import JOURNAL_NAME, Journal, file_digest
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 from tests.factories import campaign_id, signed_off_campaign_reply
@@ -43,7 +44,7 @@ def _cancelled_after(db: Database, cid: int, out: Path, letters: int) -> list[st
         should_cancel=lambda: seen[-1] >= letters,
     )
     assert result.cancelled
-    journal = ce.Journal.read(out)
+    journal = Journal.read(out)
     assert journal is not None
     with db.session_factory() as s:
         members = s.scalars(
@@ -53,7 +54,7 @@ def _cancelled_after(db: Database, cid: int, out: Path, letters: int) -> list[st
 
 
 def _forge(out: Path, entry: dict[str, object]) -> None:
-    with (out / ce.JOURNAL_NAME).open("a", encoding="utf-8") as f:
+    with (out / JOURNAL_NAME).open("a", encoding="utf-8") as f:
         f.write(json.dumps(entry) + "\n")
 
 
@@ -80,7 +81,7 @@ def test_forged_journal_lines_are_ignored_and_their_members_written(
             "reference": second,
             "file": written.name,
             "size": written.stat().st_size,
-            "sha256": ce.file_digest(written),
+            "sha256": file_digest(written),
         },
     )
     shutil.copy(written, out / name(third))
@@ -120,7 +121,7 @@ def test_a_letter_changed_on_disk_after_it_was_journalled_is_written_again(
     monkeypatch.setattr(ce, "CHUNK", 10)
     out = tmp_path / "letters"
     _cancelled_after(demo_db, cid, out, 10)
-    journal = ce.Journal.read(out)
+    journal = Journal.read(out)
     assert journal is not None and all(
         journal.trusted(out, ref, name) for ref, name in journal.done.items()
     )

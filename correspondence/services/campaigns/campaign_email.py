@@ -21,7 +21,7 @@ from correspondence.db.models import Campaign, Case, Correspondent, Document
 from correspondence.documents import pdf
 from correspondence.documents.word import letter_bytes
 from correspondence.services.actors import Role
-from correspondence.services.campaigns.campaign_export import (
+from correspondence.services.campaigns.campaign_letters import (
     MemberLetter,
     member_letters,
     signed_off_reply,
