@@ -1,7 +1,8 @@
 """Reading one import file, before anything is stored: the size and time limits, the reader
 its type needs, what it says as a letter, and why a file could not be read.
 
-Needs no database, so it runs in the importer or in a worker process alike (`parse_chunk`).
+Needs no database, so it runs in the importer or in a worker process alike (`parse_chunk`);
+it imports none either, so a worker process starts quickly.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from correspondence.documents import limits
 from correspondence.documents.errors import ExtractionError
 from correspondence.documents.extract import extract
 from correspondence.documents.file_text import SUPPORTED_SUFFIXES, Extracted, suffix_of
+from correspondence.documents.letter_clues import Letterhead
 from correspondence.documents.letter_reading import MAIL_SUFFIXES, read_letter
 from correspondence.documents.ocr import IMAGE_SUFFIXES
 from correspondence.services.errors import FileRefused, ServiceError
 from correspondence.services.intake import intake_workers
-from correspondence.services.people.correspondents import Proposal
 
 DEFAULT_MAX_FILE_MB = 50
 ENV_MAX_FILE_MB = "CORRESPONDENCE_IMPORT_MAX_MB"
@@ -60,7 +61,7 @@ class ParsedFile:
     got: Extracted
     text: str
     needs_text: bool
-    proposal: Proposal
+    sender: Letterhead  # who it seems to be from
     received_on: dt.date
     channel: str
     summary: str
@@ -108,7 +109,6 @@ def parse_file(reading: Reading, path: Path, *, ocr: bool = True) -> ParsedFile:
     for att in got.attachments:
         _check_size(f"attachment {att.filename!r}", len(att.content), reading.max_bytes)
     letter = read_letter(name, got, mtime=info.st_mtime, today=reading.today)
-    sender = letter.sender
     return ParsedFile(
         path=path,
         content=content,
@@ -116,12 +116,7 @@ def parse_file(reading: Reading, path: Path, *, ocr: bool = True) -> ParsedFile:
         got=got,
         text=letter.text,
         needs_text=letter.needs_text,
-        proposal=Proposal(
-            name=sender.name,
-            email=sender.email,
-            postcode=sender.postcode,
-            address_lines=sender.address_lines,
-        ),
+        sender=letter.sender,
         received_on=letter.received_on,
         channel=letter.channel,
         summary=letter.summary,

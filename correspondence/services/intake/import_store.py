@@ -38,6 +38,7 @@ from correspondence.services.intake.file_reading import ParsedFile, failure_reas
 from correspondence.services.intake.import_results import Duplicate, Failure, ImportedCase
 from correspondence.services.intake.log_letter import F_REPLY_TYPE
 from correspondence.services.people import correspondents
+from correspondence.services.people.correspondents import Proposal
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 THEMES_PER_LETTER = 3
@@ -161,7 +162,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
     if run.score is not None:
         for p in fresh:
             p.themes = [(c, sc) for c, sc in run.score(p.text) if c in run.theme_ids]
-    correspondent_ids = correspondents.resolve_many(s, [p.proposal for p in fresh])
+    correspondent_ids = correspondents.resolve_many(s, [_proposal(p) for p in fresh])
     # Taking references first also takes SQLite's write lock, so the event chain
     # read below cannot be overtaken by another writer.
     refs = _allocate(s, [p.received_on.year for p in fresh], run.office)
@@ -183,7 +184,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
             "channel": p.channel,
             # An email is answered by email, to its sender (as cases.log_case proposes).
             "reply_channel": "email" if p.channel == "email" else "letter",
-            "reply_email": (p.proposal.email or "")[:200] if p.channel == "email" else "",
+            "reply_email": (p.sender.email or "")[:200] if p.channel == "email" else "",
             "received_on": p.received_on,
             "logged_at": now,
             "due_on": due[p.received_on],
@@ -301,6 +302,16 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
         )
     s.flush()
     return results
+
+
+def _proposal(p: ParsedFile) -> Proposal:
+    sender = p.sender
+    return Proposal(
+        name=sender.name,
+        email=sender.email,
+        postcode=sender.postcode,
+        address_lines=sender.address_lines,
+    )
 
 
 def _allocate(s: Session, years: list[int], office: str) -> list[Reference]:
