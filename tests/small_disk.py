@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from correspondence.database import open_database
-from correspondence.services.intake.intake import import_files
+from correspondence.services.intake.file_import import import_files
 from correspondence.services.unit_of_work import acting_as
 
 LETTERS = 12  # letters in the mailbag that fills the disk

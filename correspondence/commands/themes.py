@@ -28,8 +28,9 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
 
 def _letter_text(path: Path) -> str:
     from correspondence.documents import limits
-    from correspondence.documents.extract import SUPPORTED_SUFFIXES, extract, suffix_of
-    from correspondence.services.intake.intake import default_max_file_bytes
+    from correspondence.documents.extract import extract
+    from correspondence.documents.file_text import SUPPORTED_SUFFIXES, suffix_of
+    from correspondence.services.intake.file_reading import default_max_file_bytes
 
     with limits.time_limit(limits.MAX_SECONDS_PER_FILE):
         content = limits.read_capped(path, default_max_file_bytes())

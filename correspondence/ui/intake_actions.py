@@ -17,7 +17,8 @@ from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
 from correspondence.ui.workers import Worker, start
 
 if TYPE_CHECKING:
-    from correspondence.services.intake.intake import ImportResult, Intake
+    from correspondence.services.intake.import_results import ImportResult
+    from correspondence.services.intake.intake import Intake
     from correspondence.ui.dialogs.import_result import ImportResultDialog
     from correspondence.ui.dialogs.log_letter import LogLetterDialog
 

@@ -17,7 +17,8 @@ from correspondence.services.cases.cases import NewConstituent, NewCorrespondent
 from correspondence.services.errors import ValidationError
 from correspondence.services.events import verify_chain
 from correspondence.services.intake import intake_hooks
-from correspondence.services.intake.intake import Intake, LetterForm
+from correspondence.services.intake.intake import Intake
+from correspondence.services.intake.log_letter import LetterForm
 from correspondence.services.triage import theme_suggest
 from correspondence.services.unit_of_work import acting_as
 

@@ -20,8 +20,10 @@ from sqlalchemy import select
 
 from correspondence.database import open_database
 from correspondence.db.models import Case, Document
-from correspondence.services.intake import intake, intake_workers
-from correspondence.services.intake.intake import ImportResult, Intake
+from correspondence.services.intake import intake_workers
+from correspondence.services.intake.file_reading import parse_chunk
+from correspondence.services.intake.import_results import ImportResult
+from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
@@ -99,9 +101,7 @@ def test_a_file_that_takes_its_worker_down_is_listed_and_the_rest_go_on(
     killer.start()
     try:
         outcomes = []
-        for outcome in intake_workers.parse_in_workers(
-            intake.parse_chunk, files, TODAY, 10_000_000, None
-        ):
+        for outcome in intake_workers.parse_in_workers(parse_chunk, files, TODAY, 10_000_000, None):
             outcomes.append(outcome)
             seen.append(outcome[0])
             last[0] = time.monotonic()

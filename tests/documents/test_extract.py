@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from correspondence.documents.extract import (
-    ExtractionError,
-    decode_text,
-    extract,
-    find_date,
-    read_letterhead,
-)
+from correspondence.documents.errors import ExtractionError
+from correspondence.documents.extract import extract
+from correspondence.documents.file_text import decode_text
+from correspondence.documents.letter_clues import find_date, read_letterhead
 from correspondence.documents.mail import parse_msg
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"

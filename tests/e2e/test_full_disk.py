@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from correspondence.database import open_database
-from correspondence.services.intake.intake import import_files
+from correspondence.services.intake.file_import import import_files
 from correspondence.services.unit_of_work import acting_as
 from tests import small_disk
 from tests.small_disk import LETTERS, cost_of_one_letter, write_letters

@@ -94,7 +94,7 @@ def test_hostile_html_is_stripped_in_linear_time(markup: str) -> None:
 
 
 def test_a_long_run_of_letters_is_searched_for_an_address_in_linear_time() -> None:
-    from correspondence.documents.extract import read_letterhead
+    from correspondence.documents.letter_clues import read_letterhead
 
     started = time.monotonic()
     head = read_letterhead("a" * 20_000 + "\nWrite to joan.abbott@example.org")

@@ -10,7 +10,7 @@ import time
 import compressed_rtf
 from hypothesis import given
 
-from correspondence.documents.extract import clean_text
+from correspondence.documents.file_text import clean_text
 from correspondence.documents.mail import parse_msg
 from tests.hostile.msg_writer import outlook_message
 from tests.hostile.strategies import FAST, WORD_TEXT

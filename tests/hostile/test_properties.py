@@ -17,16 +17,10 @@ from hypothesis import strategies as st
 
 from correspondence.documents import limits
 from correspondence.documents.context import sample_context
-from correspondence.documents.extract import (
-    ExtractionError,
-    clean_text,
-    docx_text,
-    extract,
-    find_date,
-    pdf_text,
-    read_letterhead,
-    summary_line,
-)
+from correspondence.documents.errors import ExtractionError
+from correspondence.documents.extract import extract
+from correspondence.documents.file_text import clean_text, docx_text, pdf_text
+from correspondence.documents.letter_clues import find_date, read_letterhead, summary_line
 from correspondence.documents.mail import html_to_text, parse_eml, parse_msg
 from correspondence.documents.rendering import MAX_OUTPUT_CHARS, TemplateProblem, render_line
 from tests.hostile.corpus import W, docx_bytes, unusual_docx

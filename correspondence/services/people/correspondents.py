@@ -14,7 +14,7 @@ from sqlalchemy import case, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Correspondent
-from correspondence.documents.extract import normalise_postcode
+from correspondence.documents.letter_clues import normalise_postcode
 from correspondence.domain.salutations import CorrespondentKind, display_name
 from correspondence.services.cases.cases import NewCorrespondent
 from correspondence.services.errors import NotFound

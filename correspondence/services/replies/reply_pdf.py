@@ -157,7 +157,7 @@ def add_signed_scan(
     path: Path,
 ) -> int:
     """Add the scan of a wet-signed letter to its case: what is emailed for it."""
-    from correspondence.documents.extract import MEDIA_TYPES, suffix_of
+    from correspondence.documents.file_text import MEDIA_TYPES, suffix_of
 
     path = Path(path)
     suffix = suffix_of(path.name)

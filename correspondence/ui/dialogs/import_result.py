@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from correspondence.services.intake.import_results import ImportResult
 from correspondence.services.intake.import_words import plain_failure
-from correspondence.services.intake.intake import ImportResult
 
 FAILED_BG = QColor("#fde2e1")
 DUPLICATE_BG = QColor("#fff4d6")

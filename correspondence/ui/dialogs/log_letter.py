@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.services.cases.cases import NewConstituent, NewCorrespondent
 from correspondence.services.errors import ServiceError, ValidationError
-from correspondence.services.intake import intake as svc
-from correspondence.services.intake.intake import Intake, LetterForm, LoggedCase, ThemeHint
+from correspondence.services.intake import log_letter as svc
+from correspondence.services.intake.intake import Intake
+from correspondence.services.intake.log_letter import LetterForm, LoggedCase, ThemeHint
 from correspondence.services.people.correspondents import KIND_LABELS, CorrespondentChoice
 from correspondence.ui.accessibility import make_reachable
 from correspondence.ui.triage_view import theme_label

@@ -1,0 +1,423 @@
+"""Storing an import's files as logged cases: a batch in one transaction, with a handful
+of set-based statements (references, due dates, documents, suggested themes and the
+'logged' and 'document added' events in the hash chain), or one file a transaction when a
+batch fails, so only the file at fault is listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from correspondence.db.models import (
+    Case,
+    Correspondent,
+    Document,
+    ReferenceCounter,
+    ReplyType,
+    Theme,
+    case_themes,
+    now_utc,
+)
+from correspondence.documents.ocr import OcrResult
+from correspondence.domain.references import Reference
+from correspondence.domain.states import CaseStatus
+from correspondence.domain.workdays import due_date
+from correspondence.services import events
+from correspondence.services.actors import Actor, Role
+from correspondence.services.cases import cases, references, search_batch
+from correspondence.services.errors import ServiceError, ValidationError
+from correspondence.services.intake import import_duplicates, intake_hooks
+from correspondence.services.intake.file_reading import ParsedFile, failure_reason
+from correspondence.services.intake.import_results import Duplicate, Failure, ImportedCase
+from correspondence.services.intake.log_letter import F_REPLY_TYPE
+from correspondence.services.people import correspondents
+from correspondence.services.people.correspondents import Proposal
+from correspondence.services.unit_of_work import UnitOfWorkFactory
+
+THEMES_PER_LETTER = 3
+
+
+@dataclass
+class Storing:
+    """What stays the same for every file of one import: read once, not per file."""
+
+    actor: Actor
+    theme_ids: dict[str, int]
+    office: str
+    reply_type: str
+    target_days: int | None  # None: the default reply type needs no reply
+    score: Callable[[str], list[tuple[str, float]]] | None = None
+
+
+def prepare(uow: UnitOfWorkFactory) -> Storing:
+    """Check the officer may import, and read what every file's case needs."""
+    with uow.begin() as work:
+        s, actor = work.session, work.actor
+        actor.require("import correspondence", Role.OFFICER)
+        theme_ids = {
+            code: tid
+            for code, tid in s.execute(select(Theme.code, Theme.id).where(Theme.active.is_(True)))
+        }
+        rt = s.get(ReplyType, cases.DEFAULT_REPLY_TYPE)
+        if rt is None:
+            raise ValidationError(F_REPLY_TYPE, f"unknown reply type {cases.DEFAULT_REPLY_TYPE!r}")
+        office = references.default_office(s)
+        score = _scorer(s)
+    return Storing(
+        actor=actor,
+        theme_ids=theme_ids,
+        office=office,
+        reply_type=rt.code,
+        target_days=rt.target_days if rt.needs_reply else None,
+        score=score,
+    )
+
+
+def _scorer(session: Session) -> Callable[[str], list[tuple[str, float]]] | None:
+    """Theme suggestions at or above the suggester's threshold, as (code, score) pairs.
+
+    The suggester's model is taken once per import, not rebuilt or re-checked per file.
+    """
+    try:
+        from correspondence.services.triage import theme_suggest
+    except ImportError:  # suggestions are optional: an import still logs the letters
+        return None
+    threshold = float(getattr(theme_suggest, "THRESHOLD", 0.5))
+    model_for = getattr(theme_suggest, "model_for", None)
+    if model_for is not None:
+        model = model_for(session)
+
+        def rank(text: str) -> list[Any]:
+            return list(model.score(text, THEMES_PER_LETTER))
+    else:  # pragma: no cover - a suggester without a cached model
+        bind = session.get_bind()
+
+        def rank(text: str) -> list[Any]:
+            with Session(bind) as s:
+                return list(theme_suggest.suggest(s, text, limit=THEMES_PER_LETTER))
+
+    def score(text: str) -> list[tuple[str, float]]:
+        if not text.strip():
+            return []
+        return [(x.code, float(x.score)) for x in rank(text) if x.score >= threshold]
+
+    return score
+
+
+def store(
+    uow: UnitOfWorkFactory, run: Storing, batch: list[ParsedFile], failed: list[Failure]
+) -> list[ImportedCase | Duplicate]:
+    """Store a batch in one transaction; if that fails, store its files one by one."""
+    try:
+        with uow.begin() as work:
+            return store_batch(work.session, run, batch)
+    except Exception:  # noqa: BLE001 - find the file at fault by storing each alone
+        pass
+    out: list[ImportedCase | Duplicate] = []
+    for parsed in batch:
+        try:
+            with uow.begin() as work:
+                stored = store_batch(work.session, run, [parsed])
+            # Counted only here, after the commit: a commit refused (a full disk) is a failure.
+            out.extend(stored)
+        except ServiceError as exc:
+            failed.append(Failure(str(parsed.path), failure_reason(exc)))
+        except Exception as exc:  # noqa: BLE001 - this file only; the rest go on
+            failed.append(Failure(str(parsed.path), _store_failure(exc)))
+    return out
+
+
+def _store_failure(exc: Exception) -> str:
+    from correspondence.db.health import storage_problem
+
+    words = storage_problem(exc)
+    if words is not None:
+        return f"not logged: {words}"
+    return f"could not store it ({type(exc).__name__}: {exc})"
+
+
+def store_batch(
+    s: Session, run: Storing, batch: list[ParsedFile]
+) -> list[ImportedCase | Duplicate]:
+    """Every file of `batch` as a logged case, with a handful of set-based statements.
+
+    Does what cases.log_case + cases.add_document do for one letter (reference,
+    due date, 'logged' and 'document added' events in the hash chain), for many.
+    """
+    sorted_out = import_duplicates.sort_out(s, batch)
+    logged: dict[int, ImportedCase] = {}  # id(parsed) → result
+    if sorted_out.fresh:
+        logged = _log_cases(s, run, sorted_out.fresh)
+    return sorted_out.outcomes(batch, logged)
+
+
+def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, ImportedCase]:
+    if run.score is not None:
+        for p in fresh:
+            p.themes = [(c, sc) for c, sc in run.score(p.text) if c in run.theme_ids]
+    correspondent_ids = correspondents.resolve_many(s, [_proposal(p) for p in fresh])
+    # Taking references first also takes SQLite's write lock, so the event chain
+    # read below cannot be overtaken by another writer.
+    refs = _allocate(s, [p.received_on.year for p in fresh], run.office)
+    due: dict[dt.date, dt.date | None] = {}
+    for p in fresh:
+        if p.received_on not in due:
+            due[p.received_on] = (
+                due_date(p.received_on, run.target_days) if run.target_days is not None else None
+            )
+    case_table = Case.__table__
+    now = now_utc()
+    case_rows = [
+        {
+            "reference": str(ref),
+            "ref_year": ref.year,
+            "ref_sequence": ref.sequence,
+            "office_code": ref.office,
+            "direction": "incoming",
+            "channel": p.channel,
+            # An email is answered by email, to its sender (as cases.log_case proposes).
+            "reply_channel": "email" if p.channel == "email" else "letter",
+            "reply_email": (p.sender.email or "")[:200] if p.channel == "email" else "",
+            "received_on": p.received_on,
+            "logged_at": now,
+            "due_on": due[p.received_on],
+            "status": CaseStatus.LOGGED.value,
+            "reply_type_code": run.reply_type,
+            "priority": "normal",
+            "summary": p.summary,
+            "letter_text": p.text,
+            "correspondent_id": cid,
+            "logged_by_id": run.actor.user_id,
+            "version": 1,
+        }
+        for p, ref, cid in zip(fresh, refs, correspondent_ids, strict=True)
+    ]
+    # PostgreSQL: one search refresh for the batch, not one trigger call per case.
+    with search_batch.deferred_search(s) as indexed:
+        case_ids = list(
+            s.execute(
+                insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
+                case_rows,
+            ).scalars()
+        )
+        indexed.extend(case_ids)
+
+    doc_table = Document.__table__
+    originals = list(
+        s.execute(
+            insert(doc_table).returning(doc_table.c.id, sort_by_parameter_order=True),
+            [
+                _doc_row(
+                    run,
+                    cid,
+                    None,
+                    "original",
+                    p.path.name,
+                    p.got.media_type,
+                    p.content,
+                    p.got.text,
+                    p.got.message_id,
+                    p.needs_text,
+                    sha=p.sha,
+                    at=now,
+                    ocr=p.got.ocr,
+                )
+                for p, cid in zip(fresh, case_ids, strict=True)
+            ],
+        ).scalars()
+    )
+    # Beside each scan read by OCR, its searchable PDF (the scan with a text layer).
+    searchable_rows = [
+        _doc_row(
+            run,
+            cid,
+            parent,
+            "searchable",
+            f"{Path(p.path.name).stem}-searchable.pdf",
+            "application/pdf",
+            p.got.ocr.searchable_pdf,
+            "",
+            None,
+            False,
+            at=now,
+        )
+        for p, cid, parent in zip(fresh, case_ids, originals, strict=True)
+        if p.got.ocr is not None and p.got.ocr.searchable_pdf
+    ]
+    if searchable_rows:
+        s.execute(insert(doc_table), searchable_rows)
+    attachment_rows = [
+        _doc_row(
+            run,
+            cid,
+            parent,
+            "attachment",
+            a.filename,
+            a.media_type,
+            a.content,
+            a.text,
+            None,
+            a.needs_text,
+            at=now,
+        )
+        for p, cid, parent in zip(fresh, case_ids, originals, strict=True)
+        for a in p.got.attachments
+    ]
+    if attachment_rows:
+        s.execute(insert(doc_table), attachment_rows)
+
+    theme_rows = [
+        {"case_id": cid, "theme_id": run.theme_ids[code], "source": "suggested", "score": sc}
+        for p, cid in zip(fresh, case_ids, strict=True)
+        for code, sc in p.themes
+    ]
+    if theme_rows:
+        s.execute(insert(case_themes), theme_rows)
+
+    _record_events(s, run.actor, fresh, case_ids, case_rows)
+
+    # The campaign hook sees real Case rows, loaded in one query, and places them in bulk.
+    loaded = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(case_ids)))}
+    results: dict[int, ImportedCase] = {}
+    names = _display_names(s, correspondent_ids)
+    campaigns = intake_hooks.on_cases_logged(s, [loaded[cid] for cid in case_ids])
+    for p, cid, row, corr, campaign in zip(
+        fresh, case_ids, case_rows, correspondent_ids, campaigns, strict=True
+    ):
+        results[id(p)] = ImportedCase(
+            path=str(p.path),
+            reference=str(row["reference"]),
+            case_id=cid,
+            correspondent=names.get(corr, ""),
+            campaign=campaign,
+            needs_text=p.needs_text,
+            themes=tuple(code for code, _ in p.themes),
+        )
+    s.flush()
+    return results
+
+
+def _proposal(p: ParsedFile) -> Proposal:
+    sender = p.sender
+    return Proposal(
+        name=sender.name,
+        email=sender.email,
+        postcode=sender.postcode,
+        address_lines=sender.address_lines,
+    )
+
+
+def _allocate(s: Session, years: list[int], office: str) -> list[Reference]:
+    """References for a batch: one counter update per year rather than one per letter.
+
+    Like references.allocate, the update holds the counter (and SQLite's write
+    lock) until commit, and a rollback gives the numbers back.
+    """
+    need: dict[int, int] = {}
+    for y in years:
+        need[y] = need.get(y, 0) + 1
+    start: dict[int, int] = {}
+    for year, count in sorted(need.items()):
+        last = s.scalar(
+            update(ReferenceCounter)
+            .where(ReferenceCounter.year == year)
+            .values(last_sequence=ReferenceCounter.last_sequence + count)
+            .returning(ReferenceCounter.last_sequence)
+        )
+        if last is None:
+            # No counter for this year yet: let the shared service create it, then widen.
+            first = references.allocate(s, year, office).sequence
+            if count > 1:
+                s.execute(
+                    update(ReferenceCounter)
+                    .where(ReferenceCounter.year == year)
+                    .values(last_sequence=ReferenceCounter.last_sequence + count - 1)
+                )
+            start[year] = first
+        else:
+            start[year] = last - count + 1
+    out: list[Reference] = []
+    for y in years:
+        out.append(Reference(y, start[y], office))
+        start[y] += 1
+    return out
+
+
+def _display_names(s: Session, ids: list[int]) -> dict[int, str]:
+    unique = sorted(set(ids))
+    return dict(
+        (cid, name)
+        for cid, name in s.execute(
+            select(Correspondent.id, Correspondent.display_name).where(Correspondent.id.in_(unique))
+        )
+    )
+
+
+def _doc_row(
+    run: Storing,
+    case_id: int,
+    parent_id: int | None,
+    role: str,
+    filename: str,
+    media_type: str,
+    content: bytes,
+    text: str,
+    message_id: str | None,
+    needs_text: bool,
+    *,
+    sha: str | None = None,
+    at: dt.datetime,
+    ocr: OcrResult | None = None,
+) -> dict[str, object]:
+    return {
+        "ocr_read": ocr is not None,
+        "ocr_confidence": ocr.confidence if ocr is not None else None,
+        "ocr_check_pages": ",".join(map(str, ocr.check_pages))[:200] if ocr is not None else "",
+        "case_id": case_id,
+        "parent_id": parent_id,
+        "role": role,
+        "filename": filename[:400],
+        "media_type": media_type[:120],
+        "size": len(content),
+        "sha256": sha or hashlib.sha256(content).hexdigest(),
+        "message_id": message_id,
+        "content": content,
+        "extracted_text": text,
+        "needs_text": needs_text,
+        "added_at": at,
+        "added_by_id": run.actor.user_id,
+    }
+
+
+def _record_events(
+    s: Session,
+    actor: Actor,
+    fresh: list[ParsedFile],
+    case_ids: list[int],
+    case_rows: Sequence[Mapping[str, object]],
+) -> None:
+    """The same events log_case and add_document write, appended to the hash chain."""
+    specs: list[tuple[int, str, str]] = []
+    for p, cid, row in zip(fresh, case_ids, case_rows, strict=True):
+        specs.append((cid, "logged", str(row["reference"])))
+        specs.append((cid, "document added", p.path.name))
+        specs.extend((cid, "document added", a.filename) for a in p.got.attachments)
+    _append_events(s, actor, specs)
+
+
+def _append_events(s: Session, actor: Actor, specs: list[tuple[int, str, str]]) -> None:
+    events.record_many(
+        s,
+        actor,
+        (
+            {"entity": "case", "entity_id": cid, "case_id": cid, "action": action, "new_value": new}
+            for cid, action, new in specs
+        ),
+    )
