@@ -29,6 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from correspondence.db.enum_column import EnumText
+from correspondence.domain.salutations import CorrespondentKind
+from correspondence.domain.states import CaseStatus, DraftStatus
+
 # Stable constraint names keep Alembic batch migrations on SQLite predictable.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -125,7 +129,7 @@ class Correspondent(Versioned, Base):
 
     __tablename__ = "correspondents"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[CorrespondentKind] = mapped_column(EnumText(CorrespondentKind, 20), index=True)
     title: Mapped[str] = mapped_column(String(40), default="")
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="", index=True)
@@ -217,7 +221,9 @@ class Case(Versioned, Base):
     received_on: Mapped[dt.date] = mapped_column(Date, index=True)
     logged_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(30), index=True, default="logged")
+    status: Mapped[CaseStatus] = mapped_column(
+        EnumText(CaseStatus, 30), index=True, default=CaseStatus.LOGGED
+    )
     reply_type_code: Mapped[str | None] = mapped_column(ForeignKey("reply_types.code"))
     priority: Mapped[str] = mapped_column(String(20), default="normal")  # normal|high|urgent
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -393,7 +399,9 @@ class Draft(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    status: Mapped[str] = mapped_column(String(30), default="drafting", index=True)
+    status: Mapped[DraftStatus] = mapped_column(
+        EnumText(DraftStatus, 30), default=DraftStatus.DRAFTING, index=True
+    )
     signatory_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"))
     salutation: Mapped[str] = mapped_column(String(200), default="")
     complimentary_close: Mapped[str] = mapped_column(String(100), default="")

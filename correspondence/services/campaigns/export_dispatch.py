@@ -44,7 +44,7 @@ def mark_dispatched(
             if case.id not in files or case.status in closed:
                 continue
             moved.append((case, case.status))
-            case.status = CaseStatus.DISPATCHED.value
+            case.status = CaseStatus.DISPATCHED
             case.signed_off_on = case.signed_off_on or signed_on
             case.signature_method = case.signature_method or draft.signature_method
             case.dispatched_on = today

@@ -372,7 +372,7 @@ def move(
         case.no_reply_reason = reason
     if target is CaseStatus.DISPATCHED:
         case.dispatched_on = today or dt.date.today()
-    case.status = target.value
+    case.status = target
     session.flush()
     events.record(
         session,

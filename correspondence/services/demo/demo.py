@@ -350,7 +350,7 @@ class _Loader:
                 case.dispatched_on = day
                 case.dispatch_channel = "post" if case.channel == "post" else "email"
             old = case.status
-            case.status = step.value
+            case.status = step
             self.s.flush()
             events.record(
                 self.s,

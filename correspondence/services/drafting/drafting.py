@@ -1088,7 +1088,7 @@ def _move_draft(
         check_draft_transition(current, target)
     except IllegalTransition as exc:
         raise ValidationError("Draft", str(exc)) from exc
-    draft.status = target.value
+    draft.status = target
     events.record(
         session,
         actor,

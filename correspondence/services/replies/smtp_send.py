@@ -388,7 +388,7 @@ def _dispatched_by_email(
     if draft is not None and draft.campaign_id is not None and draft.case_id != case.id:
         # A campaign member is answered by the campaign's reply, as the campaign export does.
         old = case.status
-        case.status = CaseStatus.DISPATCHED.value
+        case.status = CaseStatus.DISPATCHED
         case.signed_off_on = case.signed_off_on or (
             draft.signed_off_at.date() if draft.signed_off_at else today
         )
