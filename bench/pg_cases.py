@@ -8,8 +8,8 @@ the application's own migrations built (`open_database`, as `correspondence init
 does): never `create_all`, never triggers switched off. Each batch of cases goes in
 one transaction of three COPYs (cases, constituents, case_themes) with the per-row
 search triggers deferred (`SET LOCAL correspondence.search_deferred`, migration 0013);
-a second connection builds each committed batch's search documents with one
-`case_search_refresh`, while the next batch is being copied, so generating, copying
+two more connections build the committed batches' search documents, each batch with one
+`case_search_refresh`, while the next batches are being copied, so generating, copying
 and indexing share the cores. Every other trigger fires for COPY as for INSERT, so
 columns the schema fills itself (sort keys kept by triggers) come out right; the
 COPY names only the columns the generator knows.
@@ -223,7 +223,8 @@ def _start_ids(conn: psycopg.Connection[Any]) -> Ids:
         return int(_scalar(conn, f"SELECT coalesce(max(id), 0) FROM {table}"))
 
     ids = Ids(top("teams"), top("campaigns"), top("correspondents"), top("cases"), top("users"))
-    ids.themes = [r[0] for r in conn.execute("SELECT id FROM themes ORDER BY id")]
+    # In the order SQLite gives them to the generator there (its index on code).
+    ids.themes = [r[0] for r in conn.execute('SELECT id FROM themes ORDER BY code COLLATE "C"')]
     return ids
 
 
@@ -269,10 +270,10 @@ def _reference_rows(conn: psycopg.Connection[Any], gen: Generator, ids: Ids) -> 
 class Indexer(threading.Thread):
     """Builds the search documents of committed batches on a connection of its own."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, todo: queue.Queue[tuple[int, int] | None]) -> None:
         super().__init__(name="search-index", daemon=True)
         self.url = url
-        self.todo: queue.Queue[tuple[int, int] | None] = queue.Queue()
+        self.todo = todo
         self.busy_s = 0.0
         self.error: BaseException | None = None
 
@@ -292,9 +293,12 @@ def load(
     n: int,
     seed: int = 2009,
     batch: int = BATCH,
+    jobs: int = 2,
     say: Callable[[str], None] = lambda _line: None,
 ) -> dict[str, float]:
-    """Migrate the (empty) database at `url` and load `n` cases; returns seconds per step."""
+    """Migrate the (empty) database at `url` and load `n` cases; returns seconds per step.
+
+    `jobs` connections build search documents side by side (each batch on one of them)."""
     from correspondence.database import open_database
     from correspondence.services.defaults import REPLY_TYPES
 
@@ -317,8 +321,10 @@ def load(
         took["teams, campaigns, correspondents"] = time.perf_counter() - t1
 
         t1 = time.perf_counter()
-        indexer = Indexer(url)
-        indexer.start()
+        todo: queue.Queue[tuple[int, int] | None] = queue.Queue()
+        indexers = [Indexer(url, todo) for _ in range(max(1, jobs))]
+        for indexer in indexers:
+            indexer.start()
         try:
             for b, rows in gen.cases(ids, reply_codes, batch):
                 with conn.transaction(), conn.cursor() as cur:
@@ -326,19 +332,24 @@ def load(
                     _copy(cur, "cases", CASE_COLUMNS, rows)
                     _copy(cur, "constituents", CONSTITUENT_COLUMNS, b.people)
                     _copy(cur, "case_themes", THEME_COLUMNS, b.themes)
-                indexer.todo.put((b.first, b.last))
-                if indexer.error is not None:
+                todo.put((b.first, b.last))
+                if any(i.error for i in indexers):
                     break
                 done = b.last - ids.case
                 if done % 100_000 == 0 or done == n:
                     say(f"  {done:,} cases copied, {time.perf_counter() - t1:.0f} s")
         finally:
-            indexer.todo.put(None)
-            indexer.join()
-        if indexer.error is not None:
-            raise indexer.error
+            for _ in indexers:
+                todo.put(None)
+            for indexer in indexers:
+                indexer.join()
+        for indexer in indexers:
+            if indexer.error is not None:
+                raise indexer.error
         took["cases (COPY, search index alongside)"] = time.perf_counter() - t1
-        took["… of which building search documents"] = indexer.busy_s
+        took["… search documents, busy time summed over connections"] = sum(
+            i.busy_s for i in indexers
+        )
 
         t1 = time.perf_counter()
         with conn.transaction():
@@ -435,11 +446,14 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=2009)
     ap.add_argument("--batch", type=int, default=BATCH)
+    ap.add_argument("--jobs", type=int, default=2, help="connections building search documents")
     args = ap.parse_args()
     if not is_postgres(args.url):
         raise SystemExit(f"{args.url}: not a postgresql:// URL")
     ensure_database(args.url)
-    took = load(args.url, args.cases, args.seed, args.batch, say=lambda s: print(s, flush=True))
+    took = load(
+        args.url, args.cases, args.seed, args.batch, args.jobs, say=lambda s: print(s, flush=True)
+    )
     for step, s in took.items():
         print(f"{step:<40} {s:8.1f} s")
 
