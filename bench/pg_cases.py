@@ -294,11 +294,14 @@ def load(
     seed: int = 2009,
     batch: int = BATCH,
     jobs: int = 2,
+    per_row: bool = False,
     say: Callable[[str], None] = lambda _line: None,
 ) -> dict[str, float]:
     """Migrate the (empty) database at `url` and load `n` cases; returns seconds per step.
 
-    `jobs` connections build search documents side by side (each batch on one of them)."""
+    `jobs` connections build search documents side by side (each batch on one of them).
+    `per_row` leaves the search triggers on instead (one document per inserted row, as
+    before migration 0013): for comparison only."""
     from correspondence.database import open_database
     from correspondence.services.defaults import REPLY_TYPES
 
@@ -322,13 +325,14 @@ def load(
 
         t1 = time.perf_counter()
         todo: queue.Queue[tuple[int, int] | None] = queue.Queue()
-        indexers = [Indexer(url, todo) for _ in range(max(1, jobs))]
+        indexers = [] if per_row else [Indexer(url, todo) for _ in range(max(1, jobs))]
         for indexer in indexers:
             indexer.start()
         try:
             for b, rows in gen.cases(ids, reply_codes, batch):
                 with conn.transaction(), conn.cursor() as cur:
-                    cur.execute(DEFERRED)
+                    if not per_row:
+                        cur.execute(DEFERRED)
                     _copy(cur, "cases", CASE_COLUMNS, rows)
                     _copy(cur, "constituents", CONSTITUENT_COLUMNS, b.people)
                     _copy(cur, "case_themes", THEME_COLUMNS, b.themes)
@@ -447,12 +451,23 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2009)
     ap.add_argument("--batch", type=int, default=BATCH)
     ap.add_argument("--jobs", type=int, default=2, help="connections building search documents")
+    ap.add_argument(
+        "--per-row-search",
+        action="store_true",
+        help="leave the per-row search triggers on (the way before batches, for comparison)",
+    )
     args = ap.parse_args()
     if not is_postgres(args.url):
         raise SystemExit(f"{args.url}: not a postgresql:// URL")
     ensure_database(args.url)
     took = load(
-        args.url, args.cases, args.seed, args.batch, args.jobs, say=lambda s: print(s, flush=True)
+        args.url,
+        args.cases,
+        args.seed,
+        args.batch,
+        args.jobs,
+        args.per_row_search,
+        say=lambda s: print(s, flush=True),
     )
     for step, s in took.items():
         print(f"{step:<40} {s:8.1f} s")
