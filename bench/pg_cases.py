@@ -303,7 +303,7 @@ def load(
     `per_row` leaves the search triggers on instead (one document per inserted row, as
     before migration 0013): for comparison only."""
     from correspondence.database import open_database
-    from correspondence.services.defaults import REPLY_TYPES
+    from correspondence.services.office.defaults import REPLY_TYPES
 
     took: dict[str, float] = {}
     t0 = time.perf_counter()
