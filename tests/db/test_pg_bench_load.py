@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from correspondence.database import open_database
-from correspondence.services.case_list import CaseFilter
+from correspondence.services.cases.case_list import CaseFilter
 from tests import pg
 from tests.factories import desk_for, log_letter
 
