@@ -91,7 +91,7 @@ def _show_editor(window: DeskWindow, drafting: Drafting, loaded: LoadedDraft) ->
         # A window of its own (no parent), so it can sit beside the list on another screen.
         editor = DraftEditor(drafting, loaded)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        editor.changed.connect(window.refresh)
+        editor.changed.connect(window.refresh_in_background)
         editor.changed.connect(lambda: _refresh_my_work(window))
         editors[loaded.view.id] = editor
     _raise(editor)
@@ -134,7 +134,7 @@ def draft_reply(window: DeskWindow) -> None:
     drafting = drafting_for(window)
 
     def opened(loaded: LoadedDraft) -> None:
-        window.refresh()  # a draft just started moves the case on
+        window.refresh_in_background()  # a draft just started moves the case on
         _show_editor(window, drafting, loaded)
 
     window.feature(DraftingFeature).opening.run(
