@@ -54,6 +54,7 @@ class DraftingFeature(Feature):
 
     def _user_changed(self, _username: str) -> None:
         """Open editors act as the user who opened them: close them (each saves on close)."""
+        self.opening.cancel()  # a draft read for the one who has left opens for nobody
         for editor in list(self.draft_editors.values()):
             editor.close()
         self.draft_editors.clear()
