@@ -109,6 +109,9 @@ class DeskWindow(QMainWindow):
     def refresh(self) -> None:
         raise NotImplementedError
 
+    def refresh_in_background(self) -> None:
+        raise NotImplementedError
+
     def current_case_id(self) -> int | None:
         raise NotImplementedError
 

@@ -52,8 +52,8 @@ class LatestOnly(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._generation = 0
-        self._done: Callable[[Any], None] | None = None
-        self._failed: Callable[[str], None] | None = None
+        self._done: Callable[[Any], object] | None = None
+        self._failed: Callable[[str], object] | None = None
 
     @property
     def busy(self) -> bool:
@@ -63,8 +63,8 @@ class LatestOnly(QObject):
     def run(
         self,
         read: Callable[[], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[str], None],
+        done: Callable[[Any], object],
+        failed: Callable[[str], object],
     ) -> None:
         """Read on a worker; call `done(value)` or `failed(message)` on the GUI thread, unless
         a newer request (or `cancel`) comes first."""

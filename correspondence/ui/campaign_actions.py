@@ -59,7 +59,7 @@ def open_campaigns(window: DeskWindow) -> CampaignWindow:
     return existing
 
 
-def _open_draft(window: DeskWindow, draft_id: int) -> object:
+def _open_draft(window: DeskWindow, draft_id: int) -> None:
     from correspondence.ui.drafting_actions import open_editor
 
-    return open_editor(window, draft_id)
+    open_editor(window, draft_id)

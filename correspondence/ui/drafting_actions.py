@@ -9,11 +9,13 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from correspondence.services.errors import ServiceError
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section
+from correspondence.ui.background import LatestOnly
 from correspondence.ui.dispatch_channels import DISPATCH_CHOICES
 
 if TYPE_CHECKING:
     from correspondence.services.drafting.drafting import Drafting
-    from correspondence.ui.draft_editor import DraftEditor
+    from correspondence.ui.draft_editor.loading import LoadedDraft
+    from correspondence.ui.draft_editor.window import DraftEditor
     from correspondence.ui.my_work import MyWorkPanel
 
 # Drafting, the editor and the My work panel pull in python-docx and Jinja: they are
@@ -23,6 +25,7 @@ DRAFT_SHORTCUT = "Ctrl+R"
 MY_WORK_SHORTCUT = "Ctrl+M"
 DISPATCH_SHORTCUT = "Ctrl+Shift+D"
 TITLE = "Draft reply"
+OPENING = "Opening the draft reply…"
 
 
 def drafting_for(window: DeskWindow) -> Drafting:
@@ -38,6 +41,9 @@ class DraftingFeature(Feature):
     def __init__(self, window: DeskWindow) -> None:
         super().__init__(window)
         self.draft_editors: dict[int, DraftEditor] = {}
+        # The draft being read for its editor, on a worker: the newest request wins.
+        self.opening = LatestOnly(window)
+        self.opening.busy_changed.connect(lambda busy: _opening(window, busy))
         self.my_work: MyWorkPanel | None = None
         dock = self.my_work_dock = QDockWidget("My work", window)
         dock.setObjectName("myWorkDock")
@@ -48,6 +54,7 @@ class DraftingFeature(Feature):
 
     def _user_changed(self, _username: str) -> None:
         """Open editors act as the user who opened them: close them (each saves on close)."""
+        self.opening.cancel()  # a draft read for the one who has left opens for nobody
         for editor in list(self.draft_editors.values()):
             editor.close()
         self.draft_editors.clear()
@@ -57,23 +64,56 @@ def _editors(window: DeskWindow) -> dict[int, DraftEditor]:
     return window.feature(DraftingFeature).draft_editors
 
 
-def open_editor(window: DeskWindow, draft_id: int) -> DraftEditor:
-    """Show the editor for a draft, reusing an open one."""
-    from correspondence.ui.draft_editor import DraftEditor
+def open_editor(window: DeskWindow, draft_id: int) -> None:
+    """Show the editor for a draft: an open one at once, a new one when it has been read (the
+    window says it is opening meanwhile)."""
+    from correspondence.ui.draft_editor.loading import read_draft
+
+    feature = window.feature(DraftingFeature)
+    editor = feature.draft_editors.get(draft_id)
+    if editor is not None and editor.isVisible():
+        feature.opening.cancel()  # a draft asked for earlier is no longer wanted
+        _raise(editor)
+        return
+    drafting = drafting_for(window)
+    feature.opening.run(
+        lambda: read_draft(drafting, draft_id),
+        lambda loaded: _show_editor(window, drafting, loaded),
+        lambda message: QMessageBox.warning(window, TITLE, message),
+    )
+
+
+def _show_editor(window: DeskWindow, drafting: Drafting, loaded: LoadedDraft) -> DraftEditor:
+    from correspondence.ui.draft_editor.window import DraftEditor
 
     editors = _editors(window)
-    editor = editors.get(draft_id)
+    editor = editors.get(loaded.view.id)
     if editor is None or not editor.isVisible():
         # A window of its own (no parent), so it can sit beside the list on another screen.
-        editor = DraftEditor(drafting_for(window), draft_id)
+        editor = DraftEditor(drafting, loaded)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        editor.changed.connect(window.refresh)
+        editor.changed.connect(window.refresh_in_background)
         editor.changed.connect(lambda: _refresh_my_work(window))
-        editors[draft_id] = editor
+        editors[loaded.view.id] = editor
+    _raise(editor)
+    return editor
+
+
+def _raise(editor: DraftEditor) -> None:
     editor.show()
     editor.raise_()
     editor.activateWindow()
-    return editor
+
+
+def _opening(window: DeskWindow, busy: bool) -> None:
+    bar = window.statusBar()
+    if busy:
+        window.setCursor(Qt.CursorShape.BusyCursor)
+        bar.showMessage(OPENING)
+    else:
+        window.unsetCursor()
+        if bar.currentMessage() == OPENING:
+            bar.clearMessage()
 
 
 @DraftingFeature.action(
@@ -84,19 +124,25 @@ def open_editor(window: DeskWindow, draft_id: int) -> DraftEditor:
     shortcut=DRAFT_SHORTCUT,
     tip="Open the selected case's draft reply, or start one",
 )
-def draft_reply(window: DeskWindow) -> DraftEditor | None:
-    """Open the selected case's draft, starting one if it has none."""
+def draft_reply(window: DeskWindow) -> None:
+    """Open the selected case's draft, starting one if it has none (read on a worker)."""
+    from correspondence.ui.draft_editor.loading import read_draft
+
     case_id = window.current_case_id()
     if case_id is None:
         window.statusBar().showMessage("Select a case to draft its reply.", 5000)
-        return None
-    try:
-        view = drafting_for(window).open_for_case(case_id)
-    except ServiceError as exc:
-        QMessageBox.warning(window, TITLE, str(exc))
-        return None
-    window.refresh()
-    return open_editor(window, view.id)
+        return
+    drafting = drafting_for(window)
+
+    def opened(loaded: LoadedDraft) -> None:
+        window.refresh_in_background()  # a draft just started moves the case on
+        _show_editor(window, drafting, loaded)
+
+    window.feature(DraftingFeature).opening.run(
+        lambda: read_draft(drafting, drafting.open_for_case(case_id).id),
+        opened,
+        lambda message: QMessageBox.warning(window, TITLE, message),
+    )
 
 
 def ask_channel(parent: QWidget, count: int) -> str | None:

@@ -84,6 +84,7 @@ class MainWindow(DeskWindow):
         # Reads behind a click run on a worker; only the newest answer is shown.
         self.detail_reads = LatestOnly(self)
         self.count_reads = LatestOnly(self)
+        self._reselect: int | None = None  # the case to select again once a refresh arrives
         list_pane = QWidget()
         list_layout = QVBoxLayout(list_pane)
         list_layout.setContentsMargins(0, 0, 0, 0)
@@ -157,10 +158,19 @@ class MainWindow(DeskWindow):
         self.apply_filter(self.filters.current())
 
     def refresh(self) -> None:
+        """Read the list again at once (a feature that has just changed a case looks at it)."""
         selected = self.current_case_id()
         self.model.reload()
         if selected is not None:
             self.select_case(selected)
+
+    def refresh_in_background(self) -> None:
+        """Read the list again on a worker (F5); the case selected now is selected again
+        when the list arrives."""
+        selected = self.current_case_id()
+        if selected is not None:
+            self._reselect = selected
+        self.model.request_reload()
 
     def focus_search(self) -> None:
         self.filters.search.setFocus()
@@ -218,6 +228,12 @@ class MainWindow(DeskWindow):
         header.setSortIndicator(self.model.sort_column(), order)
         header.blockSignals(False)
         self._update_counts()
+        if self._reselect is not None:
+            # Not select_case: it would read at once a page still on its way.
+            row = self.model.row_of_case(self._reselect)
+            self._reselect = None
+            if row is not None:
+                self.table.selectRow(row)
         # A reset drops the selection without a signal: never leave another case showing.
         if not self.table.selectionModel().selectedRows():
             self.detail_reads.cancel()
@@ -353,7 +369,7 @@ _own(
     Section.FIRST,
     shortcut=QKeySequence.StandardKey.Refresh,
     tip="Reload the list",
-)(lambda w: w.refresh())
+)(lambda w: w.refresh_in_background())
 _own(
     "find",
     "&Find…",

@@ -104,7 +104,8 @@ class MyWorkPanel(QWidget):
 
     @property
     def loading(self) -> bool:
-        return self.reads.busy
+        """Whether My work or its breach forecast is still being read."""
+        return self.reads.busy or self.forecast_reads.busy
 
     def refresh(self) -> None:
         drafting, everything = self.drafting, self.everything.isChecked()
@@ -171,7 +172,9 @@ class MyWorkPanel(QWidget):
     # --- the breach forecast: worked out when shown, at most once a day, or on demand ------
     def _build_forecast(self, layout: QVBoxLayout) -> None:
         self.forecast: Forecast | None = None
+        # Whose forecast, for which day, was last asked for (it is worked out once a day).
         self._forecast_key: tuple[str, dt.date] | None = None
+        self.forecast_reads = LatestOnly(self)  # on a worker: it reads every open case
         # Replaced in tests; a person gets a file dialog.
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
         self.forecast_label = QLabel()
@@ -213,16 +216,25 @@ class MyWorkPanel(QWidget):
             self.refresh_forecast(force=True)
 
     def refresh_forecast(self, force: bool = False) -> None:
+        """Work the forecast out on a worker, saying so meanwhile; the newest request wins."""
         if not force and self._forecast_key is not None:
             return
         d = self.drafting
-        try:
-            self.forecast = BreachForecast(d.uow, d.clock).mine()
-        except ServiceError as exc:
-            self.forecast_label.setText(f"The breach forecast cannot be worked out: {exc}")
-            return
         self._forecast_key = (d.username, d.clock())
-        f = self.forecast
+        self.forecast_label.setText("Working out the breach forecast…")
+        self.forecast_now.setEnabled(False)
+        self.forecast_reads.run(
+            lambda: BreachForecast(d.uow, d.clock).mine(), self._show_forecast, self._no_forecast
+        )
+
+    def _no_forecast(self, message: str) -> None:
+        self._forecast_key = None  # asked again at the next refresh
+        self.forecast_now.setEnabled(True)
+        self.forecast_label.setText(f"The breach forecast cannot be worked out: {message}")
+
+    def _show_forecast(self, f: Forecast) -> None:
+        self.forecast = f
+        self.forecast_now.setEnabled(True)
         self.forecast_label.setText(
             f"<b>Likely to miss their target</b> ({len(f.at_risk)} of {f.examined} open) "
             f"— forecast {f.today:%d %b}"

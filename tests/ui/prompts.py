@@ -10,7 +10,9 @@ from pytestqt.qtbot import QtBot
 from correspondence.database import Database
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
-from correspondence.ui.draft_editor import DraftEditor, Prompts
+from correspondence.ui.draft_editor.loading import read_draft
+from correspondence.ui.draft_editor.prompts import Prompts
+from correspondence.ui.draft_editor.window import DraftEditor
 
 
 class ScriptedPrompts(Prompts):
@@ -41,9 +43,8 @@ def open_editor(
     qtbot: QtBot, db: Database, user: str, draft_id: int, *, today: dt.date, **kw: object
 ) -> DraftEditor:
     """The draft editor as `user` would open it on `today`, shown and exposed."""
-    editor = DraftEditor(
-        Drafting(acting_as(db.session_factory, user), clock=lambda: today), draft_id, **kw
-    )
+    drafting = Drafting(acting_as(db.session_factory, user), clock=lambda: today)
+    editor = DraftEditor(drafting, read_draft(drafting, draft_id), **kw)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitExposed(editor)

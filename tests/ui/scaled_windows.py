@@ -17,7 +17,8 @@ from correspondence.services.demo.demo import load_demo
 from correspondence.services.desk import Desk
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
-from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.draft_editor.loading import read_draft
+from correspondence.ui.draft_editor.window import DraftEditor
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
 
@@ -53,7 +54,7 @@ def main() -> None:
     with db.session_factory() as s:
         seed = s.scalar(select(Case.id).where(Case.reference == "2009/0007948POSoS"))
     drafting = Drafting(acting_as(db.session_factory, "p.mehta"), clock=lambda: DEMO_TODAY)
-    editor = DraftEditor(drafting, drafting.current_draft_id(seed) or 0)
+    editor = DraftEditor(drafting, read_draft(drafting, drafting.current_draft_id(seed) or 0))
     editor.show()
     app.processEvents()
     problems = {}

@@ -15,7 +15,8 @@ from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.campaign_actions import CampaignsFeature
 from correspondence.ui.campaign_window import CampaignWindow
-from correspondence.ui.draft_editor import VERSION_ROLE, DraftEditor
+from correspondence.ui.draft_editor.lines_pane import VERSION_ROLE
+from correspondence.ui.draft_editor.window import DraftEditor
 from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
@@ -46,7 +47,9 @@ def _open_reply(main: MainWindow, qtbot: QtBot) -> DraftEditor:
     cw: CampaignWindow = main.feature(CampaignsFeature).campaign_window
     qtbot.waitExposed(cw)
     qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)
-    [editor] = main.feature(DraftingFeature).draft_editors.values()
+    editors = main.feature(DraftingFeature).draft_editors
+    qtbot.waitUntil(lambda: len(editors) == 1)  # the reply is read in the background
+    [editor] = editors.values()
     qtbot.addWidget(editor)
     qtbot.waitExposed(editor)
     return editor
@@ -63,35 +66,35 @@ def test_the_campaign_reply_names_its_campaign_and_offers_its_lines_first(
     assert NAME in editor.heading.text() and "51 letters" in editor.heading.text()
 
     groups = [
-        editor.lines_tree.topLevelItem(i).text(0)
-        for i in range(editor.lines_tree.topLevelItemCount())
+        editor.lines.tree.topLevelItem(i).text(0)
+        for i in range(editor.lines.tree.topLevelItemCount())
     ]
     assert groups[0].startswith("For this campaign's themes (") and not groups[0].endswith("(0)")
-    shown = editor.offer_items()
-    first_group = editor.lines_tree.topLevelItem(0).childCount()
-    offers = [editor.offers_by_version[item.data(0, VERSION_ROLE)] for item in shown]
+    shown = editor.lines.offer_items()
+    first_group = editor.lines.tree.topLevelItem(0).childCount()
+    offers = [editor.lines.offers_by_version[item.data(0, VERSION_ROLE)] for item in shown]
     assert all(THEMES & set(o.themes) for o in offers[:first_group])
     assert not any(THEMES & set(o.themes) for o in offers[first_group:] if not o.generic)
-    assert "most common first" in editor.legend.text()
+    assert "most common first" in editor.lines.legend.text()
     # Each letter gets its own writer's salutation and close: not a field to fill in here.
-    assert not editor.salutation.isEnabled() and not editor.close_edit.isEnabled()
-    assert editor.salutation.placeholderText() == "Each letter's own (this one: Dear Tessa)"
-    assert set(editor.legend.text().split(": ")[1].split(", ")) == THEMES
+    assert not editor.details.salutation.isEnabled() and not editor.details.close_edit.isEnabled()
+    assert editor.details.salutation.placeholderText() == "Each letter's own (this one: Dear Tessa)"
+    assert set(editor.lines.legend.text().split(": ")[1].split(", ")) == THEMES
 
     # The drafter takes the first line offered: Enter on it adds it to the reply.
-    editor.lines_tree.setFocus()
-    editor.lines_tree.setCurrentItem(shown[0])
-    qtbot.keyClick(editor.lines_tree, Qt.Key.Key_Return)
+    editor.lines.tree.setFocus()
+    editor.lines.tree.setCurrentItem(shown[0])
+    qtbot.keyClick(editor.lines.tree, Qt.Key.Key_Return)
     assert [p.line_key for p in editor.model.items] == [offers[0].key]
     # The preview fills the line in for a member (the campaign's canonical letter).
     opening = offers[0].body.split("{{")[0].strip()[:30]
-    qtbot.waitUntil(lambda: opening in editor.preview.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: opening in editor.letter.preview.toPlainText(), timeout=5000)
     editor.grab().save(str(screenshot_dir / "campaign_draft_editor.png"))
 
     # Saved (Ctrl+S), the edit shows in a member's history.
     editor.activateWindow()
     qtbot.waitUntil(editor.isActiveWindow)
-    qtbot.keyClick(editor.list, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(editor.paragraphs.list, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert not editor.dirty
     with demo_db.session_factory() as s:
         seed = main.desk.find_reference(SEED)

@@ -136,9 +136,9 @@ def test_the_campaign_reply_opens_in_the_draft_editor(
     assert cw.draft_button.isEnabled()
     qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)
     editors = main.feature(DraftingFeature).draft_editors
-    assert len(editors) == 1
+    qtbot.waitUntil(lambda: len(editors) == 1)  # the reply is read in the background
     editor = next(iter(editors.values()))
-    qtbot.waitUntil(lambda: "Dear" in editor.preview.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: "Dear" in editor.letter.preview.toPlainText(), timeout=5000)
     editor.grab().save(str(screenshot_dir / "campaign_reply_editor.png"))
     # Clicking again opens the same single reply, never a second draft.
     qtbot.mouseClick(cw.draft_button, Qt.MouseButton.LeftButton)

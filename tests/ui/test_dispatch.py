@@ -17,7 +17,8 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.dialogs.choice import ChoiceDialog
-from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.draft_editor.loading import read_draft
+from correspondence.ui.draft_editor.window import DraftEditor
 from correspondence.ui.main_window import MainWindow
 from tests.conftest import DEMO_TODAY
 from tests.factories import draft_from_lines, mp, triaged_case
@@ -123,14 +124,19 @@ def test_the_editor_offers_dispatch_once_signed_off(
     drafting = Drafting(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     demo_desk = Desk(acting_as(demo_db.session_factory, "a.okoro"), clock=lambda: DEMO_TODAY)
     prompts = ScriptedPrompts(choice="By post")
-    editor = DraftEditor(drafting, draft_id, prompts=prompts)
+    editor = DraftEditor(drafting, read_draft(drafting, draft_id), prompts=prompts)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitExposed(editor)
-    assert editor.dispatch_button.isVisible() and editor.dispatch_button.isEnabled()
+    assert (
+        editor.approval.dispatch_button.isVisible() and editor.approval.dispatch_button.isEnabled()
+    )
     editor.grab().save(str(screenshot_dir / "draft_editor_signed_off.png"))
     with qtbot.waitSignal(editor.changed):
-        qtbot.mouseClick(editor.dispatch_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(editor.approval.dispatch_button, Qt.MouseButton.LeftButton)
     assert demo_desk.detail(case_id).status is CaseStatus.DISPATCHED
-    assert not editor.dispatch_button.isEnabled() and editor.dispatch_button.text() == "Dispatched"
+    assert (
+        not editor.approval.dispatch_button.isEnabled()
+        and editor.approval.dispatch_button.text() == "Dispatched"
+    )
     assert not prompts.warnings

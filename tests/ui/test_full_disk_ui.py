@@ -74,13 +74,13 @@ def test_a_draft_that_cannot_be_saved_keeps_the_words_says_why_and_retries(
     disk = Path(str(db.engine.url.database)).parent
     filler = small_disk.fill(disk, leave=0)
 
-    editor.add_free_text()
-    qtbot.keyClicks(editor.text_edit, "Words typed as the disk filled")
+    editor.paragraphs.add_free_text()
+    qtbot.keyClicks(editor.paragraphs.text_edit, "Words typed as the disk filled")
     qtbot.waitUntil(lambda: bool(prompts.warnings), timeout=8000)  # the autosave was refused
 
     assert "Draft not saved: the disk is full" in prompts.warnings[0]
     assert "Your words are kept" in editor.statusBar().currentMessage()
-    assert editor.text_edit.toPlainText() == "Words typed as the disk filled"
+    assert editor.paragraphs.text_edit.toPlainText() == "Words typed as the disk filled"
     qtbot.wait(50)
     editor.grab().save(str(screenshot_dir / "draft_editor_disk_full.png"))
     qtbot.wait(1000)  # it keeps trying, without a dialog each time

@@ -18,7 +18,7 @@ from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
-from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.draft_editor.window import DraftEditor
 from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.main_window import MainWindow
 from correspondence.ui.my_work import MyWorkPanel
@@ -97,9 +97,11 @@ def test_a_policy_lead_sees_drafts_waiting_for_qa_and_opens_one(
     rect = panel.drafts.visualItemRect(item)
     qtbot.mouseClick(panel.drafts.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(panel.drafts.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    editor: DraftEditor = window.feature(DraftingFeature).draft_editors[draft_id]
+    editors = window.feature(DraftingFeature).draft_editors
+    qtbot.waitUntil(lambda: draft_id in editors)  # the draft is read in the background
+    editor: DraftEditor = editors[draft_id]
     qtbot.addWidget(editor)
-    assert editor.isVisible() and editor.approve_button.isEnabled()
+    assert editor.isVisible() and editor.approval.approve_button.isEnabled()
 
 
 def test_a_drafter_sees_returned_drafts_and_own_cases_due_and_can_jump_to_a_case(

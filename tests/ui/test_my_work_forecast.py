@@ -47,7 +47,12 @@ def test_my_work_names_the_cases_likely_to_miss_and_drafts_a_holding_reply(
     qtbot.waitUntil(lambda: not panel.loading)
     assert panel.forecast is first
     qtbot.mouseClick(panel.forecast_now, Qt.MouseButton.LeftButton)
-    assert panel.forecast is not first  # on demand it is
+    # On demand it is, on a worker: the panel says so until it is done.
+    assert panel.forecast_label.text() == "Working out the breach forecast…"
+    assert not panel.forecast_now.isEnabled()
+    panel.grab().save(str(screenshot_dir / "my_work_forecast_working.png"))
+    qtbot.waitUntil(lambda: not panel.loading)
+    assert panel.forecast is not first and panel.forecast_now.isEnabled()
 
     assert not panel.holding_button.isEnabled()
     target = tmp_path / "holding.docx"

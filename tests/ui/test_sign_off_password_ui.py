@@ -19,7 +19,9 @@ from correspondence.domain.states import DraftStatus
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
 from correspondence.ui.dialogs.password import PasswordDialog
-from correspondence.ui.draft_editor import DraftEditor, Prompts
+from correspondence.ui.draft_editor.loading import read_draft
+from correspondence.ui.draft_editor.prompts import Prompts
+from correspondence.ui.draft_editor.window import DraftEditor
 from tests.conftest import DemoTemplate, open_demo_copy
 from tests.pg import PgServer
 
@@ -85,9 +87,8 @@ def test_signing_off_in_the_editor_asks_for_the_password(
     db, url, draft_id = scram_office
     desk_db = open_database(url)
     prompts = ChooseWet()
-    editor = DraftEditor(
-        Drafting(UnitOfWorkFactory.connect(desk_db.session_factory)), draft_id, prompts=prompts
-    )
+    drafting = Drafting(UnitOfWorkFactory.connect(desk_db.session_factory))
+    editor = DraftEditor(drafting, read_draft(drafting, draft_id), prompts=prompts)
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitExposed(editor)
@@ -103,13 +104,16 @@ def test_signing_off_in_the_editor_asks_for_the_password(
             return s.scalar(select(Draft.status).where(Draft.id == draft_id)) or ""
 
     try:
-        assert editor.signoff_button.isVisible() and editor.signoff_button.isEnabled()
+        assert (
+            editor.approval.signoff_button.isVisible()
+            and editor.approval.signoff_button.isEnabled()
+        )
         QTimer.singleShot(0, lambda: type_password("not it"))
-        assert not editor.sign_off()
+        assert not editor.approval.sign_off()
         assert "was not accepted" in prompts.warnings[-1]
         assert status() == DraftStatus.WITH_PRIVATE_OFFICE.value
         QTimer.singleShot(0, lambda: type_password(SECRET))
-        assert editor.sign_off()
+        assert editor.approval.sign_off()
         assert status() == DraftStatus.SIGNED_OFF.value
     finally:
         editor.close()

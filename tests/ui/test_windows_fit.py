@@ -22,7 +22,8 @@ from correspondence.ui import (
     reports_actions,
     triage_actions,
 )
-from correspondence.ui.draft_editor import DraftEditor
+from correspondence.ui.draft_editor.loading import read_draft
+from correspondence.ui.draft_editor.window import DraftEditor
 from correspondence.ui.drafting_actions import DraftingFeature
 from correspondence.ui.intake_actions import IntakeController
 from correspondence.ui.main_window import MainWindow
@@ -67,7 +68,7 @@ def _windows(main: MainWindow, demo_db: Database, qtbot: QtBot) -> Iterator[tupl
     assert case_id is not None
     draft_id = drafting.current_draft_id(case_id)
     assert draft_id is not None
-    editor = DraftEditor(drafting, draft_id)
+    editor = DraftEditor(drafting, read_draft(drafting, draft_id))
     qtbot.addWidget(editor)
     editor.show()
     yield "draft editor", editor
