@@ -140,7 +140,7 @@ def _export_db(path: Path, n: int) -> tuple[str, int]:
     from correspondence.documents.line_files import library_dir, read_library
     from correspondence.domain.salutations import Person, display_name
     from correspondence.services.actors import actor_for
-    from correspondence.services.lines import lines
+    from correspondence.services.lines.library_files import import_library
     from correspondence.services.office.defaults import ensure_defaults
 
     url = f"sqlite:///{path}"
@@ -149,7 +149,7 @@ def _export_db(path: Path, n: int) -> tuple[str, int]:
     with db.session_factory.begin() as s:
         ensure_defaults(s)
         admin = actor_for(s, "bench.admin")
-        lines.import_library(s, admin, read_library(library_dir()))
+        import_library(s, admin, read_library(library_dir()))
         sos = s.scalar(select(Signatory).where(Signatory.key == "sos"))
         if sos is None:
             sos = Signatory(

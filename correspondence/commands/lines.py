@@ -8,7 +8,7 @@ from pathlib import Path
 
 from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import LineFilter
+from correspondence.services.lines.line_views import LineFilter
 
 
 def register(sub: argparse._SubParsersAction, common: Common) -> None:

@@ -37,15 +37,14 @@ from PySide6.QtWidgets import (
 
 from correspondence.services.errors import ServiceError
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import (
-    APPROVING_ROLES,
-    DRAFTING_ROLES,
+from correspondence.services.lines.line_drift import DriftItem
+from correspondence.services.lines.line_editing import NewLine
+from correspondence.services.lines.line_roles import APPROVING_ROLES, DRAFTING_ROLES
+from correspondence.services.lines.line_views import (
     STATUSES,
-    DriftItem,
     LineDetail,
     LineFilter,
     LineSummary,
-    NewLine,
     VersionView,
 )
 from correspondence.ui.accessibility import make_reachable

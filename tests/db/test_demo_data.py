@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from correspondence.database import Database
 from correspondence.db.models import Case, Event
-from correspondence.services.lines import lines
+from correspondence.services.lines.line_views import LineFilter, list_lines, overdue_reviews
 
 SEED_REFERENCE = "2009/0007948POSoS"
 TODAY = dt.date(2026, 11, 23)
@@ -36,8 +36,8 @@ def test_the_seed_case_moves_on_the_dates_its_reply_bears(demo_db: Database) -> 
 
 def test_a_few_lines_are_due_for_review_not_all(demo_db: Database) -> None:
     with demo_db.session_factory() as s:
-        every = lines.list_lines(s, lines.LineFilter(), TODAY)
-        overdue = lines.overdue_reviews(s, TODAY)
+        every = list_lines(s, LineFilter(), TODAY)
+        overdue = overdue_reviews(s, TODAY)
         soon = [
             line
             for line in every

@@ -12,7 +12,7 @@ from correspondence.db.models import Draft, DraftParagraph, Event, User
 from correspondence.services.cases.cases import case_by_reference
 from correspondence.services.errors import PermissionDenied
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import approved_version
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)

@@ -13,7 +13,8 @@ from correspondence.db.models import Event
 from correspondence.documents.line_files import library_dir
 from correspondence.services.errors import NotFound, PermissionDenied, ValidationError
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import LineFilter, NewLine
+from correspondence.services.lines.line_editing import NewLine
+from correspondence.services.lines.line_views import LineFilter
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)
@@ -178,7 +179,7 @@ def test_retiring_takes_a_line_out_of_replies(demo_db: Database) -> None:
     detail = lead.retire(detail.approved.id, "Replaced by the new holding reply")
     assert detail.approved is None
     assert detail.latest.retired_reason == "Replaced by the new holding reply"
-    from correspondence.services.lines.lines import approved_version
+    from correspondence.services.lines.line_views import approved_version
 
     with demo_db.session_factory() as s, pytest.raises(ValidationError, match="no approved"):
         approved_version(s, "holding-reply")

@@ -10,7 +10,7 @@ from correspondence.database import Database
 from correspondence.db.models import Campaign, Case, Draft, DraftParagraph
 from correspondence.services.demo.demo import SEED_REFERENCE
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import approved_version
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)

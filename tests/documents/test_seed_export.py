@@ -22,7 +22,7 @@ from correspondence.services.actors import Role, actor_for
 from correspondence.services.cases.cases import NewCase, NewConstituent, NewCorrespondent
 from correspondence.services.desk import Desk
 from correspondence.services.drafting.drafting import Drafting
-from correspondence.services.lines import lines
+from correspondence.services.lines.library_files import import_library
 from correspondence.services.unit_of_work import acting_as
 
 SEED_REFERENCE = "2009/0007948POSoS"
@@ -60,7 +60,7 @@ def _office(db: Database) -> None:
                 office_code="POSoS",
             )
         )
-        lines.import_library(s, actor_for(s, "lead.k"), read_library(library_dir()))
+        import_library(s, actor_for(s, "lead.k"), read_library(library_dir()))
 
 
 def build_seed_letter(db: Database, out: Path) -> Path:

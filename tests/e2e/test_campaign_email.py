@@ -27,7 +27,7 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.services.actors import actor_for
 from correspondence.services.cases import cases
 from correspondence.services.cases.cases import NewCase, NewCorrespondent
-from correspondence.services.lines import lines
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.replies import signatures
 from tests.conftest import DEMO_TODAY, DemoTemplate
 from tests.smtp import LoopbackSmtp
@@ -98,7 +98,7 @@ def make_campaign(url: str) -> int:
                 signature_method="digital",
             )
             for pos, key in enumerate(("smacking-no-ban", "closing-thank-you-for-writing")):
-                version = lines.approved_version(s, key)
+                version = approved_version(s, key)
                 draft.paragraphs.append(
                     DraftParagraph(
                         position=pos, kind="line", line_version_id=version.id, text=version.body

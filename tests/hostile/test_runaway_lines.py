@@ -14,7 +14,7 @@ from correspondence.documents.context import sample_context
 from correspondence.documents.line_files import library_dir
 from correspondence.services.errors import ValidationError
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import NewLine
+from correspondence.services.lines.line_editing import NewLine
 from correspondence.services.unit_of_work import acting_as
 
 TODAY = dt.date(2026, 11, 23)

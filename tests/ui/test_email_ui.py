@@ -198,7 +198,7 @@ def test_a_campaign_is_emailed_to_its_members_from_the_case_menu(
     from sqlalchemy import select
 
     from correspondence.db.models import Campaign, Case, Correspondent, Draft, Setting, Signatory
-    from correspondence.services.lines import lines
+    from correspondence.services.lines.line_views import approved_version
 
     with demo_db.session_factory.begin() as s:
         camp = s.scalar(select(Campaign).where(Campaign.organisation == "NSPCC"))
@@ -213,7 +213,7 @@ def test_a_campaign_is_emailed_to_its_members_from_the_case_menu(
             campaign_id=camp.id, status="signed_off", signatory_id=sos.id,  # type: ignore[union-attr]
             letter_date=DEMO_TODAY, signature_method="digital",
         )  # fmt: skip
-        version = lines.approved_version(s, "closing-thank-you-for-writing")
+        version = approved_version(s, "closing-thank-you-for-writing")
         from correspondence.db.models import DraftParagraph
 
         draft.paragraphs.append(

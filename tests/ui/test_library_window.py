@@ -17,7 +17,7 @@ from correspondence.db.models import Draft, DraftParagraph, User
 from correspondence.services.cases.cases import case_by_reference
 from correspondence.services.desk import Desk
 from correspondence.services.lines.library import Library
-from correspondence.services.lines.lines import approved_version
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.unit_of_work import acting_as
 from correspondence.ui.library_window import LibraryWindow
 from correspondence.ui.main_window import MainWindow

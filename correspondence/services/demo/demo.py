@@ -42,7 +42,9 @@ from correspondence.services.demo.demo_letters import (
     NSPCC_CAMPAIGN_LETTER,
     THEME_LETTERS,
 )
-from correspondence.services.lines import lines
+from correspondence.services.lines.library_files import import_library
+from correspondence.services.lines.line_editing import set_review_by
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.office.defaults import ensure_defaults
 
 SEED_REFERENCE = "2009/0007948POSoS"
@@ -457,7 +459,7 @@ def _review_dates(ld: _Loader, seed: int) -> None:
             days = rng.randint(1, 28)
         else:
             days = rng.randint(60, 360)
-        lines.set_review_by(ld.s, actor, line.id, ld.today + dt.timedelta(days=days))
+        set_review_by(ld.s, actor, line.id, ld.today + dt.timedelta(days=days))
 
 
 def load_demo(
@@ -473,7 +475,7 @@ def load_demo(
         # Each policy lead imports (so approves) the lines their files say they approved.
         for f in library:
             importer = ld.actors.get(f.approved_by or "admin", ld.actors["admin"])
-            lines.import_library(s, importer, [f])
+            import_library(s, importer, [f])
         _review_dates(ld, seed)
 
         # The seed case: Tessa Jowell MP forwards constituents' NSPCC letters.
@@ -704,7 +706,7 @@ def _seed_draft(s: Session, ld: _Loader, case: Case) -> Draft:
         signature_method="wet",
     )
     for pos, key in enumerate(SEED_REPLY_LINES):
-        version = lines.approved_version(s, key)
+        version = approved_version(s, key)
         draft.paragraphs.append(
             DraftParagraph(
                 position=pos,

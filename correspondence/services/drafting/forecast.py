@@ -45,8 +45,8 @@ from correspondence.domain.workdays import (
 from correspondence.services.actors import Actor, Role
 from correspondence.services.cases.deadlines import plan_for
 from correspondence.services.errors import NotFound, ValidationError
-from correspondence.services.lines import lines
 from correspondence.services.lines.line_context import context_for_case
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.reports.reports import Column, ColumnKind, Table
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
@@ -389,7 +389,7 @@ def holding_reply_spec(session: Session, case_id: int, today: dt.date) -> Letter
     if case is None:
         raise NotFound(f"No case #{case_id}")
     try:
-        version = lines.approved_version(session, HOLDING_LINE)
+        version = approved_version(session, HOLDING_LINE)
     except (NotFound, ValidationError):
         raise ValidationError(
             "Holding reply", f"there is no approved standard line {HOLDING_LINE!r} to draft from"

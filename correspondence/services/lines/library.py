@@ -19,17 +19,20 @@ from correspondence.documents.rendering import TemplateProblem, render_line, val
 from correspondence.documents.word_diff import Segment
 from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
-from correspondence.services.lines import lines
-from correspondence.services.lines.line_context import context_for_case
-from correspondence.services.lines.line_usage import LineUsage, line_usage
-from correspondence.services.lines.lines import (
-    DriftItem,
-    ImportResult,
-    LineDetail,
-    LineFilter,
-    LineSummary,
-    NewLine,
+from correspondence.services.lines import (
+    library_files,
+    line_approval,
+    line_drift,
+    line_editing,
+    line_roles,
+    line_views,
 )
+from correspondence.services.lines.library_files import ImportResult
+from correspondence.services.lines.line_context import context_for_case
+from correspondence.services.lines.line_drift import DriftItem
+from correspondence.services.lines.line_editing import NewLine
+from correspondence.services.lines.line_usage import LineUsage, line_usage
+from correspondence.services.lines.line_views import LineDetail, LineFilter, LineSummary
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["Library", "Preview", "CaseChoice", "ThemeChoice"]
@@ -89,36 +92,36 @@ class Library:
             return uow.actor
 
     def can_draft(self) -> bool:
-        return lines.can_draft(self.actor())
+        return line_roles.can_draft(self.actor())
 
     def can_approve(self) -> bool:
-        return lines.can_approve(self.actor())
+        return line_roles.can_approve(self.actor())
 
     # --- reading ---------------------------------------------------------------------
     def lines(self, flt: LineFilter | None = None) -> list[LineSummary]:
         with self.uow.read() as uow:
             s = uow.session
-            return lines.list_lines(s, flt or LineFilter(), self.clock())
+            return line_views.list_lines(s, flt or LineFilter(), self.clock())
 
     def detail(self, line: int | str) -> LineDetail:
         with self.uow.read() as uow:
             s = uow.session
-            return lines.line_detail(s, line, self.clock())
+            return line_views.line_detail(s, line, self.clock())
 
     def overdue(self) -> list[LineSummary]:
         with self.uow.read() as uow:
             s = uow.session
-            return lines.overdue_reviews(s, self.clock())
+            return line_views.overdue_reviews(s, self.clock())
 
     def diff(self, old_version_id: int, new_version_id: int) -> list[Segment]:
         with self.uow.read() as uow:
             s = uow.session
-            return lines.version_diff(s, old_version_id, new_version_id)
+            return line_views.version_diff(s, old_version_id, new_version_id)
 
     def drift(self, draft_id: int | None = None, line_id: int | None = None) -> list[DriftItem]:
         with self.uow.read() as uow:
             s = uow.session
-            return lines.drifted_paragraphs(s, draft_id=draft_id, line_id=line_id)
+            return line_drift.drifted_paragraphs(s, draft_id=draft_id, line_id=line_id)
 
     def usage(self, line: int | str) -> LineUsage:
         """Every draft and sent letter that used each version of the line."""
@@ -152,17 +155,17 @@ class Library:
     # --- the workflow ---------------------------------------------------------------
     def propose(self, data: NewLine) -> LineDetail:
         with self._writing() as (s, actor):
-            line_id = lines.propose_line(s, actor, data).id
+            line_id = line_editing.propose_line(s, actor, data).id
         return self.detail(line_id)
 
     def new_version(self, line_id: int, body: str) -> LineDetail:
         with self._writing() as (s, actor):
-            lines.new_version(s, actor, line_id, body)
+            line_editing.new_version(s, actor, line_id, body)
         return self.detail(line_id)
 
     def save_draft(self, version_id: int, body: str) -> LineDetail:
         with self._writing() as (s, actor):
-            line_id = lines.edit_draft(s, actor, version_id, body).line_id
+            line_id = line_editing.edit_draft(s, actor, version_id, body).line_id
         return self.detail(line_id)
 
     def update_line(
@@ -175,7 +178,7 @@ class Library:
         expected_version: int | None = None,
     ) -> LineDetail:
         with self._writing() as (s, actor):
-            lines.update_line(
+            line_editing.update_line(
                 s,
                 actor,
                 line_id,
@@ -188,37 +191,37 @@ class Library:
 
     def submit(self, version_id: int) -> LineDetail:
         with self._writing() as (s, actor):
-            line_id = lines.submit(s, actor, version_id).line_id
+            line_id = line_approval.submit(s, actor, version_id).line_id
         return self.detail(line_id)
 
     def approve(self, version_id: int) -> LineDetail:
         with self._writing() as (s, actor):
-            line_id = lines.approve(s, actor, version_id).line_id
+            line_id = line_approval.approve(s, actor, version_id).line_id
         return self.detail(line_id)
 
     def reject(self, version_id: int, reason: str) -> LineDetail:
         with self._writing() as (s, actor):
-            line_id = lines.reject(s, actor, version_id, reason).line_id
+            line_id = line_approval.reject(s, actor, version_id, reason).line_id
         return self.detail(line_id)
 
     def retire(self, version_id: int, reason: str) -> LineDetail:
         with self._writing() as (s, actor):
-            line_id = lines.retire(s, actor, version_id, reason).line_id
+            line_id = line_approval.retire(s, actor, version_id, reason).line_id
         return self.detail(line_id)
 
     def set_review_by(self, line_id: int, review_by: dt.date | None) -> LineDetail:
         with self._writing() as (s, actor):
-            lines.set_review_by(s, actor, line_id, review_by)
+            line_editing.set_review_by(s, actor, line_id, review_by)
         return self.detail(line_id)
 
     def change_owner(self, line_id: int, username: str) -> LineDetail:
         with self._writing() as (s, actor):
-            lines.change_owner(s, actor, line_id, username)
+            line_editing.change_owner(s, actor, line_id, username)
         return self.detail(line_id)
 
     def update_paragraph_to_latest(self, draft_id: int, paragraph_id: int) -> None:
         with self._writing() as (s, actor):
-            lines.update_paragraph_to_latest(s, actor, draft_id, paragraph_id)
+            line_drift.update_paragraph_to_latest(s, actor, draft_id, paragraph_id)
 
     # --- rendering -----------------------------------------------------------------
     def context(self, case_id: int | None) -> LineContext:
@@ -280,7 +283,7 @@ class Library:
         with self.uow.read() as uow:
             s = uow.session
             codes = list(s.scalars(select(Theme.code)))
-        return lines.check_files(directory, codes)
+        return library_files.check_files(directory, codes)
 
     def import_dir(self, directory: Path) -> ImportResult:
         """Import every line file, or nothing: every bad file is named first."""
@@ -291,10 +294,10 @@ class Library:
                 f"{len(problems)} problem(s), nothing imported:\n  " + "\n  ".join(problems),
             )
         with self._writing() as (s, actor):
-            return lines.import_library(s, actor, files)
+            return library_files.import_library(s, actor, files)
 
     def export_dir(self, directory: Path) -> list[Path]:
         with self.uow.read() as uow:
             s = uow.session
-            files = lines.export_library(s)
+            files = library_files.export_library(s)
         return write_library(files, directory)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from correspondence.db.models import Campaign, Case, Draft, DraftParagraph, LineVersion
 from correspondence.domain.states import CaseStatus, DraftStatus
-from correspondence.services.lines.lines import CLOSED_DRAFT_STATUSES, _load_line
+from correspondence.services.lines.line_drift import CLOSED_DRAFT_STATUSES
+from correspondence.services.lines.line_records import load_line
 
 SENT = "sent"
 
@@ -86,7 +87,7 @@ def _draft_day(draft: Draft) -> dt.date | None:
 
 def line_usage(session: Session, line: int | str) -> LineUsage:
     """Every draft and sent letter that used each version of `line` (a key or an id)."""
-    row = _load_line(session, line)
+    row = load_line(session, line)
     versions = list(session.scalars(select(LineVersion).where(LineVersion.line_id == row.id)))
     approved = [v.number for v in versions if v.status == "approved"]
     current = max(approved) if approved else None

@@ -32,7 +32,7 @@ from correspondence.services.cases import cases
 from correspondence.services.drafting.reply_letter import computed_salutation
 from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.lines.line_context import context_for_case
-from correspondence.services.lines.lines import approved_version
+from correspondence.services.lines.line_views import approved_version
 from correspondence.services.replies.reply_pdf import (
     SIGNED_SCAN_ROLE,
     kept_document,
