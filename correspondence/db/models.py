@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from correspondence.db.enum_column import EnumText
+from correspondence.domain.kinds import CampaignStatus, LineStatus, ParagraphKind
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, DraftStatus
 
@@ -191,7 +192,9 @@ class Campaign(Versioned, Base):
     # No foreign key: campaigns and cases refer to each other, and a plain id
     # keeps table creation order simple on every backend.
     canonical_case_id: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|confirmed
+    status: Mapped[CampaignStatus] = mapped_column(
+        EnumText(CampaignStatus, 20), default=CampaignStatus.PROPOSED
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     __mapper_args__ = {"version_id_col": Versioned.version}
 
@@ -376,7 +379,9 @@ class LineVersion(Base):
     line_id: Mapped[int] = mapped_column(ForeignKey("standard_lines.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[LineStatus] = mapped_column(
+        EnumText(LineStatus, 20), default=LineStatus.DRAFT, index=True
+    )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -428,7 +433,7 @@ class DraftParagraph(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(10))  # line|free
+    kind: Mapped[ParagraphKind] = mapped_column(EnumText(ParagraphKind, 10))
     line_version_id: Mapped[int | None] = mapped_column(ForeignKey("line_versions.id"))
     text: Mapped[str] = mapped_column(Text, default="")  # free text, or the line's body as used
     numbered: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Campaign, Case, Draft
+from correspondence.domain.kinds import CampaignStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
 from correspondence.services.campaigns import campaign_detect as detect
@@ -70,13 +71,13 @@ def rename(
 def confirm(session: Session, actor: Actor, campaign_id: int) -> None:
     actor.require("confirm a campaign", Role.OFFICER)
     camp = get_campaign(session, campaign_id)
-    if camp.status == "confirmed":
+    if camp.status == CampaignStatus.CONFIRMED:
         return
     events.record(
         session, actor, "campaign", camp.id, "confirmed", field="status", old=camp.status,
         new="confirmed",
     )  # fmt: skip
-    camp.status = "confirmed"
+    camp.status = CampaignStatus.CONFIRMED
     session.flush()
 
 
@@ -147,8 +148,8 @@ def merge(session: Session, actor: Actor, keep_id: int, other_id: int) -> int:
         new=keep.name, reason=f"{len(moved)} letters from campaign #{other.id}",
     )  # fmt: skip
     events.record(session, actor, "campaign", other.id, "deleted", reason=f"merged into #{keep.id}")
-    if keep.status != "confirmed" and other.status == "confirmed":
-        keep.status = "confirmed"
+    if keep.status != CampaignStatus.CONFIRMED and other.status == "confirmed":
+        keep.status = CampaignStatus.CONFIRMED
     session.flush()
     session.delete(other)
     session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from correspondence.db.models import LineVersion, StandardLine, Theme, User, now_utc
 from correspondence.documents.line_files import SUFFIX, LineFile, LineFileError, parse_line_file
 from correspondence.documents.rendering import validate_line
+from correspondence.domain.kinds import LineStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor
 from correspondence.services.errors import ValidationError
@@ -59,7 +60,7 @@ def _claim(f: LineFile) -> str:
 def _imported_status(f: LineFile, approves: bool) -> str:
     """A file's status, as far as the importer may vouch for it: only a policy lead (or an
     admin) approves; anyone else's approved wording waits for one."""
-    if f.status == "approved" and not approves:
+    if f.status == LineStatus.APPROVED and not approves:
         return "submitted"
     return f.status
 
@@ -125,8 +126,8 @@ def import_library(session: Session, actor: Actor, files: Iterable[LineFile]) ->
         )
         if status == "approved":
             for older in line.versions:
-                if older.status == "approved" and older.number < f.version:
-                    older.status = "retired"
+                if older.status == LineStatus.APPROVED and older.number < f.version:
+                    older.status = LineStatus.RETIRED
                     older.retired_at = now_utc()
         line.versions.append(version)
         if not is_new:
@@ -143,7 +144,7 @@ def import_library(session: Session, actor: Actor, files: Iterable[LineFile]) ->
             new=f.version,
             reason=f"from {f.key}.txt" + (f"; {claim}" if claim else ""),
         )
-        if status == "submitted" and f.status == "approved":
+        if status == "submitted" and f.status == LineStatus.APPROVED:
             events.record(
                 session, actor, "line", line.id, "submitted", field="version", new=f.version
             )
@@ -221,7 +222,7 @@ def export_library(session: Session) -> list[LineFile]:
         if not line.versions:
             continue
         versions = sorted(line.versions, key=lambda v: v.number)
-        approved = [v for v in versions if v.status == "approved"]
+        approved = [v for v in versions if v.status == LineStatus.APPROVED]
         v = approved[-1] if approved else versions[-1]
         approver = names.get(v.approved_by_id or -1, ("", ""))[0] or None
         owner = names.get(line.owner_id or -1, ("", ""))[0]

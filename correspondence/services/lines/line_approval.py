@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import LineVersion, now_utc
+from correspondence.domain.kinds import LineStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor
 from correspondence.services.errors import ValidationError
@@ -25,13 +26,13 @@ def submit(session: Session, actor: Actor, version_id: int) -> LineVersion:
     """Draft → submitted, for a policy lead to approve; refused while the text has problems."""
     require_drafting(actor, "submit a standard line")
     version = load_version(session, version_id)
-    if version.status != "draft":
+    if version.status != LineStatus.DRAFT:
         raise ValidationError(
             "Version",
             f"only a draft can be submitted; version {version.number} is {version.status}",
         )
     check_body(version.body, f"{version.line.key} v{version.number}")
-    version.status = "submitted"
+    version.status = LineStatus.SUBMITTED
     version.submitted_at = now_utc()
     touch(version.line)
     session.flush()
@@ -47,7 +48,7 @@ def _decide(
     version_id: int,
     *,
     verb: str,
-    allowed_from: str,
+    allowed_from: LineStatus,
     reason: str | None = None,
     reason_prompt: str = "",
 ) -> LineVersion:
@@ -56,7 +57,11 @@ def _decide(
     require_policy_lead(actor, f"{verb} a standard line")
     version = load_version(session, version_id)
     if version.status != allowed_from:
-        which = "a submitted version" if allowed_from == "submitted" else "the approved version"
+        which = (
+            "a submitted version"
+            if allowed_from == LineStatus.SUBMITTED
+            else "the approved version"
+        )
         raise ValidationError(
             "Version",
             f"only {which} can be {_PAST[verb]}; version {version.number} is {version.status}",
@@ -89,12 +94,12 @@ _PAST = {"approve": "approved", "reject": "rejected", "retire": "retired"}
 
 def approve(session: Session, actor: Actor, version_id: int) -> LineVersion:
     """Submitted → approved; the version it replaces is retired, its approval kept."""
-    version = _decide(session, actor, version_id, verb="approve", allowed_from="submitted")
+    version = _decide(session, actor, version_id, verb="approve", allowed_from=LineStatus.SUBMITTED)
     check_body(version.body, f"{version.line.key} v{version.number}")
     now = now_utc()
     for older in version.line.versions:
-        if older.status == "approved" and older.id != version.id:
-            older.status = "retired"
+        if older.status == LineStatus.APPROVED and older.id != version.id:
+            older.status = LineStatus.RETIRED
             older.retired_at = now
             events.record(
                 session,
@@ -106,7 +111,7 @@ def approve(session: Session, actor: Actor, version_id: int) -> LineVersion:
                 new=older.number,
                 reason=f"replaced by version {version.number}",
             )
-    version.status = "approved"
+    version.status = LineStatus.APPROVED
     version.approved_by_id = actor.user_id
     version.approved_at = now
     return _decided(session, actor, version, "approved")
@@ -118,11 +123,11 @@ def reject(session: Session, actor: Actor, version_id: int, reason: str) -> Line
         actor,
         version_id,
         verb="reject",
-        allowed_from="submitted",
+        allowed_from=LineStatus.SUBMITTED,
         reason=reason,
         reason_prompt="say why the version is rejected",
     )
-    version.status = "rejected"
+    version.status = LineStatus.REJECTED
     version.rejected_reason = reason.strip()
     return _decided(session, actor, version, "rejected", reason.strip())
 
@@ -134,10 +139,10 @@ def retire(session: Session, actor: Actor, version_id: int, reason: str) -> Line
         actor,
         version_id,
         verb="retire",
-        allowed_from="approved",
+        allowed_from=LineStatus.APPROVED,
         reason=reason,
         reason_prompt="say why the line is retired",
     )
-    version.status = "retired"
+    version.status = LineStatus.RETIRED
     version.retired_at = now_utc()
     return _decided(session, actor, version, "retired", reason.strip())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case, Draft, DraftParagraph, LineVersion, StandardLine, now_utc
 from correspondence.documents.word_diff import Segment, word_diff
+from correspondence.domain.kinds import LineStatus
 from correspondence.domain.states import DraftStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor
@@ -53,7 +54,7 @@ def drifted_paragraphs(
             LineVersion.line_id.label("line_id"),
             func.max(LineVersion.number).label("number"),
         )
-        .where(LineVersion.status == "approved")
+        .where(LineVersion.status == LineStatus.APPROVED)
         .group_by(LineVersion.line_id)
         .subquery()
     )
@@ -77,7 +78,7 @@ def drifted_paragraphs(
         (v.line_id, v.number): v
         for v in session.scalars(
             select(LineVersion).where(
-                LineVersion.line_id.in_(line_ids), LineVersion.status == "approved"
+                LineVersion.line_id.in_(line_ids), LineVersion.status == LineStatus.APPROVED
             )
         )
     }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import LineVersion, StandardLine, User
+from correspondence.domain.kinds import LineStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role, roles_of
 from correspondence.services.errors import ConflictError, ValidationError
@@ -52,7 +53,7 @@ def propose_line(session: Session, actor: Actor, data: NewLine) -> StandardLine:
         themes=themes,
     )
     line.versions.append(
-        LineVersion(number=1, body=data.body, status="draft", author_id=actor.user_id)
+        LineVersion(number=1, body=data.body, status=LineStatus.DRAFT, author_id=actor.user_id)
     )
     session.add(line)
     session.flush()
@@ -76,7 +77,9 @@ def new_version(session: Session, actor: Actor, line_id: int, body: str) -> Line
         raise ValidationError("Text", "the line has no text")
     refuse_runaway(body)
     number = max((v.number for v in line.versions), default=0) + 1
-    version = LineVersion(number=number, body=body, status="draft", author_id=actor.user_id)
+    version = LineVersion(
+        number=number, body=body, status=LineStatus.DRAFT, author_id=actor.user_id
+    )
     line.versions.append(version)
     session.flush()
     events.record(session, actor, "line", line.id, "new version", field="version", new=number)
@@ -87,7 +90,7 @@ def edit_draft(session: Session, actor: Actor, version_id: int, body: str) -> Li
     """Change the text of a draft version; anything past draft is a new version instead."""
     require_drafting(actor, "edit a draft standard line")
     version = load_version(session, version_id)
-    if version.status != "draft":
+    if version.status != LineStatus.DRAFT:
         raise ValidationError(
             "Version",
             f"version {version.number} is {version.status} and cannot be edited; "

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Campaign, Case, Draft, DraftParagraph, LineVersion
+from correspondence.domain.kinds import LineStatus
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services.lines.line_drift import CLOSED_DRAFT_STATUSES
 from correspondence.services.lines.line_records import load_line
@@ -89,7 +90,7 @@ def line_usage(session: Session, line: int | str) -> LineUsage:
     """Every draft and sent letter that used each version of `line` (a key or an id)."""
     row = load_line(session, line)
     versions = list(session.scalars(select(LineVersion).where(LineVersion.line_id == row.id)))
-    approved = [v.number for v in versions if v.status == "approved"]
+    approved = [v.number for v in versions if v.status == LineStatus.APPROVED]
     current = max(approved) if approved else None
     pairs = session.execute(
         select(LineVersion.number, Draft)

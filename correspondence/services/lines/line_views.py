@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from correspondence.db.models import Event, LineVersion, StandardLine, Theme
 from correspondence.documents.word_diff import Segment, word_diff
+from correspondence.domain.kinds import LineStatus
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.lines.line_records import load_line, load_version, usernames
 
-STATUSES = ("draft", "submitted", "approved", "rejected", "retired")
-OPEN_VERSION_STATUSES = frozenset({"draft", "submitted"})
+STATUSES = tuple(LineStatus)
+OPEN_VERSION_STATUSES = frozenset({LineStatus.DRAFT, LineStatus.SUBMITTED})
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class LineDetail:
 
     @property
     def approved(self) -> VersionView | None:
-        found = [v for v in self.versions if v.status == "approved"]
+        found = [v for v in self.versions if v.status == LineStatus.APPROVED]
         return found[-1] if found else None
 
     @property
@@ -110,7 +111,7 @@ def _is_overdue(line: StandardLine, today: dt.date) -> bool:
     return (
         line.review_by is not None
         and line.review_by < today
-        and any(v.status == "approved" for v in line.versions)
+        and any(v.status == LineStatus.APPROVED for v in line.versions)
     )
 
 
@@ -126,7 +127,7 @@ def _retire_reasons(session: Session, line_id: int) -> dict[int, str]:
 def _summary(line: StandardLine, names: dict[int, tuple[str, str]], today: dt.date) -> LineSummary:
     versions = sorted(line.versions, key=lambda v: v.number)
     latest = versions[-1] if versions else None
-    approved = [v.number for v in versions if v.status == "approved"]
+    approved = [v.number for v in versions if v.status == LineStatus.APPROVED]
     owner = names.get(line.owner_id or -1, ("", ""))
     return LineSummary(
         id=line.id,
@@ -238,7 +239,7 @@ def approved_version(session: Session, key: str) -> LineVersion:
     version = session.scalar(
         select(LineVersion)
         .join(StandardLine)
-        .where(StandardLine.key == key, LineVersion.status == "approved")
+        .where(StandardLine.key == key, LineVersion.status == LineStatus.APPROVED)
         .order_by(LineVersion.number.desc())
         .limit(1)
     )
