@@ -14,6 +14,7 @@ CAMPAIGN_THEME_SHARE = 0.25
 
 
 def campaign_sample(session: Session, campaign_id: int) -> Case | None:
+    """The member letter lines are filled in for: the canonical one, else the first."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is not None and campaign.canonical_case_id is not None:
         return session.get(Case, campaign.canonical_case_id)

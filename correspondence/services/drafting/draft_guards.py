@@ -11,10 +11,12 @@ from correspondence.services.errors import ConflictError
 
 # A paragraph of a letter; anything longer is a paste gone wrong, not a reply.
 MAX_PARAGRAPH_CHARS = 50_000
+# Who may write and change a reply.
 DRAFTING_ROLES = (Role.DRAFTER, Role.POLICY_LEAD)
 
 
 def draft_label(draft: Draft, case: Case | None) -> str:
+    """The draft as a message names it."""
     return f"the draft reply to {case.reference}" if case else f"draft #{draft.id}"
 
 
@@ -23,6 +25,7 @@ def _upper_first(text: str) -> str:
 
 
 def check_version(draft: Draft, case: Case | None, expected: int | None) -> None:
+    """Refuse a change made to a copy older than the saved draft."""
     if expected is not None and draft.version != expected:
         label = _upper_first(draft_label(draft, case))
         raise ConflictError(
@@ -33,6 +36,7 @@ def check_version(draft: Draft, case: Case | None, expected: int | None) -> None
 
 
 def flush_draft(session: Session, draft: Draft, case: Case | None) -> None:
+    """Write the draft now; a save by someone else at the same moment is a conflict."""
     # Named first: once the flush fails the transaction is gone, and reading the case's
     # reference then raised a bare SQLAlchemy error instead of this message.
     label = _upper_first(draft_label(draft, case))

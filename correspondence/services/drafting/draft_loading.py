@@ -13,6 +13,7 @@ from correspondence.services.lines.line_context import context_for_case
 
 
 def load_draft(session: Session, draft_id: int) -> Draft:
+    """The draft with its paragraphs and the line versions they use, loaded at once."""
     draft = session.scalar(
         select(Draft)
         .where(Draft.id == draft_id)
@@ -28,6 +29,7 @@ def load_draft(session: Session, draft_id: int) -> Draft:
 
 
 def case_of(session: Session, draft: Draft) -> Case | None:
+    """The case the draft answers; None for a campaign's one reply."""
     return session.get(Case, draft.case_id) if draft.case_id is not None else None
 
 
@@ -65,6 +67,7 @@ def mapping_for(
 
 
 def latest_approved(session: Session, line_ids: set[int]) -> dict[int, LineVersion]:
+    """Each line's newest approved version, by line id."""
     if not line_ids:
         return {}
     rows = session.scalars(
@@ -76,6 +79,7 @@ def latest_approved(session: Session, line_ids: set[int]) -> dict[int, LineVersi
 
 
 def default_signatory(session: Session, case: Case) -> int | None:
+    """The case's signatory or addressee, else an active signatory (of the case's office first)."""
     for sid in (case.signatory_id, case.addressed_to_id):
         if sid is not None:
             return sid
