@@ -54,7 +54,8 @@ from correspondence.services.cases.case_list import CaseFilter, SortKey  # noqa:
 from correspondence.services.cases.cases import NewCase, NewCorrespondent  # noqa: E402
 from correspondence.services.cases.deadlines import Deadlines  # noqa: E402
 from correspondence.services.desk import Desk  # noqa: E402
-from correspondence.services.drafting.drafting import Drafting, ParagraphInput  # noqa: E402
+from correspondence.services.drafting.draft_view import ParagraphInput  # noqa: E402
+from correspondence.services.drafting.drafting import Drafting  # noqa: E402
 from correspondence.services.errors import ConflictError  # noqa: E402
 from correspondence.services.people.admin import Administration, NewUser  # noqa: E402
 from correspondence.services.triage.triage import Triage, TriageDecision  # noqa: E402

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from correspondence.commands.shared import Common, add_command, print_json, unit_of_work
-from correspondence.services.drafting.drafting import Drafting, DraftView
+from correspondence.services.drafting.draft_view import DraftView
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.drafting.reply_letter import letter_file_name
 from correspondence.services.errors import NotFound, ValidationError
 
@@ -162,7 +163,7 @@ def _keep_signed_pdf(args: argparse.Namespace, drafting: Drafting, view: DraftVi
 
 def cmd_export(args: argparse.Namespace) -> int:
     from correspondence.services.cases import cases
-    from correspondence.services.drafting.drafting import draft_for_export
+    from correspondence.services.drafting.draft_letter import draft_for_export
     from correspondence.services.replies.reply_pdf import export_format, export_letter
 
     out: Path = args.out

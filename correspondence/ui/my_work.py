@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.drafting.drafting import Drafting, DueCase, MyWork, WorkItem
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.drafting.forecast import AtRisk, BreachForecast, Forecast
+from correspondence.services.drafting.my_work import DueCase, MyWork, WorkItem
 from correspondence.services.errors import ServiceError
 from correspondence.ui.background import LatestOnly
 

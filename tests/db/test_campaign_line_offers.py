@@ -11,7 +11,9 @@ from correspondence.db.models import Case
 from correspondence.services.actors import actor_for
 from correspondence.services.campaigns.campaigns import Campaigns
 from correspondence.services.desk import Desk
-from correspondence.services.drafting.drafting import Drafting, DraftView, LineOffer
+from correspondence.services.drafting.draft_view import DraftView
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.drafting.line_offers import LineOffer
 from correspondence.services.triage import triage
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY

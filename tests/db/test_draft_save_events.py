@@ -16,7 +16,8 @@ from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.cases.conflicts import draft_changes
 from correspondence.services.cases.history import WITHHELD, TimelineEntry, timeline
 from correspondence.services.desk import Desk
-from correspondence.services.drafting.drafting import Drafting, DraftView, ParagraphInput
+from correspondence.services.drafting.draft_view import DraftView, ParagraphInput
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.lines.library import Library
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY

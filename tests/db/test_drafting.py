@@ -15,7 +15,8 @@ from correspondence.domain.salutations import CorrespondentKind
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
-from correspondence.services.drafting.drafting import Drafting, ParagraphInput
+from correspondence.services.drafting.draft_view import ParagraphInput
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.drafting.reply_letter import letter_file_name
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.unit_of_work import acting_as

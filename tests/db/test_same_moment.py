@@ -18,12 +18,9 @@ from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Draft, Setting
 from correspondence.domain.states import CaseStatus
 from correspondence.services.desk import Desk
-from correspondence.services.drafting.drafting import (
-    Drafting,
-    ParagraphInput,
-    create_draft,
-    save_draft,
-)
+from correspondence.services.drafting.draft_view import ParagraphInput
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.drafting.editing import create_draft, save_draft
 from correspondence.services.errors import ConflictError
 from correspondence.services.triage import theme_suggest
 from correspondence.services.triage.triage import Triage, TriageDecision

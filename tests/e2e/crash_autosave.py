@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 
 from correspondence.database import open_database
-from correspondence.services.drafting.drafting import Drafting, ParagraphInput
+from correspondence.services.drafting.draft_view import ParagraphInput
+from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 
 

@@ -33,6 +33,7 @@ from correspondence.domain.errors import DomainError
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
+from correspondence.services.campaigns.campaign_profile import campaign_theme_codes
 from correspondence.services.cases import cases
 from correspondence.services.cases.deadlines import DeadlineView, deadline_view, due_for
 from correspondence.services.errors import ConflictError, ServiceError, ValidationError
@@ -437,10 +438,6 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
     )
     campaign_themes: tuple[str, ...] = ()
     if case.campaign_id is not None:
-        from correspondence.services.drafting.drafting import (
-            campaign_theme_codes,  # heavy: when needed
-        )
-
         campaign_themes = campaign_theme_codes(session, case.campaign_id)
     themes = tuple(t.code for t in case.themes)
     return TriageCase(

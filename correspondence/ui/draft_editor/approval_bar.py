@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QWidget
 
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Role
-from correspondence.services.drafting.drafting import DRAFTING_ROLES, DraftView
+from correspondence.services.drafting.draft_guards import DRAFTING_ROLES
+from correspondence.services.drafting.draft_view import DraftView
 from correspondence.services.errors import ServiceError
 from correspondence.ui.draft_editor.host import EditorHost
 

@@ -7,7 +7,9 @@ from typing import Protocol
 from PySide6.QtGui import QUndoStack
 
 from correspondence.services.actors import Actor
-from correspondence.services.drafting.drafting import Drafting, DraftView, LineOffer
+from correspondence.services.drafting.draft_view import DraftView
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.drafting.line_offers import LineOffer
 from correspondence.ui.draft_editor.prompts import Prompts
 from correspondence.ui.widgets.paragraph_list import ParagraphListModel
 

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
-from correspondence.services.drafting.drafting import DraftView, SignatoryChoice
+from correspondence.services.drafting.draft_view import DraftView, SignatoryChoice
 from correspondence.services.errors import ServiceError
 from correspondence.services.triage.reply_channel import ReplyChannel, ReplyChannels
 from correspondence.ui.draft_editor.host import EditorHost

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from correspondence.services.drafting.drafting import DraftView, LineOffer
+from correspondence.services.drafting.draft_view import DraftView
+from correspondence.services.drafting.line_offers import LineOffer
 from correspondence.ui.widgets.paragraph_list import LINE_MIME
 
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1

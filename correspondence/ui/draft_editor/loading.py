@@ -6,12 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from correspondence.services.actors import Actor
-from correspondence.services.drafting.drafting import (
-    Drafting,
-    DraftView,
-    LineOffer,
-    SignatoryChoice,
-)
+from correspondence.services.drafting.draft_view import DraftView, SignatoryChoice
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.drafting.line_offers import LineOffer
 from correspondence.services.errors import ServiceError
 from correspondence.services.triage.reply_channel import ReplyChannel, ReplyChannels
 

@@ -24,7 +24,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor
-from correspondence.services.drafting.drafting import DRAFTING_ROLES, Drafting, DraftView, LineOffer
+from correspondence.services.drafting.draft_guards import DRAFTING_ROLES
+from correspondence.services.drafting.draft_view import DraftView
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.drafting.line_offers import LineOffer
 from correspondence.services.errors import ConflictError, ServiceError
 from correspondence.services.replies.printing import print_file
 from correspondence.ui.accessibility import make_reachable

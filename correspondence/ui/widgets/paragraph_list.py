@@ -26,7 +26,7 @@ from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDrop
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from correspondence.documents.textclean import clean_for_word
-from correspondence.services.drafting.drafting import ParagraphInput, ParagraphView
+from correspondence.services.drafting.draft_view import ParagraphInput, ParagraphView
 
 LINE_MIME = "application/x-correspondence-line-version"
 PARAGRAPH_MIME = "application/x-correspondence-paragraph-row"

@@ -1,0 +1,160 @@
+"""What a save of a draft changed, for the case history: never the letter's own words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from correspondence.db.models import Draft, Event, Signatory, now_utc
+from correspondence.services import events
+from correspondence.services.actors import Actor
+from correspondence.services.cases.history import EDITED, OWN_WORDS, WITHHELD, is_personal
+
+# Autosave sends own words every few seconds while someone types: the history notes the
+# editing of a paragraph once per person in this long, not once per save.
+OWN_WORDS_QUIET = dt.timedelta(minutes=10)
+
+
+# Events name a draft's columns as they are (services/conflicts finds who changed one), and
+# its paragraphs as "paragraphs", "line_versions", "numbering" and "own_words". Values of
+# personal fields (the salutation) are withheld, as is the subject, which may name the
+# writer: the event log can never be anonymised.
+_WITHHELD_DRAFT_FIELDS = frozenset({"subject"})
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """A draft as its history describes it: short, readable, and free of letter text."""
+
+    details: dict[str, str]  # column → readable value (the signatory's name, not its id)
+    order: tuple[str, ...]  # line keys and OWN_WORDS, in order
+    lines: dict[int, tuple[str, int]]  # paragraph id → (line key, version number)
+    numbered: dict[int, bool]  # paragraph id → numbered
+    own_words: dict[int, str]  # paragraph id → free text
+    labels: dict[int, str]  # paragraph id → "own words (paragraph 3)"
+
+    @classmethod
+    def of(cls, session: Session, draft: Draft) -> SavedState:
+        signatory = session.get(Signatory, draft.signatory_id) if draft.signatory_id else None
+        details = {
+            "signatory_id": " ".join(p for p in (signatory.honorific, signatory.name) if p)
+            if signatory
+            else "",
+            "salutation": draft.salutation,
+            "complimentary_close": draft.complimentary_close,
+            "subject": draft.subject,
+            "letter_date": draft.letter_date.isoformat() if draft.letter_date else "",
+        }
+        order: list[str] = []
+        lines: dict[int, tuple[str, int]] = {}
+        own_words: dict[int, str] = {}
+        labels: dict[int, str] = {}
+        for index, p in enumerate(draft.paragraphs, start=1):
+            version = p.line_version if p.kind == "line" else None
+            token = version.line.key if version else OWN_WORDS
+            order.append(token)
+            labels[p.id] = f"{token} (paragraph {index})"
+            if version is not None:
+                lines[p.id] = (version.line.key, version.number)
+            else:
+                own_words[p.id] = p.text
+        numbered = {p.id: bool(p.numbered) for p in draft.paragraphs}
+        return cls(details, tuple(order), lines, numbered, own_words, labels)
+
+
+def changes_between(before: SavedState, after: SavedState) -> list[tuple[str, str, str]]:
+    """(field, old, new) for each part of the draft that differs."""
+    found = [
+        (name, before.details[name], after.details[name])
+        for name in before.details
+        if before.details[name] != after.details[name]
+    ]
+    if before.order != after.order:
+        found.append(("paragraphs", ", ".join(before.order), ", ".join(after.order)))
+    # Paragraphs kept across the save (same id): newer line versions, numbering, own words.
+    kept = [pid for pid in after.labels if pid in before.labels]
+    updated = [pid for pid in kept if pid in before.lines and pid in after.lines]
+    updated = [pid for pid in updated if before.lines[pid] != after.lines[pid]]
+    if updated:
+        found.append(
+            (
+                "line_versions",
+                ", ".join("{} v{}".format(*before.lines[pid]) for pid in updated),
+                ", ".join("{} v{}".format(*after.lines[pid]) for pid in updated),
+            )
+        )
+    toggled = [pid for pid in kept if before.numbered[pid] != after.numbered[pid]]
+    if toggled:
+        # old: paragraphs whose number was taken off; new: paragraphs newly numbered.
+        found.append(
+            (
+                "numbering",
+                ", ".join(after.labels[pid] for pid in toggled if not after.numbered[pid]),
+                ", ".join(after.labels[pid] for pid in toggled if after.numbered[pid]),
+            )
+        )
+    edited = [
+        pid
+        for pid in kept
+        if pid in before.own_words
+        and pid in after.own_words
+        and before.own_words[pid] != after.own_words[pid]
+    ]
+    if edited:
+        # Never the words themselves: they are the letter, and may be personal data.
+        found.append(("own_words", "", ", ".join(after.labels[pid] for pid in edited)))
+    return found
+
+
+def _recently_noted(
+    session: Session, actor: Actor, draft: Draft, field_name: str, new: str
+) -> bool:
+    since = now_utc() - OWN_WORDS_QUIET
+    return (
+        session.scalar(
+            select(Event.id)
+            .where(
+                Event.at >= since,
+                Event.entity == "draft",
+                Event.entity_id == draft.id,
+                Event.action == EDITED,
+                Event.field == field_name,
+                Event.username == actor.username,
+                Event.new_value == new,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def record_save(
+    session: Session, actor: Actor, draft: Draft, changes: list[tuple[str, str, str]]
+) -> int:
+    """One "edited" event per changed part of the draft; none when nothing changed.
+
+    A campaign's reply has no case of its own: its events carry no case_id, and every
+    member's history shows them (services/history.timeline).
+    """
+    rows: list[dict[str, Any]] = []
+    for name, old, new in changes:
+        if is_personal(name) or name in _WITHHELD_DRAFT_FIELDS:
+            old, new = (WITHHELD if old else ""), (WITHHELD if new else "")
+        if name == "own_words" and _recently_noted(session, actor, draft, name, new):
+            continue
+        rows.append(
+            {
+                "entity": "draft",
+                "entity_id": draft.id,
+                "case_id": draft.case_id,
+                "action": EDITED,
+                "field": name,
+                "old_value": old,
+                "new_value": new,
+            }
+        )
+    return events.record_many(session, actor, rows)
