@@ -136,18 +136,13 @@ def _sort_expr(key: SortKey) -> ColumnElement[Any] | QueryableAttribute[Any]:
         return literal_column(URGENCY_SQL, Date)
     if key is SortKey.STATUS:
         return Case.status
+    # The names are kept on the case, lower-cased, by triggers (migration 0014): an
+    # index on (key, id) gives the order, where a join's name had to sort every case.
     if key is SortKey.CORRESPONDENT:
-        return func.coalesce(Correspondent.display_name, "")
+        return Case.correspondent_sort
     if key is SortKey.TEAM:
-        return func.coalesce(Team.name, "")
-    return func.coalesce(Campaign.name, "")
-
-
-# Sort keys whose order an index gives, so a common word can be probed row by row
-# while walking it; the others sort whatever matched.
-_INDEX_ORDERED = frozenset(
-    {SortKey.RECEIVED, SortKey.REFERENCE, SortKey.STATUS, SortKey.DUE, SortKey.URGENCY}
-)
+        return Case.team_sort
+    return Case.campaign_sort
 
 
 def _search_condition(
@@ -162,7 +157,7 @@ def _search_condition(
     dialect = session.get_bind().dialect.name
     if (
         dialect == "sqlite"
-        and sort in _INDEX_ORDERED
+        and sort is not None  # every sort's order is an index's: walk it, probing rows
         and not search.broad_prefix(query)
         and search.many_matches(session, query)
     ):
