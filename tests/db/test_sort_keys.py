@@ -141,9 +141,9 @@ def test_a_renamed_team_campaign_or_correspondent_moves_in_the_order(
         )
     people = [r.correspondent for r in _all(desk, CaseFilter(), SortKey.CORRESPONDENT, False)]
     assert people[-2:] == ["Zoe Lowe"] * 2
-    assert [r.correspondent for r in _all(desk, CaseFilter(), SortKey.CORRESPONDENT, True)][
-        :2
-    ] == ["Zoe Lowe"] * 2
+    assert [r.correspondent for r in _all(desk, CaseFilter(), SortKey.CORRESPONDENT, True)][:2] == [
+        "Zoe Lowe"
+    ] * 2
 
 
 def test_reassigning_a_case_and_changing_its_status_move_it(

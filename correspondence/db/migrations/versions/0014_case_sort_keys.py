@@ -88,8 +88,7 @@ SQLITE_TRIGGERS = [
         (
             f"{table}_sort_key_au",
             f"AFTER UPDATE OF {name} ON {table} WHEN NEW.{name} IS NOT OLD.{name}",
-            f"UPDATE cases SET {key} = coalesce(lower(NEW.{name}), '') "
-            f"WHERE {fk} = NEW.id;",
+            f"UPDATE cases SET {key} = coalesce(lower(NEW.{name}), '') WHERE {fk} = NEW.id;",
         )
         for table, name, fk, key in RENAMES
     ),
@@ -137,9 +136,7 @@ $$
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     for key in KEYS:
-        op.add_column(
-            "cases", sa.Column(key, sa.String(300), nullable=False, server_default="")
-        )
+        op.add_column("cases", sa.Column(key, sa.String(300), nullable=False, server_default=""))
     op.execute(FILL)  # one set-based statement for the cases already there
     for name, column in INDEXES:
         op.create_index(name, "cases", [column, "id"])
