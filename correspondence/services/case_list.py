@@ -146,22 +146,29 @@ def _sort_expr(key: SortKey) -> ColumnElement[Any] | QueryableAttribute[Any]:
 
 
 def _search_condition(
-    session: Session, text: str, sort: SortKey | None = None
+    session: Session, flt: CaseFilter, sort: SortKey | None = None
 ) -> ColumnElement[bool] | None:
     """Full-text match of the typed words (see services/search.py); None when none typed."""
-    query = _search_query(session, text)
+    query = _search_query(session, flt.search)
     if query is None:
         return false()
     if not query:
         return None
     dialect = session.get_bind().dialect.name
-    if (
-        dialect == "sqlite"
-        and sort is not None  # every sort's order is an index's: walk it, probing rows
-        and not search.broad_prefix(query)
-        and search.many_matches(session, query)
-    ):
-        return search.probe_each_row(query, dialect)
+    if dialect == "sqlite" and sort is not None and not search.broad_prefix(query):
+        # Walking the sort's index with other filters might read far: they are checked
+        # on each row, not in that index.
+        alone = flt == CaseFilter(search=flt.search)
+        if search.has_phrase(query):
+            ids = search.few_matches(session, query)
+            if ids is None:  # a common phrase: walk the sort's index, probing each row
+                return search.probe_each_row(query, dialect)
+            return search.among(ids, walk=alone and search.walk_for(session, len(ids)))
+        found = search.count_matches(session, query, search.MANY_MATCHES)
+        if found >= search.MANY_MATCHES:  # a common word: probe while walking
+            return search.probe_each_row(query, dialect)
+        walk = alone and search.walk_for(session, found)
+        return search.matching_ids(query, dialect, walk=walk)
     return search.matching_ids(query, dialect)
 
 
@@ -242,7 +249,7 @@ def list_page(
     stmt = _base(
         flt,
         today,
-        _search_condition(session, flt.search, sort),
+        _search_condition(session, flt, sort),
         Case.id,
         Case.reference,
         Case.received_on,

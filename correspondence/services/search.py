@@ -14,6 +14,7 @@ is probed row by row while walking the list's own order (see `many_matches`).
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -159,11 +160,49 @@ def many_matches(session: Session, query: SearchQuery) -> bool:
     return count_matches(session, query, MANY_MATCHES) >= MANY_MATCHES
 
 
-def matching_ids(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
-    """`Case.id` is among the matches: for few matches, fetched first and then sorted."""
+def has_phrase(query: SearchQuery) -> bool:
+    return any(len(t.words) > 1 for t in query.terms)
+
+
+def few_matches(session: Session, query: SearchQuery) -> list[int] | None:
+    """SQLite: the ids of every match when fewer than MANY_MATCHES, else None.
+
+    For a phrase, whose matching (word positions) costs more than fetching the ids:
+    they are handed back to the list's query (`among`), so the phrase is matched once,
+    not once to count and again to list. A single word counts cheaper than it fetches.
+    """
+    ids = session.scalars(select(_fts.c.rowid).where(_fts_match(query)).limit(MANY_MATCHES)).all()
+    return list(ids) if len(ids) < MANY_MATCHES else None
+
+
+def walk_for(session: Session, matches: int) -> bool:
+    """Walk the sort order testing each row against the matches, rather than fetch
+    every match and sort them: when they are dense enough that 200 come soon.
+
+    Walking costs ~0.2 µs an index entry and 200·N/matches entries; fetching a match's
+    row ~10 µs (a random page): walking wins above about 2·√N matches.
+    """
+    top = session.scalar(select(func.max(Case.id))) or 0
+    return matches * matches > 4 * top
+
+
+def among(ids: Sequence[int], walk: bool) -> ColumnElement[bool]:
+    """`Case.id` is one of `ids`, passed as one JSON value (not thousands of parameters).
+
+    With `walk`, written so the id's index cannot be used (`id + 0`): SQLite then walks
+    the sort order's index and tests each row against the set, stopping at a page.
+    """
+    each = func.json_each(literal(json.dumps(list(ids)))).table_valued("value")
+    return (Case.id + 0).in_(select(each.c.value)) if walk else Case.id.in_(select(each.c.value))
+
+
+def matching_ids(query: SearchQuery, dialect: str, walk: bool = False) -> ColumnElement[bool]:
+    """`Case.id` is among the matches: for few matches, fetched first and then sorted;
+    with `walk` (SQLite), the sort order's index is walked testing each row (see `among`)."""
     if dialect == "postgresql":
         return Case.id.in_(select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query))))
-    return Case.id.in_(select(_fts.c.rowid).where(_fts_match(query)))
+    matches = select(_fts.c.rowid).where(_fts_match(query))
+    return (Case.id + 0).in_(matches) if walk else Case.id.in_(matches)
 
 
 def probe_each_row(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
