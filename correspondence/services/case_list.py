@@ -120,6 +120,15 @@ class Counts:
     open: int
     overdue: int
     due_this_week: int
+    shown_is_estimate: bool = False  # a search's many matches, estimated (see counts())
+
+    @property
+    def shown_text(self) -> str:
+        """'1,234', or 'about 530,000' for an estimate (two significant figures)."""
+        if not self.shown_is_estimate:
+            return f"{self.shown:,}"
+        digits = max(len(str(self.shown)) - 2, 0)
+        return f"about {round(self.shown, -digits):,}"
 
 
 def _sort_expr(key: SortKey) -> ColumnElement[Any] | QueryableAttribute[Any]:
@@ -387,10 +396,15 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
     today = today or dt.date.today()
     query = _search_query(session, flt.search)
     others = _where(flt, today, None)
+    estimated = False
     if query is None:
         shown = 0
+    elif query and session.get_bind().dialect.name == "postgresql":
+        shown, estimated = _pg_search_count(session, query, others)
     elif query and not others:
-        shown = search.count_matches(session, query)  # the index alone knows
+        shown = search.count_matches(session, query, EXACT_UP_TO)  # the index alone knows
+        if shown >= EXACT_UP_TO:
+            shown, estimated = max(search.estimate_matches(session, query), shown), True
     else:
         shown = _count(session, others, _count_condition(session, query, others))
     week_end = add_working_days(today, 5)
@@ -400,4 +414,31 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
         func.sum(when((and_(Case.due_on >= today, Case.due_on <= week_end), 1), else_=0)),
     ).where(Case.status.in_(OPEN_VALUES))
     n_open, n_overdue, n_week = session.execute(open_q).one()
-    return Counts(shown, n_open or 0, int(n_overdue or 0), int(n_week or 0))
+    return Counts(shown, n_open or 0, int(n_overdue or 0), int(n_week or 0), estimated)
+
+
+# A search matching more cases than this shows an estimate in the status bar ("about
+# 530,000"): counting every match of a common word took 176 ms on PostgreSQL at a
+# million cases; nobody needs the last digit of half a million.
+EXACT_UP_TO = 10_000
+
+
+def _pg_search_count(
+    session: Session, query: search.SearchQuery, others: list[ColumnElement[bool]]
+) -> tuple[int, bool]:
+    """Exact up to EXACT_UP_TO, else the planner's estimate from its statistics."""
+    conds = [*others, search.matching_ids(query, "postgresql")]
+    capped = select(Case.id).where(*conds).limit(EXACT_UP_TO).subquery()
+    exact = session.scalar(select(func.count()).select_from(capped)) or 0
+    if exact < EXACT_UP_TO:
+        return exact, False
+    stmt = select(Case.id).where(*conds)
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = (
+        session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar_one()
+    )
+    return max(int(plan[0]["Plan"]["Plan Rows"]), EXACT_UP_TO), True
