@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     tuple_,
 )
 from sqlalchemy import case as when
@@ -426,19 +427,20 @@ EXACT_UP_TO = 10_000
 def _pg_search_count(
     session: Session, query: search.SearchQuery, others: list[ColumnElement[bool]]
 ) -> tuple[int, bool]:
-    """Exact up to EXACT_UP_TO, else the planner's estimate from its statistics."""
+    """Exact up to EXACT_UP_TO; beyond, the planner's estimate of the matches (from the
+    index's word statistics) times the share of cases the other filters keep."""
     conds = [*others, search.matching_ids(query, "postgresql")]
     capped = select(Case.id).where(*conds).limit(EXACT_UP_TO).subquery()
     exact = session.scalar(select(func.count()).select_from(capped)) or 0
     if exact < EXACT_UP_TO:
         return exact, False
-    stmt = select(Case.id).where(*conds)
-    compiled = stmt.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    plan = (
-        session.connection()
-        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-        .scalar_one()
-    )
-    return max(int(plan[0]["Plan"]["Plan Rows"]), EXACT_UP_TO), True
+    matches = search.pg_estimate_matches(session, query)
+    if others:
+        total = session.scalar(
+            select(literal_column("reltuples"))
+            .select_from(table("pg_class"))
+            .where(literal_column("oid") == literal_column("'cases'::regclass"))
+        )
+        kept = _count(session, others, None)
+        matches = round(matches * kept / max(float(total or 0), kept, 1))
+    return max(matches, EXACT_UP_TO), True

@@ -268,6 +268,19 @@ def pg_tsquery(query: SearchQuery) -> ColumnElement[object]:
     return combined
 
 
+def pg_estimate_matches(session: Session, query: SearchQuery) -> int:
+    """The planner's estimate of the matching cases, from the statistics ANALYZE keeps
+    of the documents' words: no row is read."""
+    stmt = select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query)))
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    plan = (
+        session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar_one()
+    )
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def pg_is_empty(session: Session, query: SearchQuery) -> bool:
     """True when every word typed is a stop word: nothing to search for."""
     return (session.scalar(select(func.numnode(pg_tsquery(query)))) or 0) == 0
