@@ -435,6 +435,8 @@ def _pg_search_count(
     if exact < EXACT_UP_TO:
         return exact, False
     matches = search.pg_estimate_matches(session, query)
+    if matches < EXACT_UP_TO:  # the statistics know too little (a short prefix): count
+        return _count(session, others, search.matching_ids(query, "postgresql")), False
     if others:
         total = session.scalar(
             select(literal_column("reltuples"))

@@ -20,7 +20,18 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, column, exists, func, literal, literal_column, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -271,7 +282,14 @@ def pg_tsquery(query: SearchQuery) -> ColumnElement[object]:
 def pg_estimate_matches(session: Session, query: SearchQuery) -> int:
     """The planner's estimate of the matching cases, from the statistics ANALYZE keeps
     of the documents' words: no row is read."""
-    stmt = select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query)))
+    from sqlalchemy.dialects.postgresql import TSQUERY  # only here: not for SQLite's start-up
+
+    # The planner estimates only against a constant tsquery, not a call to_tsquery(...),
+    # and has no statistics for a prefix: the words as whole words (a lower bound).
+    whole = SearchQuery(tuple(Term(t.words) for t in query.terms))
+    as_text = session.scalar(select(cast(pg_tsquery(whole), Text)))
+    constant = cast(literal(as_text), TSQUERY)
+    stmt = select(_pg.c.case_id).where(_pg.c.document.op("@@")(constant))
     compiled = stmt.compile(dialect=session.get_bind().dialect)
     plan = (
         session.connection()
