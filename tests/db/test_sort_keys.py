@@ -97,7 +97,13 @@ def test_names_sort_ignoring_capitals_and_every_case_comes_once(
     db: Database, office: dict[str, int], sort: SortKey, descending: bool
 ) -> None:
     desk = desk_for(db, ADMIN, TODAY)
-    for flt in (CaseFilter(), CaseFilter(search="school transport"), CaseFilter(status="open")):
+    for flt in (
+        CaseFilter(),
+        CaseFilter(search="school transport"),  # two words
+        CaseFilter(search='"school transport"'),  # a phrase: its ids fetched once
+        CaseFilter(search='"school transport"', status="open"),
+        CaseFilter(status="open"),
+    ):
         rows = _all(desk, flt, sort, descending)
         assert len(rows) == 8 == len({r.id for r in rows}), flt
         assert [r.id for r in rows] == _expected(rows, sort, descending), flt
