@@ -526,7 +526,7 @@ def window_only(db: Path | str, runs: int) -> None:
 
 def measure_services(db: Path | str) -> list[tuple[str, float, str, str]]:
     """(what, ms, detail, target) rows for searches, paging and counts."""
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, text
 
     from correspondence.db.models import Case
     from correspondence.db.session import make_engine, make_session_factory
@@ -597,6 +597,33 @@ def measure_services(db: Path | str) -> list[tuple[str, float, str, str]]:
         "",
         SortKey.CORRESPONDENT,
     )
+    # Every other sort of the list, each way, alone, with a search and with a status filter.
+    sort_target = "≤ 100 ms"
+    for sort in (SortKey.CORRESPONDENT, SortKey.TEAM, SortKey.CAMPAIGN, SortKey.STATUS):
+        for descending in (False, True):
+            way = "down" if descending else "up"
+            for what, flt in (
+                ("list", CaseFilter()),
+                (f"search {COMMON_WORD!r}", CaseFilter(search=COMMON_WORD)),
+                (f"search {MEDIUM_WORD!r}", CaseFilter(search=MEDIUM_WORD)),
+                ("status open", CaseFilter(status="open")),
+                (f"{COMMON_WORD!r} + status open", CaseFilter(search=COMMON_WORD, status="open")),
+            ):
+                page(f"{what}, by {sort.value} {way}", flt, sort_target, sort, descending)
+
+    # The phrase through the app against the plainest FTS5 query for the same page.
+    plain = text(
+        "SELECT cases.id FROM case_search JOIN cases ON cases.id = case_search.rowid"
+        " WHERE case_search MATCH :q ORDER BY cases.received_on DESC, cases.id DESC LIMIT 201"
+    )
+    with sf() as s:
+        ms, found = _timed(lambda: s.execute(plain, {"q": f'"{PHRASE}"'}).all())
+    rows.append((f"plain FTS5 join, phrase {PHRASE!r}", ms, f"{len(found)} rows", "reference"))
+    page(
+        f"search phrase {PHRASE!r} (the app)",
+        CaseFilter(search=f'"{PHRASE}"'),
+        "≤ plain join",
+    )
 
     # Page 2,500 by keyset (half-way down a smaller list): the key of the row before it,
     # found once (not timed).
@@ -642,6 +669,11 @@ def main() -> None:
         default=0,
         help="only time the window's start-up, RUNS times over an existing database",
     )
+    ap.add_argument(
+        "--services-only",
+        action="store_true",
+        help="only the service rows (searches, sorts, counts), not the window",
+    )
     args = ap.parse_args()
     if args.pg:  # a cluster of its own (tests/pg.py), gone when the run ends
         with _pg_cases().throwaway_server() as url:
@@ -681,6 +713,10 @@ def _run(args: argparse.Namespace) -> None:
         gen, size_mb = _sqlite_cases(Path(args.db), args.cases)
     print("measuring ...", flush=True)
     services = measure_services(args.db)
+    if args.services_only:
+        for what, ms, detail, target in services:
+            print(f"{what:<52} {ms:>9.1f} ms  {detail:<28} {target}")
+        return
     gui = measure_gui(args.db)
 
     table: list[tuple[str, str, str, str]] = [

@@ -15,6 +15,13 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
     p.add_argument("--theme", default="", help="a theme code, e.g. SCR")
     p.add_argument("--search", default="", help="words to find")
     p.add_argument("--overdue", action="store_true", help="only open cases past their deadline")
+    p.add_argument(
+        "--sort",
+        type=_sort_key,
+        metavar="KEY",
+        help=f"sort by one of: {', '.join(_SORT_KEYS)}, lowest first (default: newest received)",
+    )
+    p.add_argument("--desc", action="store_true", help="sort highest first")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true")
     p = add_command(actions, common, "show", "show one case and its history", cmd_show)
@@ -22,8 +29,23 @@ def register(sub: argparse._SubParsersAction, common: Common) -> None:
     p.add_argument("--json", action="store_true")
 
 
+# The list's sort keys, written out so that building the parser imports no service.
+_SORT_KEYS = (
+    "reference", "received", "due", "urgency", "correspondent", "status", "team", "campaign",
+)  # fmt: skip
+
+
+def _sort_key(text: str) -> str:
+    key = text.strip().lower()
+    if key not in _SORT_KEYS:
+        raise argparse.ArgumentTypeError(
+            f"unknown sort key {text!r}: use one of {', '.join(_SORT_KEYS)}"
+        )
+    return key
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    from correspondence.services.cases.case_list import CaseFilter, DueFilter
+    from correspondence.services.cases.case_list import CaseFilter, DueFilter, SortKey
 
     flt = CaseFilter(
         status=args.status,
@@ -31,7 +53,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         search=args.search,
         due=DueFilter.OVERDUE if args.overdue else DueFilter.ANY,
     )
-    page = desk(args).list_page(flt, limit=args.limit)
+    if args.sort is None:  # as before: newest received first
+        sort, descending = SortKey.RECEIVED, True
+    else:
+        sort, descending = SortKey(args.sort), args.desc
+    page = desk(args).list_page(flt, sort=sort, descending=descending, limit=args.limit)
     if args.json:
         print_json(
             [

@@ -259,6 +259,11 @@ class Case(Versioned, Base):
         String(10), default="letter", server_default="letter"
     )  # letter|email
     reply_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # What the list sorts by (0014): the lower-cased name, '' without one. Kept by
+    # triggers in the writer's transaction, never written by the app.
+    correspondent_sort: Mapped[str] = mapped_column(String(300), server_default="")
+    team_sort: Mapped[str] = mapped_column(String(300), server_default="")
+    campaign_sort: Mapped[str] = mapped_column(String(300), server_default="")
 
     correspondent: Mapped[Correspondent | None] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -278,6 +283,10 @@ class Case(Versioned, Base):
         Index("ix_cases_received_id", "received_on", "id"),
         Index("ix_cases_due_id", "due_on", "id"),
         Index("ix_cases_status_due", "status", "due_on"),
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_correspondent_sort", "correspondent_sort", "id"),
+        Index("ix_cases_team_sort", "team_sort", "id"),
+        Index("ix_cases_campaign_sort", "campaign_sort", "id"),
     )
     __mapper_args__ = {"version_id_col": Versioned.version}
 

@@ -268,7 +268,7 @@ class MainWindow(DeskWindow):
         more = "+" if self.model.canFetchMore() else ""
         cases = "case" if c.shown == 1 else "cases"
         self.counts_label.setText(
-            f"Showing {c.shown:,} {cases} ({self.model.rowCount():,}{more} loaded)   ·   "
+            f"Showing {c.shown_text} {cases} ({self.model.rowCount():,}{more} loaded)   ·   "
             f"Open {c.open:,}   ·   Overdue {c.overdue:,}   ·   Due this week {c.due_this_week:,}"
         )
 
