@@ -70,6 +70,19 @@ def add_cases(conn: psycopg.Connection, n: int) -> float:
             """,
             {"start": start},
         )
+        # Triggers are off for this session, so the list's sort keys (migration 0014) are
+        # filled here, as the triggers would have.
+        conn.execute(
+            """
+            UPDATE cases SET
+                correspondent_sort = coalesce(
+                    (SELECT lower(display_name) FROM correspondents
+                     WHERE id = cases.correspondent_id), ''),
+                team_sort = coalesce((SELECT lower(name) FROM teams WHERE id = cases.team_id), '')
+            WHERE ref_year = 2008 AND ref_sequence > %(start)s
+            """,
+            {"start": start},
+        )
         conn.execute(
             """
             INSERT INTO reference_counters (year, last_sequence) VALUES (2008, %(top)s)
