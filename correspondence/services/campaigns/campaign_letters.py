@@ -43,7 +43,7 @@ def signed_off_reply(session: Session, campaign_id: int) -> Draft:
     if draft.status != DraftStatus.SIGNED_OFF.value:
         raise ValidationError(
             "Reply",
-            f"the reply to “{camp.name}” is {DraftStatus(draft.status).label.lower()}, "
+            f"the reply to “{camp.name}” is {draft.status.label.lower()}, "
             "not signed off; only a signed-off reply is sent",
         )
     if not draft.paragraphs:

@@ -362,7 +362,7 @@ def move(
             f"Case {case.reference} was changed by someone else since you opened it; "
             "reload it to see their changes."
         )
-    current = CaseStatus(case.status)
+    current = case.status
     check_transition(current, target)
     if needs_reason(current, target) and not reason.strip():
         raise ValidationError("Reason", f"say why the case is moving to {target.label}")
@@ -411,7 +411,7 @@ def detail(session: Session, case_id: int, today: dt.date | None = None) -> Case
     )
     if case is None:
         raise NotFound(f"No case #{case_id}")
-    status = CaseStatus(case.status)
+    status = case.status
     corr = case.correspondent
     party = (
         PartyView(

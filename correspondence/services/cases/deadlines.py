@@ -136,7 +136,7 @@ def _stage_done(status: CaseStatus, key: str) -> bool:
 
 def deadline_view(session: Session, case_id: int, today: dt.date) -> DeadlineView:
     case = get_case(session, case_id)
-    status = CaseStatus(case.status)
+    status = case.status
     rt = session.get(ReplyType, case.reply_type_code) if case.reply_type_code else None
     stages: list[StageRow] = []
     days_left: int | None = None
@@ -194,7 +194,7 @@ def extend_deadline(
     """Move the due date later, keeping the old one and the reason."""
     actor.require("extend a deadline", Role.OFFICER, Role.PRIVATE_SECRETARY)
     case = get_case(session, case_id)
-    if CaseStatus(case.status) not in OPEN_STATUSES:
+    if case.status not in OPEN_STATUSES:
         raise ValidationError("Case", f"{case.reference} is closed; its deadline cannot change")
     if not reason.strip():
         raise ValidationError("Reason", "say why the deadline is being extended")
@@ -243,7 +243,7 @@ def record_holding_reply(
         Role.POLICY_LEAD,
     )
     case = get_case(session, case_id)
-    if CaseStatus(case.status) not in OPEN_STATUSES:
+    if case.status not in OPEN_STATUSES:
         raise ValidationError("Case", f"{case.reference} is closed")
     if sent_on > today:
         raise ValidationError("Holding reply date", f"{sent_on:%d %B %Y} is in the future")

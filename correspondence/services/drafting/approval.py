@@ -41,7 +41,7 @@ def _move_draft(
     *,
     reason: str = "",
 ) -> None:
-    current = DraftStatus(draft.status)
+    current = draft.status
     try:
         check_draft_transition(current, target)
     except IllegalTransition as exc:
@@ -74,7 +74,7 @@ def _move_case(
 
 
 def _require_stage(draft: Draft, case: Case | None, stage: DraftStatus, doing: str) -> None:
-    status = DraftStatus(draft.status)
+    status = draft.status
     if status is not stage:
         raise ValidationError(
             "Draft",
@@ -103,7 +103,7 @@ def submit(
     if case is not None:
         # Every line must fill in for this case before anyone is asked to approve it.
         letter_spec_for(session, draft.id, case.id, final=False, today=today)
-    if DraftStatus(draft.status) is DraftStatus.RETURNED:
+    if draft.status is DraftStatus.RETURNED:
         _move_draft(session, actor, draft, case, DraftStatus.DRAFTING, "draft resumed")
     if case is not None and case.status in (CaseStatus.RETURNED.value, CaseStatus.TRIAGED.value):
         _move_case(session, actor, case, CaseStatus.DRAFTING)
@@ -188,7 +188,7 @@ def return_draft(
     """Send a draft back to its drafter with the reason (QA: policy lead; private office: PS)."""
     draft = load_draft(session, draft_id)
     case = case_of(session, draft)
-    status = DraftStatus(draft.status)
+    status = draft.status
     if status is DraftStatus.IN_QA:
         actor.require("return a draft from QA", Role.POLICY_LEAD)
     elif status is DraftStatus.WITH_PRIVATE_OFFICE:

@@ -96,7 +96,7 @@ def preview_spec(
         complimentary_close=complimentary_close.strip() or close,
         signatory_name=sig.name,
         subject=subject,
-        draft=DraftStatus(draft.status) is not DraftStatus.SIGNED_OFF,
+        draft=draft.status is not DraftStatus.SIGNED_OFF,
     )
 
 

@@ -199,7 +199,7 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
         correspondent=case.correspondent.display_name
         if case and case.correspondent
         else ("every member, each with their own salutation" if draft.campaign_id else ""),
-        status=DraftStatus(draft.status),
+        status=draft.status,
         signatory_id=draft.signatory_id,
         salutation=draft.salutation,
         complimentary_close=draft.complimentary_close,

@@ -77,15 +77,15 @@ def create_draft(
     """
     actor.require("draft replies", *DRAFTING_ROLES)
     case = cases.get_case(session, case_id)
-    status = CaseStatus(case.status)
+    status = case.status
     existing = current_draft_id(session, case.id)
     if existing is not None:
         other = session.get(Draft, existing)
         assert other is not None
-        if DraftStatus(other.status) in ACTIVE or status is not CaseStatus.RETURNED:
+        if other.status in ACTIVE or status is not CaseStatus.RETURNED:
             raise ConflictError(
                 f"Case {case.reference} already has a draft reply "
-                f"({DraftStatus(other.status).label.lower()}); open that one instead."
+                f"({other.status.label.lower()}); open that one instead."
             )
     if status is CaseStatus.LOGGED:
         raise ValidationError(
@@ -144,7 +144,7 @@ def _clean_free_text(text: str, index: int) -> str:
 
 def _check_editable(actor: Actor, draft: Draft, case: Case | None) -> None:
     actor.require("edit draft replies", *DRAFTING_ROLES)
-    status = DraftStatus(draft.status)
+    status = draft.status
     if status not in EDITABLE:
         raise ValidationError(
             "Draft",

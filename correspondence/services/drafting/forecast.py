@@ -294,7 +294,7 @@ def _judge_brief(
     }[stage]
     after = plan.dispatch - end
     why = (
-        f"{CaseStatus(case.status).label} on working day {elapsed} of {plan.dispatch}; the brief "
+        f"{case.status.label} on working day {elapsed} of {plan.dispatch}; the brief "
         f"has {what} done by day {end}"
         + (f" and {after} more working day{'s' if after != 1 else ''} after it" if after else "")
         + f", so it would go on {_day(when)}"
@@ -338,7 +338,7 @@ def forecast(session: Session, today: dt.date, actor: Actor | None = None) -> Fo
             when: dt.date | None = None
             why = (
                 f"Already {late} working day{'s' if late != 1 else ''} past its due date of "
-                f"{_day(due)}, {CaseStatus(case.status).label.lower()}."
+                f"{_day(due)}, {case.status.label.lower()}."
             )
         else:
             plan = plans.get(case.reply_type_code or "", StagePlan())
@@ -364,7 +364,7 @@ def forecast(session: Session, today: dt.date, actor: Actor | None = None) -> Fo
                 case_id=case.id,
                 reference=case.reference,
                 correspondent=case.correspondent.display_name if case.correspondent else "",
-                status=CaseStatus(case.status).label,
+                status=case.status.label,
                 received_on=case.received_on,
                 due_on=due,
                 forecast_on=when,

@@ -124,7 +124,7 @@ def my_work(
                 case_id=case.id if case else None,
                 reference=case.reference if case else _campaign_work_label(session, draft),
                 correspondent=names.get(case.correspondent_id or -1, "") if case else "",
-                status=DraftStatus(draft.status),
+                status=draft.status,
                 waiting_for=why,
                 due_on=due,
                 days_left=working_days_between(today, due) if due else None,

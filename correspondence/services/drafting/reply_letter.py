@@ -131,7 +131,7 @@ def letter_spec_for(
     if final and draft.status != DraftStatus.SIGNED_OFF.value:
         raise ValidationError(
             "Final letter",
-            f"the draft is {DraftStatus(draft.status).label.lower()}, not signed off; "
+            f"the draft is {draft.status.label.lower()}, not signed off; "
             "only a signed-off draft gives the final letter (export it as a draft instead)",
         )
     target_id = case_id if case_id is not None else draft.case_id

@@ -74,7 +74,7 @@ class LineUsage:
 
 def _draft_state(draft: Draft) -> str:
     try:
-        return DraftStatus(draft.status).label.lower().replace("qa", "QA")
+        return draft.status.label.lower().replace("qa", "QA")
     except ValueError:
         return draft.status.replace("_", " ")
 

@@ -170,7 +170,7 @@ def export(
         why = ", ".join(sorted(matches[case.id]))
         cdir = folder / _safe(case.reference, f"case-{case.id}")
         cdir.mkdir()
-        status = CaseStatus(case.status).label
+        status = case.status.label
 
         def entry(item: str, path: Path, sha: str = "", c: Case = case, w: str = why) -> None:
             entries.append(

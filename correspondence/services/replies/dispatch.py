@@ -31,7 +31,7 @@ def dispatch(
     if case.status != CaseStatus.SIGNED_OFF.value:
         raise ValidationError(
             "Dispatch",
-            f"{case.reference} is {CaseStatus(case.status).label.lower()}: only a signed-off "
+            f"{case.reference} is {case.status.label.lower()}: only a signed-off "
             "reply can be dispatched",
         )
     if channel not in DISPATCH_CHANNELS:

@@ -294,7 +294,7 @@ def build_return(session: Session, quarter: Quarter, today: dt.date) -> CabinetO
                 office=case.office_code,
                 correspondent=name,
                 received_on=case.received_on,
-                status=CaseStatus(case.status).label,
+                status=case.status.label,
                 dispatched_on=case.dispatched_on,
                 holding_reply_on=case.holding_reply_on,
                 extended_to=extended.get(case.id),

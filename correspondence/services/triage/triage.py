@@ -444,7 +444,7 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         id=case.id,
         version=case.version,
         reference=case.reference,
-        status=CaseStatus(case.status),
+        status=case.status,
         received_on=case.received_on,
         channel=case.channel,
         correspondent=corr.display_name if corr else "",
@@ -468,9 +468,7 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         deadlines=deadline_view(session, case.id, today),
         subject_phrase=subject_phrase.phrase_for(case.subject_phrase, case.summary),
         campaign_themes=campaign_themes,
-        proposed_themes=proposed_themes(
-            CaseStatus(case.status), themes, suggestions, campaign_themes
-        ),
+        proposed_themes=proposed_themes(case.status, themes, suggestions, campaign_themes),
     )
 
 
