@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from correspondence.database import Database, open_database
 from correspondence.db import migrate
 from correspondence.db.session import make_engine
-from correspondence.services.case_list import CaseFilter
+from correspondence.services.cases.case_list import CaseFilter
 from correspondence.services.desk import Desk
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 from tests import pg, team_server

@@ -36,7 +36,7 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-# The accent table of 0002, unchanged (services/search.py applies it to the query).
+# The accent table of 0002, unchanged (services/cases/search.py applies it to the query).
 PG_ACCENTED = (
     "àáâãäåçèéêëìíîïñòóôõöùúûüýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſơưǎǐǒǔ"
     "ǖǘǚǜǟǡǧǩǫǭǰǵǹǻȁȃȅȇȉȋȍȏȑȓȕȗșțȟȧȩȫȭȯȱȳøđłħıŧƀɨ"
