@@ -66,6 +66,8 @@ class LiveRefresh(Feature):
         self._active = False
         self._again = False  # a change was announced while a read was on its way
         self._reads = LatestOnly(self)
+        self._resets = 0  # times the list was read anew, by anyone
+        window.model.modelReset.connect(self._list_reset)
         self._reads.busy_changed.connect(self._busy)
         self.busy_label = QLabel(UPDATING)
         self.busy_label.setObjectName("liveRefreshBusy")
@@ -141,7 +143,13 @@ class LiveRefresh(Feature):
                 detail = None
             return _Fresh(page, case_id, detail)
 
-        self._reads.run(read, lambda fresh: self._arrived(query, fresh), self._failed)
+        resets = self._resets
+        self._reads.run(
+            read, lambda fresh: self._arrived((query, desk, resets), fresh), self._failed
+        )
+
+    def _list_reset(self) -> None:
+        self._resets += 1
 
     def _busy(self, busy: bool) -> None:
         self.busy_label.setVisible(busy)
@@ -150,10 +158,14 @@ class LiveRefresh(Feature):
         self.window.statusBar().showMessage(f"Could not refresh the list: {message}", 8000)
         self._follow_up()
 
-    def _arrived(self, query: object, fresh: _Fresh) -> None:
-        model = self.window.model
-        if model.loading or model.query != query:
-            pass  # another filter or sort was asked for meanwhile: that read is newer
+    def _arrived(self, asked: object, fresh: _Fresh) -> None:
+        w = self.window
+        if w.model.loading or asked != (w.model.query, w.desk, self._resets):
+            # The list was read anew meanwhile (a sort, a filter, F5, the person's own change,
+            # another person at the desk), or is being read: this answer may be older than what
+            # shows. Drop it, and read once more after, should that read have begun before the
+            # change announced.
+            self._again = True
         else:
             self._show(fresh)
         self._follow_up()
