@@ -492,3 +492,42 @@ def _letter(summary: str) -> NewCase:
         ),
         summary=summary,
     )
+
+
+def test_a_sort_chosen_while_another_desks_change_is_read_is_not_undone_by_it(
+    qtbot: QtBot, remote_database: Database, pg_server: pg.PgServer, settings: QSettings
+) -> None:
+    window = MainWindow(_desk(remote_database, "a.okoro"), settings, db_label="remote server")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: not window.loading, timeout=30_000)
+    live: LiveRefresh = window.feature(LiveRefresh)
+    before = [_reference(window, r) for r in range(5)]
+    assert before != sorted(before)  # most urgent first, not by reference
+    # The person has chosen a case and scrolled down the list: reading it all again takes
+    # longer than the first page of a new sort.
+    _click_row(qtbot, window, 1)
+    window.table.scrollToBottom()
+    qtbot.waitUntil(lambda: window.model.rowCount() > window.model.PAGE_SIZE, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.loading, timeout=20_000)
+    other = open_database(pg_server.url(str(remote_database.engine.url.database)))
+    try:
+        other_desk = _desk(other, "j.whitfield")
+        other_desk.log_case(_letter("Writes about school transport"))
+        expected = other_desk.counts(window.model.case_filter).shown
+    finally:
+        other.close()
+    # The window starts reading the change; the person sorts by reference meanwhile.
+    qtbot.waitUntil(live.busy_label.isVisible, timeout=10_000)
+    header = window.table.horizontalHeader()
+    x = header.sectionViewportPosition(0) + header.sectionSize(0) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    qtbot.waitUntil(lambda: not window.loading, timeout=20_000)
+    qtbot.wait(1500)  # any read folded in after the dropped one has come and gone
+    qtbot.waitUntil(lambda: not window.loading, timeout=20_000)
+    first = [_reference(window, r) for r in range(5)]
+    assert first == sorted(first)  # the person's sort, not the older read's order
+    assert header.sortIndicatorSection() == 0
+    assert window.counts_label.text().startswith(f"Showing {expected:,} cases")
+    window.close()
