@@ -235,7 +235,10 @@ class MainWindow(DeskWindow):
             if row is not None:
                 self.table.selectRow(row)
         # A reset drops the selection without a signal: never leave another case showing.
-        if not self.table.selectionModel().selectedRows():
+        # (Unless whoever reset it holds the selection's signals: a live refresh, which puts
+        # the person's selection back and keeps their read of it on its way.)
+        selection = self.table.selectionModel()
+        if not selection.selectedRows() and not selection.signalsBlocked():
             self.detail_reads.cancel()
             self.detail.clear()
 

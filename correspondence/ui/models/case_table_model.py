@@ -148,13 +148,33 @@ class CaseTableModel(QAbstractTableModel):
         reading on until `keep_rows` rows are loaded again."""
         self._reads.cancel()
         self._more.cancel()
-        page = self._fetch(self._filter, self._sort, self._descending, None, self.PAGE_SIZE)
-        rows = list(page.rows)
-        while page.has_more and rows and len(rows) < keep_rows:
-            after = (rows[-1].sort_value, rows[-1].id)
-            page = self._fetch(self._filter, self._sort, self._descending, after, self.PAGE_SIZE)
-            rows.extend(page.rows)
-        self._reset_to(Page(rows, page.has_more))
+        self._reset_to(self.read_again(keep_rows)())
+
+    @property
+    def query(self) -> tuple[CaseFilter, SortKey, bool]:
+        """What the list shows: its filter, sort and direction."""
+        return self._filter, self._sort, self._descending
+
+    def read_again(self, keep_rows: int = 0) -> Callable[[], Page]:
+        """A read of the list as it is asked for now, from the first page until `keep_rows`
+        rows: safe to run on a worker (it holds no model state), to be shown by `replace`."""
+        fetch, (flt, sort, desc), size = self._fetch, self.query, self.PAGE_SIZE
+
+        def read() -> Page:
+            page = fetch(flt, sort, desc, None, size)
+            rows = list(page.rows)
+            while page.has_more and rows and len(rows) < keep_rows:
+                page = fetch(flt, sort, desc, (rows[-1].sort_value, rows[-1].id), size)
+                rows.extend(page.rows)
+            return Page(rows, page.has_more)
+
+        return read
+
+    def replace(self, page: Page) -> None:
+        """Show rows read again by `read_again` (a page asked for meanwhile would follow rows
+        that have moved: it is dropped, and asked for again as the view scrolls)."""
+        self._more.cancel()
+        self._reset_to(page)
 
     def _reset_to(self, page: Page) -> None:
         self._loaded = True

@@ -58,6 +58,7 @@ class CaseDetailPane(QWidget):
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.tabs, 1)
+        self.shown: CaseDetail | None = None  # the case on show, to redraw only on a change
 
     @staticmethod
     def _table(headers: tuple[str, ...]) -> QTableWidget:
@@ -73,6 +74,7 @@ class CaseDetailPane(QWidget):
 
     def clear(self, heading: str = "Select a case to see its details.") -> None:
         self._busy(False)
+        self.shown = None
         self.heading.setText(heading)
         self.summary.clear()
         self.letter.clear()
@@ -98,6 +100,7 @@ class CaseDetailPane(QWidget):
 
     def show_case(self, d: CaseDetail) -> None:
         self._busy(False)
+        self.shown = d
         who = d.correspondent.name if d.correspondent else "unknown correspondent"
         self.heading.setText(f"{d.reference} — {who}")
         self.summary.setHtml(self._summary_html(d))
