@@ -21,8 +21,9 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from io import BytesIO
+from pathlib import Path
 from types import SimpleNamespace
 from xml.sax.saxutils import escape
 
@@ -316,3 +317,14 @@ def combined_docx(specs: Sequence[LetterSpec], *, fast: bool = True) -> bytes:
         if frame.print_ok:
             return frame.print_file(specs)
     return word.combined_by_python_docx(specs)
+
+
+def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
+    """Save several replies as one document for printing, each starting on a new page.
+
+    Each letter is a section of its own: its first page has the department's footer, its
+    later pages its reference and page number, counted from 1.
+    """
+    from correspondence.documents.word import _write_atomically
+
+    return _write_atomically(Path(path), combined_docx(list(specs)))

@@ -14,7 +14,7 @@ import functools
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
 from io import BytesIO
@@ -64,18 +64,6 @@ def letter_bytes(spec: LetterSpec) -> bytes:
 def write_letter(spec: LetterSpec, path: Path) -> Path:
     """Save the reply to ``path``, replacing any file there only once the new one is whole."""
     return _write_atomically(Path(path), letter_bytes(spec))
-
-
-def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
-    """Save several replies as one document for printing, each starting on a new page.
-
-    Each letter is a section of its own: its first page has the department's footer, its
-    later pages its reference and page number, counted from 1. Written by
-    ``fast_word.combined_docx``, which falls back to :func:`combined_by_python_docx`.
-    """
-    from correspondence.documents.fast_word import combined_docx
-
-    return _write_atomically(Path(path), combined_docx(list(specs)))
 
 
 def check_combinable(specs: Sequence[LetterSpec]) -> None:

@@ -18,13 +18,13 @@ from docx.shared import Pt
 from PIL import Image as PILImage
 
 from correspondence.documents import word
+from correspondence.documents.fast_word import combined_letters
 from correspondence.documents.letter_spec import BodyParagraph, LetterSpec, long_date
 from correspondence.documents.textclean import clean_for_word
 from correspondence.documents.word import (
     SkeletonMissingError,
     UnreadableDocumentError,
     build_letter,
-    combined_letters,
     letter_bytes,
     letter_paragraph_texts,
     write_letter,

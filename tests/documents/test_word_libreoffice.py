@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from correspondence.documents.fast_word import combined_letters
 from correspondence.documents.letter_spec import BodyParagraph, LetterSpec
 from correspondence.documents.seed_reply import render_seed_body
-from correspondence.documents.word import combined_letters, write_letter
+from correspondence.documents.word import write_letter
 
 pytestmark = [
     pytest.mark.libreoffice,
