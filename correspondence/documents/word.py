@@ -14,7 +14,7 @@ import functools
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from importlib.resources import files
 from io import BytesIO
@@ -66,12 +66,9 @@ def write_letter(spec: LetterSpec, path: Path) -> Path:
     return _write_atomically(Path(path), letter_bytes(spec))
 
 
-def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
-    """Save several replies as one document for printing, each starting on a new page.
-
-    The DRAFT header covers every page, so drafts and final letters cannot share a file.
-    """
-    specs = list(specs)
+def check_combinable(specs: Sequence[LetterSpec]) -> None:
+    """Refuse an empty print file, and drafts mixed with final letters: the DRAFT header
+    covers every page, so they cannot share a file."""
     if not specs:
         raise ValueError("No letters to combine.")
     if len({spec.draft for spec in specs}) > 1:
@@ -79,6 +76,13 @@ def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
             "Cannot combine draft and final letters in one print file: "
             "every page of it would carry the same DRAFT marking (or none)."
         )
+
+
+def combined_by_python_docx(specs: Sequence[LetterSpec]) -> bytes:
+    """The print file built by python-docx: the reference the fast writer is checked
+    against, and its fallback. Its time grows with the square of the letters (each new
+    section walks every part, each paragraph scans the body): keep it to a few hundred."""
+    check_combinable(specs)
     first = specs[0]
     doc = _open_skeleton()
     _set_page_furniture(doc.sections[0], first.letterhead.department, first.reference, first.draft)
@@ -87,14 +91,17 @@ def combined_letters(specs: Iterable[LetterSpec], path: Path) -> Path:
         if last is not None:
             _start_next_letter(doc, last, spec)
         last = _append_letter(doc, spec)
-    _set_properties(
-        doc,
-        title=f"Replies {first.reference} and {len(specs) - 1} more"
+    _set_properties(doc, title=print_file_title(specs), author=first.letterhead.department)
+    return _document_bytes(doc)
+
+
+def print_file_title(specs: Sequence[LetterSpec]) -> str:
+    first = specs[0]
+    return (
+        f"Replies {first.reference} and {len(specs) - 1} more"
         if len(specs) > 1
-        else f"Reply {first.reference}",
-        author=first.letterhead.department,
+        else f"Reply {first.reference}"
     )
-    return _write_atomically(Path(path), _document_bytes(doc))
 
 
 def letter_paragraph_texts(path_or_bytes: Path | bytes) -> list[str]:

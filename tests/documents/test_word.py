@@ -15,15 +15,16 @@ import pytest
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from PIL import Image as PILImage
 
 from correspondence.documents import word
+from correspondence.documents.fast_word import combined_letters
 from correspondence.documents.letter_spec import BodyParagraph, LetterSpec, long_date
 from correspondence.documents.textclean import clean_for_word
 from correspondence.documents.word import (
     SkeletonMissingError,
     UnreadableDocumentError,
     build_letter,
-    combined_letters,
     letter_bytes,
     letter_paragraph_texts,
     write_letter,
@@ -328,7 +329,10 @@ def test_combined_letters_start_each_letter_on_a_new_page(
     seed_letter: LetterSpec, tmp_path: Path
 ) -> None:
     names = ["Tessa", "Mr Brown", "Ms Okafor"]
-    specs = [dataclasses.replace(seed_letter, salutation=f"Dear {name}") for name in names]
+    specs = [
+        dataclasses.replace(seed_letter, salutation=f"Dear {name}", reference=f"2009/000{n}MC")
+        for n, name in enumerate(names)
+    ]
     path = combined_letters(specs, tmp_path / "campaign.docx")
     doc = _open(path)
     salutations = [p.text for p in doc.paragraphs if p.style.name == "Letter Salutation"]
@@ -340,12 +344,27 @@ def test_combined_letters_start_each_letter_on_a_new_page(
     # Each break closes a letter: the paragraph holding it is that letter's signatory.
     for sect_pr in breaks:
         assert sect_pr.getparent().getparent().style == "Signatory"
-    for section in doc.sections:
+    for section, spec in zip(doc.sections, specs, strict=True):
         assert section.different_first_page_header_footer
         assert section.first_page_footer.paragraphs[0].text.startswith("department for")
-        assert section.header.paragraphs[-1].text == f"{seed_letter.reference}\t\tPage 2"
+        assert section.header.paragraphs[-1].text == f"{spec.reference}\t\tPage 2"
         assert section._sectPr.xpath("./w:pgNumType/@w:start") == ["1"]
     assert sorted(os.listdir(tmp_path)) == ["campaign.docx"]
+
+
+def test_a_print_file_of_signed_letters_carries_each_signature(
+    seed_letter: LetterSpec, tmp_path: Path
+) -> None:
+    buffer = BytesIO()
+    PILImage.new("RGB", (120, 40), "white").save(buffer, "PNG")
+    signed = dataclasses.replace(seed_letter, signature_image=buffer.getvalue())
+    specs = [signed, dataclasses.replace(signed, reference="2009/0001234MPSoS")]
+    doc = _open(combined_letters(specs, tmp_path / "signed.docx"))
+    assert len(doc.inline_shapes) == 2 and len(doc.sections) == 2
+    assert [s.header.paragraphs[-1].text.split("\t")[0] for s in doc.sections] == [
+        seed_letter.reference,
+        "2009/0001234MPSoS",
+    ]
 
 
 def test_combined_letters_refuses_to_mix_drafts_and_finals(

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from correspondence.documents.fast_word import combined_letters
 from correspondence.documents.letter_spec import BodyParagraph, LetterSpec
 from correspondence.documents.seed_reply import render_seed_body
-from correspondence.documents.word import combined_letters, write_letter
+from correspondence.documents.word import write_letter
 
 pytestmark = [
     pytest.mark.libreoffice,
@@ -29,6 +30,12 @@ pytestmark = [
 ]
 
 A4_POINTS = (595.3, 841.9)
+# Three letters of the print file, each the whole seed reply under a reference of its own.
+PRINT_FILE_LETTERS = (
+    ("Tessa", "2009/0007948POSoS"),
+    ("Mr Brown", "2009/0007951POSoS"),
+    ("Ms Okafor", "2009/0007960POSoS"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +63,10 @@ def pdfs(
         combined_letters(campaign, work / "campaign.docx"),
         combined_letters(
             [
-                dataclasses.replace(seed_letter, salutation=f"Dear {name}", paragraphs=whole)
-                for name in ("Tessa", "Mr Brown")
+                dataclasses.replace(
+                    seed_letter, salutation=f"Dear {name}", paragraphs=whole, reference=reference
+                )
+                for name, reference in PRINT_FILE_LETTERS
             ],
             work / "campaign_long.docx",
         ),
@@ -200,9 +209,14 @@ def test_later_pages_carry_the_reference_and_page_number_and_points_stay_whole(
 
 def test_each_letter_of_a_print_file_numbers_its_own_pages(pdfs: dict[str, Path]) -> None:
     pages = _pages(pdfs["campaign_long"])
+    # Each letter prints exactly as the same reply on its own does.
+    per_letter = len(_pages(pdfs["seed"]))
+    assert per_letter >= 2 and len(pages) == per_letter * len(PRINT_FILE_LETTERS)
     firsts = [i for i, page in enumerate(pages) if page.startswith("Rt Hon Ed Balls MP")]
-    assert len(firsts) == 2 and firsts[0] == 0
-    for start, end in ((firsts[0], firsts[1]), (firsts[1], len(pages))):
+    assert firsts == [per_letter * n for n in range(len(PRINT_FILE_LETTERS))]
+    for start, (name, reference) in zip(firsts, PRINT_FILE_LETTERS, strict=True):
         assert "department for children" in pages[start]
-        for number, page in enumerate(pages[start + 1 : end], start=2):
-            assert page.startswith(f"2009/0007948POSoS Page {number} "), page[:60]
+        assert f"Dear {name}" in pages[start] and reference in pages[start]
+        for number, page in enumerate(pages[start + 1 : start + per_letter], start=2):
+            assert page.startswith(f"{reference} Page {number} "), page[:60]
+            assert "department for children" not in page
