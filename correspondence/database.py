@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from correspondence.db import health, migrate
 from correspondence.db.models import Case
@@ -32,7 +33,16 @@ class Database:
             return (s.scalar(select(func.count(Case.id))) or 0) == 0
 
     def close(self) -> None:
+        # A job on another thread (the signed PDF after a sign-off) may hold a connection
+        # now or take one after this: dispose() would leave it open in the pool, held on the
+        # server until garbage collection. From now on each one handed back is closed.
+        if not event.contains(self.engine, "checkin", _close_on_return):
+            event.listen(self.engine, "checkin", _close_on_return)
         self.engine.dispose()
+
+
+def _close_on_return(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+    record.invalidate()  # closes the DB-API connection; the pool forgets it
 
 
 class DatabaseUnavailable(Exception):
