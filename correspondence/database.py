@@ -125,15 +125,20 @@ def open_database(
     if path is not None:
         check_sqlite_file(path, create=create, thorough=thorough)
     engine = make_engine(url)
-    backup = None
-    if upgrade:
-        backup = migrate.upgrade(engine)
-    elif not migrate.is_at_head(engine):
-        raise RuntimeError(
-            f"The database at {engine.url.render_as_string(hide_password=True)} is at schema "
-            f"{migrate.current_revision(engine)}, not {migrate.head_revision()}: upgrade it first."
-        )
-    sf = make_session_factory(engine)
-    with sf.begin() as s:
-        ensure_defaults(s)
+    try:
+        backup = None
+        if upgrade:
+            backup = migrate.upgrade(engine)
+        elif not migrate.is_at_head(engine):
+            raise RuntimeError(
+                f"The database at {engine.url.render_as_string(hide_password=True)} is at "
+                f"schema {migrate.current_revision(engine)}, not {migrate.head_revision()}: "
+                "upgrade it first."
+            )
+        sf = make_session_factory(engine)
+        with sf.begin() as s:
+            ensure_defaults(s)
+    except BaseException:
+        engine.dispose()  # refused: keep no connection open to it
+        raise
     return Database(url, engine, sf, backup)

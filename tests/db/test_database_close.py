@@ -63,3 +63,22 @@ def test_a_connection_in_use_when_the_database_closes_is_closed_when_handed_back
     left_open = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert on_the_server == 0
     assert left_open == []
+
+
+def test_a_database_refused_on_opening_leaves_no_connection_behind(
+    pg_server: pg.PgServer,
+) -> None:
+    name = pg_server.create_database(pg_server.new_name())  # empty: no schema yet
+    url = pg_server.url(name)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(RuntimeError, match="upgrade it first"):
+                open_database(url, upgrade=False)
+            on_the_server = _connections_to(pg_server, url)
+            gc.collect()
+    finally:
+        pg_server.release(name)
+    left_open = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert on_the_server == 0
+    assert left_open == []
