@@ -21,16 +21,6 @@ from tests import pg
 pytestmark = pytest.mark.postgres
 
 
-def _connections_to(server: pg.PgServer, url: str) -> int:
-    """How many sessions the server has open on the database of `url` (this query's aside)."""
-    with server.connect() as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (url.rsplit("/", 1)[1],),
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def test_a_connection_in_use_when_the_database_closes_is_closed_when_handed_back(
     pg_server: pg.PgServer, pg_database: str
 ) -> None:
@@ -48,6 +38,7 @@ def test_a_connection_in_use_when_the_database_closes_is_closed_when_handed_back
             s.execute(text("SELECT 3"))
         done.set()
 
+    gc.collect()  # earlier tests' garbage is theirs
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         worker = threading.Thread(target=job, args=(database.session_factory,))
@@ -57,7 +48,7 @@ def test_a_connection_in_use_when_the_database_closes_is_closed_when_handed_back
         closed.set()
         worker.join(30)
         assert done.is_set()
-        on_the_server = _connections_to(pg_server, pg_database)
+        on_the_server = pg_server.sessions(pg_database.rsplit("/", 1)[1])
         del database, worker
         gc.collect()  # what the garbage collector would find later, found now
     left_open = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
@@ -70,12 +61,13 @@ def test_a_database_refused_on_opening_leaves_no_connection_behind(
 ) -> None:
     name = pg_server.create_database(pg_server.new_name())  # empty: no schema yet
     url = pg_server.url(name)
+    gc.collect()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with pytest.raises(RuntimeError, match="upgrade it first"):
                 open_database(url, upgrade=False)
-            on_the_server = _connections_to(pg_server, url)
+            on_the_server = pg_server.sessions(name)
             gc.collect()
     finally:
         pg_server.release(name)

@@ -117,8 +117,4 @@ def test_signing_off_in_the_editor_asks_for_the_password(
         desk_db.close()  # as the app does on quitting, the signed PDF perhaps still being made
         QThreadPool.globalInstance().waitForDone(60_000)
     # Once that job has ended, the desk holds no connection on the server.
-    with pg_server.connect() as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE usename = 'sos_ui'"
-        ).fetchone()
-    assert row is not None and row[0] == 0
+    assert pg_server.sessions(user="sos_ui") == 0
