@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from correspondence.db import health, migrate
 from correspondence.db.models import Case
@@ -32,7 +33,16 @@ class Database:
             return (s.scalar(select(func.count(Case.id))) or 0) == 0
 
     def close(self) -> None:
+        # A job on another thread (the signed PDF after a sign-off) may hold a connection
+        # now or take one after this: dispose() would leave it open in the pool, held on the
+        # server until garbage collection. From now on each one handed back is closed.
+        if not event.contains(self.engine, "checkin", _close_on_return):
+            event.listen(self.engine, "checkin", _close_on_return)
         self.engine.dispose()
+
+
+def _close_on_return(_dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+    record.invalidate()  # closes the DB-API connection; the pool forgets it
 
 
 class DatabaseUnavailable(Exception):
@@ -115,15 +125,20 @@ def open_database(
     if path is not None:
         check_sqlite_file(path, create=create, thorough=thorough)
     engine = make_engine(url)
-    backup = None
-    if upgrade:
-        backup = migrate.upgrade(engine)
-    elif not migrate.is_at_head(engine):
-        raise RuntimeError(
-            f"The database at {engine.url.render_as_string(hide_password=True)} is at schema "
-            f"{migrate.current_revision(engine)}, not {migrate.head_revision()}: upgrade it first."
-        )
-    sf = make_session_factory(engine)
-    with sf.begin() as s:
-        ensure_defaults(s)
+    try:
+        backup = None
+        if upgrade:
+            backup = migrate.upgrade(engine)
+        elif not migrate.is_at_head(engine):
+            raise RuntimeError(
+                f"The database at {engine.url.render_as_string(hide_password=True)} is at "
+                f"schema {migrate.current_revision(engine)}, not {migrate.head_revision()}: "
+                "upgrade it first."
+            )
+        sf = make_session_factory(engine)
+        with sf.begin() as s:
+            ensure_defaults(s)
+    except BaseException:
+        engine.dispose()  # refused: keep no connection open to it
+        raise
     return Database(url, engine, sf, backup)

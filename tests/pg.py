@@ -245,6 +245,25 @@ class PgServer:
             time.sleep(0.05)
         raise RuntimeError(f"the server did not start asking {role} for a password")
 
+    def sessions(self, dbname: str | None = None, user: str | None = None) -> int:
+        """Client sessions open on the server (to `dbname`, as `user`), this one aside.
+
+        A closed connection's server process ends a moment after the client lets go: a
+        count above zero is read again for up to 5 s before it is believed."""
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid() AND datname = coalesce(%s, datname) "
+            "AND usename = coalesce(%s, usename)"
+        )
+        deadline = time.monotonic() + 5
+        with self.connect() as conn:
+            while True:
+                row = conn.execute(query, (dbname, user)).fetchone()
+                count = int(row[0]) if row else 0
+                if count == 0 or time.monotonic() > deadline:
+                    return count
+                time.sleep(0.05)
+
     def release(self, name: str) -> None:
         """Drop a test's database a few tests later, not at once.
 

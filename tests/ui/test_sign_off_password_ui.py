@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, update
@@ -82,7 +82,7 @@ def scram_office(
 @pytest.mark.postgres
 @pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
 def test_signing_off_in_the_editor_asks_for_the_password(
-    qtbot: QtBot, scram_office: tuple[Database, str, int]
+    qtbot: QtBot, scram_office: tuple[Database, str, int], pg_server: PgServer
 ) -> None:
     db, url, draft_id = scram_office
     desk_db = open_database(url)
@@ -118,4 +118,7 @@ def test_signing_off_in_the_editor_asks_for_the_password(
     finally:
         editor.close()
         QApplication.processEvents()
-        desk_db.close()
+        desk_db.close()  # as the app does on quitting, the signed PDF perhaps still being made
+        QThreadPool.globalInstance().waitForDone(60_000)
+    # Once that job has ended, the desk holds no connection on the server.
+    assert pg_server.sessions(user="sos_ui") == 0
