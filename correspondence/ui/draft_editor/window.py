@@ -138,6 +138,7 @@ class DraftEditor(QMainWindow):
         layout.addLayout(buttons)
         self.setCentralWidget(central)
         self._central = central
+        self.statusBar()  # made now, so that what the editor says later has room at once
 
     def _build_actions(self) -> None:
         def action(text: str, keys: str | QKeySequence, slot: Callable[[], object]) -> QAction:
