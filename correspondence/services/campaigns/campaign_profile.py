@@ -14,10 +14,13 @@ CAMPAIGN_THEME_SHARE = 0.25
 
 
 def campaign_sample(session: Session, campaign_id: int) -> Case | None:
-    """The member letter lines are filled in for: the canonical one, else the first."""
+    """The member letter lines are filled in for: the canonical one, else the first
+    (also when the canonical letter has gone: the id carries no foreign key)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is not None and campaign.canonical_case_id is not None:
-        return session.get(Case, campaign.canonical_case_id)
+        canonical = session.get(Case, campaign.canonical_case_id)
+        if canonical is not None:
+            return canonical
     return session.scalar(
         select(Case).where(Case.campaign_id == campaign_id).order_by(Case.id).limit(1)
     )

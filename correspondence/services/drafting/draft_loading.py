@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from correspondence.db.models import Campaign, Case, Draft, DraftParagraph, LineVersion, Signatory
+from correspondence.db.models import Case, Draft, DraftParagraph, LineVersion, Signatory
+from correspondence.services.campaigns.campaign_profile import campaign_sample
 from correspondence.services.errors import NotFound, ValidationError
 from correspondence.services.lines.line_context import context_for_case
 
@@ -39,12 +40,7 @@ def sample_case(session: Session, draft: Draft) -> Case | None:
     case = case_of(session, draft)
     if case is not None or draft.campaign_id is None:
         return case
-    campaign = session.get(Campaign, draft.campaign_id)
-    if campaign is not None and campaign.canonical_case_id is not None:
-        case = session.get(Case, campaign.canonical_case_id)
-    return case or session.scalar(
-        select(Case).where(Case.campaign_id == draft.campaign_id).order_by(Case.id).limit(1)
-    )
+    return campaign_sample(session, draft.campaign_id)
 
 
 def mapping_for(
