@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox
 
 from correspondence.services.actors import Role
-from correspondence.services.cases.case_edit import CaseEditing
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ServiceError
-from correspondence.services.people.admin import Administration
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 from correspondence.ui.actions import DeskWindow, Feature, Menu, Section, close_widget
-from correspondence.ui.dialogs.edit_case import EditCaseDialog
-from correspondence.ui.dialogs.switch_user import SwitchUserDialog
 
 if TYPE_CHECKING:
+    # The services and dialogs behind these actions load with the action, not the window.
+    from correspondence.services.people.admin import Administration
     from correspondence.ui.admin_window import AdminWindow
+    from correspondence.ui.dialogs.edit_case import EditCaseDialog
+    from correspondence.ui.dialogs.switch_user import SwitchUserDialog
 
 EDIT_SHORTCUT = "F2"
 APP_TITLE = "Correspondence Desk"
@@ -46,6 +46,8 @@ class CollabFeature(Feature):
 
 
 def _admin(window: DeskWindow) -> Administration:
+    from correspondence.services.people.admin import Administration
+
     d = window.desk
     return Administration(d.uow, d.clock)
 
@@ -70,6 +72,9 @@ def edit_case(window: DeskWindow) -> EditCaseDialog | None:
     if case_id is None:
         window.statusBar().showMessage("Select a case to edit its details.", 5000)
         return None
+    from correspondence.services.cases.case_edit import CaseEditing
+    from correspondence.ui.dialogs.edit_case import EditCaseDialog
+
     d = window.desk
     try:
         dialog = EditCaseDialog(CaseEditing(d.uow, d.clock), case_id, window)
@@ -108,6 +113,8 @@ def update_title(window: DeskWindow, suffix: str) -> None:
     tip="Hand this desk to another member of the team",
 )
 def switch_user(window: DeskWindow) -> SwitchUserDialog | None:
+    from correspondence.ui.dialogs.switch_user import SwitchUserDialog
+
     admin = _admin(window)
     if _is_postgresql(window) and not admin.is_admin():
         box = QMessageBox(
