@@ -98,10 +98,13 @@ def _insert_ignoring_conflict(session: Session, table, values: list[dict]) -> No
         return
     # Imported here: the PostgreSQL dialect package (~25 ms) is not needed to open SQLite.
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql
+
+        session.execute(postgresql.insert(table).on_conflict_do_nothing(), values)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).on_conflict_do_nothing(), values)
+        from sqlalchemy.dialects import sqlite
+
+        session.execute(sqlite.insert(table).on_conflict_do_nothing(), values)
 
 
 def _lock_first_user(session: Session) -> None:
