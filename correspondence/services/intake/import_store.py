@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
@@ -201,37 +201,31 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
     ]
     # PostgreSQL: one search refresh for the batch, not one trigger call per case.
     with search_batch.deferred_search(s) as indexed:
-        case_ids = list(
-            s.execute(
-                insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
-                case_rows,
-            ).scalars()
-        )
+        case_ids = _insert_ids(s, case_table, case_rows)
         indexed.extend(case_ids)
 
     doc_table = Document.__table__
-    originals = list(
-        s.execute(
-            insert(doc_table).returning(doc_table.c.id, sort_by_parameter_order=True),
-            [
-                _doc_row(
-                    run,
-                    cid,
-                    None,
-                    "original",
-                    p.path.name,
-                    p.got.media_type,
-                    p.content,
-                    p.got.text,
-                    p.got.message_id,
-                    p.needs_text,
-                    sha=p.sha,
-                    at=now,
-                    ocr=p.got.ocr,
-                )
-                for p, cid in zip(fresh, case_ids, strict=True)
-            ],
-        ).scalars()
+    originals = _insert_ids(
+        s,
+        doc_table,
+        [
+            _doc_row(
+                run,
+                cid,
+                None,
+                "original",
+                p.path.name,
+                p.got.media_type,
+                p.content,
+                p.got.text,
+                p.got.message_id,
+                p.needs_text,
+                sha=p.sha,
+                at=now,
+                ocr=p.got.ocr,
+            )
+            for p, cid in zip(fresh, case_ids, strict=True)
+        ],
     )
     # Beside each scan read by OCR, its searchable PDF (the scan with a text layer).
     searchable_rows = [
@@ -302,6 +296,28 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
         )
     s.flush()
     return results
+
+
+def _insert_ids(s: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` in order; their new ids, in the same order.
+
+    SQLAlchemy cannot batch an ordered INSERT … RETURNING on SQLite: it sends one
+    statement a row. The import holds SQLite's write lock (references are taken
+    first), so the ids are the ones SQLite itself would give, one past the largest in
+    turn (these tables have no AUTOINCREMENT), and the rows go in one executemany.
+    """
+    if s.get_bind().dialect.name != "sqlite":
+        return list(
+            s.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+    first = (s.scalar(select(func.max(table.c.id))) or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    s.execute(insert(table), rows)
+    return ids
 
 
 def _proposal(p: ParsedFile) -> Proposal:
