@@ -360,7 +360,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
     from correspondence.services.intake import import_store, intake_hooks
 
     out = []
-    real_hook, real_scorer = intake_hooks.on_cases_logged, import_store._scorer
+    real_hook, real_model = intake_hooks.on_cases_logged, import_store._theme_model
     for i, (label, no_hook, no_themes) in enumerate(
         (
             ("intake alone (no themes, no campaign hook)", True, True),
@@ -368,9 +368,9 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
         )
     ):
         if no_hook:
-            intake_hooks.on_cases_logged = lambda _s, cases: [None] * len(cases)
+            intake_hooks.on_cases_logged = lambda _s, letters: [None] * len(letters)
         if no_themes:
-            import_store._scorer = lambda _s: None
+            import_store._theme_model = lambda _s: None
         try:
             database = open_database(f"sqlite:///{tmp / f'part{i}.db'}")
             c0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -380,7 +380,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
             c1 = resource.getrusage(resource.RUSAGE_SELF)
             database.close()
         finally:
-            intake_hooks.on_cases_logged, import_store._scorer = real_hook, real_scorer
+            intake_hooks.on_cases_logged, import_store._theme_model = real_hook, real_model
         out.append((label, wall, c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime))
     return out
 

@@ -19,7 +19,7 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 
 from correspondence.documents.ocr import OcrCancelled
-from correspondence.services.intake import import_store, intake_workers
+from correspondence.services.intake import import_store, intake_workers, letter_sense
 from correspondence.services.intake.file_reading import (
     ParsedFile,
     Progress,
@@ -85,7 +85,8 @@ def import_files(
 
     outcomes_in_order: _Reads
     if intake_workers.use_workers(total):
-        outcomes_in_order = _parallel(reading, files, progress)
+        setup = (letter_sense.start_worker, run.sense)
+        outcomes_in_order = _parallel(reading, files, progress, setup)
     else:
         outcomes_in_order = _sequential(reading, files, progress)
     try:
@@ -143,11 +144,13 @@ def _sequential(reading: Reading, files: list[Path], progress: Progress | None) 
             yield path, failure_reason(exc)
 
 
-def _parallel(reading: Reading, files: list[Path], progress: Progress | None) -> _Reads:
+def _parallel(
+    reading: Reading, files: list[Path], progress: Progress | None, setup: intake_workers.Setup
+) -> _Reads:
     """Files parsed by worker processes, in order; scans read here (cancel, page progress)."""
     total = len(files)
     outcomes = intake_workers.parse_in_workers(
-        parse_chunk, files, reading.today, reading.max_bytes, reading.should_cancel
+        parse_chunk, files, reading.today, reading.max_bytes, reading.should_cancel, setup
     )
     done = 0
     for path, parsed, reason, needs_ocr in outcomes:

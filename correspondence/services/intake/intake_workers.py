@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from correspondence.services.worker_guard import guard_worker
 
@@ -82,6 +83,14 @@ def _chunks(files: list[Path]) -> deque[list[Path]]:
 
 
 ParseChunk = Callable[[list[Path], dt.date, int], list[Outcome]]
+# Run in each worker as it starts, with its argument (both sent to the worker by pickle).
+Setup = tuple[Callable[[Any], None], Any]
+
+
+def _start(parent: int, setup: Setup | None) -> None:
+    guard_worker(parent)
+    if setup is not None:
+        setup[0](setup[1])
 
 
 def parse_in_workers(
@@ -90,18 +99,19 @@ def parse_in_workers(
     today: dt.date,
     max_bytes: int,
     should_cancel: Callable[[], bool] | None,
+    setup: Setup | None = None,
 ) -> Iterator[Outcome]:
     """Each file's outcome, in the order of `files`; stops early if cancelled.
 
     `parse_chunk` runs in the workers: a module-level function of the importer (passed in,
-    so this module does not import the importer back)."""
+    so this module does not import the importer back); so does `setup`, once a worker."""
     tasks: deque[list[Path]] = deque(files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
     n = min(cores(), len(tasks))
     # "spawn": forking a process that runs Qt threads is unsafe.
     ctx = multiprocessing.get_context("spawn")
     while tasks:
         pool = cf.ProcessPoolExecutor(
-            n, mp_context=ctx, initializer=guard_worker, initargs=(os.getpid(),)
+            n, mp_context=ctx, initializer=_start, initargs=(os.getpid(), setup)
         )
         flight: deque[tuple[list[Path], cf.Future[list[Outcome]]]] = deque()
         broken = False
