@@ -9,6 +9,7 @@ squashed into 0..1 so a threshold means the same for short and long letters.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -79,6 +80,7 @@ LONG_LETTER = 80
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
+@functools.lru_cache(maxsize=32_768)  # a letter's words are mostly the office's usual few thousand
 def stem(word: str) -> str:
     """A light suffix stripper: enough to join plurals and -ing/-ed forms."""
     if word.endswith("'s"):
