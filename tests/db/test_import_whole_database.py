@@ -156,7 +156,7 @@ def test_workers_and_one_process_leave_the_same_database(
     alone = _import(urls[0], post)
     monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(intake_workers, "CHUNK", 8)
-    monkeypatch.setattr(intake_workers, "cores", lambda: 2)
+    monkeypatch.setattr(intake_workers, "cores", lambda: 3)  # two workers
     pooled = _import(urls[1], post)
 
     assert pooled == alone

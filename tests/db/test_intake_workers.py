@@ -67,7 +67,7 @@ def test_workers_give_the_same_import_as_one_process(
     alone, alone_rows = _import(f"sqlite:///{tmp_path / 'alone.db'}", mixed_bag)
     monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(intake_workers, "CHUNK", 4)
-    monkeypatch.setattr(intake_workers, "cores", lambda: 2)
+    monkeypatch.setattr(intake_workers, "cores", lambda: 3)  # two workers
     pooled, pooled_rows = _import(f"sqlite:///{tmp_path / 'pooled.db'}", mixed_bag)
     assert alone.imported and alone.duplicates and alone.failed
     assert pooled.as_json() == alone.as_json()
