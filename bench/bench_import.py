@@ -5,7 +5,7 @@ once, different charsets and encodings, a few with attachments, some MPs —
 into a temporary folder, imports them through the intake service into a fresh
 SQLite database (or --db, or --pg: a throwaway PostgreSQL cluster started on a
 loopback port from the machine's binaries), and prints a table. Target: 10,000 files within
-30 s (aim 20 s); peak memory under 400 MB.
+5 s on SQLite on a quiet machine (issue 16); peak memory under 400 MB.
 """
 
 from __future__ import annotations
@@ -175,11 +175,13 @@ def _run(args: argparse.Namespace) -> int:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         database = open_database(url)
         intake = Intake(acting_as(database.session_factory, "bench.officer"))
+        load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
-        cpu0 = _cpu()
+        cpu0, kids0 = _cpu_self(), _cpu_children()
         result = intake.import_paths([folder])
         secs = time.perf_counter() - t0
-        cpu = _cpu() - cpu0  # the worker processes' CPU too
+        own, kids = _cpu_self() - cpu0, _cpu_children() - kids0
+        cpu = own + kids
         again0 = time.perf_counter()
         dup = intake.import_paths([folder / "00"])
         again = time.perf_counter() - again0
@@ -195,7 +197,9 @@ def _run(args: argparse.Namespace) -> int:
         ("import (s)", f"{secs:.1f}"),
         ("files/s", f"{args.n / secs:,.0f}"),
         ("import CPU (s, user+sys)", f"{cpu:.1f}"),
-        ("load average at end", f"{os.getloadavg()[0]:.1f}"),
+        ("… of the importing process", f"{own:.1f}"),
+        ("… of the worker processes", f"{kids:.1f}"),
+        ("load average before / at end", f"{load0:.1f} / {os.getloadavg()[0]:.1f}"),
         ("imported", f"{len(result.imported):,}"),
         ("duplicates", f"{len(result.duplicates):,}"),
         ("failed", f"{len(result.failed):,}"),
@@ -213,16 +217,21 @@ def _run(args: argparse.Namespace) -> int:
         for label, wall, cpu_s in parts:
             print(f"  {label:<44} wall {wall:6.1f} s  CPU {cpu_s:6.1f} s")
     per_10k = secs / args.n * 10_000
-    target = "met" if per_10k <= 30 else "MISSED"
+    target = "met" if per_10k <= 5 else "MISSED"
     print(f"\n10,000 files would take {per_10k:.1f} s wall, {cpu / args.n * 10_000:.1f} s CPU")
-    print(f"target ≤ 30 s (aim 20 s): {target}")
+    print(f"target ≤ 5 s on SQLite on a quiet machine (issue 16): {target}")
     return 0
 
 
-def _cpu() -> float:
+def _cpu_self() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
+
+
+def _cpu_children() -> float:
+    """CPU of the worker processes that have ended (the pool ends with the import)."""
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return kids.ru_utime + kids.ru_stime
 
 
 def _backend(url: str, per_row: bool) -> str:
@@ -360,7 +369,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
     from correspondence.services.intake import import_store, intake_hooks
 
     out = []
-    real_hook, real_scorer = intake_hooks.on_cases_logged, import_store._scorer
+    real_hook, real_model = intake_hooks.on_cases_logged, import_store._theme_model
     for i, (label, no_hook, no_themes) in enumerate(
         (
             ("intake alone (no themes, no campaign hook)", True, True),
@@ -368,9 +377,9 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
         )
     ):
         if no_hook:
-            intake_hooks.on_cases_logged = lambda _s, cases: [None] * len(cases)
+            intake_hooks.on_cases_logged = lambda _s, letters: [None] * len(letters)
         if no_themes:
-            import_store._scorer = lambda _s: None
+            import_store._theme_model = lambda _s: None
         try:
             database = open_database(f"sqlite:///{tmp / f'part{i}.db'}")
             c0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -380,7 +389,7 @@ def _breakdown(folder: Path, tmp: Path) -> list[tuple[str, float, float]]:
             c1 = resource.getrusage(resource.RUSAGE_SELF)
             database.close()
         finally:
-            intake_hooks.on_cases_logged, import_store._scorer = real_hook, real_scorer
+            intake_hooks.on_cases_logged, import_store._theme_model = real_hook, real_model
         out.append((label, wall, c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime))
     return out
 

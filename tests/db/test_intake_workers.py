@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from correspondence.database import open_database
 from correspondence.db.models import Case, Document
-from correspondence.services.intake import intake_workers
+from correspondence.services.intake import file_import, intake_workers
 from correspondence.services.intake.file_reading import parse_chunk
 from correspondence.services.intake.import_results import ImportResult
 from correspondence.services.intake.intake import Intake
@@ -67,7 +67,7 @@ def test_workers_give_the_same_import_as_one_process(
     alone, alone_rows = _import(f"sqlite:///{tmp_path / 'alone.db'}", mixed_bag)
     monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(intake_workers, "CHUNK", 4)
-    monkeypatch.setattr(intake_workers, "cores", lambda: 2)
+    monkeypatch.setattr(intake_workers, "cores", lambda: 3)  # two workers
     pooled, pooled_rows = _import(f"sqlite:///{tmp_path / 'pooled.db'}", mixed_bag)
     assert alone.imported and alone.duplicates and alone.failed
     assert pooled.as_json() == alone.as_json()
@@ -122,6 +122,7 @@ def test_cancel_stops_a_pooled_import_with_progress_told_on_the_way(
 ) -> None:
     monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(intake_workers, "CHUNK", 4)
+    monkeypatch.setattr(file_import, "HEAD_FILES", 0)  # every file from the workers
     told: list[int] = []
     db = open_database(f"sqlite:///{tmp_path / 'cancel.db'}")
     try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, bindparam, func, select, update
@@ -67,10 +68,14 @@ def forget_pools() -> None:
 
 
 def _sync(
-    session: Session, pool: _Pool, taken: dict[int, detect.Fingerprint] | None = None
+    session: Session,
+    pool: _Pool,
+    taken: dict[int, detect.Fingerprint] | None = None,
+    known: Mapping[int, detect.Fingerprint] | None = None,
 ) -> None:
     """Add the unassigned letters logged since the last sync; their fingerprints go into
-    ``taken`` too, so the letters of the batch being placed are not fingerprinted twice."""
+    ``taken`` too, so the letters of the batch being placed are not fingerprinted twice
+    (nor those whose fingerprints are ``known`` already)."""
     if pool.max_id < 0:
         pool.excluded = excluded_case_ids(session)
     q = (
@@ -88,11 +93,20 @@ def _sync(
     top = session.scalar(select(func.max(Case.id))) or 0
     for cid, text in session.execute(q):
         if cid not in pool.excluded:
-            fp = detect.fingerprint(text)
+            fp = (known.get(cid) if known else None) or detect.fingerprint(text)
             pool.letters.add(cid, fp)
             if taken is not None:
                 taken[cid] = fp
     pool.max_id = max(pool.max_id, top)
+
+
+@dataclass(frozen=True)
+class NewLetter:
+    """A letter an import has just logged: a new incoming case, in no campaign yet."""
+
+    case_id: int
+    text: str
+    fingerprint: detect.Fingerprint | None = None  # worked out beforehand, or None
 
 
 def place_new_case(session: Session, case: Case) -> str | None:
@@ -101,12 +115,14 @@ def place_new_case(session: Session, case: Case) -> str | None:
     return place_new_cases(session, [case])[0]
 
 
-def place_new_cases(session: Session, cases: Sequence[Case]) -> list[str | None]:
+def place_new_cases(session: Session, cases: Sequence[Case | NewLetter]) -> list[str | None]:
     """``place_new_case`` for each just-logged letter, in order; their campaigns' names.
 
     The same decisions as one call per letter, made cheaper for an import batch: the
     campaigns' canonical letters are read once, the pool is brought up to date once, and
-    the "joined campaign" events are appended together rather than one flush each.
+    the "joined campaign" events are appended together rather than one flush each. An
+    import passes its letters as ``NewLetter``s, so no case is loaded for the letters that
+    simply join a campaign, and their fingerprints may come ready-made.
     """
     out: list[str | None] = [None] * len(cases)
     if not cases:
@@ -123,41 +139,53 @@ def place_new_cases(session: Session, cases: Sequence[Case]) -> list[str | None]
     return out
 
 
-def _place(session: Session, pool: _Pool, cases: Sequence[Case], out: list[str | None]) -> None:
+def _place(
+    session: Session, pool: _Pool, cases: Sequence[Case | NewLetter], out: list[str | None]
+) -> None:
     names = _refresh_canonicals(session, pool)
     joins = _Joins()
     taken: dict[int, detect.Fingerprint] = {}  # fingerprints _sync took in this transaction
+    ready = {c.case_id: c.fingerprint for c in cases if isinstance(c, NewLetter) and c.fingerprint}
+    # The cases loaded while placing (peers of a new campaign), held so a letter of the
+    # batch taken in as a peer is seen as such at its turn.
+    held: dict[int, Case] = {}
     synced = False
-    for k, case in enumerate(cases):
-        if case.campaign_id is not None:  # logged into one, or taken in as a peer just now
+    for k, item in enumerate(cases):
+        if isinstance(item, NewLetter):
+            case_id, text, case = item.case_id, item.text, held.get(item.case_id)
+        else:
+            case_id, text, case = item.id, item.letter_text, item
+        if case is not None and case.campaign_id is not None:
+            # Logged into one, or taken in as a peer just now.
             out[k] = names.get(case.campaign_id) or (case.campaign.name if case.campaign else None)
             continue
-        if case.direction != "incoming" or not case.letter_text.strip():
+        if (case is not None and case.direction != "incoming") or not text.strip():
             continue
-        fp = taken.get(case.id) or detect.fingerprint(case.letter_text)
+        fp = ready.get(case_id) or taken.get(case_id) or detect.fingerprint(text)
         if len(fp) < detect.MIN_WORDS:
             continue
 
         # 1. An existing campaign, by its canonical letter.
         best = detect.best_campaign(fp, ((cid, f) for cid, (_, f) in pool.canonicals.items()))
         if best is not None and best[0] in names:
-            joins.add(case, best[0], round(best[1], 4), names[best[0]])
-            pool.letters.remove(case.id)
+            joins.add(case if case is not None else case_id, best[0], round(best[1], 4),
+                      names[best[0]])  # fmt: skip
+            pool.letters.remove(case_id)
             out[k] = names[best[0]]
             continue
 
         # 2. Enough unassigned copies of it to call it a campaign.
         if not synced:
             joins.write(session)  # the pool reads unassigned letters from the database
-            _sync(session, pool, taken)
+            _sync(session, pool, taken, ready)
             synced = True
-        camp = _campaign_from_pool(session, pool, case, fp, joins)
+        camp = _campaign_from_pool(session, pool, case_id, case, fp, joins, held)
         if camp is not None:
             names[camp.id] = camp.name
             out[k] = camp.name
             continue
-        pool.letters.add(case.id, fp)
-        pool.max_id = max(pool.max_id, case.id)
+        pool.letters.add(case_id, fp)
+        pool.max_id = max(pool.max_id, case_id)
     joins.write(session)
     session.flush()
 
@@ -177,14 +205,22 @@ def _refresh_canonicals(session: Session, pool: _Pool) -> dict[int, str]:
 
 
 def _campaign_from_pool(
-    session: Session, pool: _Pool, case: Case, fp: detect.Fingerprint, joins: _Joins
+    session: Session,
+    pool: _Pool,
+    case_id: int,
+    case: Case | None,
+    fp: detect.Fingerprint,
+    joins: _Joins,
+    held: dict[int, Case],
 ) -> Campaign | None:
-    """A new campaign of ``case`` and its unassigned copies in the pool, when there are
-    enough of them by enough different writers."""
-    near = pool.letters.near(fp, exclude=case.id)
+    """A new campaign of the case and its unassigned copies in the pool, when there are
+    enough of them by enough different writers. The cases loaded go into ``held``."""
+    near = pool.letters.near(fp, exclude=case_id)
     if len(near) + 1 < detect.MIN_SIZE:
         return None
     joins.write(session)  # peers are checked against the database
+    if case is None:
+        case = held[case_id] = session.get_one(Case, case_id)
     peers = {
         c.id: c
         for c in session.scalars(
@@ -193,6 +229,7 @@ def _campaign_from_pool(
             .options(selectinload(Case.correspondent))
         )
     }
+    held.update(peers)
     members = [case]
     fps = [fp]
     for k, _ in near:
@@ -219,24 +256,30 @@ class _Joins:
 
     Each case shows its campaign at once (so the rest of the batch sees it); the rows and
     their "joined campaign" events reach the database in one statement each, before
-    anything reads them back. An ORM flush would update the rows one by one.
+    anything reads them back. An ORM flush would update the rows one by one. A letter an
+    import passes by id (no case loaded) is a new case: version 1, becoming 2.
     """
 
     def __init__(self) -> None:
-        self.rows: list[tuple[Case, int, float, str]] = []
+        # (case id, the case if loaded, version it had, campaign id, similarity, name)
+        self.rows: list[tuple[int, Case | None, int, int, float, str]] = []
 
-    def add(self, case: Case, campaign_id: int, similarity: float, name: str) -> None:
+    def add(self, case: Case | int, campaign_id: int, similarity: float, name: str) -> None:
+        if isinstance(case, int):
+            self.rows.append((case, None, 1, campaign_id, similarity, name))
+            return
         state = sa_inspect(case)
         if state.modified or state.pending:
             assert state.session is not None  # a changed or new case belongs to a session
             state.session.flush()  # its own changes go first, by the usual route
+        was = case.version
         set_committed_value(case, "campaign_id", campaign_id)
         set_committed_value(case, "campaign_similarity", similarity)
-        set_committed_value(case, "version", case.version + 1)
+        set_committed_value(case, "version", was + 1)
         if "campaign" in state.dict:
             assert state.session is not None  # loaded, so it belongs to a session
             state.session.expire(case, ["campaign"])  # loaded again from campaign_id
-        self.rows.append((case, campaign_id, similarity, name))
+        self.rows.append((case.id, case, was, campaign_id, similarity, name))
 
     def write(self, session: Session) -> None:
         if not self.rows:
@@ -254,13 +297,13 @@ class _Joins:
             ),
             [
                 {
-                    "b_id": case.id,
-                    "b_was": case.version - 1,
+                    "b_id": case_id,
+                    "b_was": was,
                     "b_campaign": cid,
                     "b_similarity": similarity,
-                    "b_version": case.version,
+                    "b_version": was + 1,
                 }
-                for case, cid, similarity, _ in self.rows
+                for case_id, _, was, cid, similarity, _ in self.rows
             ],
         )
         written = cast(CursorResult[Any], result)  # an UPDATE's result: it has a rowcount
@@ -271,15 +314,16 @@ class _Joins:
                 f"{len(self.rows) - written.rowcount} of {len(self.rows)} cases changed "
                 "while they were being put into campaigns"
             )
-        for case, *_ in self.rows:
-            set_committed_value(case, "updated_at", now)
+        for _, case, *_rest in self.rows:
+            if case is not None:
+                set_committed_value(case, "updated_at", now)
         append_events(
             session,
             None,
             [
-                ("case", case.id, case.id, JOINED_CAMPAIGN, "campaign", "", name,
+                ("case", case_id, case_id, JOINED_CAMPAIGN, "campaign", "", name,
                  "matched the campaign's letter")
-                for case, _, _, name in self.rows
+                for case_id, _, _, _, _, name in self.rows
             ],
         )  # fmt: skip
         self.rows.clear()

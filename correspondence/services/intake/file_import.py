@@ -19,7 +19,7 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 
 from correspondence.documents.ocr import OcrCancelled
-from correspondence.services.intake import import_store, intake_workers
+from correspondence.services.intake import import_store, intake_workers, letter_sense
 from correspondence.services.intake.file_reading import (
     ParsedFile,
     Progress,
@@ -44,6 +44,9 @@ from correspondence.services.unit_of_work import UnitOfWorkFactory
 BATCH_FILES = 200
 BATCH_BYTES = 32 * 1024 * 1024
 BATCH_SECONDS = 0.5
+# With worker processes, the importer reads this many files itself (a quarter of a small
+# import) while the workers start, so it stores its first batches meanwhile.
+HEAD_FILES = 2 * BATCH_FILES
 
 
 def import_files(
@@ -85,7 +88,8 @@ def import_files(
 
     outcomes_in_order: _Reads
     if intake_workers.use_workers(total):
-        outcomes_in_order = _parallel(reading, files, progress)
+        setup = (letter_sense.start_worker, run.sense)
+        outcomes_in_order = _parallel(reading, files, progress, setup)
     else:
         outcomes_in_order = _sequential(reading, files, progress)
     try:
@@ -125,8 +129,10 @@ _Read = tuple[Path, "ParsedFile | str | None"]
 _Reads = Generator[_Read, None, None]
 
 
-def _sequential(reading: Reading, files: list[Path], progress: Progress | None) -> _Reads:
-    total = len(files)
+def _sequential(
+    reading: Reading, files: list[Path], progress: Progress | None, total: int | None = None
+) -> _Reads:
+    total = len(files) if total is None else total
     for done, path in enumerate(files):
         if reading.should_cancel is not None and reading.should_cancel():
             yield path, None
@@ -143,30 +149,44 @@ def _sequential(reading: Reading, files: list[Path], progress: Progress | None) 
             yield path, failure_reason(exc)
 
 
-def _parallel(reading: Reading, files: list[Path], progress: Progress | None) -> _Reads:
-    """Files parsed by worker processes, in order; scans read here (cancel, page progress)."""
+def _parallel(
+    reading: Reading, files: list[Path], progress: Progress | None, setup: intake_workers.Setup
+) -> _Reads:
+    """Files parsed by worker processes, in order; scans read here (cancel, page progress).
+
+    The first files are read here while the workers start, so storing starts at once."""
     total = len(files)
-    outcomes = intake_workers.parse_in_workers(
-        parse_chunk, files, reading.today, reading.max_bytes, reading.should_cancel
-    )
-    done = 0
-    for path, parsed, reason, needs_ocr in outcomes:
-        if reading.should_cancel is not None and reading.should_cancel():
-            yield path, None
-            return
-        if progress is not None:
-            progress(done, total, str(path))
-            reading.page_progress = _page_progress(progress, done, total)
-        done += 1
-        if needs_ocr:
-            yield from _sequential_one(reading, path)
-        elif reason is not None:
-            yield path, reason
-        else:
-            assert isinstance(parsed, ParsedFile)
+    head = min(HEAD_FILES, total // 4)
+    pool = intake_workers.start_pool(intake_workers.workers_for(total - head), setup)
+    try:
+        for path, parsed in _sequential(reading, files[:head], progress, total):
             yield path, parsed
-    if reading.should_cancel is not None and reading.should_cancel() and done < total:
-        yield files[done], None
+            if parsed is None:
+                return
+        outcomes = intake_workers.parse_in_workers(
+            parse_chunk, files[head:], reading.today, reading.max_bytes, reading.should_cancel,
+            setup, pool,
+        )  # fmt: skip
+        done = head
+        for path, got, reason, needs_ocr in outcomes:
+            if reading.should_cancel is not None and reading.should_cancel():
+                yield path, None
+                return
+            if progress is not None:
+                progress(done, total, str(path))
+                reading.page_progress = _page_progress(progress, done, total)
+            done += 1
+            if needs_ocr:
+                yield from _sequential_one(reading, path)
+            elif reason is not None:
+                yield path, reason
+            else:
+                assert isinstance(got, ParsedFile)
+                yield path, got
+        if reading.should_cancel is not None and reading.should_cancel() and done < total:
+            yield files[done], None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # if never handed on
 
 
 def _sequential_one(reading: Reading, path: Path) -> _Reads:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from correspondence.documents import limits
 from correspondence.documents.errors import ExtractionError
@@ -23,6 +24,9 @@ from correspondence.documents.letter_reading import MAIL_SUFFIXES, read_letter
 from correspondence.documents.ocr import IMAGE_SUFFIXES
 from correspondence.services.errors import FileRefused, ServiceError
 from correspondence.services.intake import intake_workers
+
+if TYPE_CHECKING:
+    from correspondence.services.campaigns.campaign_prints import LetterPrint
 
 DEFAULT_MAX_FILE_MB = 50
 ENV_MAX_FILE_MB = "CORRESPONDENCE_IMPORT_MAX_MB"
@@ -65,7 +69,9 @@ class ParsedFile:
     received_on: dt.date
     channel: str
     summary: str
-    themes: list[tuple[str, float]]
+    # Worked out beside the reading in a worker process (letter_sense), or when stored.
+    themes: list[tuple[str, float]] | None = None  # (code, score) to suggest
+    letter_print: LetterPrint | None = None  # for campaign grouping
 
 
 class NeedsOcr(Exception):
@@ -120,7 +126,6 @@ def parse_file(reading: Reading, path: Path, *, ocr: bool = True) -> ParsedFile:
         received_on=letter.received_on,
         channel=letter.channel,
         summary=letter.summary,
-        themes=[],  # scored when stored, once duplicates are set aside
     )
 
 
@@ -143,13 +148,24 @@ def failure_reason(exc: Exception) -> str:
     return f"unexpected {type(exc).__name__}: {exc}"
 
 
+# Set in a worker process when it starts (letter_sense.start_worker): what else it works
+# out of each letter it reads, so the importer's one stream has only to write.
+after_parse: Callable[[ParsedFile], None] | None = None
+
+
 def parse_chunk(paths: list[Path], today: dt.date, max_bytes: int) -> list[intake_workers.Outcome]:
     """In the worker: parse each file; a file that needs OCR is left to the importer."""
     reading = Reading(today=today, max_bytes=max_bytes)
     out: list[intake_workers.Outcome] = []
     for path in paths:
         try:
-            out.append((path, parse_file(reading, path, ocr=False), None, False))
+            parsed = parse_file(reading, path, ocr=False)
+            if after_parse is not None:
+                try:
+                    after_parse(parsed)
+                except Exception:  # noqa: BLE001, S110 - left to the importer, which reports it
+                    pass
+            out.append((path, parsed, None, False))
         except NeedsOcr:
             out.append((path, None, None, True))
         except Exception as exc:  # noqa: BLE001 - the reason travels back, the rest go on

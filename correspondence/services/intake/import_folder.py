@@ -26,22 +26,27 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Failure
         if path.is_dir():
             candidates = _walk_folder(path, missing)
         elif path.is_file():
-            candidates = [path]
+            candidates = [(path, None)]
         else:
             missing.append(Failure(str(path), "no such file or folder"))
             continue
-        for c in candidates:
-            try:
-                key = c.resolve(strict=True)
-            except (OSError, RuntimeError):
-                key = c
+        for c, real in candidates:
+            if real is not None:
+                key = real
+            else:
+                try:
+                    key = c.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    key = c
             if key not in seen:
                 seen.add(key)
                 files.append(c)
     return files, missing
 
 
-def _walk_folder(folder: Path, problems: list[Failure]) -> list[Path]:
+def _walk_folder(folder: Path, problems: list[Failure]) -> list[tuple[Path, Path | None]]:
+    """The files under `folder`, sorted, each with where it really is when that is known
+    without resolving it (a plain file: its folder resolved once, and its name)."""
     root = folder.resolve()
 
     def unreadable(exc: OSError) -> None:
@@ -50,25 +55,28 @@ def _walk_folder(folder: Path, problems: list[Failure]) -> list[Path]:
             Failure(str(where), f"could not open the folder ({exc.strerror or exc}): skipped")
         )
 
-    found: list[Path] = []
+    found: list[tuple[Path, Path | None]] = []
     for here, dirs, names in os.walk(folder, onerror=unreadable):  # never follows links
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        real_here = Path(os.path.realpath(here))
         for name in sorted(names) + [d for d in dirs if (Path(here) / d).is_symlink()]:
             if name.startswith("."):
                 continue
             entry = Path(here) / name
-            if entry.is_symlink():
+            mode = _mode(entry)  # one lstat tells a link, a plain file and anything else
+            if mode is not None and stat.S_ISLNK(mode):
                 refused = _refused_link(entry, root)
                 if refused:
                     problems.append(Failure(str(entry), refused))
                     continue
                 if entry.is_dir():
                     continue  # a link to a folder inside this one: walked where it really is
-            elif not _is_regular(entry):
+                found.append((entry, None))
+            elif mode is not None and not stat.S_ISREG(mode):
                 problems.append(Failure(str(entry), "not a regular file: skipped"))
-                continue
-            found.append(entry)
-    return sorted(found)
+            else:  # unreadable: listed with its reason when it is read
+                found.append((entry, real_here / name if mode is not None else None))
+    return sorted(found, key=lambda f: f[0])
 
 
 def _refused_link(link: Path, root: Path) -> str | None:
@@ -88,6 +96,13 @@ def _refused_link(link: Path, root: Path) -> str | None:
     if not target.is_dir() and not _is_regular(target):
         return "a link to something that is not a regular file: skipped"
     return None
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.lstat().st_mode
+    except OSError:
+        return None
 
 
 def _is_regular(path: Path) -> bool:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
@@ -36,12 +36,14 @@ from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.intake import import_duplicates, intake_hooks
 from correspondence.services.intake.file_reading import ParsedFile, failure_reason
 from correspondence.services.intake.import_results import Duplicate, Failure, ImportedCase
+from correspondence.services.intake.letter_sense import LetterSense, sense_for
 from correspondence.services.intake.log_letter import F_REPLY_TYPE
 from correspondence.services.people import correspondents
 from correspondence.services.people.correspondents import Proposal
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
-THEMES_PER_LETTER = 3
+if TYPE_CHECKING:
+    from correspondence.services.triage.theme_suggest import Model
 
 
 @dataclass
@@ -53,7 +55,8 @@ class Storing:
     office: str
     reply_type: str
     target_days: int | None  # None: the default reply type needs no reply
-    score: Callable[[str], list[tuple[str, float]]] | None = None
+    sense: LetterSense  # themes and campaign fingerprints, here or in the workers
+    due: dict[dt.date, dt.date | None] = field(default_factory=dict)  # received → due
 
 
 def prepare(uow: UnitOfWorkFactory) -> Storing:
@@ -69,46 +72,22 @@ def prepare(uow: UnitOfWorkFactory) -> Storing:
         if rt is None:
             raise ValidationError(F_REPLY_TYPE, f"unknown reply type {cases.DEFAULT_REPLY_TYPE!r}")
         office = references.default_office(s)
-        score = _scorer(s)
+        sense = sense_for(_theme_model(s))
     return Storing(
         actor=actor,
         theme_ids=theme_ids,
         office=office,
         reply_type=rt.code,
         target_days=rt.target_days if rt.needs_reply else None,
-        score=score,
+        sense=sense,
     )
 
 
-def _scorer(session: Session) -> Callable[[str], list[tuple[str, float]]] | None:
-    """Theme suggestions at or above the suggester's threshold, as (code, score) pairs.
+def _theme_model(session: Session) -> Model | None:
+    """The suggester's model, taken once per import: every letter is scored by it."""
+    from correspondence.services.triage import theme_suggest
 
-    The suggester's model is taken once per import, not rebuilt or re-checked per file.
-    """
-    try:
-        from correspondence.services.triage import theme_suggest
-    except ImportError:  # suggestions are optional: an import still logs the letters
-        return None
-    threshold = float(getattr(theme_suggest, "THRESHOLD", 0.5))
-    model_for = getattr(theme_suggest, "model_for", None)
-    if model_for is not None:
-        model = model_for(session)
-
-        def rank(text: str) -> list[Any]:
-            return list(model.score(text, THEMES_PER_LETTER))
-    else:  # pragma: no cover - a suggester without a cached model
-        bind = session.get_bind()
-
-        def rank(text: str) -> list[Any]:
-            with Session(bind) as s:
-                return list(theme_suggest.suggest(s, text, limit=THEMES_PER_LETTER))
-
-    def score(text: str) -> list[tuple[str, float]]:
-        if not text.strip():
-            return []
-        return [(x.code, float(x.score)) for x in rank(text) if x.score >= threshold]
-
-    return score
+    return theme_suggest.model_for(session)
 
 
 def store(
@@ -159,14 +138,15 @@ def store_batch(
 
 
 def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, ImportedCase]:
-    if run.score is not None:
-        for p in fresh:
-            p.themes = [(c, sc) for c, sc in run.score(p.text) if c in run.theme_ids]
+    themes: list[list[tuple[str, float]]] = []
+    for p in fresh:
+        run.sense.fill(p)  # done already when a worker read it
+        themes.append([(c, sc) for c, sc in p.themes or () if c in run.theme_ids])
     correspondent_ids = correspondents.resolve_many(s, [_proposal(p) for p in fresh])
     # Taking references first also takes SQLite's write lock, so the event chain
     # read below cannot be overtaken by another writer.
     refs = _allocate(s, [p.received_on.year for p in fresh], run.office)
-    due: dict[dt.date, dt.date | None] = {}
+    due = run.due
     for p in fresh:
         if p.received_on not in due:
             due[p.received_on] = (
@@ -201,37 +181,31 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
     ]
     # PostgreSQL: one search refresh for the batch, not one trigger call per case.
     with search_batch.deferred_search(s) as indexed:
-        case_ids = list(
-            s.execute(
-                insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True),
-                case_rows,
-            ).scalars()
-        )
+        case_ids = _insert_ids(s, case_table, case_rows)
         indexed.extend(case_ids)
 
     doc_table = Document.__table__
-    originals = list(
-        s.execute(
-            insert(doc_table).returning(doc_table.c.id, sort_by_parameter_order=True),
-            [
-                _doc_row(
-                    run,
-                    cid,
-                    None,
-                    "original",
-                    p.path.name,
-                    p.got.media_type,
-                    p.content,
-                    p.got.text,
-                    p.got.message_id,
-                    p.needs_text,
-                    sha=p.sha,
-                    at=now,
-                    ocr=p.got.ocr,
-                )
-                for p, cid in zip(fresh, case_ids, strict=True)
-            ],
-        ).scalars()
+    originals = _insert_ids(
+        s,
+        doc_table,
+        [
+            _doc_row(
+                run,
+                cid,
+                None,
+                "original",
+                p.path.name,
+                p.got.media_type,
+                p.content,
+                p.got.text,
+                p.got.message_id,
+                p.needs_text,
+                sha=p.sha,
+                at=now,
+                ocr=p.got.ocr,
+            )
+            for p, cid in zip(fresh, case_ids, strict=True)
+        ],
     )
     # Beside each scan read by OCR, its searchable PDF (the scan with a text layer).
     searchable_rows = [
@@ -275,21 +249,27 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
 
     theme_rows = [
         {"case_id": cid, "theme_id": run.theme_ids[code], "source": "suggested", "score": sc}
-        for p, cid in zip(fresh, case_ids, strict=True)
-        for code, sc in p.themes
+        for suggested, cid in zip(themes, case_ids, strict=True)
+        for code, sc in suggested
     ]
     if theme_rows:
         s.execute(insert(case_themes), theme_rows)
 
     _record_events(s, run.actor, fresh, case_ids, case_rows)
 
-    # The campaign hook sees real Case rows, loaded in one query, and places them in bulk.
-    loaded = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(case_ids)))}
+    # The campaign hook places the batch in bulk, with the fingerprints worked out already.
+    from correspondence.services.campaigns.campaign_placing import NewLetter
+    from correspondence.services.campaigns.campaign_prints import fingerprint_of
+
+    letters = [
+        NewLetter(cid, p.text, fingerprint_of(p.letter_print) if p.letter_print else None)
+        for p, cid in zip(fresh, case_ids, strict=True)
+    ]
+    campaigns = intake_hooks.on_cases_logged(s, letters)
     results: dict[int, ImportedCase] = {}
     names = _display_names(s, correspondent_ids)
-    campaigns = intake_hooks.on_cases_logged(s, [loaded[cid] for cid in case_ids])
-    for p, cid, row, corr, campaign in zip(
-        fresh, case_ids, case_rows, correspondent_ids, campaigns, strict=True
+    for p, cid, row, corr, campaign, suggested in zip(
+        fresh, case_ids, case_rows, correspondent_ids, campaigns, themes, strict=True
     ):
         results[id(p)] = ImportedCase(
             path=str(p.path),
@@ -298,10 +278,32 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
             correspondent=names.get(corr, ""),
             campaign=campaign,
             needs_text=p.needs_text,
-            themes=tuple(code for code, _ in p.themes),
+            themes=tuple(code for code, _ in suggested),
         )
     s.flush()
     return results
+
+
+def _insert_ids(s: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` in order; their new ids, in the same order.
+
+    SQLAlchemy cannot batch an ordered INSERT … RETURNING on SQLite: it sends one
+    statement a row. The import holds SQLite's write lock (references are taken
+    first), so the ids are the ones SQLite itself would give, one past the largest in
+    turn (these tables have no AUTOINCREMENT), and the rows go in one executemany.
+    """
+    if s.get_bind().dialect.name != "sqlite":
+        return list(
+            s.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+    first = (s.scalar(select(func.max(table.c.id))) or 0) + 1
+    ids = list(range(first, first + len(rows)))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    s.execute(insert(table), rows)
+    return ids
 
 
 def _proposal(p: ParsedFile) -> Proposal:

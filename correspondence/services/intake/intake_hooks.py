@@ -2,17 +2,22 @@
 
 `on_case_logged` is called once per newly logged case (by hand) with the open session,
 and returns the name of the campaign the case was put into, or None. An import calls
-`on_cases_logged` once per batch with the batch's cases, in order: the same decisions,
-made in bulk.
+`on_cases_logged` once per batch with the batch's new letters, in order: the same
+decisions, made in bulk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case
+
+if TYPE_CHECKING:
+    from correspondence.services.campaigns.campaign_placing import NewLetter
 
 
 def on_case_logged(session: Session, case: Case) -> str | None:
@@ -27,11 +32,13 @@ def on_case_logged(session: Session, case: Case) -> str | None:
 _PER_CASE_HOOK = on_case_logged
 
 
-def on_cases_logged(session: Session, cases: Sequence[Case]) -> list[str | None]:
-    """`on_case_logged` for each of a batch's cases, in order; their campaigns' names."""
+def on_cases_logged(session: Session, letters: Sequence[NewLetter]) -> list[str | None]:
+    """`on_case_logged` for each of a batch's new letters, in order; their campaigns' names."""
     if on_case_logged is not _PER_CASE_HOOK:
-        # The per-letter hook was replaced (a test, a plugin): call the replacement.
-        return [on_case_logged(session, c) for c in cases]
+        # The per-letter hook was replaced (a test, a plugin): call it with each case.
+        ids = [letter.case_id for letter in letters]
+        loaded = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
+        return [on_case_logged(session, loaded[i]) for i in ids]
     from correspondence.services.campaigns.campaign_placing import place_new_cases
 
-    return place_new_cases(session, cases)
+    return place_new_cases(session, letters)

@@ -25,12 +25,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 from correspondence.services.worker_guard import guard_worker
 
 PARALLEL_FROM = 200  # smaller imports are not worth a pool's start-up (~1 s a process)
 CHUNK = 25  # files a task: few round trips, yet cancel and progress stay close
-AHEAD = 4  # tasks in flight a worker: keeps workers busy
+# Tasks in flight a worker: more than an import batch (file_import.BATCH_FILES) in all, so
+# the workers read the next batch while the importer stores one, and it never waits.
+AHEAD = 12
 # Files' bytes in flight at most (a task may hold one bigger file): parsed letters wait
 # in the importer until their turn, so this bounds its memory on a folder of big files.
 FLIGHT_BYTES = 48 * 1024 * 1024
@@ -82,6 +85,37 @@ def _chunks(files: list[Path]) -> deque[list[Path]]:
 
 
 ParseChunk = Callable[[list[Path], dt.date, int], list[Outcome]]
+# Run in each worker as it starts, with its argument (both sent to the worker by pickle).
+Setup = tuple[Callable[[Any], None], Any]
+
+
+def _start(parent: int, setup: Setup | None) -> None:
+    guard_worker(parent)
+    if setup is not None:
+        setup[0](setup[1])
+
+
+def _ready() -> None:
+    """A first task that does nothing: its submission makes the pool start a process."""
+
+
+def workers_for(files: int) -> int:
+    """One core is the importer's (its stream of writes is the longer part): the others
+    parse. On two cores a second worker only took turns with the importer, and the
+    switching cost ~1.5 s of CPU per 10,000 files."""
+    return min(max(1, cores() - 1), -(-files // CHUNK))
+
+
+def start_pool(workers: int, setup: Setup | None = None) -> cf.ProcessPoolExecutor:
+    """A pool whose processes start now (they take a while to be ready to read)."""
+    # "spawn": forking a process that runs Qt threads is unsafe.
+    ctx = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_start, initargs=(os.getpid(), setup)
+    )
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool
 
 
 def parse_in_workers(
@@ -90,30 +124,31 @@ def parse_in_workers(
     today: dt.date,
     max_bytes: int,
     should_cancel: Callable[[], bool] | None,
+    setup: Setup | None = None,
+    pool: cf.ProcessPoolExecutor | None = None,
 ) -> Iterator[Outcome]:
     """Each file's outcome, in the order of `files`; stops early if cancelled.
 
     `parse_chunk` runs in the workers: a module-level function of the importer (passed in,
-    so this module does not import the importer back)."""
+    so this module does not import the importer back); so does `setup`, once a worker.
+    `pool`, from `start_pool` with the same `setup`, is used first and shut down."""
     tasks: deque[list[Path]] = deque(files[i : i + CHUNK] for i in range(0, len(files), CHUNK))
-    n = min(cores(), len(tasks))
-    # "spawn": forking a process that runs Qt threads is unsafe.
-    ctx = multiprocessing.get_context("spawn")
+    n = workers_for(len(files))
     while tasks:
-        pool = cf.ProcessPoolExecutor(
-            n, mp_context=ctx, initializer=guard_worker, initargs=(os.getpid(),)
-        )
+        if pool is None:
+            pool = start_pool(n, setup)
         flight: deque[tuple[list[Path], cf.Future[list[Outcome]]]] = deque()
+        flying = 0  # bytes of the files in flight
         broken = False
         try:
             while tasks or flight:
                 while (
                     tasks
                     and len(flight) < n * AHEAD
-                    and (not flight or _bytes(tasks[0]) + sum(_bytes(p) for p, _ in flight)
-                         <= FLIGHT_BYTES)
-                ):  # fmt: skip
+                    and (not flight or _bytes(tasks[0]) + flying <= FLIGHT_BYTES)
+                ):
                     paths = tasks.popleft()
+                    flying += _bytes(paths)
                     flight.append((paths, pool.submit(parse_chunk, paths, today, max_bytes)))
                 paths, future = flight[0]
                 while not future.done():
@@ -132,6 +167,8 @@ def parse_in_workers(
                     tasks.extendleft(reversed(singles))
                     break
                 flight.popleft()
+                flying -= _bytes(paths)
                 yield from outcomes
         finally:
             pool.shutdown(wait=not broken and not flight, cancel_futures=True)
+            pool = None

@@ -9,6 +9,7 @@ squashed into 0..1 so a threshold means the same for short and long letters.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -79,6 +80,7 @@ LONG_LETTER = 80
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
+@functools.lru_cache(maxsize=32_768)  # a letter's words are mostly the office's usual few thousand
 def stem(word: str) -> str:
     """A light suffix stripper: enough to join plurals and -ing/-ed forms."""
     if word.endswith("'s"):
@@ -163,6 +165,23 @@ class Model:
 
     def score(self, text: str, limit: int = 5) -> list[Suggestion]:
         toks = tokenize(text)
+        hits: dict[int, list[tuple[str, float]]] = {}
+        ranked = self._ranked(toks, hits)
+        # The "because" words cost more than the scores: only for the themes shown.
+        return [
+            Suggestion(code, self.profiles[i].name, score, _because(dict(hits[i]), toks))
+            for score, code, i in ranked[:limit]
+        ]
+
+    def scores(self, text: str, limit: int = 5) -> list[tuple[str, float]]:
+        """The codes and scores `score` gives, in its order, without the "because" words
+        (an import stores only these, and works them out in its worker processes)."""
+        return [(code, score) for score, code, _ in self._ranked(tokenize(text), None)[:limit]]
+
+    def _ranked(
+        self, toks: _Tokens, hits: dict[int, list[tuple[str, float]]] | None
+    ) -> list[tuple[float, str, int]]:
+        """(score, code, profile index), best first; each theme's evidence into `hits`."""
         words = sum(1 for t in toks.seq if t is not None)
         damp = max(1.0, math.sqrt(words / LONG_LETTER))
         idf = self.idf
@@ -170,7 +189,6 @@ class Model:
         # Per theme, the evidence in the letter's term order (the same sum, term by term,
         # as adding up each theme on its own).
         raw: dict[int, float] = {}
-        hits: dict[int, list[tuple[str, float]]] = {}
         for term, tf in toks.terms.items():
             found = postings.get(term)
             if not found:
@@ -180,7 +198,8 @@ class Model:
             for i, w in found:
                 c = lift * w * term_idf
                 raw[i] = raw.get(i, 0.0) + c
-                hits.setdefault(i, []).append((term, c))
+                if hits is not None:
+                    hits.setdefault(i, []).append((term, c))
         ranked: list[tuple[float, str, int]] = []
         for i, total in raw.items():
             if total <= 0:
@@ -188,11 +207,7 @@ class Model:
             score = round(1.0 - math.exp(-total / damp / SCALE), 3)
             ranked.append((score, self.profiles[i].code, i))
         ranked.sort(key=lambda r: (-r[0], r[1]))
-        # The "because" words cost more than the scores: only for the themes shown.
-        return [
-            Suggestion(code, self.profiles[i].name, score, _because(dict(hits[i]), toks))
-            for score, code, i in ranked[:limit]
-        ]
+        return ranked
 
 
 def _because(contrib: dict[str, float], toks: _Tokens, n: int = 4) -> tuple[str, ...]:
