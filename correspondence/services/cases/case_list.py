@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Date,
     and_,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     table,
@@ -45,6 +47,9 @@ from correspondence.services.cases import search
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 CLOSED_VALUES = [s.value for s in CLOSED_STATUSES]
 FAR_FUTURE = dt.date(9999, 12, 31)
+# The open cases, written out exactly as the partial indexes of migration 0016 are (the
+# same values in the same order): only then can a planner tell that they cover the query.
+OPEN_SQL = "cases.status IN (" + ", ".join(f"'{v}'" for v in sorted(OPEN_VALUES)) + ")"
 # Days left as a sort: an open case's due date; closed cases (no days left) after them all.
 URGENCY_SQL = (
     "coalesce(CASE WHEN cases.status IN ("
@@ -197,9 +202,12 @@ def _where(
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if flt.status == "open":
-        where.append(Case.status.in_(OPEN_VALUES))
+        where.append(literal_column(OPEN_SQL, Boolean))
     elif flt.status == "closed":
-        where.append(Case.status.in_(CLOSED_VALUES))
+        # Not open, rather than IN (the closed ones): they are 97 % of an office's cases,
+        # and a condition no index can serve leaves the planner walking the sort's index
+        # (a status index would fetch and sort nearly every case).
+        where.append(not_(literal_column(OPEN_SQL, Boolean)))
     elif flt.status:
         where.append(Case.status == flt.status)
     if flt.theme:
