@@ -249,7 +249,9 @@ def test_each_sort_walks_an_index_instead_of_sorting_every_case(
         try:
             first = demo_desk.list_page(flt, sort=sort, descending=descending, limit=2)
             assert first.has_more, flt  # so a later page is asked for too
-            demo_desk.list_page(flt, sort=sort, descending=descending, after=first.last_key, limit=2)
+            demo_desk.list_page(
+                flt, sort=sort, descending=descending, after=first.last_key, limit=2
+            )
         finally:
             event.remove(engine, "before_cursor_execute", capture)
         assert len(statements) == 2, flt
