@@ -303,7 +303,7 @@ class Case(Versioned, Base):
             Index(
                 f"ix_cases_open_{name}",
                 *columns,
-                sqlite_where=text(_OPEN_CASES),
+                sqlite_where=text("+" + _OPEN_CASES),
                 postgresql_where=text(_OPEN_CASES),
             )
             for name, columns in (
