@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -413,25 +413,10 @@ def _count(
     return session.scalar(select(func.count()).select_from(Case).where(*conds)) or 0
 
 
-def _count_condition(
-    session: Session, query: search.SearchQuery, others: list[ColumnElement[bool]]
-) -> ColumnElement[bool] | None:
-    """For a common word within a narrow filter, probe the filtered rows one by one."""
-    if not query:
-        return None
-    dialect = session.get_bind().dialect.name
-    if (
-        dialect == "sqlite"
-        and not search.broad_prefix(query)
-        and search.many_matches(session, query)
-        and _count(session, others, None) <= PROBE_AT_MOST
-    ):
-        return search.probe_each_row(query, dialect)
-    return search.matching_ids(query, dialect)
-
-
 # Probing a row costs ~10 µs and fetching a match ~1 µs: probe up to this many rows.
 PROBE_AT_MOST = 50_000
+# Reading a match and testing it against a set of ids costs a tenth of a probe.
+STREAM_PER_PROBE = 8
 
 
 def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> Counts:
@@ -447,13 +432,15 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
     if query is None:
         shown = 0
     elif query and session.get_bind().dialect.name == "postgresql":
-        shown, estimated = _pg_search_count(session, query, others)
+        shown, estimated = _pg_search_count(session, flt, query, others)
     elif query and not others:
         shown = search.count_matches(session, query, EXACT_UP_TO)  # the index alone knows
         if shown >= EXACT_UP_TO:
             shown, estimated = max(search.estimate_matches(session, query), shown), True
+    elif query:
+        shown, estimated = _sqlite_search_count(session, flt, query, others)
     else:
-        shown = _count(session, others, _count_condition(session, query, others))
+        shown, estimated = _kept(session, flt, others)
     week_end = add_working_days(today, 5)
     open_q = select(
         func.count(),
@@ -470,8 +457,92 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
 EXACT_UP_TO = 10_000
 
 
+def _status_values(status: str) -> list[str]:
+    if status == "open":
+        return OPEN_VALUES
+    if status == "closed":
+        return CLOSED_VALUES
+    return [status]
+
+
+# Counting index entries costs ~0.1 µs each: a status holding fewer is counted directly.
+FEW_STATUS = 100_000
+
+
+def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) -> tuple[int, bool]:
+    """How many cases the filters keep, and whether that is an estimate.
+
+    A status filter alone keeping most cases ('closed', 'dispatched': 97 % and 95 % of
+    a long-standing office) is counted as all cases less the other statuses: counting
+    ~950,000 index entries took 100–170 ms at a million cases, the few others a few ms.
+    SQLite counts all cases from its b-tree's pages in ~8 ms; PostgreSQL would read
+    every row (~80 ms), so there all cases are its statistics' figure, an estimate.
+    """
+    if not flt.status or replace(flt, search="") != CaseFilter(status=flt.status):
+        return _count(session, others, None), False
+    inside = _status_values(flt.status)
+    found = _capped_count(session, [Case.status.in_(inside)], FEW_STATUS)
+    if found < FEW_STATUS:
+        return found, False
+    rest = [s.value for s in CaseStatus if s.value not in inside]
+    outside = _capped_count(session, [Case.status.in_(rest)], FEW_STATUS)
+    if outside >= FEW_STATUS:
+        return _count(session, others, None), False
+    if session.get_bind().dialect.name == "postgresql":
+        total = _pg_rows(session)
+        if total >= outside + FEW_STATUS:  # statistics that know the table
+            return total - outside, True
+        return _count(session, others, None), False
+    return (session.scalar(select(func.count()).select_from(Case)) or 0) - outside, False
+
+
+def _pg_rows(session: Session) -> int:
+    """PostgreSQL's estimate of the cases (kept by VACUUM and ANALYZE)."""
+    rows = session.scalar(
+        select(literal_column("reltuples"))
+        .select_from(table("pg_class"))
+        .where(literal_column("oid") == literal_column("'cases'::regclass"))
+    )
+    return max(int(rows or 0), 0)
+
+
+def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:
+    """Up to `cap`: stops reading there, however many rows match."""
+    capped = select(Case.id).where(*where).limit(cap).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def _sqlite_search_count(
+    session: Session, flt: CaseFilter, query: search.SearchQuery, others: list[ColumnElement[bool]]
+) -> tuple[int, bool]:
+    """Exact when the filters keep few cases (each is probed) or the words match few
+    (each match is looked up); a common word within a filter keeping many cases is
+    estimated, as the status bar says: its matches (estimate_matches) times the share
+    of cases the filters keep. Counting those exactly took 600–800 ms at a million."""
+    if search.broad_prefix(query) or not search.many_matches(session, query):
+        return _count(session, others, search.matching_ids(query, "sqlite")), False
+    if _capped_count(session, others, PROBE_AT_MOST + 1) <= PROBE_AT_MOST:
+        lo, hi, kept = session.execute(
+            select(func.min(Case.id), func.max(Case.id), func.count()).where(*others)
+        ).one()
+        if not kept:
+            return 0, False
+        # The kept cases' ids often lie close together (the open ones are the newest):
+        # then reading the matches between them costs less than probing each case.
+        if search.count_in_range(session, query, lo, hi) <= STREAM_PER_PROBE * kept:
+            among = select(Case.id).where(*others)
+            return search.count_in_range(session, query, lo, hi, among), False
+        return _count(session, others, search.probe_each_row(query, "sqlite")), False
+    top = session.scalar(select(func.max(Case.id))) or 0
+    share = _kept(session, flt, others)[0] / max(top, 1)
+    guess = round(search.estimate_matches(session, query) * share)
+    if guess < EXACT_UP_TO:
+        return _count(session, others, search.matching_ids(query, "sqlite")), False
+    return guess, True
+
+
 def _pg_search_count(
-    session: Session, query: search.SearchQuery, others: list[ColumnElement[bool]]
+    session: Session, flt: CaseFilter, query: search.SearchQuery, others: list[ColumnElement[bool]]
 ) -> tuple[int, bool]:
     """Exact up to EXACT_UP_TO; beyond, the planner's estimate of the matches (from the
     index's word statistics) times the share of cases the other filters keep."""
@@ -484,11 +555,6 @@ def _pg_search_count(
     if matches < EXACT_UP_TO:  # the statistics know too little (a short prefix): count
         return _count(session, others, search.matching_ids(query, "postgresql")), False
     if others:
-        total = session.scalar(
-            select(literal_column("reltuples"))
-            .select_from(table("pg_class"))
-            .where(literal_column("oid") == literal_column("'cases'::regclass"))
-        )
-        kept = _count(session, others, None)
-        matches = round(matches * kept / max(float(total or 0), kept, 1))
+        kept, _estimated = _kept(session, flt, others)
+        matches = round(matches * kept / max(_pg_rows(session), kept, 1))
     return max(matches, EXACT_UP_TO), True
