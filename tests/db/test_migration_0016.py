@@ -8,13 +8,17 @@ upgrade, on both databases.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+from pathlib import Path
 
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
 from correspondence.database import Database
 from correspondence.db import migrate
+from correspondence.db.models import Case
 from correspondence.db.session import make_engine
+from correspondence.services.cases import case_list
 from correspondence.services.cases.case_list import CaseFilter, SortKey
 from correspondence.services.desk import Desk
 from correspondence.services.triage.triage import Triage
@@ -22,6 +26,7 @@ from correspondence.services.unit_of_work import acting_as
 from tests.factories import desk_for, log_letter, member_of_public
 
 TODAY = dt.date(2026, 11, 23)
+VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 ADMIN = "a.okoro"
 NEW = {
     "ix_cases_status_correspondent_sort",
@@ -122,3 +127,21 @@ def test_an_analysed_sqlite_file_gets_statistics_for_the_new_indexes(db: Databas
                     assert has_stats and NEW <= set(conn.execute(stats).scalars())
     finally:
         engine.dispose()
+
+
+def test_the_open_cases_are_written_alike_by_the_list_the_model_and_the_migration() -> None:
+    """A new open status changes the list's condition: the partial indexes then no longer
+    match it (the list stays right, but slow), so it needs a migration of its own."""
+    spec = importlib.util.spec_from_file_location("m0016", VERSIONS / "0016_status_sort_indexes.py")
+    assert spec and spec.loader
+    m0016 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m0016)
+    assert case_list.OPEN_SQL["postgresql"] == "cases." + m0016.OPEN
+    assert case_list.OPEN_SQL["sqlite"] == "+cases." + m0016.OPEN
+    wheres = {
+        str(ix.dialect_options[dialect]["where"])
+        for ix in Case.__table__.indexes
+        if ix.name and ix.name.startswith("ix_cases_open_")
+        for dialect in ("sqlite", "postgresql")
+    }
+    assert wheres == {m0016.OPEN, m0016.OPEN_SQLITE}
