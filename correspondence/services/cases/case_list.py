@@ -529,7 +529,8 @@ def _sqlite_search_count(
             return 0, False
         # The kept cases' ids often lie close together (the open ones are the newest):
         # then reading the matches between them costs less than probing each case.
-        if search.count_in_range(session, query, lo, hi) <= STREAM_PER_PROBE * kept:
+        most = STREAM_PER_PROBE * kept
+        if search.count_in_range(session, query, lo, hi, cap=most + 1) <= most:
             among = select(Case.id).where(*others)
             return search.count_in_range(session, query, lo, hi, among), False
         return _count(session, others, search.probe_each_row(query, "sqlite")), False
