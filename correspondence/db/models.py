@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -212,6 +213,13 @@ case_themes = Table(
 )
 
 
+# The open cases, as the partial indexes of migration 0016 and the list's query write it.
+_OPEN_CASES = (
+    "status IN ('drafting', 'in_qa', 'logged', 'returned', 'signed_off', 'triaged', "
+    "'with_private_office')"
+)
+
+
 class Case(Versioned, Base):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,6 +295,24 @@ class Case(Versioned, Base):
         Index("ix_cases_correspondent_sort", "correspondent_sort", "id"),
         Index("ix_cases_team_sort", "team_sort", "id"),
         Index("ix_cases_campaign_sort", "campaign_sort", "id"),
+        # A status filter sorted by a name or status (0016): one status, or the open ones.
+        Index("ix_cases_status_correspondent_sort", "status", "correspondent_sort", "id"),
+        Index("ix_cases_status_team_sort", "status", "team_sort", "id"),
+        Index("ix_cases_status_campaign_sort", "status", "campaign_sort", "id"),
+        *(
+            Index(
+                f"ix_cases_open_{name}",
+                *columns,
+                sqlite_where=text("+" + _OPEN_CASES),
+                postgresql_where=text(_OPEN_CASES),
+            )
+            for name, columns in (
+                ("correspondent_sort", ("correspondent_sort", "id")),
+                ("team_sort", ("team_sort", "id")),
+                ("campaign_sort", ("campaign_sort", "id")),
+                ("status", ("status", "id")),
+            )
+        ),
     )
     __mapper_args__ = {"version_id_col": Versioned.version}
 

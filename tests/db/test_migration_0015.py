@@ -151,7 +151,7 @@ def test_0015_downgrades_to_the_0002_definition_and_upgrades_again(
         migrate.upgrade(engine, "0014")
         before = _function(engine)
         assert before[1] == "sql"
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, "0015")
         assert migrate.current_revision(engine) == "0015"
         assert _function(engine)[1] == "plpgsql"
         cfg = migrate.alembic_config()

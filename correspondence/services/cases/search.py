@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnClause
 
 from correspondence.db.models import Case
@@ -182,6 +184,28 @@ def estimate_matches(session: Session, query: SearchQuery, windows: int = 8) -> 
             or 0
         )
     return round(hits * top / (span * windows))
+
+
+def count_in_range(
+    session: Session,
+    query: SearchQuery,
+    lo: int,
+    hi: int,
+    among: Select[Any] | None = None,
+    cap: int | None = None,
+) -> int:
+    """SQLite: matches with ids from `lo` to `hi` (and among the ids `among` selects),
+    counting no further than `cap`.
+
+    FTS5 reads the words' lists from `lo` on (~0.2 µs a match); `among` is built once
+    into a temporary index and each match tested against it (`+` keeps it from being
+    handed to FTS5, which would look each id up, ~15 µs a probe)."""
+    inner = select(_fts.c.rowid).where(_fts_match(query), _fts.c.rowid.between(lo, hi))
+    if among is not None:
+        inner = inner.where(literal_column("+case_search.rowid").in_(among))
+    if cap is not None:
+        inner = inner.limit(cap)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
 
 
 def many_matches(session: Session, query: SearchQuery) -> bool:
