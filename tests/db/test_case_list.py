@@ -147,3 +147,51 @@ def test_most_urgent_first_walks_its_index_and_puts_closed_cases_last(demo_desk:
                 ).scalar_one()
                 == 1
             )
+
+
+def test_every_row_shows_its_cases_themes_and_the_people_written_for(demo_desk: Desk) -> None:
+    """On PostgreSQL a page's themes and people come folded into its one statement; what
+    the list shows must be what the case holds, in the same order, on either database."""
+    from correspondence.db.models import Constituent
+    from correspondence.services.cases import case_list
+
+    with demo_desk.uow.begin() as uow:
+        s = uow.session
+        # One case written for a person with no title and an empty first name, beside
+        # another person: "Lee and 1 other".
+        some = _all(demo_desk, CaseFilter(), SortKey.RECEIVED, True)[5]
+        s.query(Constituent).filter(Constituent.case_id == some.id).delete()
+        s.add_all(
+            [
+                Constituent(case_id=some.id, title=None, first_name="", last_name="Lee"),
+                Constituent(case_id=some.id, title="Dr", first_name="Ann", last_name="Oyelaran"),
+            ]
+        )
+    rows = _all(demo_desk, CaseFilter(), SortKey.RECEIVED, True, limit=200)
+    assert {r.id: r.on_behalf_of for r in rows}[some.id] == "Lee and 1 other"
+    with demo_desk.uow.read() as uow:
+        ids = [r.id for r in rows]
+        themes = case_list._themes_for(uow.session, ids)
+        people = case_list._constituents_for(uow.session, ids)
+    assert sum(1 for r in rows if len(r.themes) > 1) > 0  # the demo has cases with several
+    assert {r.id: list(r.themes) for r in rows if r.themes} == dict(themes)
+    assert {r.id: r.on_behalf_of for r in rows if r.on_behalf_of} == people
+
+
+def test_a_page_of_the_list_is_one_statement_on_postgresql(demo_desk: Desk) -> None:
+    """Each statement is a round trip to a shared server; a page with its names, themes
+    and people is one."""
+    engine = demo_desk.uow.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is in the same process: its separate lookups cost no trip")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = demo_desk.list_page(CaseFilter(status="open"), sort=SortKey.CORRESPONDENT)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert page.rows and len(statements) == 1

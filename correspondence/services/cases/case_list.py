@@ -318,8 +318,10 @@ def list_page(
             # (A status sorted within one status is by id alone: PostgreSQL knows the
             # status is fixed inside the page but not outside it, and would sort again.)
             again.insert(0, page.c.sort_value)
+        # Each case's themes and people come in the same statement: on a distant server
+        # each statement is a round trip, and there are only 201 rows to look them up for.
         stmt = (
-            select(*columns, page.c.sort_value)
+            select(*columns, page.c.sort_value, *_pg_extras(page.c.page_id))
             .select_from(_with_names(page.join(Case, Case.id == page.c.page_id)))
             .order_by(*(c.desc() if descending else c.asc() for c in again))
         )
@@ -337,8 +339,12 @@ def list_page(
     has_more = len(rows) > limit
     rows = rows[:limit]
     ids = [r.id for r in rows]
-    themes = _themes_for(session, ids)
-    behalf = _constituents_for(session, ids)
+    if dialect == "postgresql":
+        themes = {r.id: r.theme_codes.split(SEP) for r in rows if r.theme_codes}
+        behalf = {r.id: _behalf_text(_name(r.first_person), r.people) for r in rows if r.people}
+    else:
+        themes = _themes_for(session, ids)
+        behalf = _constituents_for(session, ids)
     out = []
     for r in rows:
         status = CaseStatus(r.status)
@@ -397,13 +403,51 @@ def _constituents_for(session: Session, ids: list[int]) -> dict[int, str]:
         )
         for case_id, title, first, last in session.execute(q):
             names[case_id].append(" ".join(p for p in (title, first, last) if p))
-    out = {}
-    for case_id, people in names.items():
-        extra = len(people) - 1
-        out[case_id] = people[0] + (
-            f" and {extra} other{'s' if extra > 1 else ''}" if extra else ""
+    return {case_id: _behalf_text(people[0], len(people)) for case_id, people in names.items()}
+
+
+def _behalf_text(first: str, people: int) -> str:
+    extra = people - 1
+    return first + (f" and {extra} other{'s' if extra > 1 else ''}" if extra else "")
+
+
+# Between the parts of a folded column: in no theme code or name (a control character).
+SEP = "\x1f"
+
+
+def _name(folded: str | None) -> str:
+    return " ".join(p for p in (folded or "").split(SEP) if p)
+
+
+def _pg_extras(case_id: Any) -> list[Any]:
+    """A page row's theme codes, first person written for and number of people, as
+    correlated subqueries (PostgreSQL: the same as _themes_for and _constituents_for)."""
+    from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+    codes = (
+        select(func.string_agg(Theme.code, aggregate_order_by(literal(SEP), Theme.code)))
+        .select_from(case_themes.join(Theme, Theme.id == case_themes.c.theme_id))
+        .where(case_themes.c.case_id == case_id)
+        .scalar_subquery()
+        .label("theme_codes")
+    )
+    # concat_ws leaves out a missing part, as the list leaves out an empty one.
+    first = (
+        select(
+            func.concat_ws(
+                literal(SEP), Constituent.title, Constituent.first_name, Constituent.last_name
+            )
         )
-    return out
+        .where(Constituent.case_id == case_id)
+        .order_by(Constituent.id)
+        .limit(1)
+        .scalar_subquery()
+        .label("first_person")
+    )
+    people = (
+        select(func.count()).where(Constituent.case_id == case_id).scalar_subquery().label("people")
+    )
+    return [codes, first, people]
 
 
 def _count(
