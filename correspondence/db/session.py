@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from correspondence import paths
 
 ENV_DB = "CORRESPONDENCE_DB"
 # Execution option marking a connection that is about to write (see SessionFactory).
 SQLITE_IMMEDIATE = "correspondence_sqlite_immediate"
+# Session.info key: this read may run a statement again once if its connection was lost.
+READ_RETRY = "correspondence_read_retry"
 
 
 def default_url() -> str:
@@ -60,7 +65,31 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         # writers lock the database at BEGIN (no lost updates between readers).
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # No pool pre-ping: it costs a round trip per unit of work (50 ms on a distant link).
+    # A connection the server closed is noticed at checkout instead, for free (below).
+    engine = create_engine(url, echo=echo)
+    event.listen(engine, "checkout", _discard_if_server_closed)
+    return engine
+
+
+def _discard_if_server_closed(dbapi_conn: Any, _record: object, _proxy: object) -> None:
+    """An idle connection in the pool has nothing to read. When the server restarts or ends
+    the session it writes a farewell and closes the socket, so a readable (or closed) socket
+    means the connection is gone: the pool then makes a fresh one, before anything is sent.
+    """
+    pgconn = getattr(dbapi_conn, "pgconn", None)
+    if pgconn is None:
+        return
+    import psycopg  # only PostgreSQL engines get here
+
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise DisconnectionError("the connection was closed")
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.Error) as exc:
+        raise DisconnectionError(str(exc)) from exc
+    if readable:
+        raise DisconnectionError("the server closed this connection while it was idle")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
@@ -87,6 +116,7 @@ class SessionFactory(sessionmaker[Session]):
     """
 
     _write_bind: Engine | None = None
+    _read_bind: Engine | None = None
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
@@ -100,6 +130,36 @@ class SessionFactory(sessionmaker[Session]):
         with session, session.begin():
             yield session
 
+    def reading(self) -> Session:
+        """A session for a read. On PostgreSQL it runs without a transaction (autocommit):
+        no BEGIN and no ROLLBACK to wait for, and each statement sees what is committed as it
+        starts, as it would in PostgreSQL's default READ COMMITTED transaction anyway. If its
+        connection turns out to be lost, one statement is run again on a fresh one."""
+        bind = self.kw.get("bind")
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            if self._read_bind is None:
+                self._read_bind = bind.execution_options(isolation_level="AUTOCOMMIT")
+            return self(bind=self._read_bind, info={READ_RETRY: True})
+        return self()
+
+
+def _retry_read_once(state: ORMExecuteState) -> Any:
+    """Run a read's statement again, once, when the connection it used was lost (the
+    server restarted, or ended the session). A read changes nothing, so nothing is lost."""
+    session = state.session
+    if not session.info.get(READ_RETRY):
+        return None
+    try:
+        return state.invoke_statement()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        session.info[READ_RETRY] = False
+        session.rollback()  # lets go of the dead connection; the next takes a fresh one
+        return state.invoke_statement()
+
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return SessionFactory(engine, expire_on_commit=False)
+    factory = SessionFactory(engine, expire_on_commit=False)
+    event.listen(factory, "do_orm_execute", _retry_read_once)
+    return factory

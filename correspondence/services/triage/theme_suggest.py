@@ -244,17 +244,24 @@ def _add(weights: dict[str, float], text: str, weight: float, cap: float | None 
 
 
 def _fingerprint(session: Session) -> tuple[object, ...]:
-    """Cheap queries that change whenever the model's inputs change."""
-    gen = session.scalar(select(Setting.value).where(Setting.key == GENERATION_KEY))
-    themes = session.execute(select(func.count(Theme.id), func.max(Theme.updated_at))).one()
-    lines = session.execute(
-        select(func.count(LineVersion.id), func.max(LineVersion.approved_at))
+    """Cheap queries that change whenever the model's inputs change, asked in one statement
+    (over a distant link each statement is a round trip)."""
+    row = session.execute(
+        select(
+            select(Setting.value).where(Setting.key == GENERATION_KEY).scalar_subquery(),
+            select(func.count(Theme.id)).scalar_subquery(),
+            select(func.max(Theme.updated_at)).scalar_subquery(),
+            select(func.count(LineVersion.id)).scalar_subquery(),
+            select(func.max(LineVersion.approved_at)).scalar_subquery(),
+        )
     ).one()
-    return (str(session.get_bind().engine.url), gen, tuple(themes), tuple(lines))
+    return (str(session.get_bind().engine.url), row[0], (row[1], row[2]), (row[3], row[4]))
 
 
-def build_model(session: Session, *, learn: bool = True) -> Model:
-    fp = _fingerprint(session)
+def build_model(
+    session: Session, *, learn: bool = True, fingerprint: tuple[object, ...] | None = None
+) -> Model:
+    fp = fingerprint if fingerprint is not None else _fingerprint(session)
     themes = list(
         session.execute(
             select(Theme.id, Theme.code, Theme.name, Theme.description, Theme.keywords)
@@ -348,7 +355,7 @@ def model_for(session: Session) -> Model:
         m = _cache.get(key)
     if m is not None and m.fingerprint == fp:
         return m
-    m = build_model(session)
+    m = build_model(session, fingerprint=fp)
     with _lock:
         _cache[key] = m
     return m

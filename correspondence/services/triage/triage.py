@@ -144,13 +144,18 @@ def _case(session: Session, case_id: int, expected_version: int | None = None) -
     if expected_version is not None:
         # Held until commit, so a colleague triaging the same case waits and then sees the
         # new version (a conflict) instead of both rewriting its themes at once.
-        session.scalar(
+        locked = session.scalar(
             select(Case)
             .where(Case.id == case_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-    case = cases.get_case(session, case_id)
+        if locked is not None:
+            return _check_version(locked, expected_version)
+    return _check_version(cases.get_case(session, case_id), expected_version)
+
+
+def _check_version(case: Case, expected_version: int | None) -> Case:
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(
             f"Case {case.reference} was changed by someone else since you opened it; "
@@ -585,8 +590,10 @@ class Triage:
 
         def work(s: Session, actor: Actor) -> None:
             _require(actor)
-            _case(s, case_id, expected_version)
-            apply(s, actor, case_id, decision, at=now_utc())
+            # Held here so the session keeps it (its map holds rows weakly): every step
+            # below finds the case in the session instead of asking the server again.
+            case = _case(s, case_id, expected_version)
+            apply(s, actor, case.id, decision, at=now_utc())
             if finish:
                 mark_triaged(s, actor, case_id)
 
