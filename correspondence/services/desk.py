@@ -106,7 +106,8 @@ class Desk:
         """The detail pane and the deadline box of one case, in one unit of work."""
         with self.uow.read() as uow:
             s, today = uow.session, self.clock()
-            return cases.detail(s, case_id, today), deadline_view(s, case_id, today)
+            case = cases.case_for_detail(s, case_id)  # held: the deadline box finds it
+            return cases.detail(s, case_id, today, loaded=case), deadline_view(s, case_id, today)
 
     def find_reference(self, reference: str) -> int:
         with self.uow.read() as uow:

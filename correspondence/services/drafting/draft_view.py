@@ -202,7 +202,7 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
         correspondent=case.correspondent.display_name
         if case and case.correspondent
         else ("every member, each with their own salutation" if draft.campaign_id else ""),
-        status=draft.status,
+        status=DraftStatus(draft.status),  # a str when made in this session
         signatory_id=draft.signatory_id,
         salutation=draft.salutation,
         complimentary_close=draft.complimentary_close,
