@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, Text, cast, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import (
@@ -370,22 +370,17 @@ def suggest(session: Session, text: str, limit: int = 5) -> list[Suggestion]:
 
 def note_confirmations(session: Session) -> None:
     """Tell every process's cached model that confirmations changed (same transaction)."""
-    # Locked while bumped, and made in a savepoint: officers confirming themes at the same
-    # moment each count once, and the first ones to confirm in a new office no longer fail
-    # on each other's new row.
-    for _ in range(3):
-        row = session.get(Setting, GENERATION_KEY, with_for_update=True, populate_existing=True)
-        if row is not None:
-            row.value = str(int(row.value or "0") + 1)
-            session.flush()
-            return
-        try:
-            with session.begin_nested():
-                session.add(Setting(key=GENERATION_KEY, value="1"))
-            return
-        except IntegrityError:
-            continue  # another officer made the row first: bump theirs
-    raise RuntimeError("Could not record the theme confirmations")
+    # One upsert: made if missing, else bumped under its row lock, so officers confirming
+    # themes at the same moment each count once and the first ones to confirm in a new
+    # office do not fail on each other's new row (and it is one round trip, not two or three).
+    table = Setting.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    bumped = cast(cast(func.coalesce(func.nullif(table.c.value, ""), "0"), Integer) + 1, Text)
+    session.execute(
+        dialect.insert(table)
+        .values(key=GENERATION_KEY, value="1")
+        .on_conflict_do_update(index_elements=[table.c.key], set_={"value": bumped})
+    )
 
 
 def codes(suggestions: Iterable[Suggestion]) -> list[str]:

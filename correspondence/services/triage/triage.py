@@ -430,7 +430,9 @@ def proposed_themes(
 
 
 def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) -> TriageCase:
-    case = cases.get_case(session, case_id)
+    # With its correspondent, themes and constituents in one query, and held here so the
+    # deadline box below finds it in the session.
+    case = cases.case_for_detail(session, case_id)
     corr = case.correspondent
     detail = ""
     if corr is not None:
