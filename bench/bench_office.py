@@ -226,6 +226,8 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
         if cid is None:
             return
         tc = triage.load(cid)
+        if tc.status != "logged":
+            return  # they see it was triaged meanwhile (alone: by themself), as a person would
         decision = TriageDecision(
             themes=list(tc.proposed_themes or ("SCR",)), reply_type="ministerial"
         )

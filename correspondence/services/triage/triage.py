@@ -184,19 +184,21 @@ def set_themes(
     scores = {code: score for code, _, score in rows}
     session.execute(delete(case_themes).where(case_themes.c.case_id == case.id))
     if wanted:
+        # One INSERT with a row per theme: an executemany sends one message per row.
         session.execute(
-            insert(case_themes),
-            [
-                {
-                    "case_id": case.id,
-                    "theme_id": found[c],
-                    "source": "officer",
-                    "score": scores.get(c),
-                    "confirmed_by_id": actor.user_id,
-                    "confirmed_at": at,
-                }
-                for c in wanted
-            ],
+            insert(case_themes).values(
+                [
+                    {
+                        "case_id": case.id,
+                        "theme_id": found[c],
+                        "source": "officer",
+                        "score": scores.get(c),
+                        "confirmed_by_id": actor.user_id,
+                        "confirmed_at": at,
+                    }
+                    for c in wanted
+                ]
+            )
         )
     session.expire(case, ["themes"])
     theme_suggest.note_confirmations(session)
