@@ -156,6 +156,7 @@ class Work:
         self.to_triage = logged
         self.to_draft = triaged
         self.signatory = signatory
+        self.team = 0  # for a letter with no team yet
         self.drafts: list[int] = []
 
     def take(self, queue: list[int], rng: random.Random) -> int | None:
@@ -229,7 +230,10 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
         if tc.status != "logged":
             return  # they see it was triaged meanwhile (alone: by themself), as a person would
         decision = TriageDecision(
-            themes=list(tc.proposed_themes or ("SCR",)), reply_type="ministerial"
+            themes=list(tc.proposed_themes or ("SCR",)),
+            reply_type="ministerial",
+            # A letter with no team yet (some of the demo's) gets one, as the officer would.
+            team_id=None if tc.team_id is not None else work.team,
         )
         triage.apply(cid, decision, expected_version=tc.version)
         o.triaged.append(cid)
@@ -361,7 +365,10 @@ def run_office(
         row = conn.execute("SELECT id FROM signatories WHERE key = 'sos'").fetchone()
         assert row is not None
         signatory = int(row[0])
+        team = conn.execute("SELECT min(id) FROM teams WHERE active").fetchone()
+        assert team is not None
     work = Work("proxy" if delay_s else "direct", logged, triaged, signatory)
+    work.team = int(team[0])
     until = time.monotonic() + seconds
     threads = [
         threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today))
