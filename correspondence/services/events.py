@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Row, event, func, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from correspondence.db.models import Event, Setting, now_utc
@@ -177,9 +178,12 @@ def _forget_unwritten(session: Session, transaction: SessionTransaction) -> None
 @event.listens_for(Session, "do_orm_execute")
 def _write_before_reading_events(state: ORMExecuteState) -> None:
     """Whoever reads the event log inside the transaction sees what it recorded."""
-    if state.session.info.get(PENDING) and any(
+    statement = state.statement
+    if not state.session.info.get(PENDING):
+        return
+    if not isinstance(statement, ClauseElement) or any(
         getattr(t, "name", "") == Event.__tablename__
-        for t in find_tables(state.statement, include_crud=True, include_joins=True)
+        for t in find_tables(statement, include_crud=True, include_joins=True)
     ):
         write_pending(state.session)
 

@@ -228,6 +228,9 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
     else:
         raise ValidationError("Correspondent", "choose who wrote, or add them")
 
+    # Before the reference: the year's counter row stays locked from there to the commit,
+    # and every other officer logging a letter waits for it.
+    themes = _themes(session, data.theme_codes)
     if data.reference:
         from correspondence.domain.references import parse_reference
 
@@ -235,7 +238,6 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         references.reserve(session, ref)
     else:
         ref = references.allocate(session, data.received_on.year, data.office)
-    themes = _themes(session, data.theme_codes)
     case = Case(
         reference=str(ref),
         ref_year=ref.year,
