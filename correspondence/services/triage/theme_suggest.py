@@ -16,9 +16,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, Text, cast, func, select
+from sqlalchemy import Integer, Text, cast, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from correspondence.db.models import (
     Case,
@@ -381,6 +381,28 @@ def note_confirmations(session: Session) -> None:
         .values(key=GENERATION_KEY, value="1")
         .on_conflict_do_update(index_elements=[table.c.key], set_={"value": bumped})
     )
+
+
+BUMP_AT_COMMIT = "correspondence_theme_generation_bump"
+
+
+def note_confirmations_at_commit(session: Session) -> None:
+    """`note_confirmations`, done just before this transaction commits: the bump holds the
+    generation's row lock until the commit, and every officer confirming themes waits on it,
+    so it is taken last (once, however many cases the transaction confirmed)."""
+    session.info[BUMP_AT_COMMIT] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_at_commit(session: Session) -> None:
+    if session.info.pop(BUMP_AT_COMMIT, False):
+        note_confirmations(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_bump(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (bumped above) or rolled back: nothing to do
+        session.info.pop(BUMP_AT_COMMIT, None)
 
 
 def codes(suggestions: Iterable[Suggestion]) -> list[str]:

@@ -201,7 +201,7 @@ def set_themes(
             )
         )
     session.expire(case, ["themes"])
-    theme_suggest.note_confirmations(session)
+    theme_suggest.note_confirmations_at_commit(session)
     after = sorted(wanted)
     if after != before:
         _event(session, actor, case, "themes", ", ".join(before), ", ".join(after))
