@@ -19,8 +19,10 @@ from correspondence import paths
 ENV_DB = "CORRESPONDENCE_DB"
 # Execution option marking a connection that is about to write (see SessionFactory).
 SQLITE_IMMEDIATE = "correspondence_sqlite_immediate"
-# Session.info key: this read may run a statement again once if its connection was lost.
+# Session.info keys: this read may run a statement again once if its connection was lost;
+# this session only reads (on PostgreSQL it has no transaction to roll a write back).
 READ_RETRY = "correspondence_read_retry"
+READ_ONLY = "correspondence_read_only"
 
 
 def default_url() -> str:
@@ -139,14 +141,29 @@ class SessionFactory(sessionmaker[Session]):
         if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
             if self._read_bind is None:
                 self._read_bind = bind.execution_options(isolation_level="AUTOCOMMIT")
-            return self(bind=self._read_bind, info={READ_RETRY: True})
+            return self(bind=self._read_bind, info={READ_RETRY: True, READ_ONLY: True})
         return self()
+
+
+class ReadOnly(RuntimeError):
+    """A read tried to write: with no transaction around it, the write would stay."""
+
+
+def _refuse_writes_in_a_read(session: Session, _context: object, _instances: object) -> None:
+    if not session.info.get(READ_ONLY):
+        return
+    changed = [*session.new, *session.deleted]
+    changed += [o for o in session.dirty if session.is_modified(o)]
+    if changed:
+        raise ReadOnly(f"A read changed {changed[0]!r}: changes are made in uow.begin()")
 
 
 def _retry_read_once(state: ORMExecuteState) -> Any:
     """Run a read's statement again, once, when the connection it used was lost (the
     server restarted, or ended the session). A read changes nothing, so nothing is lost."""
     session = state.session
+    if session.info.get(READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnly("A read tried to change rows: changes are made in uow.begin()")
     if not session.info.get(READ_RETRY):
         return None
     try:
@@ -162,4 +179,5 @@ def _retry_read_once(state: ORMExecuteState) -> Any:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = SessionFactory(engine, expire_on_commit=False)
     event.listen(factory, "do_orm_execute", _retry_read_once)
+    event.listen(factory, "before_flush", _refuse_writes_in_a_read)
     return factory

@@ -31,7 +31,7 @@ def server(db: Database, request: pytest.FixtureRequest) -> tuple[Database, pg.P
 def _look(server: pg.PgServer, db: Database, query: str) -> int:
     """Asked from another connection, as a colleague's desk would see it."""
     with psycopg.connect(server.url(db.engine.url.database or ""), autocommit=True) as conn:
-        row = conn.execute(query).fetchone()  # type: ignore[arg-type]
+        row = conn.execute(query).fetchone()
         return int(row[0]) if row else 0
 
 
