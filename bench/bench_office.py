@@ -52,7 +52,6 @@ from correspondence.latency_proxy import LatencyProxy  # noqa: E402
 from correspondence.services.actors import Role  # noqa: E402
 from correspondence.services.cases.case_list import CaseFilter, SortKey  # noqa: E402
 from correspondence.services.cases.cases import NewCase, NewCorrespondent  # noqa: E402
-from correspondence.services.cases.deadlines import Deadlines  # noqa: E402
 from correspondence.services.desk import Desk  # noqa: E402
 from correspondence.services.drafting.draft_view import ParagraphInput  # noqa: E402
 from correspondence.services.drafting.drafting import Drafting  # noqa: E402
@@ -83,7 +82,6 @@ class Officer:
     desk: Desk | None = None
     triage: Triage | None = None
     drafting: Drafting | None = None
-    deadlines: Deadlines | None = None
     times: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
     statements: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
     trips: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
@@ -158,6 +156,7 @@ class Work:
         self.to_triage = logged
         self.to_draft = triaged
         self.signatory = signatory
+        self.team = 0  # for a letter with no team yet
         self.drafts: list[int] = []
 
     def take(self, queue: list[int], rng: random.Random) -> int | None:
@@ -174,7 +173,7 @@ def connect(o: Officer, today: dt.date) -> None:
     uow = UnitOfWorkFactory.connect(o.db.session_factory)
     clock = lambda: today  # noqa: E731
     o.desk, o.triage = Desk(uow, clock), Triage(uow, clock)
-    o.drafting, o.deadlines = Drafting(uow, clock), Deadlines(uow, clock)
+    o.drafting = Drafting(uow, clock)
 
     @event.listens_for(o.db.engine, "before_cursor_execute")
     def _count(*_args: object) -> None:
@@ -201,39 +200,40 @@ def click(o: Officer, name: str, act: Callable[[], None]) -> None:
 
 def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date) -> None:
     rng = random.Random(seed)
-    desk, triage, drafting, deadlines = o.desk, o.triage, o.drafting, o.deadlines
-    assert desk and triage and drafting and deadlines
+    desk, triage, drafting = o.desk, o.triage, o.drafting
+    assert desk and triage and drafting
     names, weights = list(MIX), list(MIX.values())
     seen: list[int] = []
     saves = 0
 
     def list_() -> None:
         flt = CaseFilter(status="open")
-        page = desk.list_page(flt, sort=SortKey.URGENCY, descending=False)
-        desk.counts(flt)
+        page, _ = desk.list_with_counts(flt, sort=SortKey.URGENCY, descending=False)
         seen[:] = [r.id for r in page.rows]
 
     def search() -> None:
         flt = CaseFilter(search=rng.choice(SEARCHES))
-        page = desk.list_page(flt, sort=SortKey.RECEIVED, descending=True)
-        desk.counts(flt)
+        page, _ = desk.list_with_counts(flt, sort=SortKey.RECEIVED, descending=True)
         if page.rows:
             seen[:] = [r.id for r in page.rows]
 
     def open_() -> None:
         if not seen:
             list_()
-        cid = rng.choice(seen)
-        desk.detail(cid)
-        deadlines.view(cid)
+        desk.open_case(rng.choice(seen))  # the detail pane and the deadline box
 
     def triage_() -> None:
         cid = work.take(work.to_triage, rng)
         if cid is None:
             return
         tc = triage.load(cid)
+        if tc.status != "logged":
+            return  # they see it was triaged meanwhile (alone: by themself), as a person would
         decision = TriageDecision(
-            themes=list(tc.proposed_themes or ("SCR",)), reply_type="ministerial"
+            themes=list(tc.proposed_themes or ("SCR",)),
+            reply_type="ministerial",
+            # A letter with no team yet (some of the demo's) gets one, as the officer would.
+            team_id=None if tc.team_id is not None else work.team,
         )
         triage.apply(cid, decision, expected_version=tc.version)
         o.triaged.append(cid)
@@ -365,7 +365,10 @@ def run_office(
         row = conn.execute("SELECT id FROM signatories WHERE key = 'sos'").fetchone()
         assert row is not None
         signatory = int(row[0])
+        team = conn.execute("SELECT min(id) FROM teams WHERE active").fetchone()
+        assert team is not None
     work = Work("proxy" if delay_s else "direct", logged, triaged, signatory)
+    work.team = int(team[0])
     until = time.monotonic() + seconds
     threads = [
         threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today))

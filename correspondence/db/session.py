@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from correspondence import paths
 
 ENV_DB = "CORRESPONDENCE_DB"
 # Execution option marking a connection that is about to write (see SessionFactory).
 SQLITE_IMMEDIATE = "correspondence_sqlite_immediate"
+# Session.info keys: this read may run a statement again once if its connection was lost;
+# this session only reads (on PostgreSQL it has no transaction to roll a write back).
+READ_RETRY = "correspondence_read_retry"
+READ_ONLY = "correspondence_read_only"
 
 
 def default_url() -> str:
@@ -60,7 +67,31 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         # writers lock the database at BEGIN (no lost updates between readers).
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # No pool pre-ping: it costs a round trip per unit of work (50 ms on a distant link).
+    # A connection the server closed is noticed at checkout instead, for free (below).
+    engine = create_engine(url, echo=echo)
+    event.listen(engine, "checkout", _discard_if_server_closed)
+    return engine
+
+
+def _discard_if_server_closed(dbapi_conn: Any, _record: object, _proxy: object) -> None:
+    """An idle connection in the pool has nothing to read. When the server restarts or ends
+    the session it writes a farewell and closes the socket, so a readable (or closed) socket
+    means the connection is gone: the pool then makes a fresh one, before anything is sent.
+    """
+    pgconn = getattr(dbapi_conn, "pgconn", None)
+    if pgconn is None:
+        return
+    import psycopg  # only PostgreSQL engines get here
+
+    if dbapi_conn.closed or dbapi_conn.broken:
+        raise DisconnectionError("the connection was closed")
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.Error) as exc:
+        raise DisconnectionError(str(exc)) from exc
+    if readable:
+        raise DisconnectionError("the server closed this connection while it was idle")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
@@ -87,6 +118,7 @@ class SessionFactory(sessionmaker[Session]):
     """
 
     _write_bind: Engine | None = None
+    _read_bind: Engine | None = None
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
@@ -100,6 +132,52 @@ class SessionFactory(sessionmaker[Session]):
         with session, session.begin():
             yield session
 
+    def reading(self) -> Session:
+        """A session for a read. On PostgreSQL it runs without a transaction (autocommit):
+        no BEGIN and no ROLLBACK to wait for, and each statement sees what is committed as it
+        starts, as it would in PostgreSQL's default READ COMMITTED transaction anyway. If its
+        connection turns out to be lost, one statement is run again on a fresh one."""
+        bind = self.kw.get("bind")
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            if self._read_bind is None:
+                self._read_bind = bind.execution_options(isolation_level="AUTOCOMMIT")
+            return self(bind=self._read_bind, info={READ_RETRY: True, READ_ONLY: True})
+        return self()
+
+
+class ReadOnly(RuntimeError):
+    """A read tried to write: with no transaction around it, the write would stay."""
+
+
+def _refuse_writes_in_a_read(session: Session, _context: object, _instances: object) -> None:
+    if not session.info.get(READ_ONLY):
+        return
+    changed = [*session.new, *session.deleted]
+    changed += [o for o in session.dirty if session.is_modified(o)]
+    if changed:
+        raise ReadOnly(f"A read changed {changed[0]!r}: changes are made in uow.begin()")
+
+
+def _retry_read_once(state: ORMExecuteState) -> Any:
+    """Run a read's statement again, once, when the connection it used was lost (the
+    server restarted, or ended the session). A read changes nothing, so nothing is lost."""
+    session = state.session
+    if session.info.get(READ_ONLY) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadOnly("A read tried to change rows: changes are made in uow.begin()")
+    if not session.info.get(READ_RETRY):
+        return None
+    try:
+        return state.invoke_statement()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        session.info[READ_RETRY] = False
+        session.rollback()  # lets go of the dead connection; the next takes a fresh one
+        return state.invoke_statement()
+
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return SessionFactory(engine, expire_on_commit=False)
+    factory = SessionFactory(engine, expire_on_commit=False)
+    event.listen(factory, "do_orm_execute", _retry_read_once)
+    event.listen(factory, "before_flush", _refuse_writes_in_a_read)
+    return factory

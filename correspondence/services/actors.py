@@ -145,25 +145,35 @@ def ensure_user(session: Session, username: str, *, db_login: str | None = None)
 
 
 def load_actor(session: Session, identity: Identity) -> Actor:
-    """The actor of a unit of work: the identity's user as it is now (roles, still active)."""
-    user = session.get(User, identity.user_id)
-    if user is None:
+    """The actor of a unit of work: the identity's user as it is now (roles, still active).
+
+    One statement (user, roles and, when acting for someone, whether they are still active):
+    every write pays for it, and over a distant link each statement is a round trip.
+    """
+    served = (
+        select(User.active).where(User.username == identity.on_behalf_of).scalar_subquery()
+        if identity.on_behalf_of
+        else None
+    )
+    query = (
+        select(User, user_roles.c.role, *([served] if served is not None else []))
+        .outerjoin(user_roles, user_roles.c.user_id == User.id)
+        .where(User.id == identity.user_id)
+    )
+    rows = session.execute(query).all()
+    if not rows:
         raise PermissionDenied(f"The account {identity.username!r} no longer exists.")
+    user = rows[0][0]
     if not user.active:
         raise PermissionDenied(f"The account {user.username!r} is disabled.")
-    if identity.on_behalf_of:
-        served = session.scalar(select(User.active).where(User.username == identity.on_behalf_of))
-        if not served:
-            raise PermissionDenied(
-                f"The account {identity.on_behalf_of!r} is disabled or gone: "
-                "nobody may act on its behalf."
-            )
+    if identity.on_behalf_of and not rows[0][2]:
+        raise PermissionDenied(
+            f"The account {identity.on_behalf_of!r} is disabled or gone: "
+            "nobody may act on its behalf."
+        )
+    roles = frozenset(Role(r) for r in (row[1] for row in rows) if r in Role._value2member_map_)
     return Actor(
-        user.id,
-        user.username,
-        user.display_name,
-        roles_of(session, user.id),
-        on_behalf_of=identity.on_behalf_of,
+        user.id, user.username, user.display_name, roles, on_behalf_of=identity.on_behalf_of
     )
 
 

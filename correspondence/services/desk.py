@@ -13,6 +13,7 @@ from correspondence.db.models import Campaign, Case, Team, Theme
 from correspondence.domain.states import CaseStatus
 from correspondence.services.actors import Actor
 from correspondence.services.cases import case_list, cases
+from correspondence.services.cases.deadlines import DeadlineView, deadline_view
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -70,6 +71,22 @@ class Desk:
             s = uow.session
             return case_list.counts(s, flt, self.clock())
 
+    def list_with_counts(
+        self,
+        flt: case_list.CaseFilter,
+        *,
+        sort: case_list.SortKey = case_list.SortKey.RECEIVED,
+        descending: bool = True,
+        limit: int = 200,
+    ) -> tuple[case_list.Page, case_list.Counts]:
+        """The first page and the status-bar counts in one unit of work (one click)."""
+        with self.uow.read() as uow:
+            s, today = uow.session, self.clock()
+            page = case_list.list_page(
+                s, flt, sort=sort, descending=descending, limit=limit, today=today
+            )
+            return page, case_list.counts(s, flt, today)
+
     def change_marker(self) -> tuple[int, int, str]:
         """A cheap fingerprint of the cases table, to notice other users' changes."""
         with self.uow.read() as uow:
@@ -84,6 +101,13 @@ class Desk:
         with self.uow.read() as uow:
             s = uow.session
             return cases.detail(s, case_id, self.clock())
+
+    def open_case(self, case_id: int) -> tuple[cases.CaseDetail, DeadlineView]:
+        """The detail pane and the deadline box of one case, in one unit of work."""
+        with self.uow.read() as uow:
+            s, today = uow.session, self.clock()
+            case = cases.case_for_detail(s, case_id)  # held: the deadline box finds it
+            return cases.detail(s, case_id, today, loaded=case), deadline_view(s, case_id, today)
 
     def find_reference(self, reference: str) -> int:
         with self.uow.read() as uow:

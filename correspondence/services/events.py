@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, event, func, insert, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from correspondence.db.models import Event, Setting, now_utc
 from correspondence.services.actors import Actor
@@ -115,6 +117,13 @@ def record(
         prev_hash="",
         hash="",
     )
+    if server and not session.in_nested_transaction():
+        # Written last, all in one INSERT just before COMMIT (see write_pending): the
+        # chain's lock, which the server's trigger takes at the first event, is then held
+        # for that one statement and the commit, not for the rest of the unit of work.
+        session.info.setdefault(PENDING, []).append(ev)
+        return ev
+    write_pending(session)
     if not server:
         ev.id, ev.prev_hash = _chain_end(session)
         ev.hash = digest(ev)
@@ -124,6 +133,59 @@ def record(
         # The trigger changed them: read them back from the row when someone asks.
         session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
     return ev
+
+
+# --- events written at commit (PostgreSQL) -----------------------------------------------
+
+PENDING = "correspondence_pending_events"
+_ROW = (
+    "at", "user_id", "username", "on_behalf_of", "entity", "entity_id", "case_id", "action",
+    "field", "old_value", "new_value", "reason", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def write_pending(session: Session) -> None:
+    """Insert the events this transaction recorded and has not written yet, in the order
+    they were recorded (the server's trigger chains each row in turn), as one statement;
+    each `record` caller's event then has its id, and reads the rest back when asked."""
+    pending: list[Event] | None = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    ids = session.scalars(
+        insert(Event.__table__).returning(Event.id, sort_by_parameter_order=True),
+        [{name: getattr(ev, name) for name in _ROW} for ev in pending],
+    ).all()
+    for ev, new_id in zip(pending, ids, strict=True):
+        ev.id = new_id
+        make_transient_to_detached(ev)
+        session.add(ev)  # known to the session as the row just written; no second INSERT
+        session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
+
+
+@event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    if session.info.get(PENDING):
+        session.flush()  # the rows the events speak of go first
+        write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unwritten(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (written above) or rolled back: gone
+        session.info.pop(PENDING, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading_events(state: ORMExecuteState) -> None:
+    """Whoever reads the event log inside the transaction sees what it recorded."""
+    statement = state.statement
+    if not state.session.info.get(PENDING):
+        return
+    if not isinstance(statement, ClauseElement) or any(
+        getattr(t, "name", "") == Event.__tablename__
+        for t in find_tables(statement, include_crud=True, include_joins=True)
+    ):
+        write_pending(state.session)
 
 
 def _chain_end(session: Session) -> tuple[int, str]:
@@ -140,6 +202,7 @@ def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[st
     one `record` call per event would cost about a millisecond each.
     """
     server = _server_chains(session)
+    write_pending(session)  # in the order recorded
     nxt: tuple[int, str] | None = None
     out: list[dict[str, Any]] = []
     for given in rows:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
+from correspondence.db.session import SessionFactory
 from correspondence.domain.errors import DomainError
 from correspondence.services.actors import (
     Actor,
@@ -66,8 +67,14 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         sf = self.factory.session_factory
-        # The project's SessionFactory.begin() takes SQLite's write lock at BEGIN.
-        self._context = sf.begin() if self.write else sf()
+        # The project's SessionFactory.begin() takes SQLite's write lock at BEGIN;
+        # its reading() reads PostgreSQL without a transaction (no BEGIN, no ROLLBACK).
+        if self.write:
+            self._context = sf.begin()
+        elif isinstance(sf, SessionFactory):
+            self._context = sf.reading()
+        else:
+            self._context = sf()
         self._session = self._context.__enter__()
         return self
 

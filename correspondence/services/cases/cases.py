@@ -228,6 +228,9 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
     else:
         raise ValidationError("Correspondent", "choose who wrote, or add them")
 
+    # Before the reference: the year's counter row stays locked from there to the commit,
+    # and every other officer logging a letter waits for it.
+    themes = _themes(session, data.theme_codes)
     if data.reference:
         from correspondence.domain.references import parse_reference
 
@@ -235,7 +238,6 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         references.reserve(session, ref)
     else:
         ref = references.allocate(session, data.received_on.year, data.office)
-    themes = _themes(session, data.theme_codes)
     case = Case(
         reference=str(ref),
         ref_year=ref.year,
@@ -389,28 +391,42 @@ def move(
     return case
 
 
-def detail(session: Session, case_id: int, today: dt.date | None = None) -> CaseDetail:
-    """Everything the detail pane shows, as plain values."""
-    today = today or dt.date.today()
-    case = session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(
-            selectinload(Case.themes),
-            selectinload(Case.constituents),
-            selectinload(Case.documents),
-            # One row each, in the case's own query: each was a round trip of its own,
-            # which a remote server makes the most of opening a case.
-            joinedload(Case.correspondent),
-            joinedload(Case.team),
-            joinedload(Case.campaign),
-            joinedload(Case.drafter),
-            joinedload(Case.signatory),
-            joinedload(Case.addressed_to),
+def case_for_detail(session: Session, case_id: int) -> Case:
+    """The case with everything its detail pane shows. A caller that goes on to ask more of
+    the same case in this session keeps the object: the session holds rows only weakly."""
+    case = (
+        session.execute(
+            select(Case)
+            .where(Case.id == case_id)
+            .options(
+                # A case's few themes and constituents come in its own query too.
+                joinedload(Case.themes),
+                joinedload(Case.constituents),
+                selectinload(Case.documents),
+                # One row each, in the case's own query: each was a round trip of its own,
+                # which a remote server makes the most of opening a case.
+                joinedload(Case.correspondent),
+                joinedload(Case.team),
+                joinedload(Case.campaign),
+                joinedload(Case.drafter),
+                joinedload(Case.signatory),
+                joinedload(Case.addressed_to),
+            )
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if case is None:
         raise NotFound(f"No case #{case_id}")
+    return case
+
+
+def detail(
+    session: Session, case_id: int, today: dt.date | None = None, *, loaded: Case | None = None
+) -> CaseDetail:
+    """Everything the detail pane shows, as plain values (`loaded`: from case_for_detail)."""
+    today = today or dt.date.today()
+    case = loaded if loaded is not None else case_for_detail(session, case_id)
     status = case.status
     corr = case.correspondent
     party = (

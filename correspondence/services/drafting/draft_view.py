@@ -150,8 +150,11 @@ def _user_name(session: Session, uid: int | None) -> str:
     return user.display_name if user else ""
 
 
-def draft_view(session: Session, draft_id: int) -> DraftView:
-    draft = load_draft(session, draft_id)
+def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) -> DraftView:
+    """The editor's view of a draft; `loaded`: the draft as this session just saved it (with
+    its paragraphs and their lines), so it is not asked for again."""
+    fresh = loaded is not None and loaded.id == draft_id
+    draft = loaded if loaded is not None and fresh else load_draft(session, draft_id)
     case = case_of(session, draft)
     # A campaign reply shows one member's: each letter gets its own writer's.
     sample = case or sample_case(session, draft)
@@ -199,7 +202,7 @@ def draft_view(session: Session, draft_id: int) -> DraftView:
         correspondent=case.correspondent.display_name
         if case and case.correspondent
         else ("every member, each with their own salutation" if draft.campaign_id else ""),
-        status=draft.status,
+        status=DraftStatus(draft.status),  # a str when made in this session
         signatory_id=draft.signatory_id,
         salutation=draft.salutation,
         complimentary_close=draft.complimentary_close,

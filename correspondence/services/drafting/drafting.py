@@ -100,7 +100,7 @@ class Drafting:
                 signatory_id=signatory_id,
                 today=self.clock(),
             ).id
-        return self.view(draft_id)
+            return draft_view(s, draft_id)  # in the same unit of work: one click, one unit
 
     def open_for_case(self, case_id: int) -> DraftView:
         """The case's current draft, or a new empty one (which needs a drafting role)."""
@@ -121,7 +121,7 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            save_draft(
+            saved = save_draft(
                 s,
                 uow.actor,
                 draft_id,
@@ -133,7 +133,8 @@ class Drafting:
                 subject=subject,
                 letter_date=letter_date,
             )
-        return self.view(draft_id)
+            # The editor's new state, read in the same unit of work: one click, one unit.
+            return draft_view(s, draft_id, loaded=saved)
 
     def add_line(
         self,

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Final
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from correspondence.db.models import (
     Case,
@@ -183,6 +183,9 @@ def save_draft(
     case = case_of(session, draft)
     _check_editable(actor, draft, case)
     check_version(draft, case, expected_version)
+    # Held for the save, so the history's "after" below finds it in the session (which
+    # holds rows only weakly) instead of asking the server again.
+    _signatory = session.get(Signatory, draft.signatory_id) if draft.signatory_id else None
     before = SavedState.of(session, draft)
     if paragraphs is not None:
         _replace_paragraphs(session, draft, paragraphs)
@@ -222,7 +225,7 @@ def _replace_paragraphs(
             for v in session.scalars(
                 select(LineVersion)
                 .where(LineVersion.id.in_([i for i in wanted_versions if i is not None]))
-                .options(selectinload(LineVersion.line))
+                .options(joinedload(LineVersion.line))  # one statement, not two
             )
         }
         if wanted_versions

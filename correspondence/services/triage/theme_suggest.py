@@ -17,9 +17,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, Text, cast, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
 from correspondence.db.models import (
     Case,
@@ -259,17 +259,24 @@ def _add(weights: dict[str, float], text: str, weight: float, cap: float | None 
 
 
 def _fingerprint(session: Session) -> tuple[object, ...]:
-    """Cheap queries that change whenever the model's inputs change."""
-    gen = session.scalar(select(Setting.value).where(Setting.key == GENERATION_KEY))
-    themes = session.execute(select(func.count(Theme.id), func.max(Theme.updated_at))).one()
-    lines = session.execute(
-        select(func.count(LineVersion.id), func.max(LineVersion.approved_at))
+    """Cheap queries that change whenever the model's inputs change, asked in one statement
+    (over a distant link each statement is a round trip)."""
+    row = session.execute(
+        select(
+            select(Setting.value).where(Setting.key == GENERATION_KEY).scalar_subquery(),
+            select(func.count(Theme.id)).scalar_subquery(),
+            select(func.max(Theme.updated_at)).scalar_subquery(),
+            select(func.count(LineVersion.id)).scalar_subquery(),
+            select(func.max(LineVersion.approved_at)).scalar_subquery(),
+        )
     ).one()
-    return (str(session.get_bind().engine.url), gen, tuple(themes), tuple(lines))
+    return (str(session.get_bind().engine.url), row[0], (row[1], row[2]), (row[3], row[4]))
 
 
-def build_model(session: Session, *, learn: bool = True) -> Model:
-    fp = _fingerprint(session)
+def build_model(
+    session: Session, *, learn: bool = True, fingerprint: tuple[object, ...] | None = None
+) -> Model:
+    fp = fingerprint if fingerprint is not None else _fingerprint(session)
     themes = list(
         session.execute(
             select(Theme.id, Theme.code, Theme.name, Theme.description, Theme.keywords)
@@ -363,7 +370,7 @@ def model_for(session: Session) -> Model:
         m = _cache.get(key)
     if m is not None and m.fingerprint == fp:
         return m
-    m = build_model(session)
+    m = build_model(session, fingerprint=fp)
     with _lock:
         _cache[key] = m
     return m
@@ -378,22 +385,39 @@ def suggest(session: Session, text: str, limit: int = 5) -> list[Suggestion]:
 
 def note_confirmations(session: Session) -> None:
     """Tell every process's cached model that confirmations changed (same transaction)."""
-    # Locked while bumped, and made in a savepoint: officers confirming themes at the same
-    # moment each count once, and the first ones to confirm in a new office no longer fail
-    # on each other's new row.
-    for _ in range(3):
-        row = session.get(Setting, GENERATION_KEY, with_for_update=True, populate_existing=True)
-        if row is not None:
-            row.value = str(int(row.value or "0") + 1)
-            session.flush()
-            return
-        try:
-            with session.begin_nested():
-                session.add(Setting(key=GENERATION_KEY, value="1"))
-            return
-        except IntegrityError:
-            continue  # another officer made the row first: bump theirs
-    raise RuntimeError("Could not record the theme confirmations")
+    # One upsert: made if missing, else bumped under its row lock, so officers confirming
+    # themes at the same moment each count once and the first ones to confirm in a new
+    # office do not fail on each other's new row (and it is one round trip, not two or three).
+    table = Setting.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    bumped = cast(cast(func.coalesce(func.nullif(table.c.value, ""), "0"), Integer) + 1, Text)
+    session.execute(
+        dialect.insert(table)
+        .values(key=GENERATION_KEY, value="1")
+        .on_conflict_do_update(index_elements=[table.c.key], set_={"value": bumped})
+    )
+
+
+BUMP_AT_COMMIT = "correspondence_theme_generation_bump"
+
+
+def note_confirmations_at_commit(session: Session) -> None:
+    """`note_confirmations`, done just before this transaction commits: the bump holds the
+    generation's row lock until the commit, and every officer confirming themes waits on it,
+    so it is taken last (once, however many cases the transaction confirmed)."""
+    session.info[BUMP_AT_COMMIT] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_at_commit(session: Session) -> None:
+    if session.info.pop(BUMP_AT_COMMIT, False):
+        note_confirmations(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_bump(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (bumped above) or rolled back: nothing to do
+        session.info.pop(BUMP_AT_COMMIT, None)
 
 
 def codes(suggestions: Iterable[Suggestion]) -> list[str]:

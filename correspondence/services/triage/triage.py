@@ -144,13 +144,18 @@ def _case(session: Session, case_id: int, expected_version: int | None = None) -
     if expected_version is not None:
         # Held until commit, so a colleague triaging the same case waits and then sees the
         # new version (a conflict) instead of both rewriting its themes at once.
-        session.scalar(
+        locked = session.scalar(
             select(Case)
             .where(Case.id == case_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-    case = cases.get_case(session, case_id)
+        if locked is not None:
+            return _check_version(locked, expected_version)
+    return _check_version(cases.get_case(session, case_id), expected_version)
+
+
+def _check_version(case: Case, expected_version: int | None) -> Case:
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(
             f"Case {case.reference} was changed by someone else since you opened it; "
@@ -179,22 +184,24 @@ def set_themes(
     scores = {code: score for code, _, score in rows}
     session.execute(delete(case_themes).where(case_themes.c.case_id == case.id))
     if wanted:
+        # One INSERT with a row per theme: an executemany sends one message per row.
         session.execute(
-            insert(case_themes),
-            [
-                {
-                    "case_id": case.id,
-                    "theme_id": found[c],
-                    "source": "officer",
-                    "score": scores.get(c),
-                    "confirmed_by_id": actor.user_id,
-                    "confirmed_at": at,
-                }
-                for c in wanted
-            ],
+            insert(case_themes).values(
+                [
+                    {
+                        "case_id": case.id,
+                        "theme_id": found[c],
+                        "source": "officer",
+                        "score": scores.get(c),
+                        "confirmed_by_id": actor.user_id,
+                        "confirmed_at": at,
+                    }
+                    for c in wanted
+                ]
+            )
         )
     session.expire(case, ["themes"])
-    theme_suggest.note_confirmations(session)
+    theme_suggest.note_confirmations_at_commit(session)
     after = sorted(wanted)
     if after != before:
         _event(session, actor, case, "themes", ", ".join(before), ", ".join(after))
@@ -425,7 +432,9 @@ def proposed_themes(
 
 
 def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) -> TriageCase:
-    case = cases.get_case(session, case_id)
+    # With its correspondent, themes and constituents in one query, and held here so the
+    # deadline box below finds it in the session.
+    case = cases.case_for_detail(session, case_id)
     corr = case.correspondent
     detail = ""
     if corr is not None:
@@ -585,8 +594,10 @@ class Triage:
 
         def work(s: Session, actor: Actor) -> None:
             _require(actor)
-            _case(s, case_id, expected_version)
-            apply(s, actor, case_id, decision, at=now_utc())
+            # Held here so the session keeps it (its map holds rows weakly): every step
+            # below finds the case in the session instead of asking the server again.
+            case = _case(s, case_id, expected_version)
+            apply(s, actor, case.id, decision, at=now_utc())
             if finish:
                 mark_triaged(s, actor, case_id)
 

@@ -1,0 +1,140 @@
+"""Over a distant link each round trip to PostgreSQL costs 50 ms: a click must take few.
+
+Each click of the office benchmark (bench/bench_office.py) is made here through the
+loopback `LatencyProxy`, whose counter is the number of messages the window's side sent to
+the server, so the round trips of one click are counted exactly, on a real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import event, select, text
+
+from correspondence.database import Database, open_database
+from correspondence.db.models import Case, Signatory, Team
+from correspondence.domain.salutations import CorrespondentKind
+from correspondence.latency_proxy import LatencyProxy
+from correspondence.services.cases.case_list import CaseFilter, SortKey
+from correspondence.services.cases.cases import NewCase, NewCorrespondent
+from correspondence.services.desk import Desk
+from correspondence.services.drafting.draft_view import ParagraphInput
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.triage.triage import Triage, TriageDecision
+from correspondence.services.unit_of_work import acting_as
+from tests import pg
+from tests.conftest import DEMO_TODAY, DemoTemplate
+
+# The most each click may take (the office benchmark counted, before: list 11, search 13,
+# open 16, triage 43, draft 38, log 13). The issue's target is 3: what is still above it,
+# and why, is in bench/README.md ("Thirty officers on one PostgreSQL").
+CEILING = {"list": 5, "search": 7, "open": 7, "triage": 22, "draft": 31, "log": 11}
+
+
+@pytest.fixture
+def remote(
+    pg_server: pg.PgServer, demo_template: DemoTemplate
+) -> Iterator[tuple[Database, LatencyProxy]]:
+    """A copy of the demo office, reached through the proxy."""
+    name = pg_server.create_database(pg_server.new_name(), template=demo_template.source)
+    proxy = LatencyProxy("127.0.0.1", pg_server.port, delay_s=0.002).start()
+    db = open_database(f"postgresql://{pg.SUPERUSER}@127.0.0.1:{proxy.port}/{name}")
+    # psycopg prepares a statement on its fifth use on a connection, which costs one extra
+    # round trip that once: left out here, so that the count is each click's own.
+    event.listen(
+        db.engine, "connect", lambda conn, _record: setattr(conn, "prepare_threshold", None)
+    )
+    db.engine.dispose()  # the connections made before that
+    yield db, proxy
+    db.close()
+    proxy.close()
+    pg_server.release(name)
+
+
+def trips(proxy: LatencyProxy, click: Callable[[], object]) -> int:
+    """The messages the click sent to the server: each waits for its answer. The collector
+    waits meanwhile, so the count is the code's, not the moment's (a collection in mid-click
+    can drop a row the session holds weakly, which is then asked for again)."""
+    gc.collect()
+    gc.disable()
+    try:
+        before = proxy.round_trips
+        click()
+        return proxy.round_trips - before
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
+def test_each_click_of_an_officer_takes_few_round_trips(
+    remote: tuple[Database, LatencyProxy],
+) -> None:
+    db, proxy = remote
+    uow = acting_as(db.session_factory, "a.okoro")
+    today = DEMO_TODAY
+    desk, triage = Desk(uow, lambda: today), Triage(uow, lambda: today)
+    drafting = Drafting(acting_as(db.session_factory, "p.mehta"), lambda: today)
+    with db.session_factory() as s:
+        logged = s.scalars(select(Case.id).where(Case.status == "logged").order_by(Case.id)).all()
+        to_draft = s.scalars(
+            text(
+                "SELECT c.id FROM cases c WHERE status = 'triaged' AND correspondent_id IS NOT "
+                "NULL AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.case_id = c.id) ORDER BY id"
+            )
+        ).all()
+        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
+        team = s.scalar(select(Team.id).order_by(Team.id).limit(1))
+    assert len(logged) >= 2 and to_draft and sos is not None
+    desk.list_with_counts(CaseFilter(status="open"))  # the pool holds a connection now
+    triage.load(logged[0])  # and the theme model is built, as after a window's first triage
+
+    seen: dict[str, int] = {}
+    seen["list"] = trips(
+        proxy, lambda: desk.list_with_counts(CaseFilter(status="open"), sort=SortKey.URGENCY)
+    )
+    seen["search"] = trips(proxy, lambda: desk.list_with_counts(CaseFilter(search="school")))
+    seen["open"] = trips(proxy, lambda: desk.open_case(logged[0]))
+
+    def triage_click() -> None:
+        tc = triage.load(logged[1])
+        decision = TriageDecision(themes=list(tc.proposed_themes or ("SCR",)),
+                                  reply_type="ministerial", team_id=team)  # fmt: skip
+        triage.apply(logged[1], decision, expected_version=tc.version)
+
+    seen["triage"] = trips(proxy, triage_click)
+    view = drafting.create(to_draft[0], ("babyp-tragedy",), signatory_id=sos)
+
+    def draft_click() -> None:
+        shown = drafting.view(view.id)
+        paragraphs = [p.as_input() for p in shown.paragraphs]
+        paragraphs.append(ParagraphInput(kind="free", text="We note your point."))
+        saved = drafting.save(shown.id, shown.version, paragraphs)
+        assert [p.text for p in saved.paragraphs][-1] == "We note your point."
+
+    seen["draft"] = trips(proxy, draft_click)
+    new_case = NewCase(
+        received_on=today - dt.timedelta(days=1),
+        new_correspondent=NewCorrespondent(
+            kind=CorrespondentKind.PUBLIC,
+            title="Ms",
+            first_name="Ada",
+            last_name="Quill",
+            address="1 High Street\nTownford",
+            postcode="TF1 1AA",
+        ),  # fmt: skip
+        summary="Asks about child protection",
+        letter_text="Dear Minister, I write about the safety of children. Yours sincerely",
+        theme_codes=["BABYP"],
+        signatory_id=sos,
+    )
+    seen["log"] = trips(proxy, lambda: desk.log_case(new_case))
+    print("round trips per click:", seen)
+    over = {k: v for k, v in seen.items() if v > CEILING[k]}
+    assert not over, f"round trips over the ceiling {CEILING}: {seen}"
+    # Each click's writes were made: not a count of nothing.
+    with db.session_factory() as s:
+        assert s.get(Case, logged[1]).status == "triaged"  # type: ignore[union-attr]
+    assert drafting.view(view.id).paragraphs[-1].text == "We note your point."
