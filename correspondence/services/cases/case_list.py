@@ -194,8 +194,23 @@ def _search_query(session: Session, text: str) -> search.SearchQuery | None:
     if not query:
         return query
     if session.get_bind().dialect.name == "postgresql":
-        return search.SearchQuery(()) if search.pg_is_empty(session, query) else query
+        return search.SearchQuery(()) if _pg_all_stop_words(session, query) else query
     return search.complete_prefixes(session, query)
+
+
+# Whether typed words are all stop words, as the server said: its dictionary does not
+# change under a running app, and asking costs a round trip (twice a click: list, counts).
+_STOP_WORDS_ONLY: dict[search.SearchQuery, bool] = {}
+
+
+def _pg_all_stop_words(session: Session, query: search.SearchQuery) -> bool:
+    known = _STOP_WORDS_ONLY.get(query)
+    if known is None:
+        known = search.pg_is_empty(session, query)
+        if len(_STOP_WORDS_ONLY) >= 512:  # bounded: a day's searches, not a leak
+            _STOP_WORDS_ONLY.clear()
+        _STOP_WORDS_ONLY[query] = known
+    return known
 
 
 # The sorts with an index over the open cases alone (migration 0016).
