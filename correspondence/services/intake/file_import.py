@@ -134,19 +134,14 @@ def _sequential(
 ) -> _Reads:
     total = len(files) if total is None else total
     for done, path in enumerate(files):
-        if reading.should_cancel is not None and reading.should_cancel():
+        if _cancelled(reading):
             yield path, None
             return
-        if progress is not None:
-            progress(done, total, str(path))
-            reading.page_progress = _page_progress(progress, done, total)
-        try:
-            yield path, parse_file(reading, path)
-        except OcrCancelled:
-            yield path, None
-            return
-        except Exception as exc:  # noqa: BLE001 - one strange file must not stop a thousand
-            yield path, failure_reason(exc)
+        _report(reading, progress, done, total, path)
+        for read in _sequential_one(reading, path):
+            yield read
+            if read[1] is None:  # cancelled while reading a scan
+                return
 
 
 def _parallel(
@@ -169,12 +164,10 @@ def _parallel(
         )  # fmt: skip
         done = head
         for path, got, reason, needs_ocr in outcomes:
-            if reading.should_cancel is not None and reading.should_cancel():
+            if _cancelled(reading):
                 yield path, None
                 return
-            if progress is not None:
-                progress(done, total, str(path))
-                reading.page_progress = _page_progress(progress, done, total)
+            _report(reading, progress, done, total, path)
             done += 1
             if needs_ocr:
                 yield from _sequential_one(reading, path)
@@ -183,7 +176,7 @@ def _parallel(
             else:
                 assert isinstance(got, ParsedFile)
                 yield path, got
-        if reading.should_cancel is not None and reading.should_cancel() and done < total:
+        if _cancelled(reading) and done < total:
             yield files[done], None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # if never handed on
@@ -196,6 +189,17 @@ def _sequential_one(reading: Reading, path: Path) -> _Reads:
         yield path, None
     except Exception as exc:  # noqa: BLE001 - one strange file must not stop a thousand
         yield path, failure_reason(exc)
+
+
+def _cancelled(reading: Reading) -> bool:
+    return reading.should_cancel is not None and reading.should_cancel()
+
+
+def _report(reading: Reading, progress: Progress | None, done: int, total: int, path: Path) -> None:
+    """Progress on the file about to be read, and on a scan's pages while it is read."""
+    if progress is not None:
+        progress(done, total, str(path))
+        reading.page_progress = _page_progress(progress, done, total)
 
 
 def _page_progress(progress: Progress, done: int, total: int) -> Progress:
