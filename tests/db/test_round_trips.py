@@ -31,7 +31,18 @@ from tests.conftest import DEMO_TODAY, DemoTemplate
 # The most each click may take (the office benchmark counted, before: list 11, search 13,
 # open 16, triage 43, draft 38, log 13). The target is 3: what is still above it,
 # and why, is in bench/README.md ("Thirty officers on one PostgreSQL").
-CEILING = {"list": 3, "search": 4, "open": 7, "triage": 22, "draft": 31, "log": 11}
+# A click is one thing a person does: opening the triage view and marking the letter
+# triaged are two clicks, as are opening a draft and saving it.
+CEILING = {
+    "list": 3,
+    "search": 4,
+    "open": 7,
+    "triage view": 5,
+    "triage apply": 17,
+    "draft open": 11,
+    "draft save": 20,
+    "log": 11,
+}
 
 
 @pytest.fixture
@@ -98,23 +109,26 @@ def test_each_click_of_an_officer_takes_few_round_trips(
     seen["search"] = trips(proxy, lambda: desk.list_with_counts(CaseFilter(search="school")))
     seen["open"] = trips(proxy, lambda: desk.open_case(logged[0]))
 
-    def triage_click() -> None:
-        tc = triage.load(logged[1])
-        decision = TriageDecision(themes=list(tc.proposed_themes or ("SCR",)),
-                                  reply_type="ministerial", team_id=team)  # fmt: skip
-        triage.apply(logged[1], decision, expected_version=tc.version)
-
-    seen["triage"] = trips(proxy, triage_click)
+    shown_triage = []
+    seen["triage view"] = trips(proxy, lambda: shown_triage.append(triage.load(logged[1])))
+    tc = shown_triage[0]
+    decision = TriageDecision(themes=list(tc.proposed_themes or ("SCR",)),
+                              reply_type="ministerial", team_id=team)  # fmt: skip
+    seen["triage apply"] = trips(
+        proxy, lambda: triage.apply(logged[1], decision, expected_version=tc.version)
+    )
     view = drafting.create(to_draft[0], ("babyp-tragedy",), signatory_id=sos)
+    shown_draft = []
+    seen["draft open"] = trips(proxy, lambda: shown_draft.append(drafting.view(view.id)))
+    shown = shown_draft[0]
+    paragraphs = [p.as_input() for p in shown.paragraphs]
+    paragraphs.append(ParagraphInput(kind="free", text="We note your point."))
 
-    def draft_click() -> None:
-        shown = drafting.view(view.id)
-        paragraphs = [p.as_input() for p in shown.paragraphs]
-        paragraphs.append(ParagraphInput(kind="free", text="We note your point."))
+    def draft_save() -> None:
         saved = drafting.save(shown.id, shown.version, paragraphs)
         assert [p.text for p in saved.paragraphs][-1] == "We note your point."
 
-    seen["draft"] = trips(proxy, draft_click)
+    seen["draft save"] = trips(proxy, draft_save)
     new_case = NewCase(
         received_on=today - dt.timedelta(days=1),
         new_correspondent=NewCorrespondent(
