@@ -11,10 +11,17 @@ through a mix for `--seconds`:
 - **list**: the first page of open cases, most urgent first, and the status-bar counts;
 - **search**: the same with a search word;
 - **open**: a case's detail pane and its deadline box;
-- **triage**: load a logged case in the triage view, apply themes/reply type/team, mark it
-  triaged (optimistic lock on the version loaded);
-- **draft**: start a reply to a triaged case, or add a paragraph to a draft and save it;
+- **triage**: load a logged case in the triage view (*triage view*), apply themes/reply
+  type/team and mark it triaged (*triage apply*, optimistic lock on the version loaded);
+- **draft**: start a reply to a triaged case (*draft new*), or open a draft (*draft open*),
+  add a paragraph and save it (*draft save*);
 - **log**: log a new letter from a new member of the public.
+
+Each thing a person does is timed and counted as one click: opening the triage view and
+marking the letter triaged are two, as are opening a draft and saving it.
+
+`--pause-s S` makes each officer pause between tasks, S seconds on average (exponentially
+distributed), as a person reading a letter does; 0 (the default) clicks flat out.
 
 Run twice: direct, then through `LatencyProxy` adding `--delay-ms` (25) each way. Each
 officer then has a proxy of their own, so its `round_trips` counter (chunks towards the
@@ -53,20 +60,22 @@ from correspondence.services.actors import Role  # noqa: E402
 from correspondence.services.cases.case_list import CaseFilter, SortKey  # noqa: E402
 from correspondence.services.cases.cases import NewCase, NewCorrespondent  # noqa: E402
 from correspondence.services.desk import Desk  # noqa: E402
-from correspondence.services.drafting.draft_view import ParagraphInput  # noqa: E402
+from correspondence.services.drafting.draft_view import DraftView, ParagraphInput  # noqa: E402
 from correspondence.services.drafting.drafting import Drafting  # noqa: E402
 from correspondence.services.errors import ConflictError  # noqa: E402
 from correspondence.services.people.admin import Administration, NewUser  # noqa: E402
-from correspondence.services.triage.triage import Triage, TriageDecision  # noqa: E402
+from correspondence.services.triage.triage import Triage, TriageCase, TriageDecision  # noqa: E402
 from correspondence.services.unit_of_work import UnitOfWorkFactory  # noqa: E402
 from tests import pg as pg_temp  # noqa: E402 - the tests' throwaway cluster
 
 OWNER = "desk_owner"
 DB = "office"
 EXE = shutil.which("correspondence", path=str(Path(sys.executable).parent)) or "correspondence"
-READS = ("list", "search", "open")
-WRITES = ("triage", "draft", "log")
-# A working hour's clicks: mostly looking, some writing.
+READS = ("list", "search", "open", "triage view", "draft open")
+WRITES = ("triage apply", "draft new", "draft save", "log")
+CLICKS = ("list", "search", "open", "triage view", "triage apply", "draft new", "draft open",
+          "draft save", "log")  # fmt: skip
+# A working hour's tasks: mostly looking, some writing.
 MIX = {"list": 20, "search": 15, "open": 30, "triage": 10, "draft": 15, "log": 10}
 SEARCHES = ("children", "school", "Haringey", "social workers", "smacking", "inspection")
 LINE_KEYS = ("babyp-tragedy", "scr-quality-and-review-panels")
@@ -180,7 +189,7 @@ def connect(o: Officer, today: dt.date) -> None:
         o._count += 1
 
 
-def click(o: Officer, name: str, act: Callable[[], None]) -> None:
+def click(o: Officer, name: str, act: Callable[[], object]) -> bool:
     before_sql = o._count
     before_trips = o.proxy.round_trips if o.proxy else 0
     t0 = time.perf_counter()
@@ -188,17 +197,21 @@ def click(o: Officer, name: str, act: Callable[[], None]) -> None:
         act()
     except ConflictError:
         o.conflicts[name] += 1
+        return False
     except Exception:  # noqa: BLE001 - every other failure is counted and shown
         o.errors[name] += 1
         o.first_error.setdefault(name, traceback.format_exc(limit=6))
-    else:
-        o.times[name].append(time.perf_counter() - t0)
-        o.statements[name].append(o._count - before_sql)
-        if o.proxy:
-            o.trips[name].append(o.proxy.round_trips - before_trips)
+        return False
+    o.times[name].append(time.perf_counter() - t0)
+    o.statements[name].append(o._count - before_sql)
+    if o.proxy:
+        o.trips[name].append(o.proxy.round_trips - before_trips)
+    return True
 
 
-def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date) -> None:
+def officer_day(
+    o: Officer, work: Work, until: float, seed: int, today: dt.date, pause_s: float
+) -> None:
     rng = random.Random(seed)
     desk, triage, drafting = o.desk, o.triage, o.drafting
     assert desk and triage and drafting
@@ -226,7 +239,10 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
         cid = work.take(work.to_triage, rng)
         if cid is None:
             return
-        tc = triage.load(cid)
+        shown: list[TriageCase] = []
+        if not click(o, "triage view", lambda: shown.append(triage.load(cid))):
+            return
+        tc = shown[0]
         if tc.status != "logged":
             return  # they see it was triaged meanwhile (alone: by themself), as a person would
         decision = TriageDecision(
@@ -235,10 +251,12 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
             # A letter with no team yet (some of the demo's) gets one, as the officer would.
             team_id=None if tc.team_id is not None else work.team,
         )
-        triage.apply(cid, decision, expected_version=tc.version)
-        o.triaged.append(cid)
-        with work.lock:
-            work.to_draft.append(cid)
+        if click(
+            o, "triage apply", lambda: triage.apply(cid, decision, expected_version=tc.version)
+        ):
+            o.triaged.append(cid)
+            with work.lock:
+                work.to_draft.append(cid)
 
     def draft() -> None:
         nonlocal saves
@@ -246,20 +264,28 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
             pool = o.my_drafts if o.my_drafts and rng.random() < 0.9 else work.drafts
             if not pool:
                 return
-            view = drafting.view(rng.choice(pool))
+            draft_id = rng.choice(pool)
+            shown: list[DraftView] = []
+            if not click(o, "draft open", lambda: shown.append(drafting.view(draft_id))):
+                return
+            view = shown[0]
             if not view.editable:
                 return
             saves += 1
             words = f"{work.run} {o.username} save {saves}"
             paragraphs = [p.as_input() for p in view.paragraphs]
             paragraphs.append(ParagraphInput(kind="free", text=f"We note your point ({words})."))
-            drafting.save(view.id, view.version, paragraphs)
-            o.saved_words.append(words)
+            if click(o, "draft save", lambda: drafting.save(view.id, view.version, paragraphs)):
+                o.saved_words.append(words)
             return
         cid = work.take(work.to_draft, rng)
         if cid is None:
             return
-        view = drafting.create(cid, LINE_KEYS, signatory_id=work.signatory)
+        made: list[DraftView] = []
+        new = lambda: made.append(drafting.create(cid, LINE_KEYS, signatory_id=work.signatory))  # noqa: E731
+        if not click(o, "draft new", new):
+            return
+        view = made[0]
         o.drafts_made.append(view.id)
         o.my_drafts.append(view.id)
         with work.lock:
@@ -292,7 +318,12 @@ def officer_day(o: Officer, work: Work, until: float, seed: int, today: dt.date)
     click(o, "list", list_)  # the window opens on the list
     while time.monotonic() < until:
         name = rng.choices(names, weights)[0]
-        click(o, name, acts[name])
+        if name in ("triage", "draft"):
+            acts[name]()  # a task of two clicks, each timed on its own
+        else:
+            click(o, name, acts[name])
+        if pause_s:
+            time.sleep(min(rng.expovariate(1 / pause_s), max(0.0, until - time.monotonic())))
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -348,7 +379,13 @@ QUEUE_TO_DRAFT = (
 
 
 def run_office(
-    server: pg_temp.PgServer, n: int, seconds: float, delay_s: float, seed: int, today: dt.date
+    server: pg_temp.PgServer,
+    n: int,
+    seconds: float,
+    delay_s: float,
+    seed: int,
+    today: dt.date,
+    pause_s: float = 0.0,
 ) -> tuple[list[Officer], list[str], float]:
     officers = []
     for i in range(1, n + 1):
@@ -371,7 +408,7 @@ def run_office(
     work.team = int(team[0])
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today))
+        threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today, pause_s))
         for o in officers
     ]
     t0 = time.perf_counter()
@@ -391,10 +428,10 @@ def run_office(
 def report(title: str, officers: list[Officer], lost: list[str], wall: float, proxy: bool) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n{title} — {len(officers)} officers, {wall:.0f} s, load average after {load}")
-    head = f"{'action':<8} {'clicks':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'target':>7}"
+    head = f"{'click':<12} {'clicks':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'target':>7}"
     head += f" {'SQL/click':>9} {'trips/click':>11} {'conflicts':>9} {'errors':>6}"
     print(head)
-    for name in MIX:
+    for name in CLICKS:
         times = [t * 1000 for o in officers for t in o.times[name]]
         stmts = [s for o in officers for s in o.statements[name]]
         trips = [s for o in officers for s in o.trips[name]]
@@ -402,11 +439,11 @@ def report(title: str, officers: list[Officer], lost: list[str], wall: float, pr
         errors = sum(o.errors[name] for o in officers)
         target = 150 if name in READS else 250
         if not times:
-            print(f"{name:<8} {0:>6} {'-':>7} {'-':>7} {'-':>7} {target:>7}")
+            print(f"{name:<12} {0:>6} {'-':>7} {'-':>7} {'-':>7} {target:>7}")
             continue
         trip = f"{statistics.median(trips):.0f} ({max(trips)})" if proxy and trips else "-"
         print(
-            f"{name:<8} {len(times):>6} {pct(times, 50):>7.0f} {pct(times, 95):>7.0f} "
+            f"{name:<12} {len(times):>6} {pct(times, 50):>7.0f} {pct(times, 95):>7.0f} "
             f"{pct(times, 99):>7.0f} {target:>7} {statistics.median(stmts):>9.0f} "
             f"{trip:>11} {conflicts:>9} {errors:>6}"
         )
@@ -429,6 +466,10 @@ def main() -> None:
     ap.add_argument("--delay-ms", type=float, default=25, help="the proxy's delay each way")
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--direct-only", action="store_true")
+    ap.add_argument(
+        "--pause-s", type=float, default=0.0,
+        help="each officer's pause between tasks, seconds on average (default 0: flat out)",
+    )  # fmt: skip
     args = ap.parse_args()
     server = pg_temp.start_server()
     try:
@@ -444,7 +485,7 @@ def main() -> None:
                          args.delay_ms / 1000))  # fmt: skip
         for title, delay in runs:
             officers, lost, wall = run_office(
-                server, args.officers, args.seconds, delay, args.seed, today
+                server, args.officers, args.seconds, delay, args.seed, today, args.pause_s
             )
             report(title, officers, lost, wall, proxy=bool(delay))
     finally:
