@@ -142,12 +142,41 @@ def keep_signed_pdf(
 
     The sign-off itself never depends on this: LibreOffice may be missing or slow.
     """
+    # LibreOffice takes seconds: it runs between two short units of work, so no write lock
+    # (on SQLite, the whole file's) is held while it converts and colleagues carry on.
+    with uow.read() as work:
+        s = work.session
+        case = cases.get_case(s, case_id)
+        draft = signed_draft(s, case_id)
+        if draft is None:
+            raise ValidationError("Signed PDF", f"{case.reference} has no signed-off reply")
+        found = _kept_for(s, case_id, draft)
+        if found is not None:
+            return _already_kept(found)
+        signed = (draft.id, draft.signed_off_at)
+        docx = letter_bytes(letter_spec_for(s, draft.id, case_id, final=True, today=today))
     try:
-        with uow.begin() as work:
-            s = work.session
-            kept = make_signed_pdf(s, work.actor, case_id, today=today)
+        data = pdf.docx_to_pdf(docx, pdfa=True)
     except pdf.PdfError as exc:
         return None, f"The signed PDF could not be made: {exc}"
+    with uow.begin() as work:
+        s = work.session
+        case = cases.get_case(s, case_id)
+        draft = signed_draft(s, case_id)
+        if draft is None or (draft.id, draft.signed_off_at) != signed:
+            return None, (
+                f"The signed PDF was not kept: {case.reference}'s reply changed while it was "
+                "being made"
+            )
+        found = _kept_for(s, case_id, draft)  # kept by someone else meanwhile
+        if found is not None:
+            return _already_kept(found)
+        kept = store_signed_pdf(s, work.actor, case, data)
+    return kept, f"Kept the signed PDF/A {kept.filename} (SHA-256 {kept.sha256[:12]}…)"
+
+
+def _already_kept(doc: Document) -> tuple[KeptPdf, str]:
+    kept = KeptPdf(doc.id, doc.filename, doc.sha256, doc.size, made_now=False)
     return kept, f"Kept the signed PDF/A {kept.filename} (SHA-256 {kept.sha256[:12]}…)"
 
 
