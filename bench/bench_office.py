@@ -4,9 +4,10 @@ Starts a throwaway PostgreSQL cluster on loopback (tests/pg.py), makes the demo 
 with `correspondence init --demo` as the database owner, adds `--cases N` generated cases
 (bench/office_data.py), runs `correspondence server setup` so the server enforces the roles,
 and adds 30 people with their own logins (officer + drafter) through the admin service that
-`users add` calls. Then 30 threads, each an officer with their own login and engine (so their
-own connection pool), connect as the window does (`UnitOfWorkFactory.connect`) and click
-through a mix for `--seconds`:
+`users add` calls. Then 30 officers, each a process of their own (as on thirty desktops;
+`--threads` runs them as threads of one process instead), with their own login and engine,
+connect as the window does (`UnitOfWorkFactory.connect`) and click through a mix for
+`--seconds`:
 
 - **list**: the first page of open cases, most urgent first, and the status-bar counts;
 - **search**: the same with a search word;
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import multiprocessing as mp
 import os
 import random
 import shutil
@@ -44,9 +46,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -157,18 +160,30 @@ def set_up(server: pg_temp.PgServer, officers: int, extra_cases: int) -> dict[st
 
 
 class Work:
-    """What the officers share: the queue of letters to triage, so two sometimes collide."""
+    """What the officers share: the queue of letters to triage, so two sometimes collide.
 
-    def __init__(self, run: str, logged: list[int], triaged: list[int], signatory: int) -> None:
+    Officers in processes of their own share it through a `multiprocessing` manager: the lock
+    and the lists are then its proxies, which behave alike."""
+
+    def __init__(
+        self,
+        run: str,
+        logged: MutableSequence[int],
+        triaged: MutableSequence[int],
+        signatory: int,
+        team: int,
+        lock: Any = None,
+        drafts: MutableSequence[int] | None = None,
+    ) -> None:
         self.run = run  # marks the paragraphs saved, which the second run must not find
-        self.lock = threading.Lock()
+        self.lock = lock if lock is not None else threading.Lock()
         self.to_triage = logged
         self.to_draft = triaged
         self.signatory = signatory
-        self.team = 0  # for a letter with no team yet
-        self.drafts: list[int] = []
+        self.team = team  # for a letter with no team yet
+        self.drafts: MutableSequence[int] = drafts if drafts is not None else []
 
-    def take(self, queue: list[int], rng: random.Random) -> int | None:
+    def take(self, queue: MutableSequence[int], rng: random.Random) -> int | None:
         with self.lock:
             if not queue:
                 return None
@@ -378,6 +393,46 @@ QUEUE_TO_DRAFT = (
 )
 
 
+def new_officer(i: int, port: int, delay_s: float) -> Officer:
+    o = Officer(i, f"postgresql://officer{i:02d}@127.0.0.1:{port}/{DB}")
+    if delay_s:
+        o.proxy = LatencyProxy("127.0.0.1", port, delay_s=delay_s).start()
+        o.url = f"postgresql://officer{i:02d}@127.0.0.1:{o.proxy.port}/{DB}"
+    return o
+
+
+def hang_up(o: Officer) -> None:
+    """Close the officer's connections and keep only what they saw (it can be pickled)."""
+    assert o.db is not None
+    o.db.close()
+    if o.proxy:
+        o.proxy.close()
+    o.db = o.desk = o.triage = o.drafting = o.proxy = None
+
+
+def officer_process(
+    i: int,
+    port: int,
+    delay_s: float,
+    work: Work,
+    seconds: float,
+    seed: int,
+    today: dt.date,
+    pause_s: float,
+    ready: Any,
+    results: Any,
+) -> None:
+    """One officer at their own desk: a process of their own, as on thirty desktops."""
+    o = new_officer(i, port, delay_s)
+    connect(o, today)
+    ready.wait()  # everyone connected: the day starts for all at once
+    started = time.monotonic()
+    officer_day(o, work, started + seconds, seed, today, pause_s)
+    ended = time.monotonic()
+    hang_up(o)
+    results.put((o, started, ended))
+
+
 def run_office(
     server: pg_temp.PgServer,
     n: int,
@@ -386,16 +441,8 @@ def run_office(
     seed: int,
     today: dt.date,
     pause_s: float = 0.0,
+    processes: bool = True,
 ) -> tuple[list[Officer], list[str], float]:
-    officers = []
-    for i in range(1, n + 1):
-        o = Officer(i, server.url(DB, user=f"officer{i:02d}"))
-        if delay_s:
-            o.proxy = LatencyProxy("127.0.0.1", server.port, delay_s=delay_s).start()
-            o.url = f"postgresql://officer{i:02d}@127.0.0.1:{o.proxy.port}/{DB}"
-        officers.append(o)
-    for o in officers:
-        connect(o, today)
     with server.connect(DB) as conn:
         logged = [r[0] for r in conn.execute(QUEUE_TO_TRIAGE)]
         triaged = [r[0] for r in conn.execute(QUEUE_TO_DRAFT)]
@@ -404,8 +451,43 @@ def run_office(
         signatory = int(row[0])
         team = conn.execute("SELECT min(id) FROM teams WHERE active").fetchone()
         assert team is not None
-    work = Work("proxy" if delay_s else "direct", logged, triaged, signatory)
-    work.team = int(team[0])
+    run = "proxy" if delay_s else "direct"
+    if processes:
+        ctx = mp.get_context("spawn")
+        with ctx.Manager() as manager:
+            work = Work(run, manager.list(logged), manager.list(triaged), signatory,
+                        int(team[0]), manager.Lock(), manager.list())  # fmt: skip
+            ready, results = ctx.Barrier(n), ctx.Queue()
+            procs = [
+                ctx.Process(
+                    target=officer_process,
+                    args=(
+                        i,
+                        server.port,
+                        delay_s,
+                        work,
+                        seconds,
+                        seed + i,
+                        today,
+                        pause_s,
+                        ready,
+                        results,
+                    ),  # fmt: skip
+                )
+                for i in range(1, n + 1)
+            ]
+            for p in procs:
+                p.start()
+            done = [results.get(timeout=seconds + 600) for _ in procs]
+            for p in procs:
+                p.join()
+        officers = sorted((o for o, _, _ in done), key=lambda o: o.n)
+        wall = max(e for _, _, e in done) - min(s for _, s, _ in done)
+        return officers, lost_updates(server, officers), wall
+    officers = [new_officer(i, server.port, delay_s) for i in range(1, n + 1)]
+    for o in officers:
+        connect(o, today)
+    work = Work(run, logged, triaged, signatory, int(team[0]))
     until = time.monotonic() + seconds
     threads = [
         threading.Thread(target=officer_day, args=(o, work, until, seed + o.n, today, pause_s))
@@ -418,10 +500,7 @@ def run_office(
         t.join()
     wall = time.perf_counter() - t0
     for o in officers:
-        assert o.db is not None
-        o.db.close()
-        if o.proxy:
-            o.proxy.close()
+        hang_up(o)
     return officers, lost_updates(server, officers), wall
 
 
@@ -467,6 +546,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--direct-only", action="store_true")
     ap.add_argument(
+        "--threads",
+        action="store_true",
+        help="officers as threads of this one process (default: a process each, as on "
+        "thirty desktops)",
+    )
+    ap.add_argument(
         "--pause-s", type=float, default=0.0,
         help="each officer's pause between tasks, seconds on average (default 0: flat out)",
     )  # fmt: skip
@@ -485,9 +570,18 @@ def main() -> None:
                          args.delay_ms / 1000))  # fmt: skip
         for title, delay in runs:
             officers, lost, wall = run_office(
-                server, args.officers, args.seconds, delay, args.seed, today, args.pause_s
+                server,
+                args.officers,
+                args.seconds,
+                delay,
+                args.seed,
+                today,
+                args.pause_s,
+                processes=not args.threads,
             )
-            report(title, officers, lost, wall, proxy=bool(delay))
+            how = "threads of one process" if args.threads else "a process each"
+            pace = f"pausing {args.pause_s:g} s on average" if args.pause_s else "flat out"
+            report(f"{title} ({how}, {pace})", officers, lost, wall, proxy=bool(delay))
     finally:
         server.stop()
 
