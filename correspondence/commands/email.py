@@ -110,6 +110,11 @@ def cmd_email(args: argparse.Namespace) -> int:
         result = resolve_unknown(uow, case_id, arrived=args.checked == "arrived")
         print(f"{result.reference}: {result.label}")
     if args.out is not None:
+        from correspondence.services.replies.reply_pdf import prepare_email_attachment
+
+        with uow.read() as work:
+            case_id = cases.case_by_reference(work.session, args.reference).id
+        prepare_email_attachment(uow, case_id)
         with uow.begin() as work:
             s = work.session
             case_id = cases.case_by_reference(s, args.reference).id

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from correspondence.database import Database
 from correspondence.db.models import Case
@@ -36,6 +36,7 @@ from correspondence.services.replies.smtp_send import (
     send_state,
 )
 from correspondence.services.unit_of_work import acting_as
+from tests.colleague_soffice import colleague_then_soffice
 from tests.conftest import DEMO_TODAY
 from tests.smtp import LoopbackSmtp, outward_address
 
@@ -269,6 +270,32 @@ def test_a_digitally_signed_reply_carries_its_pdfa(demo_db: Database) -> None:
     [attachment] = list(parse(reply.as_bytes()).iter_attachments())
     assert attachment.get_filename() == "2009-0007948POSoS-signed.pdf"
     assert pdf.is_pdfa(attachment.get_content())
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@pytest.mark.parametrize("demo_template", ["sqlite"], indirect=True)
+def test_colleagues_can_save_while_the_emailed_pdf_is_made(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The preview of an email makes the signed PDF it attaches when none is kept yet:
+    LibreOffice then runs outside any transaction (on SQLite a write one locks the file)."""
+    from correspondence.db.models import Draft
+    from correspondence.services.replies.email_desk import EmailDesk
+
+    case_id = seed_id(demo_db)
+    with demo_db.session_factory.begin() as s:
+        for key in ("sos", "mos"):
+            signatures.set_signature_image(s, actor_for(s, "admin"), key, picture())
+        s.execute(update(Draft).where(Draft.case_id == case_id).values(signature_method="digital"))
+    wrapper, marker = colleague_then_soffice(demo_db.url, tmp_path)
+    monkeypatch.setenv("CORRESPONDENCE_SOFFICE", str(wrapper))
+    shown = EmailDesk(acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY).preview(
+        case_id
+    )
+    assert marker.read_text() == "free"
+    assert shown.ready, shown.problem
+    assert "2009-0007948POSoS-signed.pdf" in shown.attachment
 
 
 def test_an_imported_email_proposes_a_reply_by_email_to_its_sender(

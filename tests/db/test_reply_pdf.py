@@ -22,6 +22,7 @@ from correspondence.services.errors import PermissionDenied, ValidationError
 from correspondence.services.replies import signatures
 from correspondence.services.replies.reply_pdf import REPLY_PDF_ROLE, keep_signed_pdf
 from correspondence.services.unit_of_work import UnitOfWorkFactory, acting_as
+from tests.colleague_soffice import colleague_then_soffice
 from tests.conftest import DEMO_TODAY
 
 needs_soffice = pytest.mark.skipif(
@@ -168,21 +169,6 @@ def private_secretary(db: Database) -> UnitOfWorkFactory:
     return acting_as(db.session_factory, "ps.sos")
 
 
-COLLEAGUE_THEN_SOFFICE = """#!{python}
-import os, sqlite3, sys
-# A colleague saves something while LibreOffice converts: the database must be free.
-conn = sqlite3.connect({db!r}, timeout=2, isolation_level=None)
-try:
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("ROLLBACK")
-    outcome = "free"
-except sqlite3.OperationalError as exc:
-    outcome = f"locked: {{exc}}"
-open({marker!r}, "w").write(outcome)
-os.execv({soffice!r}, [{soffice!r}, *sys.argv[1:]])
-"""
-
-
 @needs_soffice
 @pytest.mark.libreoffice
 @pytest.mark.slow
@@ -192,22 +178,8 @@ def test_colleagues_can_save_while_the_signed_pdf_is_made(
 ) -> None:
     """LibreOffice takes seconds; on SQLite a write transaction held meanwhile would lock
     the whole file against every other officer."""
-    import sys
-
-    from sqlalchemy.engine import make_url
-
     case_id = sign_off_a_triaged_case(demo_db, "wet")
-    marker = tmp_path / "colleague.txt"
-    wrapper = tmp_path / "soffice"
-    wrapper.write_text(
-        COLLEAGUE_THEN_SOFFICE.format(
-            python=sys.executable,
-            db=make_url(demo_db.url).database,
-            marker=str(marker),
-            soffice=shutil.which("soffice"),
-        )
-    )
-    wrapper.chmod(0o755)
+    wrapper, marker = colleague_then_soffice(demo_db.url, tmp_path)
     monkeypatch.setenv("CORRESPONDENCE_SOFFICE", str(wrapper))
     kept, message = keep_signed_pdf(
         acting_as(demo_db.session_factory, "ps.sos"), case_id, today=DEMO_TODAY

@@ -68,6 +68,9 @@ class EmailDesk:
 
     def preview(self, case_id: int) -> EmailPreview:
         """The message as it would go; may make the signed PDF (LibreOffice, seconds)."""
+        from correspondence.services.replies.reply_pdf import prepare_email_attachment
+
+        prepare_email_attachment(self.uow, case_id, today=self.clock())
         with self.uow.begin() as work:
             s = work.session
             from correspondence.services.cases import cases

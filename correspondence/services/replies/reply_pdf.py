@@ -142,12 +142,44 @@ def keep_signed_pdf(
 
     The sign-off itself never depends on this: LibreOffice may be missing or slow.
     """
-    # LibreOffice takes seconds: it runs between two short units of work, so no write lock
-    # (on SQLite, the whole file's) is held while it converts and colleagues carry on.
+    try:
+        kept = make_signed_pdf_outside(uow, case_id, today=today)
+    except pdf.PdfError as exc:
+        return None, f"The signed PDF could not be made: {exc}"
+    except ReplyChanged as exc:
+        return None, f"The signed PDF was not kept: {exc}"
+    return kept, f"Kept the signed PDF/A {kept.filename} (SHA-256 {kept.sha256[:12]}…)"
+
+
+class ReplyChanged(ValidationError):
+    def __init__(self, reference: str) -> None:
+        super().__init__("Signed PDF", f"{reference}'s reply changed while it was being made")
+
+
+def _signed(session: Session, case_id: int, draft_id: int | None) -> tuple[Case, Draft | None]:
+    case = cases.get_case(session, case_id)
+    draft = session.get(Draft, draft_id) if draft_id is not None else signed_draft(session, case_id)
+    if draft is not None and draft.status != DraftStatus.SIGNED_OFF.value:
+        draft = None
+    return case, draft
+
+
+def make_signed_pdf_outside(
+    uow: UnitOfWorkFactory,
+    case_id: int,
+    *,
+    draft_id: int | None = None,
+    today: dt.date | None = None,
+) -> KeptPdf:
+    """`make_signed_pdf` with LibreOffice run between two short units of work, so no write
+    lock (on SQLite, the whole file's) is held for the seconds it converts.
+
+    Raises ``pdf.PdfError`` when LibreOffice fails, ``ReplyChanged`` when the reply was
+    signed off again meanwhile; nothing is stored then.
+    """
     with uow.read() as work:
         s = work.session
-        case = cases.get_case(s, case_id)
-        draft = signed_draft(s, case_id)
+        case, draft = _signed(s, case_id, draft_id)
         if draft is None:
             raise ValidationError("Signed PDF", f"{case.reference} has no signed-off reply")
         found = _kept_for(s, case_id, draft)
@@ -155,29 +187,37 @@ def keep_signed_pdf(
             return _already_kept(found)
         signed = (draft.id, draft.signed_off_at)
         docx = letter_bytes(letter_spec_for(s, draft.id, case_id, final=True, today=today))
-    try:
-        data = pdf.docx_to_pdf(docx, pdfa=True)
-    except pdf.PdfError as exc:
-        return None, f"The signed PDF could not be made: {exc}"
+    data = pdf.docx_to_pdf(docx, pdfa=True)
     with uow.begin() as work:
         s = work.session
-        case = cases.get_case(s, case_id)
-        draft = signed_draft(s, case_id)
+        case, draft = _signed(s, case_id, draft_id)
         if draft is None or (draft.id, draft.signed_off_at) != signed:
-            return None, (
-                f"The signed PDF was not kept: {case.reference}'s reply changed while it was "
-                "being made"
-            )
+            raise ReplyChanged(case.reference)
         found = _kept_for(s, case_id, draft)  # kept by someone else meanwhile
         if found is not None:
             return _already_kept(found)
-        kept = store_signed_pdf(s, work.actor, case, data)
-    return kept, f"Kept the signed PDF/A {kept.filename} (SHA-256 {kept.sha256[:12]}…)"
+        return store_signed_pdf(s, work.actor, case, data)
 
 
-def _already_kept(doc: Document) -> tuple[KeptPdf, str]:
-    kept = KeptPdf(doc.id, doc.filename, doc.sha256, doc.size, made_now=False)
-    return kept, f"Kept the signed PDF/A {kept.filename} (SHA-256 {kept.sha256[:12]}…)"
+def prepare_email_attachment(
+    uow: UnitOfWorkFactory,
+    case_id: int,
+    *,
+    draft_id: int | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Before an email of the reply is built in a write transaction: make the signed PDF it
+    attaches, if it is not kept yet, outside any transaction. Nothing to do for a reply
+    signed by hand (its scan goes) or with no signed-off reply (building says so)."""
+    with uow.read() as work:
+        _case, draft = _signed(work.session, case_id, draft_id)
+        if draft is None or draft.signature_method == "wet":
+            return
+    make_signed_pdf_outside(uow, case_id, draft_id=draft_id, today=today)
+
+
+def _already_kept(doc: Document) -> KeptPdf:
+    return KeptPdf(doc.id, doc.filename, doc.sha256, doc.size, made_now=False)
 
 
 def add_signed_scan(
@@ -220,6 +260,8 @@ __all__ = [
     "export_format",
     "export_letter",
     "keep_signed_pdf",
+    "make_signed_pdf_outside",
+    "prepare_email_attachment",
     "kept_document",
     "make_signed_pdf",
     "pdf_file_name",

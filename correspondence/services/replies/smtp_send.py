@@ -38,6 +38,7 @@ from correspondence.services import events
 from correspondence.services.actors import Actor, Role
 from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.replies.email_reply import NothingToSend, ReplyEmail, build_reply_email
+from correspondence.services.replies.reply_pdf import prepare_email_attachment
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 SENDING, SENT, REFUSED, UNKNOWN = "sending", "sent", "refused", "unknown"
@@ -423,6 +424,12 @@ def send_case(
 ) -> SendResult:
     """Send one case's reply once; a repeat call reports the first outcome instead."""
     today = today or dt.date.today()
+    with uow.read() as work:
+        work.actor.require("send replies by email", Role.OFFICER)
+        row = send_state(work.session, case_id)
+        sent = row is not None and row.state != REFUSED
+    if not sent:
+        prepare_email_attachment(uow, case_id, draft_id=draft_id, today=today)
     with uow.begin() as work:
         s = work.session
         work.actor.require("send replies by email", Role.OFFICER)
@@ -432,7 +439,7 @@ def send_case(
             assert case is not None  # its send record refers to it
             return _already(case.reference, row)
         message_id = row.message_id if row is not None else None
-        # Building may make the signed PDF (kept with the case), hence a write transaction.
+        # Building makes the signed PDF if it was not made above (kept with the case).
         reply = build_reply_email(
             s, work.actor, case_id, draft_id=draft_id, message_id=message_id, today=today
         )
