@@ -1,0 +1,117 @@
+"""Several independent reads of one click, asked of the database in one go.
+
+Over a distant link each statement is a round trip (50 ms at 25 ms each way). The reads
+of one click that do not depend on each other's answers are handed here together:
+
+    docs, events, extensions = read_together(session, [docs_q, events_q, extensions_q])
+
+On PostgreSQL they travel as ONE message: psycopg binds each statement's values on the
+client (`ClientCursor.mogrify`, psycopg's own quoting), the statements go joined by ";"
+in one simple-protocol query, and each answer is read in turn (`nextset`). The server
+runs them in order in one implicit transaction; on the read units of work (autocommit,
+READ COMMITTED) each statement still sees what is committed as it starts, as before.
+
+psycopg's pipeline mode was measured too: it also waits for the server once, but it
+writes every statement as a message of its own (plus two syncs), so a link that charges
+per message, and the round-trip test that counts them, see no gain; one message does.
+
+On SQLite (no link to cross) the statements simply run one after the other.
+
+Only SELECTs of columns are accepted (not ORM entities): the rows come back as plain
+tuples, each value converted by its column's type exactly as `session.execute` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
+
+from correspondence.db.session import READ_RETRY
+
+Rows = list[tuple[Any, ...]]
+
+
+def read_together(session: Session, statements: Sequence[Select[Any]]) -> list[Rows]:
+    """The rows of each statement, in the order given (see the module's docstring)."""
+    for stmt in statements:
+        if not isinstance(stmt, Select):
+            raise TypeError(f"read_together reads only SELECT statements, not {stmt!r}")
+    if not statements:
+        return []
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        return [[tuple(row) for row in session.execute(stmt)] for stmt in statements]
+    try:
+        return _in_one_message(connection, statements)
+    except connection.dialect.loaded_dbapi.OperationalError:
+        # As every read (db/session.py _retry_read_once): a connection the server closed
+        # is replaced and the reads asked once more; they changed nothing.
+        if not session.info.get(READ_RETRY):
+            raise
+        session.info[READ_RETRY] = False
+        connection.invalidate()
+        session.rollback()
+        return _in_one_message(session.connection(), statements)
+
+
+def _in_one_message(connection: Connection, statements: Sequence[Select[Any]]) -> list[Rows]:
+    import psycopg  # only PostgreSQL connections get here
+
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursor = psycopg.ClientCursor(driver)
+    try:
+        sql = ";\n".join(_bound(cursor, stmt, dialect) for stmt in statements)
+        if connection.dispatch.before_cursor_execute:  # tracing and counting listeners
+            for listener in connection.dispatch.before_cursor_execute:
+                listener(connection, cursor, sql, {}, None, False)
+        cursor.execute(sql)
+        out: list[Rows] = []
+        for stmt in statements:
+            if out and not cursor.nextset():
+                raise RuntimeError("PostgreSQL returned fewer results than statements sent")
+            out.append(_converted(stmt, cursor.fetchall(), cursor.description, dialect))
+        return out
+    finally:
+        cursor.close()
+
+
+def _bound(cursor: Any, stmt: Select[Any], dialect: Dialect) -> str:
+    """The statement as SQL with its values written in by psycopg (IN lists expanded)."""
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    for name, value in list(params.items()):
+        # An expanded IN list's values are named "<bind>_1", "<bind>_2" …
+        bind = compiled.binds.get(name)
+        if bind is None:
+            bind = compiled.binds.get(name.rsplit("_", 1)[0])
+        if bind is None:
+            continue
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            params[name] = process(value)
+    text = cursor.mogrify(compiled.string, params)
+    return str(text)
+
+
+def _converted(stmt: Select[Any], rows: list[Any], description: Any, dialect: Dialect) -> Rows:
+    """Each value as its column's type reads it (an EnumText column gives its enum …)."""
+    processors = []
+    for column, described in zip(stmt.selected_columns, description or (), strict=False):
+        processors.append(
+            column.type.dialect_impl(dialect).result_processor(dialect, described.type_code)
+        )
+    if not any(processors):
+        return [tuple(r) for r in rows]
+    return [
+        tuple(p(v) if p is not None else v for p, v in zip(processors, r, strict=False))
+        for r in rows
+    ]
+
+
+__all__ = ["read_together", "Rows"]

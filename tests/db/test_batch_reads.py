@@ -1,0 +1,88 @@
+"""Several reads asked together give exactly what each gives alone, and on PostgreSQL they
+cross the link as one message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Select, delete, func, insert, literal, select, update
+
+from correspondence.database import Database, open_database
+from correspondence.db.batch_reads import read_together
+from correspondence.db.models import Case, Setting, Theme
+from correspondence.domain.states import CaseStatus
+from correspondence.latency_proxy import LatencyProxy
+from correspondence.services.unit_of_work import acting_as
+from tests import pg
+from tests.factories import desk_for, log_letter
+
+AWKWARD = 'O\'Brien said "50%" \\ of the £ — %(x)s; DROP TABLE cases; --'
+
+
+def _statements(case_ids: list[int]) -> list[Select[Any]]:
+    return [
+        select(Case.id, Case.reference, Case.received_on, Case.status, Case.logged_at)
+        .where(Case.id.in_(case_ids))
+        .order_by(Case.id),
+        select(Setting.key, Setting.value).where(Setting.value == AWKWARD),
+        select(Theme.code).where(Theme.code.in_([])),  # an empty IN list: no rows
+        select(func.count(Theme.id), literal(AWKWARD), literal(dt.date(2009, 3, 2))),
+        select(Case.id).where(Case.status == CaseStatus.LOGGED, Case.id.in_(case_ids)),
+    ]
+
+
+@pytest.fixture
+def two_cases(db: Database) -> list[int]:
+    desk = desk_for(db, "a.okoro", dt.date(2009, 3, 2))
+    refs = [log_letter(desk, received_on=dt.date(2009, 3, d), summary="x") for d in (1, 2)]
+    with db.session_factory.begin() as s:
+        s.execute(insert(Setting).values(key="awkward", value=AWKWARD))
+        return list(s.scalars(select(Case.id).where(Case.reference.in_(refs)).order_by(Case.id)))
+
+
+def test_reads_asked_together_give_what_each_gives_alone(
+    db: Database, two_cases: list[int]
+) -> None:
+    uow = acting_as(db.session_factory, "a.okoro")
+    with uow.read() as u:
+        alone = [[tuple(r) for r in u.session.execute(q)] for q in _statements(two_cases)]
+    with uow.read() as u:
+        together = read_together(u.session, _statements(two_cases))
+    assert together == alone
+    cases, settings, none, (counted,), logged = together
+    assert [r[0] for r in cases] == two_cases
+    assert isinstance(cases[0][3], CaseStatus) and isinstance(cases[0][2], dt.date)
+    assert settings == [("awkward", AWKWARD)]
+    assert none == []
+    assert counted[1] == AWKWARD and counted[2] == dt.date(2009, 3, 2)
+    assert len(logged) == 2
+    with db.session_factory.begin() as s:  # nothing a value said was run as SQL
+        assert (s.scalar(select(func.count(Case.id))) or 0) >= 2
+
+
+def test_only_selects_are_read_together(db: Database) -> None:
+    with acting_as(db.session_factory, "a.okoro").read() as u, pytest.raises(TypeError):
+        read_together(u.session, [delete(Setting)])  # type: ignore[list-item]
+    with acting_as(db.session_factory, "a.okoro").read() as u, pytest.raises(TypeError):
+        read_together(u.session, [update(Setting).values(value="x")])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_on_postgresql_the_reads_cross_the_link_as_one_message(
+    db_url: str, two_cases: list[int], pg_server: pg.PgServer
+) -> None:
+    name = db_url.rsplit("/", 1)[1]
+    with LatencyProxy("127.0.0.1", pg_server.port, delay_s=0.002) as proxy:
+        remote = open_database(f"postgresql://{pg.SUPERUSER}@127.0.0.1:{proxy.port}/{name}")
+        try:
+            uow = acting_as(remote.session_factory, "a.okoro")
+            with uow.read() as u:
+                u.session.execute(select(1))  # connected
+                before = proxy.round_trips
+                together = read_together(u.session, _statements(two_cases))
+                assert proxy.round_trips - before == 1
+            assert [r[0] for r in together[0]] == two_cases
+        finally:
+            remote.close()
