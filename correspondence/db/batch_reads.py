@@ -33,15 +33,19 @@ from sqlalchemy.orm import Session
 from correspondence.db.session import READ_RETRY
 
 Rows = list[tuple[Any, ...]]
+# Any SELECT of columns, whatever their types.
+Read = Select[*tuple[Any, ...]]
 
 
-def read_together(session: Session, statements: Sequence[Select[Any]]) -> list[Rows]:
+def read_together(session: Session, statements: Sequence[Read]) -> list[Rows]:
     """The rows of each statement, in the order given (see the module's docstring)."""
     for stmt in statements:
         if not isinstance(stmt, Select):
             raise TypeError(f"read_together reads only SELECT statements, not {stmt!r}")
     if not statements:
         return []
+    if session.autoflush:
+        session.flush()  # as session.execute would: the reads see this session's changes
     connection = session.connection()
     if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
         return [[tuple(row) for row in session.execute(stmt)] for stmt in statements]
@@ -58,7 +62,7 @@ def read_together(session: Session, statements: Sequence[Select[Any]]) -> list[R
         return _in_one_message(session.connection(), statements)
 
 
-def _in_one_message(connection: Connection, statements: Sequence[Select[Any]]) -> list[Rows]:
+def _in_one_message(connection: Connection, statements: Sequence[Read]) -> list[Rows]:
     import psycopg  # only PostgreSQL connections get here
 
     dialect = connection.dialect
@@ -81,7 +85,7 @@ def _in_one_message(connection: Connection, statements: Sequence[Select[Any]]) -
         cursor.close()
 
 
-def _bound(cursor: Any, stmt: Select[Any], dialect: Dialect) -> str:
+def _bound(cursor: Any, stmt: Read, dialect: Dialect) -> str:
     """The statement as SQL with its values written in by psycopg (IN lists expanded)."""
     compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
@@ -99,7 +103,7 @@ def _bound(cursor: Any, stmt: Select[Any], dialect: Dialect) -> str:
     return str(text)
 
 
-def _converted(stmt: Select[Any], rows: list[Any], description: Any, dialect: Dialect) -> Rows:
+def _converted(stmt: Read, rows: list[Any], description: Any, dialect: Dialect) -> Rows:
     """Each value as its column's type reads it (an EnumText column gives its enum …)."""
     processors = []
     for column, described in zip(stmt.selected_columns, description or (), strict=False):
@@ -114,4 +118,4 @@ def _converted(stmt: Select[Any], rows: list[Any], description: Any, dialect: Di
     ]
 
 
-__all__ = ["read_together", "Rows"]
+__all__ = ["read_together", "Read", "Rows"]
