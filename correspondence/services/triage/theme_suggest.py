@@ -14,13 +14,15 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Integer, Text, cast, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
+from correspondence.db.batch_reads import Read
 from correspondence.db.models import (
     Case,
     LineVersion,
@@ -258,18 +260,22 @@ def _add(weights: dict[str, float], text: str, weight: float, cap: float | None 
             weights[term] = cap
 
 
-def _fingerprint(session: Session) -> tuple[object, ...]:
+def fingerprint_statement() -> Read:
     """Cheap queries that change whenever the model's inputs change, asked in one statement
-    (over a distant link each statement is a round trip)."""
-    row = session.execute(
-        select(
-            select(Setting.value).where(Setting.key == GENERATION_KEY).scalar_subquery(),
-            select(func.count(Theme.id)).scalar_subquery(),
-            select(func.max(Theme.updated_at)).scalar_subquery(),
-            select(func.count(LineVersion.id)).scalar_subquery(),
-            select(func.max(LineVersion.approved_at)).scalar_subquery(),
-        )
-    ).one()
+    (over a distant link each statement is a round trip); a click that reads other things
+    too asks it with them (db/batch_reads.py) and hands the row to `suggest`."""
+    return select(
+        select(Setting.value).where(Setting.key == GENERATION_KEY).scalar_subquery(),
+        select(func.count(Theme.id)).scalar_subquery(),
+        select(func.max(Theme.updated_at)).scalar_subquery(),
+        select(func.count(LineVersion.id)).scalar_subquery(),
+        select(func.max(LineVersion.approved_at)).scalar_subquery(),
+    )
+
+
+def _fingerprint(session: Session, row: Sequence[Any] | None = None) -> tuple[object, ...]:
+    if row is None:
+        row = tuple(session.execute(fingerprint_statement()).one())
     return (str(session.get_bind().engine.url), row[0], (row[1], row[2]), (row[3], row[4]))
 
 
@@ -362,9 +368,10 @@ _cache: dict[str, Model] = {}
 _lock = threading.Lock()
 
 
-def model_for(session: Session) -> Model:
-    """The cached model for this database, rebuilt when its inputs changed."""
-    fp = _fingerprint(session)
+def model_for(session: Session, fingerprint_row: Sequence[Any] | None = None) -> Model:
+    """The cached model for this database, rebuilt when its inputs changed
+    (`fingerprint_row`: the row of `fingerprint_statement`, when already asked)."""
+    fp = _fingerprint(session, fingerprint_row)
     key = str(fp[0])
     with _lock:
         m = _cache.get(key)
@@ -376,11 +383,13 @@ def model_for(session: Session) -> Model:
     return m
 
 
-def suggest(session: Session, text: str, limit: int = 5) -> list[Suggestion]:
+def suggest(
+    session: Session, text: str, limit: int = 5, *, fingerprint_row: Sequence[Any] | None = None
+) -> list[Suggestion]:
     """Ranked theme suggestions for a letter, best first."""
     if not text.strip():
         return []
-    return model_for(session).score(text, limit)
+    return model_for(session, fingerprint_row).score(text, limit)
 
 
 def note_confirmations(session: Session) -> None:
