@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from correspondence.db.batch_reads import Read, Rows
 from correspondence.db.models import Case, Draft, DraftParagraph, LineVersion, Signatory
+from correspondence.documents.context import CampaignView, CaseView, LineContext, SignatoryView
+from correspondence.domain.subject_phrase import phrase_for
 from correspondence.services.campaigns.campaign_profile import campaign_sample
 from correspondence.services.errors import NotFound, ValidationError
-from correspondence.services.lines.line_context import context_for_case
+from correspondence.services.lines.line_context import (
+    constituent_view,
+    context_for_case,
+    person_view,
+)
 
 
 def load_draft(session: Session, draft_id: int) -> Draft:
@@ -90,3 +97,84 @@ def default_signatory(session: Session, case: Case) -> int | None:
         .order_by((Signatory.office_code == case.office_code).desc(), Signatory.id)
         .limit(1)
     )
+
+
+# --- opening a draft in two round trips ----------------------------------------------
+
+
+def load_draft_and_case(session: Session, draft_id: int) -> tuple[Draft, Case | None]:
+    """The draft with its lines, and the case it answers with what its letter is filled in
+    with (correspondent, themes, constituents, campaign), in ONE statement."""
+    row = (
+        session.execute(
+            select(Draft, Case)
+            .outerjoin(Case, Case.id == Draft.case_id)
+            .where(Draft.id == draft_id)
+            .options(
+                joinedload(Draft.paragraphs)
+                .joinedload(DraftParagraph.line_version)
+                .joinedload(LineVersion.line),
+                joinedload(Case.correspondent),
+                joinedload(Case.themes),
+                joinedload(Case.constituents),
+                joinedload(Case.campaign),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
+    if row is None:
+        raise NotFound(f"No draft #{draft_id}")
+    return row[0], row[1]
+
+
+def signatory_read(case: Case, signatory_id: int | None) -> Read:
+    """The signatory a reply to `case` is filled in with, as line_context chooses it: the
+    one asked for, else the case's, else its addressee, else its office's active one."""
+    columns = (Signatory.name, Signatory.title, Signatory.department)
+    for sid in (signatory_id, case.signatory_id, case.addressed_to_id):
+        if sid is not None:
+            return select(*columns).where(Signatory.id == sid)
+    return (
+        select(*columns)
+        .where(Signatory.active.is_(True))
+        .order_by((Signatory.office_code == case.office_code).desc(), Signatory.id)
+        .limit(1)
+    )
+
+
+def campaign_size_read(campaign_id: int | None) -> Read:
+    return select(func.count(Case.id)).where(Case.campaign_id == campaign_id)
+
+
+def mapping_from(
+    case: Case,
+    signatory: Rows,
+    campaign_size: Rows,
+    letter_date: dt.date | None,
+) -> dict[str, object] | None:
+    """`mapping_for` from rows already read (`signatory_read`, `campaign_size_read` of the
+    case's campaign): the same context line_context.context_for_case builds."""
+    if case.correspondent is None or not signatory:
+        return None
+    name, title, department = signatory[0]
+    campaign = None
+    if case.campaign is not None:
+        campaign = CampaignView(
+            name=case.campaign.name,
+            organisation=case.campaign.organisation,
+            size=int(campaign_size[0][0] or 0) if campaign_size else 0,
+        )
+    return LineContext(
+        case=CaseView(
+            reference=case.reference,
+            received_on=case.received_on,
+            summary=phrase_for(case.subject_phrase, case.summary),
+            themes=tuple(t.code for t in case.themes),
+        ),
+        correspondent=person_view(case.correspondent),
+        constituents=tuple(constituent_view(c) for c in case.constituents),
+        campaign=campaign,
+        signatory=SignatoryView(name=name, title=title, department=department),
+        letter_date=letter_date or dt.date.today(),
+    ).as_mapping()
