@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from correspondence.db.batch_reads import Read, Rows
-from correspondence.db.models import Case, Draft, DraftParagraph, LineVersion, Signatory
+from correspondence.db.models import (
+    Campaign,
+    Case,
+    Draft,
+    DraftParagraph,
+    LineVersion,
+    Signatory,
+)
 from correspondence.documents.context import CampaignView, CaseView, LineContext, SignatoryView
 from correspondence.domain.subject_phrase import phrase_for
 from correspondence.services.campaigns.campaign_profile import campaign_sample
@@ -178,3 +185,27 @@ def mapping_from(
         signatory=SignatoryView(name=name, title=title, department=department),
         letter_date=letter_date or dt.date.today(),
     ).as_mapping()
+
+
+def campaign_sample_with_context(session: Session, campaign_id: int) -> Case | None:
+    """campaign_profile.campaign_sample (the canonical letter, else the first member) with
+    what its letter is filled in with, in ONE statement."""
+    canonical = (
+        select(Campaign.canonical_case_id).where(Campaign.id == campaign_id).scalar_subquery()
+    )
+    return (
+        session.execute(
+            select(Case)
+            .where(or_(Case.id == canonical, Case.campaign_id == campaign_id))
+            .order_by(func.coalesce(Case.id == canonical, False).desc(), Case.id)
+            .limit(1)
+            .options(
+                joinedload(Case.correspondent),
+                joinedload(Case.themes),
+                joinedload(Case.constituents),
+                joinedload(Case.campaign),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )

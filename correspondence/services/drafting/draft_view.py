@@ -20,11 +20,11 @@ from correspondence.services.campaigns.campaign_profile import (
     campaign_theme_reads,
 )
 from correspondence.services.drafting.draft_loading import (
+    campaign_sample_with_context,
     campaign_size_read,
     case_of,
     load_draft_and_case,
     mapping_from,
-    sample_case,
     signatory_read,
 )
 from correspondence.services.drafting.reply_letter import computed_salutation
@@ -155,7 +155,9 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
     else:
         draft, case = load_draft_and_case(session, draft_id)
     # A campaign reply shows one member's: each letter gets its own writer's.
-    sample = case or sample_case(session, draft)
+    sample = case
+    if sample is None and draft.campaign_id is not None:
+        sample = campaign_sample_with_context(session, draft.campaign_id)
     dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
     line_ids = {p.line_version.line_id for p in draft.paragraphs if p.line_version}
     people = {draft.created_by_id, draft.qa_by_id, draft.signed_off_by_id} - {None}
