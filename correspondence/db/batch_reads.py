@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from correspondence.db.session import READ_RETRY
@@ -51,14 +52,13 @@ def read_together(session: Session, statements: Sequence[Read]) -> list[Rows]:
         return [[tuple(row) for row in session.execute(stmt)] for stmt in statements]
     try:
         return _in_one_message(connection, statements)
-    except connection.dialect.loaded_dbapi.OperationalError:
+    except DBAPIError as exc:
         # As every read (db/session.py _retry_read_once): a connection the server closed
         # is replaced and the reads asked once more; they changed nothing.
-        if not session.info.get(READ_RETRY):
+        if not exc.connection_invalidated or not session.info.get(READ_RETRY):
             raise
         session.info[READ_RETRY] = False
-        connection.invalidate()
-        session.rollback()
+        session.rollback()  # lets go of the dead connection; the next takes a fresh one
         return _in_one_message(session.connection(), statements)
 
 
@@ -69,6 +69,7 @@ def _in_one_message(connection: Connection, statements: Sequence[Read]) -> list[
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = psycopg.ClientCursor(driver)
+    sql = ""
     try:
         sql = ";\n".join(_bound(cursor, stmt, dialect) for stmt in statements)
         if connection.dispatch.before_cursor_execute:  # tracing and counting listeners
@@ -81,8 +82,18 @@ def _in_one_message(connection: Connection, statements: Sequence[Read]) -> list[
                 raise RuntimeError("PostgreSQL returned fewer results than statements sent")
             out.append(_converted(stmt, cursor.fetchall(), cursor.description, dialect))
         return out
+    except psycopg.Error as exc:
+        # Raised as SQLAlchemy raises the driver's errors, so callers catch them as any
+        # other (a refusal by the server, a lost connection …).
+        lost = driver.closed or driver.broken
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, None, exc, psycopg.Error, connection_invalidated=lost, dialect=dialect
+        ) from exc
     finally:
-        cursor.close()
+        if not cursor.closed:
+            cursor.close()
 
 
 def _bound(cursor: Any, stmt: Read, dialect: Dialect) -> str:

@@ -4,10 +4,12 @@ cross the link as one message."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import Select, delete, func, insert, literal, select, update
+from sqlalchemy import Select, delete, func, insert, literal, select, text, update
+from sqlalchemy.exc import DataError, OperationalError
 
 from correspondence.database import Database, open_database
 from correspondence.db.batch_reads import read_together
@@ -86,3 +88,50 @@ def test_on_postgresql_the_reads_cross_the_link_as_one_message(
             assert [r[0] for r in together[0]] == two_cases
         finally:
             remote.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_reads_whose_connection_is_lost_midway_are_asked_again(
+    db: Database, two_cases: list[int], pg_server: pg.PgServer
+) -> None:
+    """As any read (tests/db/test_lost_connection.py): the server ended the session under
+    the unit of work; the reads go again, once, on a fresh connection."""
+    uow = acting_as(db.session_factory, "a.okoro")
+    with uow.read() as u:
+        pid = u.session.scalar(text("SELECT pg_backend_pid()"))
+        pg_server.execute(f"SELECT pg_terminate_backend({pid})")
+        time.sleep(0.2)  # the farewell reaches this side
+        together = read_together(u.session, _statements(two_cases))
+        assert [r[0] for r in together[0]] == two_cases
+        assert u.session.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_in_a_write_the_reads_see_its_own_changes_and_a_lost_connection_fails_it(
+    db: Database, two_cases: list[int], pg_server: pg.PgServer
+) -> None:
+    uow = acting_as(db.session_factory, "a.okoro")
+    with uow.begin() as w:
+        w.session.add(Setting(key="pending", value=AWKWARD))  # not flushed yet
+        (rows,) = read_together(w.session, [select(Setting.value).where(Setting.key == "pending")])
+        assert rows == [(AWKWARD,)]
+    # Raised as SQLAlchemy raises the driver's errors, as the window catches them.
+    with pytest.raises(OperationalError, match="terminat|closed|lost"):
+        with uow.begin() as w:
+            w.session.execute(insert(Setting).values(key="lost", value="x"))
+            pid = w.session.scalar(text("SELECT pg_backend_pid()"))
+            pg_server.execute(f"SELECT pg_terminate_backend({pid})")
+            time.sleep(0.2)
+            read_together(w.session, _statements(two_cases))
+    with uow.read() as u:
+        assert u.session.scalar(select(Setting.value).where(Setting.key == "lost")) is None
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_read_the_server_refuses_is_an_error_and_the_next_read_works(db: Database) -> None:
+    with acting_as(db.session_factory, "a.okoro").read() as u:
+        refused = select(func.count(Setting.key)), select(literal(1) / literal(0))
+        with pytest.raises(DataError, match="division by zero"):
+            read_together(u.session, list(refused))
+    with acting_as(db.session_factory, "a.okoro").read() as u:
+        assert read_together(u.session, [select(literal(7))]) == [[(7,)]]
