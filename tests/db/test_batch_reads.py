@@ -135,3 +135,22 @@ def test_a_read_the_server_refuses_is_an_error_and_the_next_read_works(db: Datab
             read_together(u.session, list(refused))
     with acting_as(db.session_factory, "a.okoro").read() as u:
         assert read_together(u.session, [select(literal(7))]) == [[(7,)]]
+
+
+def test_each_read_gets_its_own_values_when_the_same_form_comes_again(
+    db: Database, two_cases: list[int]
+) -> None:
+    """The SQL of a form of statement is made once: the next ones bring their own values,
+    and IN lists of any length."""
+    uow = acting_as(db.session_factory, "a.okoro")
+    for wanted in ([two_cases[0]], two_cases, [], [two_cases[1], -1]):
+        with uow.read() as u:
+            rows, said = read_together(
+                u.session,
+                [
+                    select(Case.id).where(Case.id.in_(wanted)).order_by(Case.id),
+                    select(literal(f"{len(wanted)} asked")),
+                ],
+            )
+        assert [r[0] for r in rows] == sorted(i for i in wanted if i > 0)
+        assert said == [(f"{len(wanted)} asked",)]

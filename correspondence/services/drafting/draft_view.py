@@ -23,9 +23,9 @@ from correspondence.services.drafting.draft_loading import (
     campaign_sample_with_context,
     campaign_size_read,
     case_of,
+    context_reads,
     load_draft_and_case,
     mapping_from,
-    signatory_read,
 )
 from correspondence.services.drafting.reply_letter import computed_salutation
 from correspondence.services.lines.line_fit import fill
@@ -174,10 +174,7 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
     ]
     fills = sample is not None and sample.correspondent is not None
     if sample is not None and fills:
-        reads += [
-            signatory_read(sample, draft.signatory_id),
-            campaign_size_read(sample.campaign_id),
-        ]
+        reads += context_reads(sample, draft.signatory_id)
     if draft.campaign_id is not None:
         reads += [campaign_size_read(draft.campaign_id), *campaign_theme_reads(draft.campaign_id)]
     answers = iter(read_together(session, reads))
@@ -188,8 +185,8 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
     campaigns = next(answers)
     mapping = None
     if sample is not None and fills:
-        signatory, sample_campaign_size = next(answers), next(answers)
-        mapping = mapping_from(sample, signatory, sample_campaign_size, draft.letter_date)
+        context = [next(answers) for _ in range(4)]
+        mapping = mapping_from(sample, context, draft.letter_date)
     paragraphs = []
     for p in draft.paragraphs:
         v = p.line_version
