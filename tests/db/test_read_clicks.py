@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from correspondence.database import Database, open_database
-from correspondence.db.models import Campaign, Case, Comment, Draft, ReplyType, User
+from correspondence.db.models import Campaign, Case, Comment, Draft, ReplyType, Team, User
 from correspondence.latency_proxy import LatencyProxy
 from correspondence.services.cases import cases
 from correspondence.services.cases.deadlines import deadline_view
@@ -19,7 +19,7 @@ from correspondence.services.desk import Desk
 from correspondence.services.drafting.draft_loading import mapping_for, sample_case
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.lines.line_fit import fill
-from correspondence.services.triage.triage import Triage
+from correspondence.services.triage.triage import Triage, TriageCase, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests import pg
 from tests.conftest import DEMO_TODAY, DemoTemplate
@@ -170,3 +170,32 @@ def test_a_campaign_letter_and_a_campaign_reply_open_in_few_round_trips(
     # A campaign's one reply: the draft, the sample letter its lines are shown against,
     # then the rest together.
     assert _trips(proxy, lambda: drafting.view(draft_id)) <= 3
+
+
+@pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
+def test_the_triage_view_after_a_colleague_confirmed_themes_takes_three_round_trips(
+    remote: tuple[Database, LatencyProxy],
+) -> None:
+    """Marking a letter triaged confirms its themes, which the theme suggestions learn
+    from: the next triage view anywhere finds its model stale and builds it again, its
+    reads asked together (one round trip more than a fresh model's two)."""
+    db, proxy = remote
+    with db.session_factory() as s:
+        logged = list(
+            s.scalars(select(Case.id).where(Case.status == "logged").order_by(Case.id).limit(2))
+        )
+        team = s.scalar(select(Team.id).order_by(Team.id).limit(1))
+    triage = Triage(acting_as(db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
+    colleague = Triage(acting_as(db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
+    shown = triage.load(logged[1])
+    seen = colleague.load(logged[0])
+    colleague.apply(
+        logged[0],
+        TriageDecision(
+            themes=list(seen.proposed_themes or ("SCR",)), reply_type="ministerial", team_id=team
+        ),
+        expected_version=seen.version,
+    )
+    again: list[TriageCase] = []
+    assert _trips(proxy, lambda: again.append(triage.load(logged[1]))) == 3
+    assert again[0].suggestions and again[0].id == shown.id
