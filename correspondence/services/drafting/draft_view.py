@@ -149,7 +149,7 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
 
     Opening a draft takes two round trips: the draft with its case (draft_loading), then
     everything else the editor shows, asked together (db/batch_reads.py). A campaign's one
-    reply reads its sample letter on the way, as before."""
+    reply reads the member letter it is shown against in one more."""
     if loaded is not None and loaded.id == draft_id:
         draft, case = loaded, case_of(session, loaded)
     else:
@@ -159,8 +159,10 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
     if sample is None and draft.campaign_id is not None:
         sample = campaign_sample_with_context(session, draft.campaign_id)
     dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
-    line_ids = {p.line_version.line_id for p in draft.paragraphs if p.line_version}
-    people = {draft.created_by_id, draft.qa_by_id, draft.signed_off_by_id} - {None}
+    line_ids = sorted({p.line_version.line_id for p in draft.paragraphs if p.line_version})
+    people = sorted(
+        {u for u in (draft.created_by_id, draft.qa_by_id, draft.signed_off_by_id) if u is not None}
+    )
     reads = [
         select(LineVersion.line_id, LineVersion.id, LineVersion.number)
         .where(LineVersion.line_id.in_(line_ids), LineVersion.status == "approved")
@@ -172,6 +174,7 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
         select(User.id, User.display_name).where(User.id.in_(people)),
         select(Campaign.id, Campaign.name).where(Campaign.id == draft.campaign_id),
     ]
+    # A letter with nobody to write to has no reply to fill lines in for (line_context).
     fills = sample is not None and sample.correspondent is not None
     if sample is not None and fills:
         reads += context_reads(sample, draft.signatory_id)
