@@ -36,11 +36,11 @@ from tests.conftest import DEMO_TODAY, DemoTemplate
 CEILING = {
     "list": 3,
     "search": 4,
-    "open": 7,
-    "triage view": 5,
+    "open": 2,
+    "triage view": 2,
     "triage apply": 17,
     "draft new": 24,
-    "draft open": 11,
+    "draft open": 2,
     "draft save": 20,
     "log": 11,
 }

@@ -7,6 +7,7 @@ import math
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import Campaign, Case, Theme, case_themes
 
 # A theme is a campaign's when at least this share of its (themed) letters carry it.
@@ -39,23 +40,29 @@ def campaign_theme_codes(session: Session, campaign_id: int) -> tuple[str, ...]:
     campaign's: a theme counts when at least CAMPAIGN_THEME_SHARE of the themed letters
     have it (the most common ones always count).
     """
-    counted = session.execute(
+    counted, themed = read_together(session, campaign_theme_reads(campaign_id))
+    return campaign_theme_codes_from(counted, themed)
+
+
+def campaign_theme_reads(campaign_id: int) -> list[Read]:
+    """The two counts `campaign_theme_codes` reads, to ask with a click's other reads."""
+    return [
         select(Theme.code, func.count(case_themes.c.case_id))
         .join(case_themes, case_themes.c.theme_id == Theme.id)
         .join(Case, Case.id == case_themes.c.case_id)
         .where(Case.campaign_id == campaign_id)
-        .group_by(Theme.code)
-    ).all()
+        .group_by(Theme.code),
+        select(func.count(func.distinct(case_themes.c.case_id)))
+        .join(Case, Case.id == case_themes.c.case_id)
+        .where(Case.campaign_id == campaign_id),
+    ]
+
+
+def campaign_theme_codes_from(counted: Rows, themed_rows: Rows) -> tuple[str, ...]:
+    """`campaign_theme_codes` from the rows of `campaign_theme_reads`."""
     if not counted:
         return ()
-    themed = (
-        session.scalar(
-            select(func.count(func.distinct(case_themes.c.case_id)))
-            .join(Case, Case.id == case_themes.c.case_id)
-            .where(Case.campaign_id == campaign_id)
-        )
-        or 1
-    )
+    themed = (themed_rows[0][0] if themed_rows else 0) or 1
     most = max(n for _, n in counted)
     enough = min(most, max(1, math.ceil(themed * CAMPAIGN_THEME_SHARE)))
     ranked = sorted(counted, key=lambda row: (-row[1], row[0]))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
+from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import (
     Case,
     Constituent,
@@ -32,7 +34,7 @@ from correspondence.domain.workdays import due_date, working_days_between
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import references
-from correspondence.services.cases.history import TimelineEntry, timeline
+from correspondence.services.cases.history import TimelineEntry, timeline_from, timeline_statement
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
 
 DEFAULT_REPLY_TYPE = "ministerial"
@@ -399,10 +401,11 @@ def case_for_detail(session: Session, case_id: int) -> Case:
             select(Case)
             .where(Case.id == case_id)
             .options(
-                # A case's few themes and constituents come in its own query too.
+                # A case's few themes and constituents come in its own query too; its
+                # documents, history and drafts come with the click's other reads
+                # (detail_reads), in one more round trip.
                 joinedload(Case.themes),
                 joinedload(Case.constituents),
-                selectinload(Case.documents),
                 # One row each, in the case's own query: each was a round trip of its own,
                 # which a remote server makes the most of opening a case.
                 joinedload(Case.correspondent),
@@ -421,12 +424,44 @@ def case_for_detail(session: Session, case_id: int) -> Case:
     return case
 
 
+def detail_reads(case: Case) -> list[Read]:
+    """What the detail pane asks besides the case itself: its documents, its history and
+    how many drafts it has. Independent reads: db/batch_reads.py asks them together."""
+    return [
+        select(
+            Document.id,
+            Document.filename,
+            Document.media_type,
+            Document.size,
+            Document.sha256,
+            Document.role,
+            Document.needs_text,
+            Document.ocr_read,
+            Document.ocr_confidence,
+            Document.ocr_check_pages,
+        )
+        .where(Document.case_id == case.id)
+        .order_by(Document.id),
+        timeline_statement(case.id, case.campaign_id),
+        select(func.count(Draft.id)).where(Draft.case_id == case.id),
+    ]
+
+
 def detail(
     session: Session, case_id: int, today: dt.date | None = None, *, loaded: Case | None = None
 ) -> CaseDetail:
     """Everything the detail pane shows, as plain values (`loaded`: from case_for_detail)."""
-    today = today or dt.date.today()
     case = loaded if loaded is not None else case_for_detail(session, case_id)
+    return detail_from(session, case, read_together(session, detail_reads(case)), today)
+
+
+def detail_from(
+    session: Session, case: Case, rows: Sequence[Rows], today: dt.date | None = None
+) -> CaseDetail:
+    """The detail pane from the case (case_for_detail) and the rows of `detail_reads`; the
+    names it shows come with the case, so nothing more is asked."""
+    today = today or dt.date.today()
+    documents, history_rows, drafts = rows
     status = case.status
     corr = case.correspondent
     party = (
@@ -442,8 +477,7 @@ def detail(
         if corr
         else None
     )
-    history = tuple(timeline(session, case.id))
-    drafts = len(session.scalars(select(Draft.id).where(Draft.case_id == case.id)).all())
+    history = tuple(timeline_from(history_rows))
     return CaseDetail(
         id=case.id,
         version=case.version,
@@ -471,23 +505,9 @@ def detail(
         drafter=_user_name(session, case.drafter_id),
         campaign=case.campaign.name if case.campaign else "",
         themes=tuple((t.code, t.name) for t in case.themes),
-        documents=tuple(
-            DocumentView(
-                d.id,
-                d.filename,
-                d.media_type,
-                d.size,
-                d.sha256,
-                d.role,
-                d.needs_text,
-                d.ocr_read,
-                d.ocr_confidence,
-                d.ocr_check_pages,
-            )  # fmt: skip
-            for d in case.documents
-        ),
+        documents=tuple(DocumentView(*d) for d in documents),
         history=history,
-        draft_count=drafts,
+        draft_count=drafts[0][0],
         allowed_next=tuple(allowed_next(status)),
         transfer_to=case.transfer_to,
         transfer_reason=case.transfer_reason,

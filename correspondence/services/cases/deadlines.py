@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import Case, Extension, ReplyType, User
 from correspondence.domain.states import OPEN_STATUSES, CaseStatus
 from correspondence.domain.workdays import (
@@ -103,7 +105,7 @@ class DeadlineView:
     offer_holding_reply: bool  # due within the window and not yet with private office
 
 
-def plan_for(reply_type: ReplyType | None) -> StagePlan:
+def plan_for(reply_type: ReplyType | ReplyDays | None) -> StagePlan:
     """The reply type's stage days; a malformed configuration falls back to the default."""
     if reply_type is None:
         return StagePlan()
@@ -116,7 +118,7 @@ def plan_for(reply_type: ReplyType | None) -> StagePlan:
         return StagePlan()
 
 
-def target_days(reply_type: ReplyType | None) -> int:
+def target_days(reply_type: ReplyType | ReplyDays | None) -> int:
     return reply_type.target_days if reply_type else DEFAULT_TARGET_DAYS
 
 
@@ -134,10 +136,51 @@ def _stage_done(status: CaseStatus, key: str) -> bool:
     return _LIFECYCLE.index(status) >= _LIFECYCLE.index(_DONE_FROM[key])
 
 
+class ReplyDays(NamedTuple):
+    """A reply type's days, as the deadline box reads them."""
+
+    target_days: int
+    draft_day: int
+    qa_day: int
+    private_office_day: int
+    signoff_day: int
+
+
+def deadline_reads(case: Case) -> list[Read]:
+    """What the deadline box asks besides the case: its reply type's days and its
+    extensions (independent reads: db/batch_reads.py asks them together)."""
+    return [
+        select(
+            ReplyType.target_days,
+            ReplyType.draft_day,
+            ReplyType.qa_day,
+            ReplyType.private_office_day,
+            ReplyType.signoff_day,
+        ).where(ReplyType.code == case.reply_type_code),
+        select(
+            Extension.old_due_on,
+            Extension.new_due_on,
+            Extension.reason,
+            User.display_name,
+            Extension.granted_at,
+        )
+        .outerjoin(User, User.id == Extension.granted_by_id)
+        .where(Extension.case_id == case.id)
+        .order_by(Extension.id),
+    ]
+
+
 def deadline_view(session: Session, case_id: int, today: dt.date) -> DeadlineView:
     case = get_case(session, case_id)
+    return deadline_from(case, *read_together(session, deadline_reads(case)), today=today)
+
+
+def deadline_from(
+    case: Case, reply_type: Rows, extension_rows: Rows, *, today: dt.date
+) -> DeadlineView:
+    """The deadline box from the case and the rows of `deadline_reads`."""
     status = case.status
-    rt = session.get(ReplyType, case.reply_type_code) if case.reply_type_code else None
+    rt = ReplyDays(*reply_type[0]) if reply_type and case.reply_type_code else None
     stages: list[StageRow] = []
     days_left: int | None = None
     if case.due_on is not None:
@@ -153,13 +196,8 @@ def deadline_view(session: Session, case_id: int, today: dt.date) -> DeadlineVie
         if status in OPEN_STATUSES:
             days_left = working_days_between(today, case.due_on)
     extensions = tuple(
-        ExtensionView(e.old_due_on, e.new_due_on, e.reason, name or "", e.granted_at)
-        for e, name in session.execute(
-            select(Extension, User.display_name)
-            .outerjoin(User, User.id == Extension.granted_by_id)
-            .where(Extension.case_id == case.id)
-            .order_by(Extension.id)
-        )
+        ExtensionView(old, new, reason, name or "", at)
+        for old, new, reason, name, at in extension_rows
     )
     offer = (
         days_left is not None

@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from correspondence.db.batch_reads import Read
 from correspondence.db.models import Case, Draft, Event, User
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services import events
@@ -264,7 +266,7 @@ def _paragraphs_change(old: str, new: str) -> str:
     return f"reordered the draft's paragraphs ({_listing(after)})"
 
 
-def _draft_edit(e: Event) -> str:
+def _draft_edit(e: Event | LoggedEvent) -> str:
     """What a save of a draft changed (services/drafting.save_draft records it)."""
     name = e.field.rsplit(".", 1)[-1]
     if name == "paragraphs":
@@ -281,7 +283,7 @@ def _draft_edit(e: Event) -> str:
     return f"changed the draft's {label} from {_value(e.old_value)} to {_value(e.new_value)}"
 
 
-def describe(e: Event, who: str) -> tuple[str, str]:
+def describe(e: Event | LoggedEvent, who: str) -> tuple[str, str]:
     """(kind, sentence) for one event, written for a person reading the case."""
     why = f": {_quote(e.reason)}" if e.reason else ""
     if e.entity == "case" and e.action == "logged":
@@ -347,25 +349,65 @@ def describe(e: Event, who: str) -> tuple[str, str]:
     return "other", f"{who} {e.action}{detail}{why}"
 
 
-def timeline(session: Session, case_id: int) -> list[TimelineEntry]:
-    """Every event of a case, oldest first: its own, its drafts' and its campaign replies'."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"No case #{case_id}")
+@dataclass(frozen=True)
+class LoggedEvent:
+    """The columns of an event the timeline reads, with its author's display name."""
+
+    at: dt.datetime
+    username: str
+    entity: str
+    action: str
+    field: str
+    old_value: str
+    new_value: str
+    reason: str
+    display_name: str | None
+
+
+def timeline_statement(case_id: int, campaign_id: int | None) -> Read:
+    """Every event of a case, oldest first, with who wrote it: one statement, so that
+    opening a case can ask it together with its other reads (db/batch_reads.py)."""
     conditions = [Event.case_id == case_id]
-    if case.campaign_id is not None:
+    if campaign_id is not None:
         # A campaign reply is drafted once for every member: its events belong to each.
-        campaign_drafts = select(Draft.id).where(Draft.campaign_id == case.campaign_id)
+        campaign_drafts = select(Draft.id).where(Draft.campaign_id == campaign_id)
         conditions.append(
             (Event.entity == "draft")
             & Event.case_id.is_(None)
             & Event.entity_id.in_(campaign_drafts)
         )
-    rows = list(session.scalars(select(Event).where(or_(*conditions)).order_by(Event.id)))
-    names = _display_names(session, {e.username for e in rows})
+    return (
+        select(
+            Event.at,
+            Event.username,
+            Event.entity,
+            Event.action,
+            Event.field,
+            Event.old_value,
+            Event.new_value,
+            Event.reason,
+            User.display_name,
+        )
+        .outerjoin(User, (User.username == Event.username) & (Event.username != ""))
+        .where(or_(*conditions))
+        .order_by(Event.id)
+    )
+
+
+def timeline(session: Session, case_id: int) -> list[TimelineEntry]:
+    """Every event of a case, oldest first: its own, its drafts' and its campaign replies'."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"No case #{case_id}")
+    return timeline_from(session.execute(timeline_statement(case.id, case.campaign_id)))
+
+
+def timeline_from(rows: Iterable[Sequence[Any]]) -> list[TimelineEntry]:
+    """The timeline from the rows of `timeline_statement`."""
     out = []
-    for e in rows:
-        who = names.get(e.username, e.username)
+    for row in rows:
+        e = LoggedEvent(*row)
+        who = e.display_name if e.display_name is not None else e.username
         kind, sentence = describe(e, who)
         what = sentence[len(who) + 1 :] if sentence.startswith(f"{who} ") else sentence
         if e.reason and what.endswith(f": '{e.reason}'"):
@@ -386,17 +428,6 @@ def timeline(session: Session, case_id: int) -> list[TimelineEntry]:
             )
         )
     return out
-
-
-def _display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
-    wanted = [u for u in usernames if u]
-    if not wanted:
-        return {}
-    return dict(
-        session.execute(
-            select(User.username, User.display_name).where(User.username.in_(wanted))
-        ).all()
-    )
 
 
 # --- the audit chain ------------------------------------------------------------------

@@ -12,15 +12,20 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from correspondence.db.models import Campaign, Comment, Draft, Signatory, User
+from correspondence.db.batch_reads import read_together
+from correspondence.db.models import Campaign, Comment, Draft, LineVersion, Signatory, User
 from correspondence.domain.states import DraftStatus
-from correspondence.services.campaigns.campaign_profile import campaign_size, campaign_theme_codes
+from correspondence.services.campaigns.campaign_profile import (
+    campaign_theme_codes_from,
+    campaign_theme_reads,
+)
 from correspondence.services.drafting.draft_loading import (
+    campaign_sample_with_context,
+    campaign_size_read,
     case_of,
-    latest_approved,
-    load_draft,
-    mapping_for,
-    sample_case,
+    context_reads,
+    load_draft_and_case,
+    mapping_from,
 )
 from correspondence.services.drafting.reply_letter import computed_salutation
 from correspondence.services.lines.line_fit import fill
@@ -138,30 +143,53 @@ class SignatoryChoice:
     label: str
 
 
-def _campaign_label(session: Session, draft: Draft) -> str:
-    campaign = session.get(Campaign, draft.campaign_id) if draft.campaign_id else None
-    return f"Campaign “{campaign.name}”" if campaign else ""
-
-
-def _user_name(session: Session, uid: int | None) -> str:
-    if uid is None:
-        return ""
-    user = session.get(User, uid)
-    return user.display_name if user else ""
-
-
 def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) -> DraftView:
     """The editor's view of a draft; `loaded`: the draft as this session just saved it (with
-    its paragraphs and their lines), so it is not asked for again."""
-    fresh = loaded is not None and loaded.id == draft_id
-    draft = loaded if loaded is not None and fresh else load_draft(session, draft_id)
-    case = case_of(session, draft)
+    its paragraphs and their lines), so it is not asked for again.
+
+    Opening a draft takes two round trips: the draft with its case (draft_loading), then
+    everything else the editor shows, asked together (db/batch_reads.py). A campaign's one
+    reply reads the member letter it is shown against in one more."""
+    if loaded is not None and loaded.id == draft_id:
+        draft, case = loaded, case_of(session, loaded)
+    else:
+        draft, case = load_draft_and_case(session, draft_id)
     # A campaign reply shows one member's: each letter gets its own writer's.
-    sample = case or sample_case(session, draft)
+    sample = case
+    if sample is None and draft.campaign_id is not None:
+        sample = campaign_sample_with_context(session, draft.campaign_id)
     dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
-    line_ids = {p.line_version.line_id for p in draft.paragraphs if p.line_version}
-    latest = latest_approved(session, line_ids)
-    mapping = mapping_for(session, sample, draft.signatory_id, draft.letter_date)
+    line_ids = sorted({p.line_version.line_id for p in draft.paragraphs if p.line_version})
+    people = sorted(
+        {u for u in (draft.created_by_id, draft.qa_by_id, draft.signed_off_by_id) if u is not None}
+    )
+    reads = [
+        select(LineVersion.line_id, LineVersion.id, LineVersion.number)
+        .where(LineVersion.line_id.in_(line_ids), LineVersion.status == "approved")
+        .order_by(LineVersion.line_id, LineVersion.number),
+        select(Comment.id, User.display_name, Comment.created_at, Comment.body)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Comment.draft_id == draft.id)
+        .order_by(Comment.id),
+        select(User.id, User.display_name).where(User.id.in_(people)),
+        select(Campaign.id, Campaign.name).where(Campaign.id == draft.campaign_id),
+    ]
+    # A letter with nobody to write to has no reply to fill lines in for (line_context).
+    fills = sample is not None and sample.correspondent is not None
+    if sample is not None and fills:
+        reads += context_reads(sample, draft.signatory_id)
+    if draft.campaign_id is not None:
+        reads += [campaign_size_read(draft.campaign_id), *campaign_theme_reads(draft.campaign_id)]
+    answers = iter(read_together(session, reads))
+    # Each line's newest approved version: the last (highest number) wins.
+    latest = {line_id: (vid, number) for line_id, vid, number in next(answers)}
+    comment_rows = next(answers)
+    names: dict[int, str] = {uid: name for uid, name in next(answers)}
+    campaigns = next(answers)
+    mapping = None
+    if sample is not None and fills:
+        context = [next(answers) for _ in range(4)]
+        mapping = mapping_from(sample, context, draft.letter_date)
     paragraphs = []
     for p in draft.paragraphs:
         v = p.line_version
@@ -180,24 +208,34 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
                 line_key=v.line.key if v else "",
                 line_title=v.line.title if v else "",
                 line_version=v.number if v else None,
-                latest_version_id=newest.id if newest else None,
-                latest_version=newest.number if newest else None,
+                latest_version_id=newest[0] if newest else None,
+                latest_version=newest[1] if newest else None,
                 wording=wording,
                 unavailable=unavailable,
             )
         )
     comments = tuple(
-        CommentView(c.id, _user_name(session, c.author_id) or "?", c.created_at, c.body)
-        for c in session.scalars(
-            select(Comment).where(Comment.draft_id == draft.id).order_by(Comment.id)
-        )
+        CommentView(cid, name or "?", at, body) for cid, name, at, body in comment_rows
     )
-    campaign = session.get(Campaign, draft.campaign_id) if draft.campaign_id else None
+    campaign = campaigns[0] if campaigns else None
+    themes: tuple[str, ...]
+    size, themes = 0, ()
+    if draft.campaign_id is not None:
+        size_rows, counted, themed = next(answers), next(answers), next(answers)
+        if campaign is not None:
+            size = int(size_rows[0][0] or 0)
+            themes = campaign_theme_codes_from(counted, themed)
+
+    def name_of(uid: int | None) -> str:
+        return (names.get(uid) or "") if uid is not None else ""
+
     return DraftView(
         id=draft.id,
         version=draft.version,
         case_id=draft.case_id,
-        case_reference=case.reference if case else _campaign_label(session, draft),
+        case_reference=case.reference
+        if case
+        else (f"Campaign “{campaign[1]}”" if campaign is not None else ""),
         case_status=case.status if case else "",
         correspondent=case.correspondent.display_name
         if case and case.correspondent
@@ -211,16 +249,16 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
         subject=draft.subject,
         letter_date=draft.letter_date,
         returned_reason=draft.returned_reason,
-        created_by=_user_name(session, draft.created_by_id),
-        qa_by=_user_name(session, draft.qa_by_id),
-        signed_off_by=_user_name(session, draft.signed_off_by_id),
+        created_by=name_of(draft.created_by_id),
+        qa_by=name_of(draft.qa_by_id),
+        signed_off_by=name_of(draft.signed_off_by_id),
         signature_method=draft.signature_method,
         paragraphs=tuple(paragraphs),
         comments=comments,
-        campaign_id=campaign.id if campaign else None,
-        campaign_name=campaign.name if campaign else "",
-        campaign_size=campaign_size(session, campaign.id) if campaign else 0,
-        campaign_themes=campaign_theme_codes(session, campaign.id) if campaign else (),
+        campaign_id=campaign[0] if campaign else None,
+        campaign_name=campaign[1] if campaign else "",
+        campaign_size=size,
+        campaign_themes=themes,
     )
 
 

@@ -14,13 +14,15 @@ import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Integer, Text, cast, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
+from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import (
     Case,
     LineVersion,
@@ -258,18 +260,22 @@ def _add(weights: dict[str, float], text: str, weight: float, cap: float | None 
             weights[term] = cap
 
 
-def _fingerprint(session: Session) -> tuple[object, ...]:
+def fingerprint_statement() -> Read:
     """Cheap queries that change whenever the model's inputs change, asked in one statement
-    (over a distant link each statement is a round trip)."""
-    row = session.execute(
-        select(
-            select(Setting.value).where(Setting.key == GENERATION_KEY).scalar_subquery(),
-            select(func.count(Theme.id)).scalar_subquery(),
-            select(func.max(Theme.updated_at)).scalar_subquery(),
-            select(func.count(LineVersion.id)).scalar_subquery(),
-            select(func.max(LineVersion.approved_at)).scalar_subquery(),
-        )
-    ).one()
+    (over a distant link each statement is a round trip); a click that reads other things
+    too asks it with them (db/batch_reads.py) and hands the row to `suggest`."""
+    return select(
+        select(Setting.value).where(Setting.key == GENERATION_KEY).scalar_subquery(),
+        select(func.count(Theme.id)).scalar_subquery(),
+        select(func.max(Theme.updated_at)).scalar_subquery(),
+        select(func.count(LineVersion.id)).scalar_subquery(),
+        select(func.max(LineVersion.approved_at)).scalar_subquery(),
+    )
+
+
+def _fingerprint(session: Session, row: Sequence[Any] | None = None) -> tuple[object, ...]:
+    if row is None:
+        row = tuple(session.execute(fingerprint_statement()).one())
     return (str(session.get_bind().engine.url), row[0], (row[1], row[2]), (row[3], row[4]))
 
 
@@ -277,13 +283,29 @@ def build_model(
     session: Session, *, learn: bool = True, fingerprint: tuple[object, ...] | None = None
 ) -> Model:
     fp = fingerprint if fingerprint is not None else _fingerprint(session)
-    themes = list(
-        session.execute(
-            select(Theme.id, Theme.code, Theme.name, Theme.description, Theme.keywords)
-            .where(Theme.active.is_(True))
-            .order_by(Theme.code)
+    # Independent reads, asked together: a model is rebuilt in the click that finds it
+    # stale (after any officer confirmed themes), so each statement is a round trip there.
+    reads = [
+        select(Theme.id, Theme.code, Theme.name, Theme.description, Theme.keywords)
+        .where(Theme.active.is_(True))
+        .order_by(Theme.code),
+        # A line tagged with most themes (openings, closings) says nothing about any one.
+        select(line_themes.c.line_id, func.count(line_themes.c.theme_id)).group_by(
+            line_themes.c.line_id
+        ),
+        select(line_themes.c.line_id, line_themes.c.theme_id, LineVersion.body, StandardLine.title)
+        .join(StandardLine, StandardLine.id == line_themes.c.line_id)
+        .join(LineVersion, LineVersion.line_id == StandardLine.id)
+        .where(LineVersion.status == "approved"),
+    ]
+    if learn:
+        reads.append(
+            select(case_themes.c.theme_id, Case.letter_text)
+            .join(Case, Case.id == case_themes.c.case_id)
+            .where(case_themes.c.source == "officer", case_themes.c.confirmed_at.is_not(None))
+            .order_by(case_themes.c.confirmed_at.desc())
         )
-    )
+    themes, spread_rows, approved, *confirmed = read_together(session, reads)
     by_id: dict[int, _ThemeProfile] = {}
     for tid, code, name, description, keywords in themes:
         p = _ThemeProfile(code, name)
@@ -295,28 +317,15 @@ def build_model(
         _add(p.weights, description or "", W_DESCRIPTION)
         by_id[tid] = p
 
-    # A line tagged with most themes (openings, closings) says nothing about any one of them.
-    spread: dict[int, int] = dict(
-        session.execute(
-            select(line_themes.c.line_id, func.count(line_themes.c.theme_id)).group_by(
-                line_themes.c.line_id
-            )
-        ).all()
-    )
-    approved = (
-        select(line_themes.c.line_id, line_themes.c.theme_id, LineVersion.body, StandardLine.title)
-        .join(StandardLine, StandardLine.id == line_themes.c.line_id)
-        .join(LineVersion, LineVersion.line_id == StandardLine.id)
-        .where(LineVersion.status == "approved")
-    )
-    for line_id, tid, body, title in session.execute(approved):
+    spread: dict[int, int] = {line_id: n for line_id, n in spread_rows}
+    for line_id, tid, body, title in approved:
         profile = by_id.get(tid)
         if profile is not None and spread.get(line_id, 0) <= max(3, len(by_id) // 3):
             _add(profile.weights, _TEMPLATE.sub(" ", f"{title}\n{body}"), W_LINE, cap=W_KEYWORD)
 
     n_confirmed = 0
     if learn:
-        n_confirmed = _learn(session, by_id)
+        n_confirmed = _learn(confirmed[0], by_id)
 
     profiles = list(by_id.values())
     df: Counter[str] = Counter()
@@ -328,14 +337,8 @@ def build_model(
     return Model(profiles, idf, fp, n_confirmed)
 
 
-def _learn(session: Session, by_id: dict[int, _ThemeProfile]) -> int:
-    """Add the terms characteristic of each theme's confirmed letters."""
-    rows = session.execute(
-        select(case_themes.c.theme_id, Case.letter_text)
-        .join(Case, Case.id == case_themes.c.case_id)
-        .where(case_themes.c.source == "officer", case_themes.c.confirmed_at.is_not(None))
-        .order_by(case_themes.c.confirmed_at.desc())
-    )
+def _learn(rows: Rows, by_id: dict[int, _ThemeProfile]) -> int:
+    """Add the terms characteristic of each theme's confirmed letters (newest first)."""
     letters: dict[int, list[Counter[str]]] = defaultdict(list)
     total = 0
     for tid, text in rows:
@@ -362,9 +365,10 @@ _cache: dict[str, Model] = {}
 _lock = threading.Lock()
 
 
-def model_for(session: Session) -> Model:
-    """The cached model for this database, rebuilt when its inputs changed."""
-    fp = _fingerprint(session)
+def model_for(session: Session, fingerprint_row: Sequence[Any] | None = None) -> Model:
+    """The cached model for this database, rebuilt when its inputs changed
+    (`fingerprint_row`: the row of `fingerprint_statement`, when already asked)."""
+    fp = _fingerprint(session, fingerprint_row)
     key = str(fp[0])
     with _lock:
         m = _cache.get(key)
@@ -376,11 +380,13 @@ def model_for(session: Session) -> Model:
     return m
 
 
-def suggest(session: Session, text: str, limit: int = 5) -> list[Suggestion]:
+def suggest(
+    session: Session, text: str, limit: int = 5, *, fingerprint_row: Sequence[Any] | None = None
+) -> list[Suggestion]:
     """Ranked theme suggestions for a letter, best first."""
     if not text.strip():
         return []
-    return model_for(session).score(text, limit)
+    return model_for(session, fingerprint_row).score(text, limit)
 
 
 def note_confirmations(session: Session) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from correspondence.db.batch_reads import read_together
 from correspondence.db.models import (
     Case,
     Correspondent,
@@ -33,9 +34,17 @@ from correspondence.domain.errors import DomainError
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
-from correspondence.services.campaigns.campaign_profile import campaign_theme_codes
+from correspondence.services.campaigns.campaign_profile import (
+    campaign_theme_codes_from,
+    campaign_theme_reads,
+)
 from correspondence.services.cases import cases
-from correspondence.services.cases.deadlines import DeadlineView, deadline_view, due_for
+from correspondence.services.cases.deadlines import (
+    DeadlineView,
+    deadline_from,
+    deadline_reads,
+    due_for,
+)
 from correspondence.services.errors import ConflictError, ServiceError, ValidationError
 from correspondence.services.triage import theme_suggest
 from correspondence.services.triage.theme_suggest import THRESHOLD, Suggestion
@@ -372,13 +381,20 @@ def transfer(session: Session, actor: Actor, case_id: int, where: str, reason: s
     cases.move(session, actor, case.id, CaseStatus.TRANSFERRED, reason=reason.strip())
 
 
-def proposed_reply_type(session: Session, case: Case) -> str:
-    """A stop-listed writer gets an acknowledgement only; otherwise the case's own type."""
+def proposed_reply_type(
+    session: Session, case: Case, *, acknowledgement_exists: bool | None = None
+) -> str:
+    """A stop-listed writer gets an acknowledgement only; otherwise the case's own type
+    (`acknowledgement_exists`: whether that reply type exists, when already asked)."""
     corr = session.get(Correspondent, case.correspondent_id) if case.correspondent_id else None
     if (
         corr is not None
         and corr.on_stop_list
-        and session.get(ReplyType, ACKNOWLEDGEMENT) is not None
+        and (
+            acknowledgement_exists
+            if acknowledgement_exists is not None
+            else session.get(ReplyType, ACKNOWLEDGEMENT) is not None
+        )
     ):
         return ACKNOWLEDGEMENT
     return case.reply_type_code or cases.DEFAULT_REPLY_TYPE
@@ -441,13 +457,24 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         detail = ", ".join(x for x in (corr.constituency, corr.party) if x) or corr.organisation
         if detail == corr.display_name:
             detail = ""
+    # Everything else the view shows, asked together: one round trip more.
+    reads = [
+        theme_suggest.fingerprint_statement(),
+        select(ReplyType.code).where(ReplyType.code == ACKNOWLEDGEMENT),
+        *deadline_reads(case),
+    ]
+    if case.campaign_id is not None:
+        reads += campaign_theme_reads(case.campaign_id)
+    fingerprint, acknowledgement, reply_days, extensions, *campaign = read_together(session, reads)
     text = case.letter_text or case.summary
     suggestions = tuple(
-        x for x in theme_suggest.suggest(session, text, limit) if x.score >= MIN_SHOWN
+        x
+        for x in theme_suggest.suggest(session, text, limit, fingerprint_row=fingerprint[0])
+        if x.score >= MIN_SHOWN
     )
     campaign_themes: tuple[str, ...] = ()
     if case.campaign_id is not None:
-        campaign_themes = campaign_theme_codes(session, case.campaign_id)
+        campaign_themes = campaign_theme_codes_from(*campaign)
     themes = tuple(t.code for t in case.themes)
     return TriageCase(
         id=case.id,
@@ -470,11 +497,13 @@ def triage_case(session: Session, case_id: int, today: dt.date, limit: int = 8) 
         themes=themes,
         suggestions=suggestions,
         reply_type=case.reply_type_code or "",
-        proposed_reply_type=proposed_reply_type(session, case),
+        proposed_reply_type=proposed_reply_type(
+            session, case, acknowledgement_exists=bool(acknowledgement)
+        ),
         team_id=case.team_id,
         drafter_id=case.drafter_id,
         priority=case.priority,
-        deadlines=deadline_view(session, case.id, today),
+        deadlines=deadline_from(case, reply_days, extensions, today=today),
         subject_phrase=subject_phrase.phrase_for(case.subject_phrase, case.summary),
         campaign_themes=campaign_themes,
         proposed_themes=proposed_themes(case.status, themes, suggestions, campaign_themes),
