@@ -113,7 +113,12 @@ class UnitOfWork:
     ) -> None:
         context, self._context, self._session = self._context, None, None
         assert context is not None
-        context.__exit__(exc_type, exc, tb)  # commits, or rolls back when exc is set
+        try:
+            context.__exit__(exc_type, exc, tb)  # commits, or rolls back when exc is set
+        except StaleDataError as at_commit:  # a row written last, by the commit's flush
+            if exc is not None:
+                raise
+            exc = at_commit
         if isinstance(exc, DomainError):
             raise RuleRefused(str(exc)) from exc
         if isinstance(exc, StaleDataError):
