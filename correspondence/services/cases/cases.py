@@ -6,8 +6,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import false, insert, null, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from correspondence.db.models import (
     Case,
@@ -15,11 +16,14 @@ from correspondence.db.models import (
     Correspondent,
     Document,
     Draft,
+    Office,
     ReplyType,
     Signatory,
     Theme,
     User,
+    case_themes,
 )
+from correspondence.domain.references import DEFAULT_OFFICE
 from correspondence.domain.salutations import CorrespondentKind, Person, display_name
 from correspondence.domain.states import (
     OPEN_STATUSES,
@@ -216,7 +220,9 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         raise ValidationError("Received date", f"{data.received_on:%d %B %Y} is in the future")
     if data.direction not in ("incoming", "outgoing"):
         raise ValidationError("Direction", f"unknown direction {data.direction!r}")
-    reply_type = session.get(ReplyType, data.reply_type)
+    # The reply type, the themes named and the default office, in one statement (over a
+    # distant link each is a round trip); checked below in the order a person reads the form.
+    reply_type, found, default_office = _reference_data(session, data)
     if reply_type is None:
         raise ValidationError("Reply type", f"unknown reply type {data.reply_type!r}")
     if data.correspondent_id is not None:
@@ -230,14 +236,14 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
 
     # Before the reference: the year's counter row stays locked from there to the commit,
     # and every other officer logging a letter waits for it.
-    themes = _themes(session, data.theme_codes)
+    themes = _themes_found(found, data.theme_codes)
     if data.reference:
         from correspondence.domain.references import parse_reference
 
         ref = parse_reference(data.reference)
         references.reserve(session, ref)
     else:
-        ref = references.allocate(session, data.received_on.year, data.office)
+        ref = references.allocate(session, data.received_on.year, data.office or default_office)
     case = Case(
         reference=str(ref),
         ref_year=ref.year,
@@ -258,7 +264,6 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         addressed_to_id=data.addressed_to_id,
         signatory_id=data.signatory_id,
         logged_by_id=actor.user_id,
-        themes=themes,
     )
     # An email is answered by email, to its sender, unless someone decides otherwise.
     if data.channel == "email":
@@ -278,6 +283,16 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         )
     session.add(case)
     session.flush()
+    # Its themes: nothing reads them back in this click, so they go with the COMMIT
+    # (events.at_commit); the case shows them as written.
+    set_committed_value(case, "themes", themes)
+    if themes:
+        events.at_commit(
+            session,
+            insert(case_themes).values(
+                [{"case_id": case.id, "theme_id": t.id, "source": "officer"} for t in themes]
+            ),
+        )
     events.record(
         session,
         actor,
@@ -291,10 +306,30 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
     return case
 
 
-def _themes(session: Session, codes: list[str]) -> list[Theme]:
-    if not codes:
-        return []
-    found = {t.code: t for t in session.scalars(select(Theme).where(Theme.code.in_(codes)))}
+def _reference_data(
+    session: Session, data: NewCase
+) -> tuple[ReplyType | None, dict[str, Theme], str | None]:
+    """The reply type named, the themes named that exist, and the default office (when the
+    reference will be allocated here): one statement."""
+    codes = list(dict.fromkeys(data.theme_codes))
+    office = (
+        select(Office.code).where(Office.is_default.is_(True)).limit(1).scalar_subquery()
+        if not (data.office or data.reference)
+        else null()
+    )
+    rows = session.execute(
+        select(ReplyType, Theme, office)
+        .select_from(ReplyType)
+        .outerjoin(Theme, Theme.code.in_(codes) if codes else false())
+        .where(ReplyType.code == data.reply_type)
+    ).all()
+    if not rows:
+        return None, {}, None
+    found = {t.code: t for _, t, _ in rows if t is not None}
+    return rows[0][0], found, rows[0][2] or DEFAULT_OFFICE
+
+
+def _themes_found(found: dict[str, Theme], codes: list[str]) -> list[Theme]:
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValidationError("Themes", f"unknown theme code(s): {', '.join(missing)}")
