@@ -216,9 +216,15 @@ def literal_sql(connection: Connection, statement: Executable) -> str:
     compiled = statement.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
+    params = dict(compiled.construct_params() or {})
+    # Each value as a column's type would send it (an enum column checks its values).
+    processors: dict[str, Any] = getattr(compiled, "_bind_processors", {})
+    for name, process in processors.items():
+        if name in params:
+            params[name] = process(params[name])
     raw = connection.connection.dbapi_connection
     assert isinstance(raw, psycopg.Connection)
-    return psycopg.ClientCursor(raw).mogrify(compiled.string, compiled.construct_params())
+    return psycopg.ClientCursor(raw).mogrify(compiled.string, params)
 
 
 def _begin_command(raw: Any) -> str:

@@ -19,8 +19,20 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Executable, Row, TextClause, event, func, insert, inspect, select, text
+from sqlalchemy import (
+    Executable,
+    Row,
+    TextClause,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
@@ -126,13 +138,25 @@ def record(
         return ev
     write_pending(session)
     if not server:
-        ev.id, ev.prev_hash = _chain_end(session)
+        # Written on the connection, not by a flush: what the caller changed is written
+        # when the unit of work next flushes, once (a row changed in three steps gets one
+        # UPDATE and one new version, as on PostgreSQL).
+        connection = session.connection()
+        row = connection.execute(
+            select(Event.id, Event.hash).order_by(Event.id.desc()).limit(1)
+        ).first()
+        ev.id, ev.prev_hash = (row[0] + 1, row[1]) if row else (1, "")
         ev.hash = digest(ev)
+        connection.execute(
+            insert(Event.__table__).values({name: getattr(ev, name) for name in ("id", *_ROW)})
+        )
+        make_transient_to_detached(ev)
+        session.add(ev)  # known to the session as the row just written
+        return ev
     session.add(ev)
     session.flush()
-    if server:
-        # The trigger changed them: read them back from the row when someone asks.
-        session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
+    # The trigger changed them: read them back from the row when someone asks.
+    session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
     return ev
 
 
@@ -235,13 +259,61 @@ def _commit_in_one_message(session: Session) -> None:
         session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
 
 
+LOCKED = "correspondence_written_with_commit"
+
+
+def write_with_commit(session: Session, row: object) -> None:
+    """`row` (a versioned row) was read FOR UPDATE in this transaction and its version
+    checked: nobody can change it before the commit, so its UPDATE needs no answer from the
+    server and goes in the COMMIT's message (PostgreSQL), version and all. On SQLite, or
+    inside a savepoint, the flush writes it as usual."""
+    if _server_chains(session) and not session.in_nested_transaction():
+        held: list[object] = session.info.setdefault(LOCKED, [])
+        if not any(r is row for r in held):
+            held.append(row)
+
+
+def _write_locked_rows_at_commit(session: Session) -> None:
+    """The changes of each `write_with_commit` row, made one UPDATE for the COMMIT's message
+    (the version bumped and checked as the flush would); the row is then clean."""
+    for row in session.info.get(LOCKED) or ():
+        if row not in session.dirty or not session.is_modified(row, include_collections=False):
+            continue
+        state = inspect(row)
+        mapper = state.mapper
+        version_column = mapper.version_id_col
+        assert version_column is not None and state.identity is not None
+        version_key = mapper.get_property_by_column(version_column).key
+        changed = {
+            attr.key: history.added[0]
+            for attr in mapper.column_attrs
+            if (history := state.attrs[attr.key].history).added
+        }
+        version, now = getattr(row, version_key), now_utc()
+        changed[version_key] = version + 1
+        if "updated_at" in mapper.columns:
+            changed["updated_at"] = now
+        keys = [c == v for c, v in zip(mapper.primary_key, state.identity, strict=True)]
+        at_commit(
+            session,
+            update(mapper.local_table)
+            .where(*keys, version_column == version)
+            .values({mapper.columns[key].name: value for key, value in changed.items()}),
+        )
+        for key, value in changed.items():
+            set_committed_value(row, key, value)
+
+
 @event.listens_for(Session, "before_flush")
 def _write_tail_before_flush(session: Session, _context: object, _instances: object) -> None:
     """A flush that writes a table an `at_commit` statement writes goes after it."""
+    if session.info.get(LOCKED):
+        _write_locked_rows_at_commit(session)
     if not session.info.get(TAIL):
         return
     tables = _tail_tables(session)
-    for obj in [*session.new, *session.dirty, *session.deleted]:
+    dirty = [o for o in session.dirty if session.is_modified(o)]  # clean ones write nothing
+    for obj in [*session.new, *dirty, *session.deleted]:
         state = inspect(obj)
         mapper = state.mapper
         touched = {t.name for t in mapper.tables}
@@ -260,6 +332,7 @@ def _forget_unwritten(session: Session, transaction: SessionTransaction) -> None
     if transaction.parent is None:  # committed (written above) or rolled back: gone
         session.info.pop(PENDING, None)
         session.info.pop(TAIL, None)
+        session.info.pop(LOCKED, None)
 
 
 @event.listens_for(Session, "do_orm_execute")

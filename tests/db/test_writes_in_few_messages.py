@@ -24,8 +24,10 @@ from correspondence.db.models import (
 from correspondence.services import events
 from correspondence.services.actors import Role
 from correspondence.services.errors import ConflictError, PermissionDenied
+from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests import factories
+from tests.conftest import DEMO_TODAY
 
 TODAY = dt.date(2026, 3, 10)
 AWKWARD = "It's 50% off, said \"Ms O'Neil\" \\ ünïcödé; DROP TABLE x; --"
@@ -153,3 +155,45 @@ def test_a_logged_letter_shows_and_keeps_its_themes(db: Database) -> None:
         assert [tuple(r) for r in rows] == [(c, "officer") for c in sorted(codes)]
         assert s.get(Case, case_id).reference  # type: ignore[union-attr]
         assert events.verify_chain(s) is None
+
+
+def test_triage_writes_the_case_once_and_refuses_a_stale_copy(demo_db: Database) -> None:
+    with demo_db.session_factory() as s:
+        case_id, version = s.execute(
+            select(Case.id, Case.version).where(Case.status == "logged").order_by(Case.id)
+        ).first()  # type: ignore[misc]
+        team_id = s.scalar(select(Team.id).order_by(Team.id))
+        newest_event = s.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
+    triage = Triage(acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
+    decision = TriageDecision(themes=["BABYP", "care"], reply_type="ministerial", team_id=team_id)
+    triage.apply(case_id, decision, expected_version=version)
+    with demo_db.session_factory() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        assert (case.status, case.reply_type_code, case.team_id) == (
+            "triaged",
+            "ministerial",
+            team_id,
+        )
+        assert case.version == version + 1  # one UPDATE, one version
+        rows = s.execute(
+            select(Theme.code, case_themes.c.source, case_themes.c.confirmed_by_id)
+            .join(Theme, Theme.id == case_themes.c.theme_id)
+            .where(case_themes.c.case_id == case_id)
+            .order_by(Theme.code)
+        ).all()
+        okoro = s.scalar(select(User.id).where(User.username == "a.okoro"))
+        assert [tuple(r) for r in rows] == [("BABYP", "officer", okoro), ("CARE", "officer", okoro)]
+        fields = s.scalars(
+            select(Event.field).where(Event.id > newest_event, Event.case_id == case_id)
+        ).all()
+        assert {"themes", "team", "status"} <= set(fields)
+        assert set(s.scalars(select(Event.username).where(Event.id > newest_event))) == {"a.okoro"}
+        assert events.verify_chain(s) is None
+    # Someone still holding the copy they opened before is told, and nothing changes.
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        triage.apply(case_id, TriageDecision(priority="urgent"), expected_version=version)
+    with demo_db.session_factory() as s:
+        case = s.get(Case, case_id)
+        assert case is not None and (case.priority, case.version) != ("urgent", version + 2)
+        assert case.version == version + 1

@@ -622,6 +622,9 @@ class Triage:
                 lock=expected_version is not None,
             )
             case = _check_version(read, expected_version) if read else _case(s, case_id)
+            if read is not None and expected_version is not None:
+                # Locked and its version checked: its one UPDATE goes with the COMMIT.
+                events.write_with_commit(s, case)
             apply(s, actor, case.id, decision, at=now_utc())
             if finish:
                 mark_triaged(s, actor, case_id)
