@@ -38,10 +38,10 @@ CEILING = {
     "search": 4,
     "open": 7,
     "triage view": 5,
-    "triage apply": 4,
+    "triage apply": 3,
     "draft open": 11,
     "draft save": 12,
-    "log": 6,
+    "log": 5,
 }
 
 

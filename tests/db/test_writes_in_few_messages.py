@@ -197,3 +197,30 @@ def test_triage_writes_the_case_once_and_refuses_a_stale_copy(demo_db: Database)
         case = s.get(Case, case_id)
         assert case is not None and (case.priority, case.version) != ("urgent", version + 2)
         assert case.version == version + 1
+
+
+def test_logging_gives_the_same_writer_row_and_unbroken_numbers_on_both_databases(
+    db: Database,
+) -> None:
+    desk = factories.desk_for(db, "a.okoro", TODAY)
+    writer = factories.member_of_public("Nia", "O'Hara", "Dr")
+    writer.postcode, writer.email = " tf1 1aa ", " Nia@Example.ORG "
+    refs = [
+        factories.log_letter(desk, received_on=dt.date(2019, 5, 1), correspondent=writer)
+        for _ in range(2)
+    ]  # 2019 has no counter yet: the first makes it, the second takes the next number
+    refs.append(factories.log_letter(desk, received_on=TODAY, correspondent=writer))
+    assert [r.split("/")[0] for r in refs] == ["2019", "2019", "2026"]
+    assert int(refs[1][5:12]) == int(refs[0][5:12]) + 1
+    with db.session_factory() as s:
+        case = s.scalar(select(Case).where(Case.reference == refs[1]))
+        assert case is not None and case.correspondent is not None
+        c = case.correspondent
+        assert (c.title, c.first_name, c.last_name, c.display_name) == (
+            "Dr", "Nia", "O'Hara", "Dr Nia O'Hara",
+        )  # fmt: skip
+        assert (c.postcode, c.email, c.phone, c.on_stop_list, c.version) == (
+            "TF1 1AA", "nia@example.org", "", False, 1,
+        )  # fmt: skip
+        assert c.updated_at is not None
+        assert events.verify_chain(s) is None
