@@ -265,12 +265,18 @@ def begin_with(session: Session, statement: Executable) -> list[tuple[str | None
         return None
     sql = literal_sql(connection, statement)
     encoding = raw.info.encoding
-    result = raw.pgconn.exec_(f"{_begin_command(raw)}; {sql}".encode(encoding))
-    if result.status != pq.ExecStatus.TUPLES_OK:
-        error = psycopg.errors.error_from_result(result, encoding=encoding)
+    try:
+        result = raw.pgconn.exec_(f"{_begin_command(raw)}; {sql}".encode(encoding))
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            raise psycopg.errors.error_from_result(result, encoding=encoding)
+    except psycopg.Error as error:
+        # As SQLAlchemy reports any other statement's failure; a lost connection is
+        # dropped from the pool, so the next click takes a fresh one.
         if raw.pgconn.status == pq.ConnStatus.BAD:
             connection.invalidate(error)
-        raise DBAPIError.instance(sql, None, error, psycopg.Error)
+        raise DBAPIError.instance(
+            sql, None, error, psycopg.Error, connection_invalidated=connection.invalidated
+        ) from error
     return [
         tuple(
             None if (v := result.get_value(r, c)) is None else bytes(v).decode(encoding)
