@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ClauseElement, Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -176,8 +176,111 @@ def _retry_read_once(state: ORMExecuteState) -> Any:
         return state.invoke_statement()
 
 
+# A session holds the rows it loaded only weakly: a row a use case let go of is asked for
+# again when the next step needs it (a round trip each). A write holds what it loads, up to
+# a bound, until it ends; reads and bulk work stay as they are.
+HELD = "correspondence_held_rows"
+HOLD_AT_MOST = 2000
+
+
+def hold_loaded_rows(session: Session) -> None:
+    """From now until the session ends, keep the rows it loads (the first HOLD_AT_MOST)."""
+    session.info.setdefault(HELD, [])
+
+
+def _hold(session: Session, instance: object) -> None:
+    held = session.info.get(HELD)
+    if held is not None and len(held) < HOLD_AT_MOST:
+        held.append(instance)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = SessionFactory(engine, expire_on_commit=False)
+    event.listen(factory, "loaded_as_persistent", _hold)
     event.listen(factory, "do_orm_execute", _retry_read_once)
     event.listen(factory, "before_flush", _refuse_writes_in_a_read)
     return factory
+
+
+# --- fewer round trips on PostgreSQL ------------------------------------------------------
+# psycopg sends BEGIN as a message of its own and COMMIT as another, and each waits for its
+# answer: over a distant link, 50 ms each. A statement whose values are written into its
+# text (quoted by psycopg itself) can share one message with them, in the simple protocol.
+
+
+def literal_sql(connection: Connection, statement: Executable) -> str:
+    """`statement` as PostgreSQL text with its values written in, quoted by psycopg."""
+    import psycopg  # only PostgreSQL connections get here
+
+    assert isinstance(statement, ClauseElement)
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = dict(compiled.construct_params() or {})
+    # Each value as a column's type would send it (an enum column checks its values).
+    processors: dict[str, Any] = getattr(compiled, "_bind_processors", {})
+    for name, process in processors.items():
+        if name in params:
+            params[name] = process(params[name])
+    raw = connection.connection.dbapi_connection
+    assert isinstance(raw, psycopg.Connection)
+    return psycopg.ClientCursor(raw).mogrify(compiled.string, params)
+
+
+def _begin_command(raw: Any) -> str:
+    """The BEGIN psycopg itself would send on this connection (its transaction settings)."""
+    from psycopg import IsolationLevel
+
+    words = ["BEGIN"]
+    if raw.isolation_level is not None:
+        words.append(
+            "ISOLATION LEVEL " + IsolationLevel(raw.isolation_level).name.replace("_", " ")
+        )
+    if raw.read_only is not None:
+        words.append("READ ONLY" if raw.read_only else "READ WRITE")
+    if raw.deferrable is not None:
+        words.append("DEFERRABLE" if raw.deferrable else "NOT DEFERRABLE")
+    return " ".join(words)
+
+
+def begin_with(session: Session, statement: Executable) -> list[tuple[str | None, ...]] | None:
+    """PostgreSQL, in a write session not yet begun at the server: BEGIN and `statement` (a
+    SELECT) in one message; its rows, each value as the server's text (None for NULL).
+
+    None when that is not how this session begins (SQLite, a transaction already begun): the
+    caller then asks the usual way.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    import psycopg
+    from psycopg import pq
+
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if (
+        not isinstance(raw, psycopg.Connection)
+        or raw.autocommit
+        or raw.pgconn.transaction_status != pq.TransactionStatus.IDLE
+    ):
+        return None
+    sql = literal_sql(connection, statement)
+    encoding = raw.info.encoding
+    try:
+        result = raw.pgconn.exec_(f"{_begin_command(raw)}; {sql}".encode(encoding))
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            raise psycopg.errors.error_from_result(result, encoding=encoding)
+    except psycopg.Error as error:
+        # As SQLAlchemy reports any other statement's failure; a lost connection is
+        # dropped from the pool, so the next click takes a fresh one.
+        if raw.pgconn.status == pq.ConnStatus.BAD:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql, None, error, psycopg.Error, connection_invalidated=connection.invalidated
+        ) from error
+    return [
+        tuple(
+            None if (v := result.get_value(r, c)) is None else bytes(v).decode(encoding)
+            for c in range(result.nfields)
+        )
+        for r in range(result.ntuples)
+    ]

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, null, select, text
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import User, user_roles
@@ -144,37 +146,41 @@ def ensure_user(session: Session, username: str, *, db_login: str | None = None)
     return user
 
 
-def load_actor(session: Session, identity: Identity) -> Actor:
-    """The actor of a unit of work: the identity's user as it is now (roles, still active).
-
-    One statement (user, roles and, when acting for someone, whether they are still active):
-    every write pays for it, and over a distant link each statement is a round trip.
-    """
+def actor_query(identity: Identity) -> Select[Any]:
+    """One statement: the user, a row per role and, when acting for someone, whether that
+    person is still active (every write pays for it; over a distant link each statement is
+    a round trip). Columns: id, username, display_name, active, role, served-is-active."""
     served = (
         select(User.active).where(User.username == identity.on_behalf_of).scalar_subquery()
         if identity.on_behalf_of
-        else None
+        else null()
     )
-    query = (
-        select(User, user_roles.c.role, *([served] if served is not None else []))
+    return (
+        select(User.id, User.username, User.display_name, User.active, user_roles.c.role, served)
         .outerjoin(user_roles, user_roles.c.user_id == User.id)
         .where(User.id == identity.user_id)
     )
-    rows = session.execute(query).all()
+
+
+def actor_from_rows(identity: Identity, rows: Sequence[Sequence[Any]]) -> Actor:
+    """The actor from `actor_query`'s rows; PermissionDenied if gone or disabled."""
     if not rows:
         raise PermissionDenied(f"The account {identity.username!r} no longer exists.")
-    user = rows[0][0]
-    if not user.active:
-        raise PermissionDenied(f"The account {user.username!r} is disabled.")
-    if identity.on_behalf_of and not rows[0][2]:
+    user_id, username, display, active, _role, served = rows[0]
+    if not active:
+        raise PermissionDenied(f"The account {username!r} is disabled.")
+    if identity.on_behalf_of and not served:
         raise PermissionDenied(
             f"The account {identity.on_behalf_of!r} is disabled or gone: "
             "nobody may act on its behalf."
         )
-    roles = frozenset(Role(r) for r in (row[1] for row in rows) if r in Role._value2member_map_)
-    return Actor(
-        user.id, user.username, user.display_name, roles, on_behalf_of=identity.on_behalf_of
-    )
+    roles = frozenset(Role(r) for r in (row[4] for row in rows) if r in Role._value2member_map_)
+    return Actor(user_id, username, display, roles, on_behalf_of=identity.on_behalf_of)
+
+
+def load_actor(session: Session, identity: Identity) -> Actor:
+    """The actor of a unit of work: the identity's user as it is now (roles, still active)."""
+    return actor_from_rows(identity, session.execute(actor_query(identity)).all())
 
 
 def actor_for(session: Session, username: str) -> Actor:

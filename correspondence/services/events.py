@@ -19,12 +19,25 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, event, func, insert, select, text
+from sqlalchemy import (
+    Executable,
+    Row,
+    TextClause,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from correspondence.db.models import Event, Setting, now_utc
+from correspondence.db.session import literal_sql
 from correspondence.services.actors import Actor
 
 V2_MARKER = "events_hash_v2_after"
@@ -125,13 +138,25 @@ def record(
         return ev
     write_pending(session)
     if not server:
-        ev.id, ev.prev_hash = _chain_end(session)
+        # Written on the connection, not by a flush: what the caller changed is written
+        # when the unit of work next flushes, once (a row changed in three steps gets one
+        # UPDATE and one new version, as on PostgreSQL).
+        connection = session.connection()
+        row = connection.execute(
+            select(Event.id, Event.hash).order_by(Event.id.desc()).limit(1)
+        ).first()
+        ev.id, ev.prev_hash = (row[0] + 1, row[1]) if row else (1, "")
         ev.hash = digest(ev)
+        connection.execute(
+            insert(Event.__table__).values({name: getattr(ev, name) for name in ("id", *_ROW)})
+        )
+        make_transient_to_detached(ev)
+        session.add(ev)  # known to the session as the row just written
+        return ev
     session.add(ev)
     session.flush()
-    if server:
-        # The trigger changed them: read them back from the row when someone asks.
-        session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
+    # The trigger changed them: read them back from the row when someone asks.
+    session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
     return ev
 
 
@@ -162,36 +187,207 @@ def write_pending(session: Session) -> None:
         session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
 
 
+# --- writes made at commit (PostgreSQL) --------------------------------------------------
+
+TAIL = "correspondence_commit_tail"
+
+
+def at_commit(session: Session, statement: Executable, *, key: str | None = None) -> None:
+    """Make `statement`, a write whose result nobody reads, just before this transaction
+    commits: on PostgreSQL in the COMMIT's own message (no round trip of its own), at once on
+    SQLite or inside a savepoint (which may be rolled back alone). A later statement that
+    touches its tables (a read, a flush) has it written first. Statements given the same
+    `key` are made once, the last one given."""
+    if not _server_chains(session) or session.in_nested_transaction():
+        session.execute(statement)
+        return
+    tail: dict[object, Executable] = session.info.setdefault(TAIL, {})
+    tail[key if key is not None else object()] = statement
+
+
+def write_tail(session: Session) -> None:
+    """Make the `at_commit` statements now, in the order given."""
+    for statement in (session.info.pop(TAIL, None) or {}).values():
+        session.execute(statement)
+
+
+def _tail_tables(session: Session) -> set[str]:
+    return {
+        t.name
+        for statement in (session.info.get(TAIL) or {}).values()
+        if isinstance(statement, ClauseElement)
+        for t in find_tables(statement, include_crud=True, include_joins=True)
+    }
+
+
 @event.listens_for(Session, "before_commit")
 def _write_at_commit(session: Session) -> None:
-    if session.info.get(PENDING):
-        session.flush()  # the rows the events speak of go first
+    if not session.info.get(PENDING) and not session.info.get(TAIL):
+        return
+    session.flush()  # the rows the events speak of go first
+    if session.in_nested_transaction():  # a savepoint ends, not the transaction
         write_pending(session)
+        return
+    _commit_in_one_message(session)
+
+
+def _commit_in_one_message(session: Session) -> None:
+    """PostgreSQL: the events recorded, the `at_commit` writes and COMMIT, in one message.
+    The chain's lock (taken by the events' trigger) is held for that message alone. If any
+    of it fails the server runs nothing after it, the transaction rolls back, and the error
+    reaches the caller as from any other statement."""
+    pending: list[Event] = session.info.pop(PENDING, None) or []
+    tail = session.info.pop(TAIL, None) or {}
+    connection = session.connection()
+    parts = []
+    if pending:
+        rows = [{name: getattr(ev, name) for name in _ROW} for ev in pending]
+        parts.append(
+            literal_sql(connection, insert(Event.__table__).values(rows).returning(Event.id))
+        )
+    parts += [literal_sql(connection, statement) for statement in tail.values()]
+    parts.append("COMMIT")
+    result = connection.exec_driver_sql(
+        ";\n".join(parts), execution_options={"no_parameters": True}
+    )
+    # The rows are numbered as the server inserted them, in the order given.
+    ids = sorted(result.scalars().all()) if pending else []
+    for ev, new_id in zip(pending, ids, strict=True):
+        ev.id = new_id
+        make_transient_to_detached(ev)
+        session.add(ev)  # known to the session as the row just written
+        session.expire(ev, [c for c in SERVER_STAMPED if c != "id"])
+
+
+LOCKED = "correspondence_written_with_commit"
+
+
+def write_with_commit(session: Session, row: object) -> None:
+    """`row` (a versioned row) was read FOR UPDATE in this transaction and its version
+    checked: nobody can change it before the commit, so its UPDATE needs no answer from the
+    server and goes in the COMMIT's message (PostgreSQL), version and all. On SQLite, or
+    inside a savepoint, the flush writes it as usual."""
+    if _server_chains(session) and not session.in_nested_transaction():
+        held: list[object] = session.info.setdefault(LOCKED, [])
+        if not any(r is row for r in held):
+            held.append(row)
+
+
+def _write_locked_rows_at_commit(session: Session) -> None:
+    """The changes of each `write_with_commit` row, made one UPDATE for the COMMIT's message
+    (the version bumped and checked as the flush would); the row is then clean."""
+    for row in session.info.get(LOCKED) or ():
+        if row not in session.dirty or not session.is_modified(row, include_collections=False):
+            continue
+        state = inspect(row)
+        mapper = state.mapper
+        version_column = mapper.version_id_col
+        assert version_column is not None and state.identity is not None
+        version_key = mapper.get_property_by_column(version_column).key
+        changed = {
+            attr.key: history.added[0]
+            for attr in mapper.column_attrs
+            if (history := state.attrs[attr.key].history).added
+        }
+        version, now = getattr(row, version_key), now_utc()
+        changed[version_key] = version + 1
+        if "updated_at" in mapper.columns:
+            changed["updated_at"] = now
+        keys = [c == v for c, v in zip(mapper.primary_key, state.identity, strict=True)]
+        at_commit(
+            session,
+            update(mapper.local_table)
+            .where(*keys, version_column == version)
+            .values({mapper.columns[key].name: value for key, value in changed.items()}),
+        )
+        for key, value in changed.items():
+            set_committed_value(row, key, value)
+
+
+@event.listens_for(Session, "before_flush")
+def _write_tail_before_flush(session: Session, _context: object, _instances: object) -> None:
+    """A flush that writes a table an `at_commit` statement writes goes after it."""
+    if session.info.get(LOCKED):
+        _write_locked_rows_at_commit(session)
+    if not session.info.get(TAIL):
+        return
+    tables = _tail_tables(session)
+    dirty = [o for o in session.dirty if session.is_modified(o)]  # clean ones write nothing
+    for obj in [*session.new, *dirty, *session.deleted]:
+        state = inspect(obj)
+        mapper = state.mapper
+        touched = {t.name for t in mapper.tables}
+        for rel in mapper.relationships:
+            if rel.secondary is not None and (
+                obj in session.deleted or state.attrs[rel.key].history.has_changes()
+            ):
+                touched |= {t.name for t in find_tables(rel.secondary)}
+        if touched & tables:
+            write_tail(session)
+            return
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_unwritten(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # committed (written above) or rolled back: gone
         session.info.pop(PENDING, None)
+        session.info.pop(TAIL, None)
+        session.info.pop(LOCKED, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _write_before_reading_events(state: ORMExecuteState) -> None:
-    """Whoever reads the event log inside the transaction sees what it recorded."""
+    """Whoever reads the event log inside the transaction sees what it recorded; whoever
+    reads or writes a table an `at_commit` statement writes sees it made."""
     statement = state.statement
-    if not state.session.info.get(PENDING):
+    session = state.session
+    if session.info.get(TAIL):
+        if not isinstance(statement, ClauseElement) or isinstance(statement, TextClause):
+            write_tail(session)
+        else:
+            used = {
+                getattr(t, "name", "")
+                for t in find_tables(statement, include_crud=True, include_joins=True)
+            }
+            if used & _tail_tables(session):
+                write_tail(session)
+    if not session.info.get(PENDING):
         return
     if not isinstance(statement, ClauseElement) or any(
         getattr(t, "name", "") == Event.__tablename__
         for t in find_tables(statement, include_crud=True, include_joins=True)
     ):
-        write_pending(state.session)
+        write_pending(session)
 
 
 def _chain_end(session: Session) -> tuple[int, str]:
     """The next id and the newest event's hash (SQLite: the caller holds the write lock)."""
     row = session.execute(select(Event.id, Event.hash).order_by(Event.id.desc()).limit(1)).first()
     return (row[0] + 1, row[1]) if row else (1, "")
+
+
+def record_few(session: Session, actor: Actor | None, rows: Iterable[Mapping[str, Any]]) -> int:
+    """A click's few events (rows as for `record_many`): on PostgreSQL written with the
+    COMMIT like `record`'s (no round trip of their own), on SQLite by `record_many`."""
+    if not _server_chains(session) or session.in_nested_transaction():
+        return record_many(session, actor, rows)
+    count = 0
+    for row in rows:
+        given = dict(row)
+        record(
+            session,
+            actor,
+            given.pop("entity"),
+            given.pop("entity_id", None),
+            given.pop("action"),
+            case_id=given.pop("case_id", None),
+            field=given.pop("field", ""),
+            old=given.pop("old_value", ""),
+            new=given.pop("new_value", ""),
+            reason=given.pop("reason", ""),
+        )
+        count += 1
+    return count
 
 
 def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[str, Any]]) -> int:

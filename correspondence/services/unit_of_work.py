@@ -20,8 +20,10 @@ The model is cosmicpython's `service_layer/unit_of_work.py`.
 from __future__ import annotations
 
 import secrets
+import sys
 from contextlib import AbstractContextManager
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import OperationalError
@@ -29,11 +31,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
-from correspondence.db.session import SessionFactory
+from correspondence.db.session import SessionFactory, begin_with, hold_loaded_rows
 from correspondence.domain.errors import DomainError
 from correspondence.services.actors import (
     Actor,
     Identity,
+    actor_from_rows,
+    actor_query,
     default_username,
     ensure_user,
     load_actor,
@@ -51,6 +55,7 @@ class UnitOfWork:
         self._context: AbstractContextManager[Session] | None = None
         self._session: Session | None = None
         self._actor: Actor | None = None
+        self._actor_rows: list[tuple[Any, ...]] | None = None
 
     @property
     def session(self) -> Session:
@@ -62,7 +67,11 @@ class UnitOfWork:
     def actor(self) -> Actor:
         """The person acting, loaded once per unit of work (a disabled account is refused)."""
         if self._actor is None:
-            self._actor = load_actor(self.session, self.factory.identity)
+            if self._actor_rows is not None:
+                rows, self._actor_rows = self._actor_rows, None
+                self._actor = actor_from_rows(self.factory.identity, rows)
+            else:
+                self._actor = load_actor(self.session, self.factory.identity)
         return self._actor
 
     def __enter__(self) -> UnitOfWork:
@@ -76,7 +85,25 @@ class UnitOfWork:
         else:
             self._context = sf()
         self._session = self._context.__enter__()
+        if self.write:
+            try:
+                self._begin(self._session)
+            except BaseException:
+                self.__exit__(*sys.exc_info())
+                raise
         return self
+
+    def _begin(self, session: Session) -> None:
+        """A write's first message (PostgreSQL): BEGIN with the question who is acting, as it
+        is now, in the same transaction as before (so a role removed a moment ago is refused
+        at this click). The answer is judged when `actor` is first asked for."""
+        hold_loaded_rows(session)
+        identity = self.factory.identity
+        rows = begin_with(session, actor_query(identity))
+        if rows is not None:  # as the server wrote them: the id, "t" or "f" for true, false
+            self._actor_rows = [
+                (int(r[0] or 0), r[1], r[2], r[3] == "t", r[4], _bool(r[5])) for r in rows
+            ]
 
     def __exit__(
         self,
@@ -86,7 +113,12 @@ class UnitOfWork:
     ) -> None:
         context, self._context, self._session = self._context, None, None
         assert context is not None
-        context.__exit__(exc_type, exc, tb)  # commits, or rolls back when exc is set
+        try:
+            context.__exit__(exc_type, exc, tb)  # commits, or rolls back when exc is set
+        except StaleDataError as at_commit:  # a row written last, by the commit's flush
+            if exc is not None:
+                raise
+            exc = at_commit
         if isinstance(exc, DomainError):
             raise RuleRefused(str(exc)) from exc
         if isinstance(exc, StaleDataError):
@@ -96,6 +128,10 @@ class UnitOfWork:
                 "Someone else saved this at the same moment, so nothing of yours was saved. "
                 "Reload to see their changes, then try again."
             ) from exc
+
+
+def _bool(text: str | None) -> bool | None:
+    return None if text is None else text == "t"
 
 
 class UnitOfWorkFactory:

@@ -38,11 +38,11 @@ CEILING = {
     "search": 4,
     "open": 2,
     "triage view": 2,
-    "triage apply": 17,
+    "triage apply": 3,
     "draft new": 24,
     "draft open": 2,
-    "draft save": 20,
-    "log": 11,
+    "draft save": 12,
+    "log": 5,
 }
 
 

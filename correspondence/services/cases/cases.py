@@ -7,8 +7,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnDefault, false, func, insert, null, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import (
@@ -17,11 +18,15 @@ from correspondence.db.models import (
     Correspondent,
     Document,
     Draft,
+    Office,
+    ReferenceCounter,
     ReplyType,
     Signatory,
     Theme,
     User,
+    case_themes,
 )
+from correspondence.domain.references import DEFAULT_OFFICE, Reference
 from correspondence.domain.salutations import CorrespondentKind, Person, display_name
 from correspondence.domain.states import (
     OPEN_STATUSES,
@@ -184,30 +189,62 @@ class NewCase:
 
 
 def add_correspondent(session: Session, data: NewCorrespondent) -> Correspondent:
-    name = display_name(data.person()).strip()
-    if not name:
-        raise ValidationError("Correspondent", "give at least a name or an organisation")
-    row = Correspondent(
-        kind=data.kind.value,
-        title=data.title,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        honorific=data.honorific,
-        peerage=data.peerage,
-        peerage_full=data.peerage_full,
-        post_nominals=data.post_nominals,
-        organisation=data.organisation,
-        job_title=data.job_title,
-        constituency=data.constituency,
-        party=data.party,
-        address=data.address,
-        postcode=data.postcode.upper().strip(),
-        email=data.email.strip().lower(),
-        display_name=name,
-    )
+    row = Correspondent(**_correspondent_values(data))
     session.add(row)
     session.flush()
     return row
+
+
+def _correspondent_values(data: NewCorrespondent) -> dict[str, object]:
+    name = display_name(data.person()).strip()
+    if not name:
+        raise ValidationError("Correspondent", "give at least a name or an organisation")
+    return {
+        "kind": data.kind.value,
+        "title": data.title,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "honorific": data.honorific,
+        "peerage": data.peerage,
+        "peerage_full": data.peerage_full,
+        "post_nominals": data.post_nominals,
+        "organisation": data.organisation,
+        "job_title": data.job_title,
+        "constituency": data.constituency,
+        "party": data.party,
+        "address": data.address,
+        "postcode": data.postcode.upper().strip(),
+        "email": data.email.strip().lower(),
+        "display_name": name,
+    }
+
+
+def _add_correspondent_taking_number(
+    session: Session, data: NewCorrespondent, year: int
+) -> tuple[Correspondent, int | None]:
+    """PostgreSQL: the new writer added and the year's next reference number taken in one
+    statement (a data-modifying WITH), one round trip instead of two; the counter row is
+    then locked to the commit, as `references.allocate` leaves it. The number is None when
+    the year has no counter yet (`allocate` then makes it)."""
+    taken = (
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_sequence=ReferenceCounter.last_sequence + 1)
+        .returning(ReferenceCounter.last_sequence)
+        .cte("taken")
+    )
+    values = _correspondent_values(data)
+    for column in Correspondent.__table__.columns:  # its defaults, as a flush would give
+        default = column.default
+        if column.key not in values and isinstance(default, ColumnDefault):
+            values[column.key] = default.arg(None) if default.is_callable else default.arg
+    row = session.execute(
+        insert(Correspondent)
+        .values(**values)
+        .returning(Correspondent, select(taken.c.last_sequence).scalar_subquery())
+        .add_cte(taken)
+    ).one()
+    return row[0], row[1]
 
 
 def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | None = None) -> Case:
@@ -218,13 +255,20 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         raise ValidationError("Received date", f"{data.received_on:%d %B %Y} is in the future")
     if data.direction not in ("incoming", "outgoing"):
         raise ValidationError("Direction", f"unknown direction {data.direction!r}")
-    reply_type = session.get(ReplyType, data.reply_type)
+    # The reply type, the themes named and the default office, in one statement (over a
+    # distant link each is a round trip); checked below in the order a person reads the form.
+    reply_type, found, default_office = _reference_data(session, data)
+    server, taken = session.get_bind().dialect.name == "postgresql", None
     if reply_type is None:
         raise ValidationError("Reply type", f"unknown reply type {data.reply_type!r}")
     if data.correspondent_id is not None:
         correspondent = session.get(Correspondent, data.correspondent_id)
         if correspondent is None:
             raise ValidationError("Correspondent", f"no correspondent #{data.correspondent_id}")
+    elif data.new_correspondent is not None and not data.reference and server:
+        correspondent, taken = _add_correspondent_taking_number(
+            session, data.new_correspondent, data.received_on.year
+        )
     elif data.new_correspondent is not None:
         correspondent = add_correspondent(session, data.new_correspondent)
     else:
@@ -232,14 +276,16 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
 
     # Before the reference: the year's counter row stays locked from there to the commit,
     # and every other officer logging a letter waits for it.
-    themes = _themes(session, data.theme_codes)
+    themes = _themes_found(found, data.theme_codes)
     if data.reference:
         from correspondence.domain.references import parse_reference
 
         ref = parse_reference(data.reference)
         references.reserve(session, ref)
+    elif taken is not None:
+        ref = Reference(data.received_on.year, taken, data.office or default_office)
     else:
-        ref = references.allocate(session, data.received_on.year, data.office)
+        ref = references.allocate(session, data.received_on.year, data.office or default_office)
     case = Case(
         reference=str(ref),
         ref_year=ref.year,
@@ -260,7 +306,6 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         addressed_to_id=data.addressed_to_id,
         signatory_id=data.signatory_id,
         logged_by_id=actor.user_id,
-        themes=themes,
     )
     # An email is answered by email, to its sender, unless someone decides otherwise.
     if data.channel == "email":
@@ -280,6 +325,16 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         )
     session.add(case)
     session.flush()
+    # Its themes: nothing reads them back in this click, so they go with the COMMIT
+    # (events.at_commit); the case shows them as written.
+    set_committed_value(case, "themes", themes)
+    if themes:
+        events.at_commit(
+            session,
+            insert(case_themes).values(
+                [{"case_id": case.id, "theme_id": t.id, "source": "officer"} for t in themes]
+            ),
+        )
     events.record(
         session,
         actor,
@@ -293,10 +348,30 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
     return case
 
 
-def _themes(session: Session, codes: list[str]) -> list[Theme]:
-    if not codes:
-        return []
-    found = {t.code: t for t in session.scalars(select(Theme).where(Theme.code.in_(codes)))}
+def _reference_data(
+    session: Session, data: NewCase
+) -> tuple[ReplyType | None, dict[str, Theme], str]:
+    """The reply type named, the themes named that exist, and the default office (when the
+    reference will be allocated here): one statement."""
+    codes = list(dict.fromkeys(data.theme_codes))
+    office = (
+        select(Office.code).where(Office.is_default.is_(True)).limit(1).scalar_subquery()
+        if not (data.office or data.reference)
+        else null()
+    )
+    rows = session.execute(
+        select(ReplyType, Theme, office)
+        .select_from(ReplyType)
+        .outerjoin(Theme, Theme.code.in_(codes) if codes else false())
+        .where(ReplyType.code == data.reply_type)
+    ).all()
+    if not rows:
+        return None, {}, DEFAULT_OFFICE
+    found = {t.code: t for _, t, _ in rows if t is not None}
+    return rows[0][0], found, rows[0][2] or DEFAULT_OFFICE
+
+
+def _themes_found(found: dict[str, Theme], codes: list[str]) -> list[Theme]:
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValidationError("Themes", f"unknown theme code(s): {', '.join(missing)}")

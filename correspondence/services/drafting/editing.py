@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from correspondence.db.models import (
     Case,
+    Correspondent,
     Draft,
     DraftParagraph,
     LineVersion,
@@ -34,7 +36,7 @@ from correspondence.services.drafting.draft_guards import (
     draft_label,
     flush_draft,
 )
-from correspondence.services.drafting.draft_loading import case_of, default_signatory, load_draft
+from correspondence.services.drafting.draft_loading import default_signatory, load_draft
 from correspondence.services.drafting.draft_view import (
     ACTIVE,
     EDITABLE,
@@ -179,13 +181,9 @@ def save_draft(
 
     A stale ``expected_version`` raises ConflictError; so does a concurrent save.
     """
-    draft = load_draft(session, draft_id)
-    case = case_of(session, draft)
+    draft, case, _signatory = _load_for_save(session, draft_id)
     _check_editable(actor, draft, case)
     check_version(draft, case, expected_version)
-    # Held for the save, so the history's "after" below finds it in the session (which
-    # holds rows only weakly) instead of asking the server again.
-    _signatory = session.get(Signatory, draft.signatory_id) if draft.signatory_id else None
     before = SavedState.of(session, draft)
     if paragraphs is not None:
         _replace_paragraphs(session, draft, paragraphs)
@@ -214,23 +212,61 @@ def save_draft(
     return draft
 
 
+def _load_for_save(session: Session, draft_id: int) -> tuple[Draft, Case | None, object]:
+    """The draft with its lines (as `load_draft`), its case and that case's writer, and its
+    signatory, in one statement: over a distant link each statement is a round trip. They
+    are held (returned) so the steps after find them in the session instead of asking."""
+    row = (
+        session.execute(
+            select(Draft, Case, Correspondent, Signatory)
+            .select_from(Draft)
+            .outerjoin(Case, Case.id == Draft.case_id)
+            .outerjoin(Correspondent, Correspondent.id == Case.correspondent_id)
+            .outerjoin(Signatory, Signatory.id == Draft.signatory_id)
+            .where(Draft.id == draft_id)
+            .options(
+                joinedload(Draft.paragraphs)
+                .joinedload(DraftParagraph.line_version)
+                .joinedload(LineVersion.line)
+            )
+        )
+        .unique()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"No draft #{draft_id}")
+    draft, case, correspondent, signatory = row
+    return draft, case, (correspondent, signatory)
+
+
+def _held_versions(session: Session, ids: set[int]) -> dict[int, LineVersion]:
+    """The line versions of `ids` this session already holds (with their line)."""
+    held = {}
+    for version_id in ids:
+        version = session.identity_map.get(identity_key(LineVersion, version_id))
+        if isinstance(version, LineVersion) and "line" not in inspect(version).unloaded:
+            held[version_id] = version
+    return held
+
+
 def _replace_paragraphs(
     session: Session, draft: Draft, paragraphs: Sequence[ParagraphInput]
 ) -> None:
     held = {p.id: p for p in draft.paragraphs}
-    wanted_versions = {p.line_version_id for p in paragraphs if p.kind == "line"}
-    versions = (
-        {
-            v.id: v
+    wanted_versions = {
+        p.line_version_id for p in paragraphs if p.kind == "line" and p.line_version_id is not None
+    }
+    # The versions the draft already uses came with it: only new ones are asked for.
+    versions = _held_versions(session, wanted_versions)
+    if wanted_versions - versions.keys():
+        versions.update(
+            (v.id, v)
             for v in session.scalars(
                 select(LineVersion)
-                .where(LineVersion.id.in_([i for i in wanted_versions if i is not None]))
+                .where(LineVersion.id.in_(sorted(wanted_versions - versions.keys())))
                 .options(joinedload(LineVersion.line))  # one statement, not two
             )
-        }
-        if wanted_versions
-        else {}
-    )
+        )
     already_used = {p.line_version_id for p in draft.paragraphs if p.line_version_id}
     keep: list[DraftParagraph] = []
     for index, item in enumerate(paragraphs, start=1):

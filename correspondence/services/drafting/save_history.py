@@ -157,4 +157,4 @@ def record_save(
                 "new_value": new,
             }
         )
-    return events.record_many(session, actor, rows)
+    return events.record_few(session, actor, rows)

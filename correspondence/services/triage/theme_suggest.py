@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Text, cast, event, func, select
+from sqlalchemy import Executable, Integer, Text, cast, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -32,6 +32,7 @@ from correspondence.db.models import (
     case_themes,
     line_themes,
 )
+from correspondence.services import events
 
 
 @dataclass(frozen=True)
@@ -391,13 +392,17 @@ def suggest(
 
 def note_confirmations(session: Session) -> None:
     """Tell every process's cached model that confirmations changed (same transaction)."""
+    session.execute(_bump(session))
+
+
+def _bump(session: Session) -> Executable:
     # One upsert: made if missing, else bumped under its row lock, so officers confirming
     # themes at the same moment each count once and the first ones to confirm in a new
     # office do not fail on each other's new row (and it is one round trip, not two or three).
     table = Setting.__table__
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     bumped = cast(cast(func.coalesce(func.nullif(table.c.value, ""), "0"), Integer) + 1, Text)
-    session.execute(
+    return (
         dialect.insert(table)
         .values(key=GENERATION_KEY, value="1")
         .on_conflict_do_update(index_elements=[table.c.key], set_={"value": bumped})
@@ -410,8 +415,12 @@ BUMP_AT_COMMIT = "correspondence_theme_generation_bump"
 def note_confirmations_at_commit(session: Session) -> None:
     """`note_confirmations`, done just before this transaction commits: the bump holds the
     generation's row lock until the commit, and every officer confirming themes waits on it,
-    so it is taken last (once, however many cases the transaction confirmed)."""
-    session.info[BUMP_AT_COMMIT] = True
+    so it is taken last (once, however many cases the transaction confirmed). On PostgreSQL
+    it goes in the COMMIT's own message (events.at_commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        events.at_commit(session, _bump(session), key=BUMP_AT_COMMIT)
+    else:
+        session.info[BUMP_AT_COMMIT] = True
 
 
 @event.listens_for(Session, "before_commit")

@@ -46,7 +46,7 @@ from correspondence.services.cases.deadlines import (
     due_for,
 )
 from correspondence.services.errors import ConflictError, ServiceError, ValidationError
-from correspondence.services.triage import theme_suggest
+from correspondence.services.triage import decision_reads, theme_suggest
 from correspondence.services.triage.theme_suggest import THRESHOLD, Suggestion
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
@@ -179,22 +179,33 @@ def set_themes(
     """Replace the case's themes with `codes`, recorded as confirmed by the officer."""
     _require(actor)
     case = _case(session, case_id)
-    wanted = list(dict.fromkeys(c.strip().upper() for c in codes if c.strip()))
-    found = dict(session.execute(select(Theme.code, Theme.id).where(Theme.code.in_(wanted))).all())
+    wanted = decision_reads.clean_codes(codes)
+    read = decision_reads.known(session, case.id)
+    if read is not None and read.wanted == tuple(wanted):
+        found, rows = read.found, list(read.current)
+    else:
+        found = dict(
+            session.execute(select(Theme.code, Theme.id).where(Theme.code.in_(wanted))).all()
+        )
+        rows = [
+            (code, source, score)
+            for code, source, score in session.execute(
+                select(Theme.code, case_themes.c.source, case_themes.c.score)
+                .join(Theme, Theme.id == case_themes.c.theme_id)
+                .where(case_themes.c.case_id == case.id)
+            )
+        ]
     missing = [c for c in wanted if c not in found]
     if missing:
         raise ValidationError("Themes", f"unknown theme code(s): {', '.join(missing)}")
-    rows = session.execute(
-        select(Theme.code, case_themes.c.source, case_themes.c.score)
-        .join(Theme, Theme.id == case_themes.c.theme_id)
-        .where(case_themes.c.case_id == case.id)
-    ).all()
     before = sorted(code for code, _, _ in rows)
     scores = {code: score for code, _, score in rows}
-    session.execute(delete(case_themes).where(case_themes.c.case_id == case.id))
+    # Nothing reads them back in this click: they go with the COMMIT (events.at_commit).
+    events.at_commit(session, delete(case_themes).where(case_themes.c.case_id == case.id))
     if wanted:
         # One INSERT with a row per theme: an executemany sends one message per row.
-        session.execute(
+        events.at_commit(
+            session,
             insert(case_themes).values(
                 [
                     {
@@ -207,7 +218,7 @@ def set_themes(
                     }
                     for c in wanted
                 ]
-            )
+            ),
         )
     session.expire(case, ["themes"])
     theme_suggest.note_confirmations_at_commit(session)
@@ -238,7 +249,14 @@ def set_reply_type(session: Session, actor: Actor, case_id: int, code: str) -> N
     old = case.reply_type_code
     case.reply_type_code = code
     _event(session, actor, case, "reply_type", old, code)
-    extended = session.scalar(select(func.count(Extension.id)).where(Extension.case_id == case.id))
+    read = decision_reads.known(session, case.id)
+    if read is not None:
+        extended = read.extended
+    else:
+        with session.no_autoflush:  # the case is written once, at the end
+            extended = session.scalar(
+                select(func.count(Extension.id)).where(Extension.case_id == case.id)
+            )
     if not extended and case.direction == "incoming":
         new_due = due_for(session, case.received_on, code)
         if new_due != case.due_on:
@@ -253,7 +271,6 @@ def set_reply_type(session: Session, actor: Actor, case_id: int, code: str) -> N
                 new_due.isoformat() if new_due else "",
                 reason=f"reply type {code}",
             )
-    session.flush()
 
 
 def set_team(session: Session, actor: Actor, case_id: int, team_id: int | None) -> None:
@@ -266,7 +283,6 @@ def set_team(session: Session, actor: Actor, case_id: int, team_id: int | None) 
         raise ValidationError("Team", f"no team #{team_id}")
     old = case.team.name if case.team else ""
     case.team_id = team_id
-    session.flush()
     _event(session, actor, case, "team", old, team.name if team else "")
 
 
@@ -623,9 +639,21 @@ class Triage:
 
         def work(s: Session, actor: Actor) -> None:
             _require(actor)
-            # Held here so the session keeps it (its map holds rows weakly): every step
-            # below finds the case in the session instead of asking the server again.
-            case = _case(s, case_id, expected_version)
+            # The case with what the decision needs, in one statement (decision_reads);
+            # every step below finds them in the session instead of asking again. The case
+            # is written once, with every field changed, when it moves to triaged.
+            read = decision_reads.load(
+                s,
+                case_id,
+                reply_type=decision.reply_type,
+                team_id=decision.team_id,
+                themes=decision.themes,
+                lock=expected_version is not None,
+            )
+            case = _check_version(read, expected_version) if read else _case(s, case_id)
+            if read is not None and expected_version is not None:
+                # Locked and its version checked: its one UPDATE goes with the COMMIT.
+                events.write_with_commit(s, case)
             apply(s, actor, case.id, decision, at=now_utc())
             if finish:
                 mark_triaged(s, actor, case_id)
