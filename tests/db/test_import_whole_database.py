@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from correspondence.database import open_database
 from correspondence.db.models import Base
 from correspondence.services import events
-from correspondence.services.cases import search_batch
+from correspondence.services.cases import search_batch, sort_keys
 from correspondence.services.intake import file_import, import_search, intake_workers
 from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
@@ -186,7 +186,7 @@ def test_workers_and_one_process_leave_the_same_database(
     # Per-row search triggers and sort keys, as before batches (migrations 0013, 0017).
     monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 10**9)
     monkeypatch.setattr(import_search, "by_batch", lambda _s: False)
-    monkeypatch.setattr(import_search, "sort_key", lambda _name: "")  # the trigger's to set
+    monkeypatch.setattr(sort_keys, "sort_key", lambda _name: "")  # the trigger's to set
     monkeypatch.setattr(search_batch, "deferred_search", _per_row)
     per_row = _import(urls[2], post)
 

@@ -30,7 +30,6 @@ _LEARN = text(
     "SELECT id, reference, names, summary, body FROM case_search_source "
     "WHERE id BETWEEN :first AND :last"
 )
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def by_batch(session: Session) -> bool:
@@ -42,11 +41,6 @@ def by_batch(session: Session) -> bool:
         {"name": "case_search_cases_ai"},
     ).scalar()
     return bool(sql) and f"'{DEFERRED_KEY}'" in str(sql)
-
-
-def sort_key(name: str) -> str:
-    """A name as the sort-key triggers keep it: SQLite's lower(), which folds A–Z only."""
-    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
 
 
 def insert_indexed(session: Session, insert_rows: Callable[[], list[int]]) -> list[int]:

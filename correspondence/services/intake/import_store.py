@@ -31,7 +31,7 @@ from correspondence.domain.states import CaseStatus
 from correspondence.domain.workdays import due_date
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
-from correspondence.services.cases import cases, references, search_batch
+from correspondence.services.cases import cases, references, search_batch, sort_keys
 from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.intake import import_duplicates, import_search, intake_hooks
 from correspondence.services.intake.file_reading import ParsedFile, failure_reason
@@ -179,7 +179,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
             "letter_text": p.text,
             "correspondent_id": cid,
             # The key the sort-key trigger would set (it skips a row that has it).
-            "correspondent_sort": import_search.sort_key(names.get(cid, "")),
+            "correspondent_sort": sort_keys.sort_key(names.get(cid)),
             "logged_by_id": run.actor.user_id,
             "version": 1,
         }
