@@ -43,7 +43,7 @@ from correspondence.services.people.correspondents import Proposal
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from correspondence.services.triage.theme_suggest import Model
+    from correspondence.services.triage.theme_model import Model
 
 
 @dataclass
