@@ -92,8 +92,8 @@ def main() -> int:
     parser.add_argument(
         "--per-row-search",
         action="store_true",
-        help="PostgreSQL: keep the search index by the per-row trigger, as before migration "
-        "0013 (the figure to compare the batched refresh with)",
+        help="keep the search index and sort keys by the per-row triggers, as before "
+        "migrations 0013 (PostgreSQL) and 0017 (SQLite): the figure to compare batches with",
     )
     parser.add_argument(
         "--workers",
@@ -162,6 +162,11 @@ def _run(args: argparse.Namespace) -> int:
             yield []  # the triggers stay on; nothing to refresh afterwards
 
         search_batch.deferred_search = per_row  # type: ignore[assignment]
+        from correspondence.services.cases import sort_keys
+        from correspondence.services.intake import import_search
+
+        import_search.by_batch = lambda _session: False  # type: ignore[assignment]
+        sort_keys.sort_key = lambda _name: ""  # type: ignore[assignment]
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "mail"
@@ -235,9 +240,8 @@ def _cpu_children() -> float:
 
 
 def _backend(url: str, per_row: bool) -> str:
-    if not url.startswith("postgresql"):
-        return "SQLite"
-    return "PostgreSQL, " + ("per-row search trigger" if per_row else "batched search refresh")
+    how = "per-row search trigger" if per_row else "search index by batch"
+    return ("PostgreSQL, " if url.startswith("postgresql") else "SQLite, ") + how
 
 
 def _hostile(db: str | None, workers: bool = False) -> int:

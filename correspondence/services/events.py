@@ -399,6 +399,12 @@ def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[st
     """
     server = _server_chains(session)
     write_pending(session)  # in the order recorded
+    user_id = actor.user_id if actor else None
+    username = actor.username if actor else ("" if server else "system")
+    on_behalf_of = actor.on_behalf_of if actor else ""
+    # The digest's text (canonical_text) written out per row, its actor's part once:
+    # ~2 µs a row instead of ~10 through a namespace (31,000 events an import of 10,000).
+    who = f"{_field(user_id)}|{_field(username)}|{_field(on_behalf_of)}"
     nxt: tuple[int, str] | None = None
     out: list[dict[str, Any]] = []
     for given in rows:
@@ -406,19 +412,26 @@ def record_many(session: Session, actor: Actor | None, rows: Iterable[Mapping[st
             "entity_id": None, "case_id": None, "field": "", "old_value": "",
             "new_value": "", "reason": "", **given,
             "at": now_utc(),
-            "user_id": actor.user_id if actor else None,
-            "username": actor.username if actor else ("" if server else "system"),
-            "on_behalf_of": actor.on_behalf_of if actor else "",
+            "user_id": user_id,
+            "username": username,
+            "on_behalf_of": on_behalf_of,
             "prev_hash": "",
             "hash": "",
         }  # fmt: skip
         if not server:
             if nxt is None:
                 nxt = _chain_end(session)
-            row["id"], row["prev_hash"] = nxt
-            # A plain namespace carries what the digest reads, far cheaper than an ORM Event.
-            row["hash"] = digest(SimpleNamespace(**row))
-            nxt = (row["id"] + 1, row["hash"])
+            new_id, prev = nxt
+            row["id"], row["prev_hash"] = new_id, prev
+            at = _field(row["at"].isoformat(sep=" ", timespec="microseconds"))
+            canonical = (
+                f"v2|{_field(new_id)}|{at}|{who}|{_field(row['entity'])}|"
+                f"{_field(row['entity_id'])}|{_field(row['case_id'])}|{_field(row['action'])}|"
+                f"{_field(row['field'])}|{_field(row['old_value'])}|"
+                f"{_field(row['new_value'])}|{_field(row['reason'])}|{_field(prev)}"
+            )
+            row["hash"] = hashlib.sha256(canonical.encode()).hexdigest()
+            nxt = (new_id + 1, row["hash"])
         out.append(row)
     if out:
         session.execute(insert(Event.__table__), out)

@@ -2,8 +2,11 @@
 
 Not only the same cases: every table, row for row (references, correspondents, documents,
 suggested themes, campaigns and who is in them with what score, every event in order),
-and the event chain verifies. Only clocks differ (when a row was written, and the hashes
-that include it) and a searchable PDF made by OCR, which carries its moment of making.
+and the event chain verifies; and the same again when each case is indexed for search
+and given its sort keys by the per-row triggers instead of by batch (the search index
+compared word by word and place by place). Only clocks differ (when a row was written,
+and the hashes that include it) and a searchable PDF made by OCR, which carries its
+moment of making.
 """
 
 from __future__ import annotations
@@ -13,16 +16,20 @@ import email.message
 import hashlib
 import random
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import DateTime, text
+from sqlalchemy.orm import Session
 
 from correspondence.database import open_database
 from correspondence.db.models import Base
 from correspondence.services import events
-from correspondence.services.intake import file_import, intake_workers
+from correspondence.services.cases import search_batch, sort_keys
+from correspondence.services.intake import file_import, import_search, intake_workers
 from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 from tests.campaign_mailbag import mailbag
@@ -106,9 +113,27 @@ def _dump(url: str) -> dict[str, Any]:
                 out[table.name] = [
                     _plain(table.name, dict(zip(cols, r, strict=True))) for r in rows
                 ]
+            out["case_search"] = _search_index(s)
         return out
     finally:
         db.close()
+
+
+def _search_index(s: Session) -> list[tuple[Any, ...]]:
+    """The search index's content: every word's every place (SQLite), each document (PG)."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(
+            text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_places "
+                "USING fts5vocab(main, case_search, 'instance')"
+            )
+        )
+        query = "SELECT term, doc, col, offset FROM temp.search_places ORDER BY 1, 2, 3, 4"
+        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        s.execute(text("INSERT INTO case_search(case_search) VALUES ('integrity-check')"))
+    else:
+        query = "SELECT case_id, document::text FROM case_search ORDER BY case_id"
+    return [tuple(r) for r in s.execute(text(query))]
 
 
 def _plain(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -146,7 +171,7 @@ def test_workers_and_one_process_leave_the_same_database(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     template = request.getfixturevalue("pg_migrated") if backend == "postgresql" else ""
-    urls = [_fresh_url(request, backend, tmp_path / f"{n}.db", template) for n in ("a", "b")]
+    urls = [_fresh_url(request, backend, tmp_path / f"{n}.db", template) for n in ("a", "b", "c")]
     # Small batches, so letters meet campaigns across batches and imports; cut by count
     # only, as they are on a machine that is not struggling.
     monkeypatch.setattr(file_import, "BATCH_FILES", 40)
@@ -158,13 +183,26 @@ def test_workers_and_one_process_leave_the_same_database(
     monkeypatch.setattr(intake_workers, "CHUNK", 8)
     monkeypatch.setattr(intake_workers, "cores", lambda: 3)  # two workers
     pooled = _import(urls[1], post)
+    # Per-row search triggers and sort keys, as before batches (migrations 0013, 0017).
+    monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(import_search, "by_batch", lambda _s: False)
+    monkeypatch.setattr(sort_keys, "sort_key", lambda _name: "")  # the trigger's to set
+    monkeypatch.setattr(search_batch, "deferred_search", _per_row)
+    per_row = _import(urls[2], post)
 
     assert pooled == alone
+    assert per_row == alone
     first, second = alone
     assert first["imported"] and first["failed"] and second["duplicate_files"]
     assert any(first["themes"]) and any(c["campaign"] for c in first["cases"])  # type: ignore[union-attr]
     assert any(c["campaign"] for c in second["cases"])  # type: ignore[union-attr]
-    one, other = _dump(urls[0]), _dump(urls[1])
-    assert one["campaigns"] and one["case_themes"]
+    one, other, by_row = _dump(urls[0]), _dump(urls[1]), _dump(urls[2])
+    assert one["campaigns"] and one["case_themes"] and one["case_search"]
     for table in one:
         assert other[table] == one[table], table
+        assert by_row[table] == one[table], table
+
+
+@contextmanager
+def _per_row(_session: object) -> Iterator[list[int]]:
+    yield []  # the triggers stay on; nothing to refresh afterwards

@@ -31,6 +31,7 @@ from correspondence.services.campaigns.campaign_forming import (
     excluded_case_ids,
     new_campaign,
 )
+from correspondence.services.cases import sort_keys
 
 POOL_LIMIT = 20_000  # unassigned letters kept in memory as seeds of new campaigns
 
@@ -291,6 +292,8 @@ class _Joins:
             .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_was"))
             .values(
                 campaign_id=bindparam("b_campaign"),
+                # Given right, SQLite's sort-key trigger need not write the row again.
+                campaign_sort=bindparam("b_sort"),
                 campaign_similarity=bindparam("b_similarity"),
                 version=bindparam("b_version"),
                 updated_at=now,
@@ -300,10 +303,11 @@ class _Joins:
                     "b_id": case_id,
                     "b_was": was,
                     "b_campaign": cid,
+                    "b_sort": sort_keys.sort_key(name),
                     "b_similarity": similarity,
                     "b_version": was + 1,
                 }
-                for case_id, _, was, cid, similarity, _ in self.rows
+                for case_id, _, was, cid, similarity, name in self.rows
             ],
         )
         written = cast(CursorResult[Any], result)  # an UPDATE's result: it has a rowcount

@@ -31,9 +31,9 @@ from correspondence.domain.states import CaseStatus
 from correspondence.domain.workdays import due_date
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
-from correspondence.services.cases import cases, references, search_batch
+from correspondence.services.cases import cases, references, search_batch, sort_keys
 from correspondence.services.errors import ServiceError, ValidationError
-from correspondence.services.intake import import_duplicates, intake_hooks
+from correspondence.services.intake import import_duplicates, import_search, intake_hooks
 from correspondence.services.intake.file_reading import ParsedFile, failure_reason
 from correspondence.services.intake.import_results import Duplicate, Failure, ImportedCase
 from correspondence.services.intake.letter_sense import LetterSense, sense_for
@@ -43,7 +43,7 @@ from correspondence.services.people.correspondents import Proposal
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from correspondence.services.triage.theme_suggest import Model
+    from correspondence.services.triage.theme_model import Model
 
 
 @dataclass
@@ -56,6 +56,7 @@ class Storing:
     reply_type: str
     target_days: int | None  # None: the default reply type needs no reply
     sense: LetterSense  # themes and campaign fingerprints, here or in the workers
+    search_by_batch: bool = False  # SQLite: index each batch in one statement (0017)
     due: dict[dt.date, dt.date | None] = field(default_factory=dict)  # received → due
 
 
@@ -73,6 +74,7 @@ def prepare(uow: UnitOfWorkFactory) -> Storing:
             raise ValidationError(F_REPLY_TYPE, f"unknown reply type {cases.DEFAULT_REPLY_TYPE!r}")
         office = references.default_office(s)
         sense = sense_for(_theme_model(s))
+        search_by_batch = import_search.by_batch(s)
     return Storing(
         actor=actor,
         theme_ids=theme_ids,
@@ -80,6 +82,7 @@ def prepare(uow: UnitOfWorkFactory) -> Storing:
         reply_type=rt.code,
         target_days=rt.target_days if rt.needs_reply else None,
         sense=sense,
+        search_by_batch=search_by_batch,
     )
 
 
@@ -154,6 +157,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
             )
     case_table = Case.__table__
     now = now_utc()
+    names = _display_names(s, correspondent_ids)
     case_rows = [
         {
             "reference": str(ref),
@@ -174,15 +178,20 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
             "summary": p.summary,
             "letter_text": p.text,
             "correspondent_id": cid,
+            # The key the sort-key trigger would set (it skips a row that has it).
+            "correspondent_sort": sort_keys.sort_key(names.get(cid)),
             "logged_by_id": run.actor.user_id,
             "version": 1,
         }
         for p, ref, cid in zip(fresh, refs, correspondent_ids, strict=True)
     ]
-    # PostgreSQL: one search refresh for the batch, not one trigger call per case.
-    with search_batch.deferred_search(s) as indexed:
-        case_ids = _insert_ids(s, case_table, case_rows)
-        indexed.extend(case_ids)
+    # One search refresh for the batch, not one trigger call per case.
+    if run.search_by_batch:
+        case_ids = import_search.insert_indexed(s, lambda: _insert_ids(s, case_table, case_rows))
+    else:
+        with search_batch.deferred_search(s) as indexed:
+            case_ids = _insert_ids(s, case_table, case_rows)
+            indexed.extend(case_ids)
 
     doc_table = Document.__table__
     originals = _insert_ids(
@@ -267,7 +276,6 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
     ]
     campaigns = intake_hooks.on_cases_logged(s, letters)
     results: dict[int, ImportedCase] = {}
-    names = _display_names(s, correspondent_ids)
     for p, cid, row, corr, campaign, suggested in zip(
         fresh, case_ids, case_rows, correspondent_ids, campaigns, themes, strict=True
     ):

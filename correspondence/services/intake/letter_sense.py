@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from correspondence.services.intake.file_reading import ParsedFile
-    from correspondence.services.triage.theme_suggest import Model
+    from correspondence.services.triage.theme_model import Model
 
 THEMES_PER_LETTER = 3
 

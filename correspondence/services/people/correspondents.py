@@ -214,15 +214,30 @@ def resolve_many(session: Session, proposals: Sequence[Proposal]) -> list[int]:
         ids.append(None)
         pending.append((i, new_index[key]))
     if new_rows:
-        table = Correspondent.__table__
-        created = list(
-            session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows
-            ).scalars()
-        )
+        created = _insert_new(session, new_rows)
         for i, row in pending:
             ids[i] = created[row]
     return [int(x) for x in ids if x is not None]
+
+
+def _insert_new(session: Session, rows: list[dict[str, object]]) -> list[int]:
+    """Insert new correspondents in order; their ids, in the same order."""
+    table = Correspondent.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        return list(
+            session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+    # SQLite would send an ordered INSERT … RETURNING as one statement a row. The first
+    # row's insert holds the write lock (taken now if not already) until commit, and
+    # SQLite gives each later row one past the largest id (the table has no
+    # AUTOINCREMENT): the ids it would give, so the rest go in one executemany with them.
+    first = int(session.execute(insert(table).returning(table.c.id), rows[0]).scalar_one())
+    rest = [{**row, "id": first + k} for k, row in enumerate(rows[1:], start=1)]
+    if rest:
+        session.execute(insert(table), rest)
+    return [first + k for k in range(len(rows))]
 
 
 def _dedupe_key(p: Proposal) -> object:
