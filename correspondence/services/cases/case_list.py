@@ -555,7 +555,7 @@ def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) 
     SQLite counts all cases from its b-tree's pages in ~8 ms; PostgreSQL would read
     every row (~80 ms), so there all cases are its statistics' figure, an estimate.
     """
-    if not flt.status or replace(flt, search="") != CaseFilter(status=flt.status):
+    if _counted_directly(flt):
         return _count(session, others, None), False
     inside = _status_values(flt.status)
     found = _capped_count(session, [Case.status.in_(inside)], FEW_STATUS)
@@ -571,6 +571,11 @@ def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) 
             return total - outside, True
         return _count(session, others, None), False
     return (session.scalar(select(func.count()).select_from(Case)) or 0) - outside, False
+
+
+def _counted_directly(flt: CaseFilter) -> bool:
+    """Whether `_kept` counts the kept cases directly (anything but a status alone)."""
+    return not flt.status or replace(flt, search="") != CaseFilter(status=flt.status)
 
 
 def _pg_rows(session: Session) -> int:
@@ -641,13 +646,20 @@ def _pg_search_counts(
     if matches >= EXACT_UP_TO:
         matching = matching.limit(EXACT_UP_TO)
     shown = select(func.count()).select_from(matching.subquery()).scalar_subquery()
+    # Words that are all stop words search for nothing: then the cases the other filters
+    # keep, counted in the same statement where `_kept` would count them directly.
+    unsearched = None
+    if _counted_directly(flt):
+        unsearched = select(func.count()).select_from(Case).where(*others).scalar_subquery()
     terms = func.numnode(search.pg_tsquery(query))
     o = _open_counts(today).subquery()
     found, exact, n_open, n_overdue, n_week = session.execute(
-        select(terms, when((terms > 0, shown)), o.c.open, o.c.overdue, o.c.week)
+        select(terms, when((terms > 0, shown), else_=unsearched), o.c.open, o.c.overdue, o.c.week)
     ).one()
     if not found:
-        return None
+        if unsearched is None:
+            return None
+        return Counts(exact or 0, n_open or 0, int(n_overdue or 0), int(n_week or 0))
     estimated = matches >= EXACT_UP_TO and exact >= EXACT_UP_TO
     if estimated:
         if others:
