@@ -328,9 +328,7 @@ def list_page(
             # word typed is a stop word (only its dictionary knows), the list unsearched.
             # Asking first cost a round trip.
             terms = func.numnode(search.pg_tsquery(query))
-            found = keys.where(
-                *conds, search.matching_ids(query, dialect), terms > 0, _ONE_PROCESS
-            )
+            found = keys.where(*conds, search.matching_ids(query, dialect), terms > 0, _ONE_PROCESS)
             plain = keys.where(*conds, terms == 0)
             page = union_all(
                 *(b.order_by(*order).limit(limit + 1).subquery().select() for b in (found, plain))
