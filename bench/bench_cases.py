@@ -688,6 +688,7 @@ def measure_services(db: Path | str) -> list[tuple[str, float, str, str]]:
         ("counts(), no filter", CaseFilter()),
         ("counts(), status open", CaseFilter(status="open")),
         (f"counts(), search {COMMON_WORD!r}", CaseFilter(search=COMMON_WORD)),
+        (f"counts(), phrase {PHRASE!r}", CaseFilter(search=f'"{PHRASE}"')),
         (
             f"counts(), {COMMON_WORD!r} + status drafting",
             CaseFilter(search=COMMON_WORD, status="drafting"),
