@@ -146,9 +146,9 @@ def test_a_search_click_takes_few_round_trips_however_many_cases_match(
     remote: tuple[Database, LatencyProxy], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every path of a search's list and status bar: a word on a full page, one on a short
-    page, none found, a phrase, stop words only ("the": the list unsearched), and a word
-    past the exact limit (lowered here: the demo office is small), whose count is then
-    the planner's estimate."""
+    page, none found, a phrase, stop words only ("the": the list unsearched), a word with
+    a status filter, and a word past the exact limit (lowered here: the demo office is
+    small), alone and with a status, whose count is then the planner's estimate."""
     db, proxy = remote
     desk = Desk(acting_as(db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
     desk.list_with_counts(CaseFilter(status="open"))  # the pool holds a connection now
@@ -156,13 +156,15 @@ def test_a_search_click_takes_few_round_trips_however_many_cases_match(
     seen: dict[str, int] = {}
     shown: dict[str, tuple[int, bool]] = {}
 
-    def search(label: str, typed: str, page: int = 5) -> list[int]:
+    def search(label: str, typed: str, page: int = 5, status: str = "") -> list[int]:
+        flt = CaseFilter(search=typed, status=status)
+
         def click() -> None:
-            _rows, counts = desk.list_with_counts(CaseFilter(search=typed), limit=page)
+            _rows, counts = desk.list_with_counts(flt, limit=page)
             shown[label] = (counts.shown, counts.shown_is_estimate)
 
         seen[label] = trips(proxy, click)
-        return [r.id for r in desk.list_page(CaseFilter(search=typed), limit=100_000).rows]
+        return [r.id for r in desk.list_page(flt, limit=100_000).rows]
 
     school = search("full page", "school")
     assert len(school) > 5 and shown["full page"] == (len(school), False)
@@ -173,9 +175,13 @@ def test_a_search_click_takes_few_round_trips_however_many_cases_match(
     assert shown["phrase"] == (len(phrase), False)
     assert search("stop words only", "the") == [r.id for r in everything]
     assert shown["stop words only"] == (len(everything), False)
+    kept = search("with a status", "school", status="open")
+    assert shown["with a status"] == (len(kept), False)
     monkeypatch.setattr(case_list, "EXACT_UP_TO", 3)
     search("past the exact limit", "school")
     count, estimated = shown["past the exact limit"]
     assert estimated and count >= 3
+    search("past the limit, with a status", "school", status="open")
+    assert shown["past the limit, with a status"][1]  # the word's estimate times the share
     print("round trips per search:", seen)
     assert max(seen.values()) <= CEILING["search"], seen

@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -544,8 +545,16 @@ def _status_values(status: str) -> list[str]:
 FEW_STATUS = 100_000
 
 
-def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) -> tuple[int, bool]:
-    """How many cases the filters keep, and whether that is an estimate.
+def _kept(
+    session: Session,
+    flt: CaseFilter,
+    others: list[ColumnElement[bool]],
+    pg_rows: int | None = None,
+    first: int | None = None,
+) -> tuple[int, bool]:
+    """How many cases the filters keep, and whether that is an estimate (`pg_rows`:
+    PostgreSQL's figure of all cases, and `first`: what `_kept_first` counts, if
+    already read).
 
     A status filter alone keeping most cases ('closed', 'dispatched': 97 % and 95 % of
     a long-standing office) is counted as all cases less the other statuses: counting
@@ -553,10 +562,12 @@ def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) 
     SQLite counts all cases from its b-tree's pages in ~8 ms; PostgreSQL would read
     every row (~80 ms), so there all cases are its statistics' figure, an estimate.
     """
+    if first is None:
+        first = session.scalar(select(_kept_first(flt, others))) or 0
     if _counted_directly(flt):
-        return _count(session, others, None), False
+        return first, False
     inside = _status_values(flt.status)
-    found = _capped_count(session, [Case.status.in_(inside)], FEW_STATUS)
+    found = first
     if found < FEW_STATUS:
         return found, False
     rest = [s.value for s in CaseStatus if s.value not in inside]
@@ -564,11 +575,20 @@ def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) 
     if outside >= FEW_STATUS:
         return _count(session, others, None), False
     if session.get_bind().dialect.name == "postgresql":
-        total = _pg_rows(session)
+        total = _pg_rows(session) if pg_rows is None else pg_rows
         if total >= outside + FEW_STATUS:  # statistics that know the table
             return total - outside, True
         return _count(session, others, None), False
     return (session.scalar(select(func.count()).select_from(Case)) or 0) - outside, False
+
+
+def _kept_first(flt: CaseFilter, others: list[ColumnElement[bool]]) -> Any:
+    """`_kept`'s first count, as a scalar subquery: the kept cases, or for a status alone
+    its cases up to FEW_STATUS."""
+    if _counted_directly(flt):
+        return select(func.count()).select_from(Case).where(*others).scalar_subquery()
+    inside = select(Case.id).where(Case.status.in_(_status_values(flt.status)))
+    return select(func.count()).select_from(inside.limit(FEW_STATUS).subquery()).scalar_subquery()
 
 
 def _counted_directly(flt: CaseFilter) -> bool:
@@ -578,12 +598,16 @@ def _counted_directly(flt: CaseFilter) -> bool:
 
 def _pg_rows(session: Session) -> int:
     """PostgreSQL's estimate of the cases (kept by VACUUM and ANALYZE)."""
-    rows = session.scalar(
+    return max(int(session.scalar(select(_pg_reltuples())) or 0), 0)
+
+
+def _pg_reltuples() -> Any:
+    return (
         select(literal_column("reltuples"))
         .select_from(table("pg_class"))
         .where(literal_column("oid") == literal_column("'cases'::regclass"))
+        .scalar_subquery()
     )
-    return max(int(rows or 0), 0)
 
 
 def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:
@@ -646,13 +670,16 @@ def _pg_search_counts(
     shown = select(func.count()).select_from(matching.subquery()).scalar_subquery()
     # Words that are all stop words search for nothing: then the cases the other filters
     # keep, counted in the same statement where `_kept` would count them directly.
-    unsearched = None
-    if _counted_directly(flt):
-        unsearched = select(func.count()).select_from(Case).where(*others).scalar_subquery()
+    unsearched = _kept_first(flt, others) if _counted_directly(flt) else None
+    # A common word within a filter is estimated from the share of cases the filter
+    # keeps: its first count comes in the same statement (wasted when few match after all).
+    share = _kept_first(flt, others) if others and matches >= EXACT_UP_TO else null()
     terms = func.numnode(search.pg_tsquery(query))
     o = _open_counts(today).subquery()
-    found, exact, n_open, n_overdue, n_week = session.execute(
-        select(terms, when((terms > 0, shown), else_=unsearched), o.c.open, o.c.overdue, o.c.week)
+    shown_or_all = when((terms > 0, shown), else_=unsearched)
+    found, exact, n_open, n_overdue, n_week, rows, first = session.execute(
+        # (The statistics' figure of all cases, a catalogue read: for a filter's share.)
+        select(terms, shown_or_all, o.c.open, o.c.overdue, o.c.week, _pg_reltuples(), share)
     ).one()
     if not found:
         if unsearched is None:
@@ -661,7 +688,8 @@ def _pg_search_counts(
     estimated = matches >= EXACT_UP_TO and exact >= EXACT_UP_TO
     if estimated:
         if others:
-            kept, _estimated = _kept(session, flt, others)
-            matches = round(matches * kept / max(_pg_rows(session), kept, 1))
+            total = max(int(rows or 0), 0)
+            kept, _estimated = _kept(session, flt, others, total, first)
+            matches = round(matches * kept / max(total, kept, 1))
         exact = max(matches, EXACT_UP_TO)
     return Counts(exact, n_open or 0, int(n_overdue or 0), int(n_week or 0), estimated)
