@@ -255,6 +255,12 @@ def matching_ids(query: SearchQuery, dialect: str, walk: bool = False) -> Column
     return (Case.id + 0).in_(matches) if walk else Case.id.in_(matches)
 
 
+def pg_matching(query: SearchQuery) -> Select[Any]:
+    """PostgreSQL: the ids of the matching cases, from the index's table alone (each
+    document belongs to a case: a foreign key), for counting without the cases."""
+    return select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query)))
+
+
 def probe_each_row(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     """This row matches, asked row by row: for common words while walking the sort order."""
     if dialect == "postgresql":
