@@ -562,12 +562,12 @@ def _kept(
     SQLite counts all cases from its b-tree's pages in ~8 ms; PostgreSQL would read
     every row (~80 ms), so there all cases are its statistics' figure, an estimate.
     """
-    if first is None:
-        first = session.scalar(select(_kept_first(flt, others))) or 0
     if _counted_directly(flt):
-        return first, False
+        return (_count(session, others, None) if first is None else first), False
     inside = _status_values(flt.status)
-    found = first
+    found = (
+        _capped_count(session, [Case.status.in_(inside)], FEW_STATUS) if first is None else first
+    )
     if found < FEW_STATUS:
         return found, False
     rest = [s.value for s in CaseStatus if s.value not in inside]
