@@ -21,13 +21,16 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
     tuple_,
+    union_all,
 )
 from sqlalchemy import case as when
 from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql import Select
 
 from correspondence.db.models import (
     Campaign,
@@ -189,28 +192,16 @@ def _search_condition(
 
 
 def _search_query(session: Session, text: str) -> search.SearchQuery | None:
-    """The query to run: empty when nothing is to be searched, None when nothing can match."""
+    """The query to run: empty when nothing is to be searched, None when nothing can match.
+
+    On PostgreSQL words that are all stop words ("the") search for nothing, which only
+    the server's dictionary knows: the page's and the counts' statements ask it
+    themselves (numnode) rather than spend a round trip on it first.
+    """
     query = search.parse(text)
-    if not query:
+    if not query or session.get_bind().dialect.name == "postgresql":
         return query
-    if session.get_bind().dialect.name == "postgresql":
-        return search.SearchQuery(()) if _pg_all_stop_words(session, query) else query
     return search.complete_prefixes(session, query)
-
-
-# Whether typed words are all stop words, as the server said: its dictionary does not
-# change under a running app, and asking costs a round trip (twice a click: list, counts).
-_STOP_WORDS_ONLY: dict[search.SearchQuery, bool] = {}
-
-
-def _pg_all_stop_words(session: Session, query: search.SearchQuery) -> bool:
-    known = _STOP_WORDS_ONLY.get(query)
-    if known is None:
-        known = search.pg_is_empty(session, query)
-        if len(_STOP_WORDS_ONLY) >= 512:  # bounded: a day's searches, not a leak
-            _STOP_WORDS_ONLY.clear()
-        _STOP_WORDS_ONLY[query] = known
-    return known
 
 
 # The sorts with an index over the open cases alone (migration 0016).
@@ -270,6 +261,14 @@ def _with_names(left: Any) -> Any:
     )
 
 
+# Walking the sort's index for a page of matches is best done by one process. With
+# workers (PostgreSQL plans two for a million cases) each walks ahead of the page it
+# feeds, and they start late: a phrase's first page read twice the rows and took twice
+# the time (bench/README.md). A parallel-unsafe call keeps the planner to one process for
+# this statement alone; it is always true here, as unqualified table names need a schema.
+_ONE_PROCESS = func.current_schema().is_not(None)
+
+
 def list_page(
     session: Session,
     flt: CaseFilter,
@@ -288,7 +287,9 @@ def list_page(
     open_cases: ColumnElement[Any] | None = (
         literal_column(OPEN_SQL[dialect]) if sort in OPEN_INDEXED else None
     )
-    conds = _where(flt, today, _search_condition(session, flt, sort), open_cases)
+    # On PostgreSQL the search is a branch of the page's statement (see below).
+    matched = None if dialect == "postgresql" else _search_condition(session, flt, sort)
+    conds = _where(flt, today, matched, open_cases)
     if after is not None:
         # A row value, not "a < x OR (a = x AND id < y)": SQLite and PostgreSQL seek
         # straight to it in the index, so page 2,500 costs what page 1 does.
@@ -321,13 +322,20 @@ def list_page(
         # each row against the search there), then the 201 rows and their names: read
         # with the rest of each case's row, walking the index visited the table for
         # every row tested (twice the time of the plain search join for a phrase).
-        page = (
-            select(Case.id.label("page_id"), key.label("sort_value"))
-            .where(*conds)
-            .order_by(*order)
-            .limit(limit + 1)
-            .subquery("page")
-        )
+        keys = select(Case.id.label("page_id"), key.label("sort_value"))
+        query = search.parse(flt.search)
+        if query:
+            # Two branches, of which the server runs one: the search, or, when every
+            # word typed is a stop word (only its dictionary knows), the list unsearched.
+            # Asking first cost a round trip.
+            terms = func.numnode(search.pg_tsquery(query))
+            found = keys.where(*conds, search.matching_ids(query, dialect), terms > 0, _ONE_PROCESS)
+            plain = keys.where(*conds, terms == 0)
+            page = union_all(
+                *(b.order_by(*order).limit(limit + 1).subquery().select() for b in (found, plain))
+            ).subquery("page")
+        else:
+            page = keys.where(*conds).order_by(*order).limit(limit + 1).subquery("page")
         again = [page.c.page_id]
         if not (sort is SortKey.STATUS and flt.status not in ("", "open", "closed")):
             # (A status sorted within one status is by id alone: PostgreSQL knows the
@@ -487,11 +495,14 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
     today = today or dt.date.today()
     query = _search_query(session, flt.search)
     others = _where(flt, today, None)
+    if query and session.get_bind().dialect.name == "postgresql":
+        searched = _pg_search_counts(session, flt, query, others, today)
+        if searched is not None:
+            return searched
+        query = search.SearchQuery(())  # every word a stop word: the list unsearched
     estimated = False
     if query is None:
         shown = 0
-    elif query and session.get_bind().dialect.name == "postgresql":
-        shown, estimated = _pg_search_count(session, flt, query, others)
     elif query and not others:
         shown = search.count_matches(session, query, EXACT_UP_TO)  # the index alone knows
         if shown >= EXACT_UP_TO:
@@ -500,14 +511,20 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
         shown, estimated = _sqlite_search_count(session, flt, query, others)
     else:
         shown, estimated = _kept(session, flt, others)
-    week_end = add_working_days(today, 5)
-    open_q = select(
-        func.count(),
-        func.sum(when((Case.due_on < today, 1), else_=0)),
-        func.sum(when((and_(Case.due_on >= today, Case.due_on <= week_end), 1), else_=0)),
-    ).where(Case.status.in_(OPEN_VALUES))
-    n_open, n_overdue, n_week = session.execute(open_q).one()
+    n_open, n_overdue, n_week = session.execute(_open_counts(today)).one()
     return Counts(shown, n_open or 0, int(n_overdue or 0), int(n_week or 0), estimated)
+
+
+def _open_counts(today: dt.date) -> Select[int, Any, Any]:
+    """The open cases, how many are overdue and how many fall due within five working days."""
+    week_end = add_working_days(today, 5)
+    return select(
+        func.count().label("open"),
+        func.sum(when((Case.due_on < today, 1), else_=0)).label("overdue"),
+        func.sum(when((and_(Case.due_on >= today, Case.due_on <= week_end), 1), else_=0)).label(
+            "week"
+        ),
+    ).where(Case.status.in_(OPEN_VALUES))
 
 
 # A search matching more cases than this shows an estimate in the status bar ("about
@@ -528,8 +545,16 @@ def _status_values(status: str) -> list[str]:
 FEW_STATUS = 100_000
 
 
-def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) -> tuple[int, bool]:
-    """How many cases the filters keep, and whether that is an estimate.
+def _kept(
+    session: Session,
+    flt: CaseFilter,
+    others: list[ColumnElement[bool]],
+    pg_rows: int | None = None,
+    first: int | None = None,
+) -> tuple[int, bool]:
+    """How many cases the filters keep, and whether that is an estimate (`pg_rows`:
+    PostgreSQL's figure of all cases, and `first`: what `_kept_first` counts, if
+    already read).
 
     A status filter alone keeping most cases ('closed', 'dispatched': 97 % and 95 % of
     a long-standing office) is counted as all cases less the other statuses: counting
@@ -537,10 +562,12 @@ def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) 
     SQLite counts all cases from its b-tree's pages in ~8 ms; PostgreSQL would read
     every row (~80 ms), so there all cases are its statistics' figure, an estimate.
     """
-    if not flt.status or replace(flt, search="") != CaseFilter(status=flt.status):
-        return _count(session, others, None), False
+    if _counted_directly(flt):
+        return (_count(session, others, None) if first is None else first), False
     inside = _status_values(flt.status)
-    found = _capped_count(session, [Case.status.in_(inside)], FEW_STATUS)
+    found = (
+        _capped_count(session, [Case.status.in_(inside)], FEW_STATUS) if first is None else first
+    )
     if found < FEW_STATUS:
         return found, False
     rest = [s.value for s in CaseStatus if s.value not in inside]
@@ -548,21 +575,39 @@ def _kept(session: Session, flt: CaseFilter, others: list[ColumnElement[bool]]) 
     if outside >= FEW_STATUS:
         return _count(session, others, None), False
     if session.get_bind().dialect.name == "postgresql":
-        total = _pg_rows(session)
+        total = _pg_rows(session) if pg_rows is None else pg_rows
         if total >= outside + FEW_STATUS:  # statistics that know the table
             return total - outside, True
         return _count(session, others, None), False
     return (session.scalar(select(func.count()).select_from(Case)) or 0) - outside, False
 
 
+def _kept_first(flt: CaseFilter, others: list[ColumnElement[bool]]) -> Any:
+    """`_kept`'s first count, as a scalar subquery: the kept cases, or for a status alone
+    its cases up to FEW_STATUS."""
+    if _counted_directly(flt):
+        return select(func.count()).select_from(Case).where(*others).scalar_subquery()
+    inside = select(Case.id).where(Case.status.in_(_status_values(flt.status)))
+    return select(func.count()).select_from(inside.limit(FEW_STATUS).subquery()).scalar_subquery()
+
+
+def _counted_directly(flt: CaseFilter) -> bool:
+    """Whether `_kept` counts the kept cases directly (anything but a status alone)."""
+    return not flt.status or replace(flt, search="") != CaseFilter(status=flt.status)
+
+
 def _pg_rows(session: Session) -> int:
     """PostgreSQL's estimate of the cases (kept by VACUUM and ANALYZE)."""
-    rows = session.scalar(
+    return max(int(session.scalar(select(_pg_reltuples())) or 0), 0)
+
+
+def _pg_reltuples() -> Any:
+    return (
         select(literal_column("reltuples"))
         .select_from(table("pg_class"))
         .where(literal_column("oid") == literal_column("'cases'::regclass"))
+        .scalar_subquery()
     )
-    return max(int(rows or 0), 0)
 
 
 def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:
@@ -601,20 +646,52 @@ def _sqlite_search_count(
     return guess, True
 
 
-def _pg_search_count(
-    session: Session, flt: CaseFilter, query: search.SearchQuery, others: list[ColumnElement[bool]]
-) -> tuple[int, bool]:
+def _pg_search_counts(
+    session: Session,
+    flt: CaseFilter,
+    query: search.SearchQuery,
+    others: list[ColumnElement[bool]],
+    today: dt.date,
+) -> Counts | None:
     """Exact up to EXACT_UP_TO; beyond, the planner's estimate of the matches (from the
-    index's word statistics) times the share of cases the other filters keep."""
-    conds = [*others, search.matching_ids(query, "postgresql")]
-    capped = select(Case.id).where(*conds).limit(EXACT_UP_TO).subquery()
-    exact = session.scalar(select(func.count()).select_from(capped)) or 0
-    if exact < EXACT_UP_TO:
-        return exact, False
+    index's word statistics) times the share of cases the other filters keep. None when
+    every word is a stop word (nothing is searched).
+
+    Two statements for a search alone (over a distant link each is a round trip): the
+    estimate, which is planning only, then every figure of the status bar at once. The
+    estimate comes first so that the count knows how far to go: a word the statistics
+    call rare (or know too little of, such as a new one) is counted to the end.
+    """
     matches = search.pg_estimate_matches(session, query)
-    if matches < EXACT_UP_TO:  # the statistics know too little (a short prefix): count
-        return _count(session, others, search.matching_ids(query, "postgresql")), False
     if others:
-        kept, _estimated = _kept(session, flt, others)
-        matches = round(matches * kept / max(_pg_rows(session), kept, 1))
-    return max(matches, EXACT_UP_TO), True
+        matching = select(Case.id).where(*others, search.matching_ids(query, "postgresql"))
+    else:  # no join to the cases: each probe of them cost a third more
+        matching = search.pg_matching(query)
+    if matches >= EXACT_UP_TO:
+        matching = matching.limit(EXACT_UP_TO)
+    shown = select(func.count()).select_from(matching.subquery()).scalar_subquery()
+    # Words that are all stop words search for nothing: then the cases the other filters
+    # keep, counted in the same statement where `_kept` would count them directly.
+    unsearched = _kept_first(flt, others) if _counted_directly(flt) else None
+    # A common word within a filter is estimated from the share of cases the filter
+    # keeps: its first count comes in the same statement (wasted when few match after all).
+    share = _kept_first(flt, others) if others and matches >= EXACT_UP_TO else null()
+    terms = func.numnode(search.pg_tsquery(query))
+    o = _open_counts(today).subquery()
+    shown_or_all = when((terms > 0, shown), else_=unsearched)
+    found, exact, n_open, n_overdue, n_week, rows, first = session.execute(
+        # (The statistics' figure of all cases, a catalogue read: for a filter's share.)
+        select(terms, shown_or_all, o.c.open, o.c.overdue, o.c.week, _pg_reltuples(), share)
+    ).one()
+    if not found:
+        if unsearched is None:
+            return None
+        return Counts(exact or 0, n_open or 0, int(n_overdue or 0), int(n_week or 0))
+    estimated = matches >= EXACT_UP_TO and exact >= EXACT_UP_TO
+    if estimated:
+        if others:
+            total = max(int(rows or 0), 0)
+            kept, _estimated = _kept(session, flt, others, total, first)
+            matches = round(matches * kept / max(total, kept, 1))
+        exact = max(matches, EXACT_UP_TO)
+    return Counts(exact, n_open or 0, int(n_overdue or 0), int(n_week or 0), estimated)

@@ -23,8 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Text,
-    cast,
     column,
     exists,
     func,
@@ -257,6 +255,12 @@ def matching_ids(query: SearchQuery, dialect: str, walk: bool = False) -> Column
     return (Case.id + 0).in_(matches) if walk else Case.id.in_(matches)
 
 
+def pg_matching(query: SearchQuery) -> Select[Any]:
+    """PostgreSQL: the ids of the matching cases, from the index's table alone (each
+    document belongs to a case: a foreign key), for counting without the cases."""
+    return select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(query)))
+
+
 def probe_each_row(query: SearchQuery, dialect: str) -> ColumnElement[bool]:
     """This row matches, asked row by row: for common words while walking the sort order."""
     if dialect == "postgresql":
@@ -288,7 +292,7 @@ def pg_tsquery(query: SearchQuery) -> ColumnElement[object]:
 
     A term with digits may also match the reference as written ('simple'), so a
     sequence number is never stemmed away. A term of stop words only ("the")
-    drops out, as PostgreSQL does; `pg_is_empty` tells when nothing is left.
+    drops out, as PostgreSQL does (numnode of the result is 0 when nothing is left).
     """
     english: ColumnClause[object] = literal_column("'english'::regconfig")
     simple: ColumnClause[object] = literal_column("'simple'::regconfig")
@@ -305,15 +309,12 @@ def pg_tsquery(query: SearchQuery) -> ColumnElement[object]:
 
 def pg_estimate_matches(session: Session, query: SearchQuery) -> int:
     """The planner's estimate of the matching cases, from the statistics ANALYZE keeps
-    of the documents' words: no row is read."""
-    from sqlalchemy.dialects.postgresql import TSQUERY  # only here: not for SQLite's start-up
-
-    # The planner estimates only against a constant tsquery, not a call to_tsquery(...),
-    # and has no statistics for a prefix: the words as whole words (a lower bound).
+    of the documents' words: no row is read, and one statement is sent (to_tsquery with
+    a configuration is immutable, so the planner folds it to the constant it estimates
+    against)."""
+    # The words as whole words (a lower bound): the estimate the status bar has shown.
     whole = SearchQuery(tuple(Term(t.words) for t in query.terms))
-    as_text = session.scalar(select(cast(pg_tsquery(whole), Text)))
-    constant = cast(literal(as_text), TSQUERY)
-    stmt = select(_pg.c.case_id).where(_pg.c.document.op("@@")(constant))
+    stmt = select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(whole)))
     compiled = stmt.compile(dialect=session.get_bind().dialect)
     plan = (
         session.connection()
@@ -321,8 +322,3 @@ def pg_estimate_matches(session: Session, query: SearchQuery) -> int:
         .scalar_one()
     )
     return int(plan[0]["Plan"]["Plan Rows"])
-
-
-def pg_is_empty(session: Session, query: SearchQuery) -> bool:
-    """True when every word typed is a stop word: nothing to search for."""
-    return (session.scalar(select(func.numnode(pg_tsquery(query)))) or 0) == 0
