@@ -16,7 +16,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Text, cast, event, func, select
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Select,
+    Text,
+    cast,
+    event,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -102,14 +114,12 @@ def build_model(
         .join(LineVersion, LineVersion.line_id == StandardLine.id)
         .where(LineVersion.status == "approved"),
     ]
-    if learn:
-        reads.append(
-            select(case_themes.c.theme_id, Case.letter_text)
-            .join(Case, Case.id == case_themes.c.case_id)
-            .where(case_themes.c.source == "officer", case_themes.c.confirmed_at.is_not(None))
-            .order_by(case_themes.c.confirmed_at.desc())
-        )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if learn and postgres:
+        reads.append(_learned_by_lateral())
     themes, spread_rows, approved, *confirmed = read_together(session, reads)
+    if learn and not postgres:
+        confirmed = [_learned_by_union(session, [row[0] for row in themes])]
     by_id: dict[int, _ThemeProfile] = {}
     for tid, code, name, description, keywords in themes:
         p = _ThemeProfile(code, name)
@@ -139,6 +149,45 @@ def build_model(
     # A term every theme shares tells the themes apart poorly.
     idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
     return Model(profiles, idf, fp, n_confirmed)
+
+
+def _newest_confirmed(theme_id: Any) -> Select[Any]:
+    """A theme's newest LEARN_SAMPLE confirmed letters with text: read from the newest down
+    the partial index of migration 0018, so a rebuild reads at most that many letters a
+    theme however many an office has confirmed over the years."""
+    return (
+        select(Case.letter_text)
+        .select_from(case_themes.join(Case, Case.id == case_themes.c.case_id))
+        .where(
+            case_themes.c.theme_id == theme_id,
+            case_themes.c.source == "officer",
+            case_themes.c.confirmed_at.is_not(None),
+            Case.letter_text != "",
+        )
+        .order_by(case_themes.c.confirmed_at.desc())
+        .limit(LEARN_SAMPLE)
+    )
+
+
+def _learned_by_lateral() -> Select[Any]:
+    """PostgreSQL: every active theme's newest letters in one statement (asked with the
+    model's other reads)."""
+    themes = select(Theme.id).where(Theme.active.is_(True)).subquery()
+    newest = _newest_confirmed(themes.c.id).lateral()
+    return select(themes.c.id, newest.c.letter_text).select_from(themes.join(newest, true()))
+
+
+def _learned_by_union(session: Session, theme_ids: Sequence[int]) -> Rows:
+    """SQLite (no LATERAL): the same as one compound SELECT per chunk of themes."""
+    rows: Rows = []
+    for start in range(0, len(theme_ids), 200):  # SQLite allows 500 parts to a compound
+        parts = [
+            select(literal(tid).label("theme_id"), q.c.letter_text)
+            for tid in theme_ids[start : start + 200]
+            for q in [_newest_confirmed(tid).subquery()]
+        ]
+        rows.extend(tuple(r) for r in session.execute(union_all(*parts)))
+    return rows
 
 
 def _learn(rows: Rows, by_id: dict[int, _ThemeProfile]) -> int:
