@@ -224,3 +224,16 @@ def test_logging_gives_the_same_writer_row_and_unbroken_numbers_on_both_database
         )  # fmt: skip
         assert c.updated_at is not None
         assert events.verify_chain(s) is None
+
+
+def test_a_unit_recording_many_events_keeps_them_in_order(db: Database) -> None:
+    uow = acting_as(db.session_factory, "a.okoro")
+    with uow.begin() as w:
+        for i in range(600):
+            events.record(w.session, w.actor, "case", None, "note", new=str(i))
+        events.at_commit(w.session, insert(Setting).values(key="bulk", value="done"))
+    assert _setting(db, "bulk") == "done"
+    with db.session_factory() as s:
+        newest = s.scalars(select(Event.new_value).order_by(Event.id.desc()).limit(600)).all()
+        assert list(reversed(newest)) == [str(i) for i in range(600)]
+        assert events.verify_chain(s) is None
