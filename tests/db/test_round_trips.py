@@ -41,7 +41,7 @@ CEILING = {
     "triage apply": 3,
     "draft open": 11,
     "draft save": 12,
-    "log": 5,
+    "log": 4,
 }
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from correspondence.database import Database, open_database
 from correspondence.db.models import (
     Case,
+    Correspondent,
     Event,
     Setting,
     Team,
@@ -23,7 +24,8 @@ from correspondence.db.models import (
 )
 from correspondence.services import events
 from correspondence.services.actors import Role
-from correspondence.services.errors import ConflictError, PermissionDenied
+from correspondence.services.cases.cases import NewCase
+from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests import factories
@@ -237,3 +239,24 @@ def test_a_unit_recording_many_events_keeps_them_in_order(db: Database) -> None:
         newest = s.scalars(select(Event.new_value).order_by(Event.id.desc()).limit(600)).all()
         assert list(reversed(newest)) == [str(i) for i in range(600)]
         assert events.verify_chain(s) is None
+
+
+def test_a_refused_letter_adds_no_writer_and_takes_no_number(db: Database) -> None:
+    desk = factories.desk_for(db, "a.okoro", TODAY)
+    first = factories.log_letter(desk, received_on=TODAY)
+    with db.session_factory() as s:
+        writers = s.scalar(select(func.count(Correspondent.id)))
+    bad = NewCase(
+        received_on=TODAY,
+        new_correspondent=factories.member_of_public("Tom", "Reed"),
+        reply_type="no-such-type",
+    )
+    with pytest.raises(ValidationError, match="unknown reply type"):
+        desk.log_case(bad)
+    bad.reply_type, bad.theme_codes = "ministerial", ["NO-SUCH-THEME"]
+    with pytest.raises(ValidationError, match="unknown theme"):
+        desk.log_case(bad)
+    with db.session_factory() as s:
+        assert s.scalar(select(func.count(Correspondent.id))) == writers
+    second = factories.log_letter(desk, received_on=TODAY)
+    assert int(second[5:12]) == int(first[5:12]) + 1  # no number lost
