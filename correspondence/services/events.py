@@ -231,11 +231,18 @@ def _write_at_commit(session: Session) -> None:
     _commit_in_one_message(session)
 
 
+# A click records a few events; a unit of work recording more (bulk work) writes them with
+# the usual batched INSERT rather than as one very long text.
+_EVENTS_IN_ONE_MESSAGE = 500
+
+
 def _commit_in_one_message(session: Session) -> None:
     """PostgreSQL: the events recorded, the `at_commit` writes and COMMIT, in one message.
     The chain's lock (taken by the events' trigger) is held for that message alone. If any
     of it fails the server runs nothing after it, the transaction rolls back, and the error
     reaches the caller as from any other statement."""
+    if len(session.info.get(PENDING) or ()) > _EVENTS_IN_ONE_MESSAGE:
+        write_pending(session)  # bulk work: its own batched INSERT, then the rest
     pending: list[Event] = session.info.pop(PENDING, None) or []
     tail = session.info.pop(TAIL, None) or {}
     connection = session.connection()

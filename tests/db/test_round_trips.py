@@ -43,7 +43,7 @@ CEILING = {
     "draft new": 13,
     "draft open": 2,
     "draft save": 6,
-    "log": 5,
+    "log": 4,
 }
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from correspondence.database import Database, open_database
 from correspondence.db.models import (
     Case,
+    Correspondent,
     Event,
     Setting,
     Team,
@@ -23,7 +24,8 @@ from correspondence.db.models import (
 )
 from correspondence.services import events
 from correspondence.services.actors import Role
-from correspondence.services.errors import ConflictError, PermissionDenied
+from correspondence.services.cases.cases import NewCase
+from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests import factories
@@ -224,3 +226,37 @@ def test_logging_gives_the_same_writer_row_and_unbroken_numbers_on_both_database
         )  # fmt: skip
         assert c.updated_at is not None
         assert events.verify_chain(s) is None
+
+
+def test_a_unit_recording_many_events_keeps_them_in_order(db: Database) -> None:
+    uow = acting_as(db.session_factory, "a.okoro")
+    with uow.begin() as w:
+        for i in range(600):
+            events.record(w.session, w.actor, "case", None, "note", new=str(i))
+        events.at_commit(w.session, insert(Setting).values(key="bulk", value="done"))
+    assert _setting(db, "bulk") == "done"
+    with db.session_factory() as s:
+        newest = s.scalars(select(Event.new_value).order_by(Event.id.desc()).limit(600)).all()
+        assert list(reversed(newest)) == [str(i) for i in range(600)]
+        assert events.verify_chain(s) is None
+
+
+def test_a_refused_letter_adds_no_writer_and_takes_no_number(db: Database) -> None:
+    desk = factories.desk_for(db, "a.okoro", TODAY)
+    first = factories.log_letter(desk, received_on=TODAY)
+    with db.session_factory() as s:
+        writers = s.scalar(select(func.count(Correspondent.id)))
+    bad = NewCase(
+        received_on=TODAY,
+        new_correspondent=factories.member_of_public("Tom", "Reed"),
+        reply_type="no-such-type",
+    )
+    with pytest.raises(ValidationError, match="unknown reply type"):
+        desk.log_case(bad)
+    bad.reply_type, bad.theme_codes = "ministerial", ["NO-SUCH-THEME"]
+    with pytest.raises(ValidationError, match="unknown theme"):
+        desk.log_case(bad)
+    with db.session_factory() as s:
+        assert s.scalar(select(func.count(Correspondent.id))) == writers
+    second = factories.log_letter(desk, received_on=TODAY)
+    assert int(second[5:12]) == int(first[5:12]) + 1  # no number lost

@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnDefault, false, func, insert, null, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnDefault, false, func, insert, null, select, true, update
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from correspondence.db.batch_reads import Read, Rows, read_together
@@ -219,13 +220,11 @@ def _correspondent_values(data: NewCorrespondent) -> dict[str, object]:
     }
 
 
-def _add_correspondent_taking_number(
-    session: Session, data: NewCorrespondent, year: int
-) -> tuple[Correspondent, int | None]:
-    """PostgreSQL: the new writer added and the year's next reference number taken in one
-    statement (a data-modifying WITH), one round trip instead of two; the counter row is
-    then locked to the commit, as `references.allocate` leaves it. The number is None when
-    the year has no counter yet (`allocate` then makes it)."""
+def _writer_and_number(data: NewCorrespondent, year: int) -> tuple[Any, Any]:
+    """PostgreSQL: the new writer's INSERT and the year's next reference number, as
+    data-modifying WITHs for the statement that reads the reference data: one round trip
+    instead of three. The counter row is then locked to the commit, as `references.allocate`
+    leaves it; the number is NULL when the year has no counter yet (`allocate` makes it)."""
     taken = (
         update(ReferenceCounter)
         .where(ReferenceCounter.year == year)
@@ -234,17 +233,13 @@ def _add_correspondent_taking_number(
         .cte("taken")
     )
     values = _correspondent_values(data)
-    for column in Correspondent.__table__.columns:  # its defaults, as a flush would give
+    table = Correspondent.__table__
+    for column in table.columns:  # its defaults, as a flush would give them
         default = column.default
         if column.key not in values and isinstance(default, ColumnDefault):
             values[column.key] = default.arg(None) if default.is_callable else default.arg
-    row = session.execute(
-        insert(Correspondent)
-        .values(**values)
-        .returning(Correspondent, select(taken.c.last_sequence).scalar_subquery())
-        .add_cte(taken)
-    ).one()
-    return row[0], row[1]
+    writer = insert(table).values(**values).returning(*table.columns).cte("writer")
+    return aliased(Correspondent, writer), select(taken.c.last_sequence).scalar_subquery()
 
 
 def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | None = None) -> Case:
@@ -257,18 +252,23 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         raise ValidationError("Direction", f"unknown direction {data.direction!r}")
     # The reply type, the themes named and the default office, in one statement (over a
     # distant link each is a round trip); checked below in the order a person reads the form.
-    reply_type, found, default_office = _reference_data(session, data)
-    server, taken = session.get_bind().dialect.name == "postgresql", None
+    # On PostgreSQL a new writer is added, and the year's number taken, by that statement too.
+    fold = (
+        session.get_bind().dialect.name == "postgresql"
+        and data.correspondent_id is None
+        and data.new_correspondent is not None
+        and not data.reference
+        and bool(display_name(data.new_correspondent.person()).strip())
+    )
+    reply_type, found, default_office, writer, taken = _reference_data(session, data, fold)
     if reply_type is None:
         raise ValidationError("Reply type", f"unknown reply type {data.reply_type!r}")
     if data.correspondent_id is not None:
         correspondent = session.get(Correspondent, data.correspondent_id)
         if correspondent is None:
             raise ValidationError("Correspondent", f"no correspondent #{data.correspondent_id}")
-    elif data.new_correspondent is not None and not data.reference and server:
-        correspondent, taken = _add_correspondent_taking_number(
-            session, data.new_correspondent, data.received_on.year
-        )
+    elif writer is not None:
+        correspondent = writer
     elif data.new_correspondent is not None:
         correspondent = add_correspondent(session, data.new_correspondent)
     else:
@@ -349,26 +349,36 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
 
 
 def _reference_data(
-    session: Session, data: NewCase
-) -> tuple[ReplyType | None, dict[str, Theme], str]:
-    """The reply type named, the themes named that exist, and the default office (when the
-    reference will be allocated here): one statement."""
+    session: Session, data: NewCase, with_writer: bool = False
+) -> tuple[ReplyType | None, dict[str, Theme], str, Correspondent | None, int | None]:
+    """The reply type named, the themes named that exist, the default office (when the
+    reference will be allocated here) and, `with_writer`, the new writer added and the
+    year's number taken (`_writer_and_number`): one statement."""
     codes = list(dict.fromkeys(data.theme_codes))
     office = (
         select(Office.code).where(Office.is_default.is_(True)).limit(1).scalar_subquery()
         if not (data.office or data.reference)
         else null()
     )
-    rows = session.execute(
-        select(ReplyType, Theme, office)
-        .select_from(ReplyType)
+    query = select(ReplyType, Theme, office)
+    if with_writer:
+        assert data.new_correspondent is not None
+        writer, number = _writer_and_number(data.new_correspondent, data.received_on.year)
+        query = query.add_columns(writer, number)
+    query = (
+        query.select_from(ReplyType)
         .outerjoin(Theme, Theme.code.in_(codes) if codes else false())
         .where(ReplyType.code == data.reply_type)
-    ).all()
+    )
+    if with_writer:
+        query = query.join(writer, true())
+    rows = session.execute(query).all()
     if not rows:
-        return None, {}, DEFAULT_OFFICE
-    found = {t.code: t for _, t, _ in rows if t is not None}
-    return rows[0][0], found, rows[0][2] or DEFAULT_OFFICE
+        return None, {}, DEFAULT_OFFICE, None, None
+    found = {row[1].code: row[1] for row in rows if row[1] is not None}
+    first = rows[0]
+    added, taken = (first[3], first[4]) if with_writer else (None, None)
+    return first[0], found, first[2] or DEFAULT_OFFICE, added, taken
 
 
 def _themes_found(found: dict[str, Theme], codes: list[str]) -> list[Theme]:
