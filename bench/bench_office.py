@@ -22,7 +22,8 @@ Each thing a person does is timed and counted as one click: opening the triage v
 marking the letter triaged are two, as are opening a draft and saving it.
 
 `--pause-s S` makes each officer pause between tasks, S seconds on average (exponentially
-distributed), as a person reading a letter does; 0 (the default) clicks flat out.
+distributed), as a person reading a letter does, and start within 2 S of each other; 0 (the
+default) clicks flat out, all starting at once.
 
 Run twice: direct, then through `LatencyProxy` adding `--delay-ms` (25) each way. Each
 officer then has a proxy of their own, so its `round_trips` counter (chunks towards the
@@ -330,6 +331,8 @@ def officer_day(
 
     acts = {"list": list_, "search": search, "open": open_, "triage": triage_,
             "draft": draft, "log": log}  # fmt: skip
+    if pause_s:  # people come to their desks at different moments, not all at once
+        time.sleep(rng.uniform(0, 2 * pause_s))
     click(o, "list", list_)  # the window opens on the list
     while time.monotonic() < until:
         name = rng.choices(names, weights)[0]
