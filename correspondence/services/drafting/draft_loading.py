@@ -30,20 +30,20 @@ from correspondence.services.lines.line_context import (
     person_view,
 )
 
+# A draft's paragraphs with the line versions they use and their lines, joined into the
+# draft's own statement (each statement is a round trip over a distant link).
+WITH_LINES = (
+    joinedload(Draft.paragraphs)
+    .joinedload(DraftParagraph.line_version)
+    .joinedload(LineVersion.line)
+)
+
 
 def load_draft(session: Session, draft_id: int) -> Draft:
     """The draft with its paragraphs and the line versions they use, loaded at once: in one
     statement (joined), since over a distant link each statement is a round trip."""
     draft = (
-        session.execute(
-            select(Draft)
-            .where(Draft.id == draft_id)
-            .options(
-                joinedload(Draft.paragraphs)
-                .joinedload(DraftParagraph.line_version)
-                .joinedload(LineVersion.line)
-            )
-        )
+        session.execute(select(Draft).where(Draft.id == draft_id).options(WITH_LINES))
         .unique()
         .scalar_one_or_none()
     )
@@ -123,9 +123,7 @@ def load_draft_and_case(session: Session, draft_id: int) -> tuple[Draft, Case | 
             .outerjoin(Case, Case.id == Draft.case_id)
             .where(Draft.id == draft_id)
             .options(
-                joinedload(Draft.paragraphs)
-                .joinedload(DraftParagraph.line_version)
-                .joinedload(LineVersion.line),
+                WITH_LINES,
                 joinedload(Case.correspondent),
                 joinedload(Case.campaign),
             )

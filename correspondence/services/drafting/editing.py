@@ -36,7 +36,11 @@ from correspondence.services.drafting.draft_guards import (
     draft_label,
     flush_draft,
 )
-from correspondence.services.drafting.draft_loading import default_signatory, load_draft
+from correspondence.services.drafting.draft_loading import (
+    WITH_LINES,
+    default_signatory,
+    load_draft,
+)
 from correspondence.services.drafting.draft_view import (
     ACTIVE,
     EDITABLE,
@@ -224,11 +228,7 @@ def _load_for_save(session: Session, draft_id: int) -> tuple[Draft, Case | None,
             .outerjoin(Correspondent, Correspondent.id == Case.correspondent_id)
             .outerjoin(Signatory, Signatory.id == Draft.signatory_id)
             .where(Draft.id == draft_id)
-            .options(
-                joinedload(Draft.paragraphs)
-                .joinedload(DraftParagraph.line_version)
-                .joinedload(LineVersion.line)
-            )
+            .options(WITH_LINES)
         )
         .unique()
         .first()
