@@ -8,10 +8,11 @@ PostgreSQL runs are skipped with the reason shown; under CI=true they fail.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,10 @@ os.environ.setdefault("CORRESPONDENCE_USER", "tester")
 os.environ.setdefault("CORRESPONDENCE_SEEDS", str(Path(__file__).parent / "fixtures" / "seeds"))
 
 import pytest  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from correspondence.database import Database, open_database  # noqa: E402
+from correspondence.latency_proxy import LatencyProxy  # noqa: E402
 from correspondence.services.desk import Desk  # noqa: E402
 from correspondence.services.unit_of_work import acting_as
 from tests import pg  # noqa: E402
@@ -178,3 +181,40 @@ def demo_desk(demo_db: Database) -> Desk:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# --- a distant office: round trips counted ------------------------------------------------
+
+
+@pytest.fixture
+def remote(
+    pg_server: pg.PgServer, demo_template: DemoTemplate
+) -> Iterator[tuple[Database, LatencyProxy]]:
+    """A copy of the demo office, reached through the loopback proxy that counts messages."""
+    name = pg_server.create_database(pg_server.new_name(), template=demo_template.source)
+    proxy = LatencyProxy("127.0.0.1", pg_server.port, delay_s=0.002).start()
+    db = open_database(f"postgresql://{pg.SUPERUSER}@127.0.0.1:{proxy.port}/{name}")
+    # psycopg prepares a statement on its fifth use on a connection, which costs one extra
+    # round trip that once: left out here, so that the count is each click's own.
+    event.listen(
+        db.engine, "connect", lambda conn, _record: setattr(conn, "prepare_threshold", None)
+    )
+    db.engine.dispose()  # the connections made before that
+    yield db, proxy
+    db.close()
+    proxy.close()
+    pg_server.release(name)
+
+
+def trips(proxy: LatencyProxy, click: Callable[[], object]) -> int:
+    """The messages the click sent to the server: each waits for its answer. The collector
+    waits meanwhile, so the count is the code's, not the moment's (a collection in mid-click
+    can drop a row the session holds weakly, which is then asked for again)."""
+    gc.collect()
+    gc.disable()
+    try:
+        before = proxy.round_trips
+        click()
+        return proxy.round_trips - before
+    finally:
+        gc.enable()

@@ -4,13 +4,10 @@ by someone else is seen on the next click."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
-from correspondence.database import Database, open_database
+from correspondence.database import Database
 from correspondence.db.models import Campaign, Case, Comment, Draft, ReplyType, Team, User
 from correspondence.latency_proxy import LatencyProxy
 from correspondence.services.cases import cases
@@ -21,8 +18,7 @@ from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.lines.line_fit import fill
 from correspondence.services.triage.triage import Triage, TriageCase, TriageDecision
 from correspondence.services.unit_of_work import acting_as
-from tests import pg
-from tests.conftest import DEMO_TODAY, DemoTemplate
+from tests.conftest import DEMO_TODAY, trips
 from tests.factories import signed_off_campaign_reply
 
 
@@ -119,37 +115,8 @@ def test_a_reply_type_changed_meanwhile_shows_on_the_next_click(demo_db: Databas
 # --- round trips of the campaign paths (the office benchmark's clicks: test_round_trips)
 
 
-@pytest.fixture
-def remote(
-    pg_server: pg.PgServer, demo_template: DemoTemplate
-) -> Iterator[tuple[Database, LatencyProxy]]:
-    name = pg_server.create_database(pg_server.new_name(), template=demo_template.source)
-    proxy = LatencyProxy("127.0.0.1", pg_server.port, delay_s=0.002).start()
-    db = open_database(f"postgresql://{pg.SUPERUSER}@127.0.0.1:{proxy.port}/{name}")
-    # psycopg prepares a statement on its fifth use (one extra round trip, once): left out.
-    event.listen(
-        db.engine, "connect", lambda conn, _record: setattr(conn, "prepare_threshold", None)
-    )
-    db.engine.dispose()
-    yield db, proxy
-    db.close()
-    proxy.close()
-    pg_server.release(name)
-
-
-def _trips(proxy: LatencyProxy, click: Callable[[], object]) -> int:
-    gc.collect()
-    gc.disable()
-    try:
-        before = proxy.round_trips
-        click()
-        return proxy.round_trips - before
-    finally:
-        gc.enable()
-
-
 @pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
-def test_a_campaign_letter_and_a_campaign_reply_open_in_few_round_trips(
+def test_a_campaign_letter_and_a_campaign_reply_open_in_few_roundtrips(
     remote: tuple[Database, LatencyProxy],
 ) -> None:
     db, proxy = remote
@@ -165,15 +132,15 @@ def test_a_campaign_letter_and_a_campaign_reply_open_in_few_round_trips(
     drafting = Drafting(acting_as(db.session_factory, "p.mehta"), lambda: DEMO_TODAY)
     triage.load(member)  # the theme model is built once, as in a window
     drafting.view(draft_id)
-    assert _trips(proxy, lambda: triage.load(member)) <= 2
-    assert _trips(proxy, lambda: desk.open_case(member)) <= 2
+    assert trips(proxy, lambda: triage.load(member)) <= 2
+    assert trips(proxy, lambda: desk.open_case(member)) <= 2
     # A campaign's one reply: the draft, the sample letter its lines are shown against,
     # then the rest together.
-    assert _trips(proxy, lambda: drafting.view(draft_id)) <= 3
+    assert trips(proxy, lambda: drafting.view(draft_id)) <= 3
 
 
 @pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
-def test_the_triage_view_after_a_colleague_confirmed_themes_takes_three_round_trips(
+def test_the_triage_view_after_a_colleague_confirmed_themes_takes_three_roundtrips(
     remote: tuple[Database, LatencyProxy],
 ) -> None:
     """Marking a letter triaged confirms its themes, which the theme suggestions learn
@@ -197,5 +164,5 @@ def test_the_triage_view_after_a_colleague_confirmed_themes_takes_three_round_tr
         expected_version=seen.version,
     )
     again: list[TriageCase] = []
-    assert _trips(proxy, lambda: again.append(triage.load(logged[1]))) == 3
+    assert trips(proxy, lambda: again.append(triage.load(logged[1]))) == 3
     assert again[0].suggestions and again[0].id == shown.id

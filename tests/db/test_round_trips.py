@@ -8,13 +8,11 @@ the server, so the round trips of one click are counted exactly, on a real Postg
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
-from correspondence.database import Database, open_database
+from correspondence.database import Database
 from correspondence.db.models import Case, Signatory, Team
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.latency_proxy import LatencyProxy
@@ -26,8 +24,7 @@ from correspondence.services.drafting.draft_view import ParagraphInput
 from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
-from tests import pg
-from tests.conftest import DEMO_TODAY, DemoTemplate
+from tests.conftest import DEMO_TODAY, trips
 
 # The most each click may take (the office benchmark counted, before: list 11, search 13,
 # open 16, triage 43, draft 38, log 13). The issue's target is 3: what is still above it,
@@ -45,40 +42,6 @@ CEILING = {
     "draft save": 6,
     "log": 4,
 }
-
-
-@pytest.fixture
-def remote(
-    pg_server: pg.PgServer, demo_template: DemoTemplate
-) -> Iterator[tuple[Database, LatencyProxy]]:
-    """A copy of the demo office, reached through the proxy."""
-    name = pg_server.create_database(pg_server.new_name(), template=demo_template.source)
-    proxy = LatencyProxy("127.0.0.1", pg_server.port, delay_s=0.002).start()
-    db = open_database(f"postgresql://{pg.SUPERUSER}@127.0.0.1:{proxy.port}/{name}")
-    # psycopg prepares a statement on its fifth use on a connection, which costs one extra
-    # round trip that once: left out here, so that the count is each click's own.
-    event.listen(
-        db.engine, "connect", lambda conn, _record: setattr(conn, "prepare_threshold", None)
-    )
-    db.engine.dispose()  # the connections made before that
-    yield db, proxy
-    db.close()
-    proxy.close()
-    pg_server.release(name)
-
-
-def trips(proxy: LatencyProxy, click: Callable[[], object]) -> int:
-    """The messages the click sent to the server: each waits for its answer. The collector
-    waits meanwhile, so the count is the code's, not the moment's (a collection in mid-click
-    can drop a row the session holds weakly, which is then asked for again)."""
-    gc.collect()
-    gc.disable()
-    try:
-        before = proxy.round_trips
-        click()
-        return proxy.round_trips - before
-    finally:
-        gc.enable()
 
 
 @pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
