@@ -36,6 +36,7 @@ from correspondence.ui.background import LatestOnly
 
 MIN_INTERVAL_MS = 1000  # a flood of changes refreshes at most this often
 GATHER_MS = 150  # let a burst of notifications arrive before refreshing
+FEED_WAIT_S = 0.25  # on loopback or SQLite the feed watches well within this
 
 
 class _Bridge(QObject):
@@ -89,7 +90,9 @@ class LiveRefresh(Feature):
 
     def start(self) -> None:
         self._active = True
-        self.feed.start()
+        # A moment, not the feed's 5 s: on a distant server the listening connection takes
+        # several round trips, and the feed announces anything committed before it watched.
+        self.feed.start(wait=FEED_WAIT_S)
 
     def stop(self) -> None:
         # Notifications already queued to the GUI thread still arrive: _active drops them.

@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+from sqlalchemy import make_url
 
 from correspondence.database import Database, open_database
 from correspondence.domain.salutations import CorrespondentKind
+from correspondence.latency_proxy import LatencyProxy
 from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.cases.change_feed import CHANNEL, ChangeFeed
 from correspondence.services.desk import Desk
@@ -123,3 +125,50 @@ def test_a_failing_receiver_does_not_stop_the_feed(db: Database) -> None:
         assert feed.running
     finally:
         feed.stop()
+
+
+@pytest.mark.postgres
+def test_a_change_made_while_a_distant_feed_connects_is_announced(pg_database: str) -> None:
+    """The window does not wait for the feed (a distant server's LISTEN takes several round
+    trips); a colleague's letter logged meanwhile is still announced once the feed watches."""
+    url = make_url(pg_database)
+    proxy = LatencyProxy(url.host or "127.0.0.1", url.port or 5432, delay_s=0.15).start()
+    distant = open_database(url.set(port=proxy.port).render_as_string(hide_password=False))
+    direct = open_database(pg_database)
+    seen = Seen()
+    feed = ChangeFeed(distant.engine, seen, poll_seconds=0.25)
+    try:
+        feed.start(wait=0)
+        new_case(Desk(acting_as(direct.session_factory, "officer.ben")))  # before LISTEN
+        assert seen.event.wait(5.0), "a change made before the feed watched was lost"
+        assert seen.sources == [""]
+    finally:
+        feed.stop()
+        distant.close()
+        direct.close()
+        proxy.close()
+
+
+@pytest.mark.postgres
+def test_a_change_made_while_the_feed_had_lost_its_connection_is_announced(
+    pg_database: str,
+) -> None:
+    """As after a server restart or a network drop: the server ends the listening session,
+    a colleague logs a letter before the feed is back, and the feed announces it."""
+    database = open_database(pg_database)
+    seen = Seen()
+    feed = ChangeFeed(database.engine, seen, poll_seconds=0.2, retry_seconds=1.0).start()
+    try:
+        assert feed.running and not seen.event.wait(0.5)
+        with database.engine.connect() as conn:
+            ended = conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%%' AND datname = current_database()"
+            ).all()
+        assert ended, "the feed's listening session was not found"
+        new_case(Desk(acting_as(database.session_factory, "officer.ben")))
+        assert seen.event.wait(5.0), "a change made while the feed was away was lost"
+        assert feed.running
+    finally:
+        feed.stop()
+        database.close()

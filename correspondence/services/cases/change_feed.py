@@ -9,6 +9,11 @@ SQLite: one dedicated read connection polls `PRAGMA data_version`, which moves
 whenever another connection (this process's pool or another program) commits.
 
 The callback runs on the feed's own thread: a UI hands it over to its GUI thread.
+
+A change committed before the feed watches (while its connection is being made, or lost)
+would never be announced: so each time the feed begins to watch after a lost connection,
+or after `start()` stopped waiting for it, it calls back once with source "" ("something
+may have changed").
 """
 
 from __future__ import annotations
@@ -40,30 +45,45 @@ class ChangeFeed:
     """
 
     def __init__(
-        self, engine: Engine, callback: Callback, *, poll_seconds: float = POLL_SECONDS
+        self,
+        engine: Engine,
+        callback: Callback,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self.engine = engine
         self.callback = callback
         self.poll_seconds = poll_seconds
+        self.retry_seconds = retry_seconds
         self.backend = engine.dialect.name
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._watching = False
+        self._late = False  # start() returned before the feed watched
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, wait: float = 5.0) -> ChangeFeed:
-        """Start listening; returns once the feed watches (or after `wait` seconds)."""
+        """Start listening; returns once the feed watches (or after `wait` seconds: a window
+        passes 0, so that a distant server never holds its first paint)."""
         if self.backend not in ("postgresql", "sqlite") or self.running:
             return self
         self._stop.clear()
         self._ready.clear()
+        with self._lock:
+            self._watching = self._late = False
         target = self._listen_pg if self.backend == "postgresql" else self._poll_sqlite
         self._thread = threading.Thread(target=target, name="change-feed", daemon=True)
         self._thread.start()
         self._ready.wait(wait)
+        with self._lock:
+            # Either the feed sees this flag as it begins to watch, or it watched already.
+            self._late = not self._watching
         return self
 
     def stop(self, wait: float = 3.0) -> None:
@@ -71,6 +91,14 @@ class ChangeFeed:
         if self._thread is not None:
             self._thread.join(wait)
         self._thread = None
+
+    def _begins_to_watch(self, first: bool) -> None:
+        with self._lock:
+            self._watching = True
+            missed = self._late or not first
+        self._ready.set()
+        if missed:
+            self._notify("")
 
     def _notify(self, source: str) -> None:
         try:
@@ -86,11 +114,13 @@ class ChangeFeed:
     def _listen_pg(self) -> None:
         import psycopg
 
+        first = True
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo(), autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self._ready.set()
+                    self._begins_to_watch(first)
+                    first = False
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=self.poll_seconds / 2):
                             self._notify(note.payload)
@@ -99,7 +129,7 @@ class ChangeFeed:
                     break
                 log.warning("change feed lost its connection (%s); retrying", exc)
                 self._ready.set()
-                self._stop.wait(RETRY_SECONDS)
+                self._stop.wait(self.retry_seconds)
 
     # --- SQLite ----------------------------------------------------------------------
     def _poll_sqlite(self) -> None:
@@ -109,6 +139,7 @@ class ChangeFeed:
             return  # an in-memory database has no other connections to watch
         conn: sqlite3.Connection | None = None
         last: int | None = None
+        first = True
         try:
             while not self._stop.is_set():
                 try:
@@ -117,7 +148,8 @@ class ChangeFeed:
                         uri = f"{Path(path).resolve().as_uri()}?mode=rw"
                         conn = sqlite3.connect(uri, uri=True, timeout=1)  # only ever reads
                         last = _data_version(conn)
-                        self._ready.set()
+                        self._begins_to_watch(first)
+                        first = False
                     now = _data_version(conn)
                     if now != last:
                         last = now
