@@ -26,6 +26,7 @@ from correspondence.services.drafting.draft_letter import (
     export_draft,
     preview_spec,
 )
+from correspondence.services.drafting.draft_start import start_reply
 from correspondence.services.drafting.draft_view import (
     DraftView,
     ParagraphInput,
@@ -39,7 +40,6 @@ from correspondence.services.drafting.editing import (
     Keep,
     add_free_text,
     add_line,
-    create_draft,
     save_draft,
 )
 from correspondence.services.drafting.line_offers import LineOffer, offer_lines
@@ -90,17 +90,16 @@ class Drafting:
         signatory_id: int | None = None,
     ) -> DraftView:
         with self.uow.begin() as uow:
-            s, actor = uow.session, uow.actor
-            draft_id = create_draft(
-                s,
-                actor,
+            # One click, one unit: the view is made from what was read and written.
+            return start_reply(
+                uow.session,
+                uow.actor,
                 case_id,
                 line_keys=line_keys,
                 numbered_keys=numbered_keys,
                 signatory_id=signatory_id,
                 today=self.clock(),
-            ).id
-            return draft_view(s, draft_id)  # in the same unit of work: one click, one unit
+            )
 
     def open_for_case(self, case_id: int) -> DraftView:
         """The case's current draft, or a new empty one (which needs a drafting role)."""
