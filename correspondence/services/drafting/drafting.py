@@ -26,6 +26,7 @@ from correspondence.services.drafting.draft_letter import (
     export_draft,
     preview_spec,
 )
+from correspondence.services.drafting.draft_save import KEEP, Keep, save_draft
 from correspondence.services.drafting.draft_start import start_reply
 from correspondence.services.drafting.draft_view import (
     DraftView,
@@ -35,13 +36,7 @@ from correspondence.services.drafting.draft_view import (
     draft_view,
     signatory_choices,
 )
-from correspondence.services.drafting.editing import (
-    KEEP,
-    Keep,
-    add_free_text,
-    add_line,
-    save_draft,
-)
+from correspondence.services.drafting.editing import add_free_text, add_line
 from correspondence.services.drafting.line_offers import LineOffer, offer_lines
 from correspondence.services.drafting.my_work import MyWork, my_work
 from correspondence.services.drafting.reply_letter import letter_file_name, letter_spec_for
@@ -120,7 +115,8 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            saved = save_draft(
+            # The editor's new state, made in the same unit of work: one click, one unit.
+            return save_draft(
                 s,
                 uow.actor,
                 draft_id,
@@ -132,8 +128,6 @@ class Drafting:
                 subject=subject,
                 letter_date=letter_date,
             )
-            # The editor's new state, read in the same unit of work: one click, one unit.
-            return draft_view(s, draft_id, loaded=saved)
 
     def add_line(
         self,
