@@ -402,17 +402,9 @@ def _write_paragraphs(
     table = DraftParagraph.__table__
     before = {p.id: p for p in draft.paragraphs}
     fields = ("position", "kind", "line_version_id", "text", "numbered")
-    kept = {p.id for p in paragraphs if p.id is not None}
-    gone = sorted(set(before) - kept)
-    if gone:
-        events.at_commit(session, delete(table).where(table.c.id.in_(gone)))
-    for p in paragraphs:
-        if p.id is None:
-            continue
-        old = before[p.id]
-        changed = {f: getattr(p, f) for f in fields if getattr(p, f) != getattr(old, f)}
-        if changed:
-            events.at_commit(session, update(table).where(table.c.id == p.id).values(changed))
+    kept = [p for p in paragraphs if p.id is not None]
+    # New rows first, then changed, then gone (as the ORM's flush): SQLite would give a
+    # new row the id of one just deleted, and the history would take it for the same.
     new = [p for p in paragraphs if p.id is None]
     if ids is not None and len(ids) < len(new):
         ids = None  # numbered ahead for fewer than came (ids of another draft's paragraphs)
@@ -424,3 +416,11 @@ def _write_paragraphs(
     )
     for p, new_id in zip(new, made, strict=True):
         p.id = new_id
+    for p in kept:
+        old = before[p.id]
+        changed = {f: getattr(p, f) for f in fields if getattr(p, f) != getattr(old, f)}
+        if changed:
+            events.at_commit(session, update(table).where(table.c.id == p.id).values(changed))
+    gone = sorted(set(before) - {p.id for p in kept})
+    if gone:
+        events.at_commit(session, delete(table).where(table.c.id.in_(gone)))
