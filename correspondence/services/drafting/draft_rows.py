@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Table, func, insert, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from correspondence.db.batch_reads import Read
@@ -38,10 +39,13 @@ def built(model: type[T], row: Sequence[Any]) -> T:
 
 def held(session: Session, model: type[T], row: Sequence[Any]) -> T:
     """The object of `row` (read with `columns_of(model)`) as the session would have loaded
-    it: the one it already holds, else `row` made persistent without a statement."""
+    it: `row` made persistent without a statement, or, if the session holds it already,
+    that object with the values just read (as a query with populate_existing)."""
     obj = built(model, row)
     known = session.identity_map.get(identity_key(instance=obj))
     if known is not None:
+        for key, value in zip(keys_of(model), row, strict=True):
+            set_committed_value(known, key, value)
         return known
     make_transient_to_detached(obj)
     session.add(obj)
