@@ -37,9 +37,9 @@ CEILING = {
     "open": 2,
     "triage view": 2,
     "triage apply": 3,
-    "draft new": 13,
+    "draft new": 3,
     "draft open": 2,
-    "draft save": 6,
+    "draft save": 3,
     "log": 4,
 }
 

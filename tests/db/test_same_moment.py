@@ -17,10 +17,10 @@ from sqlalchemy import delete, event, select
 from correspondence.database import Database, open_database
 from correspondence.db.models import Case, Draft, Setting
 from correspondence.domain.states import CaseStatus
-from correspondence.services.desk import Desk
+from correspondence.services.drafting.draft_save import save_draft
+from correspondence.services.drafting.draft_start import start_reply
 from correspondence.services.drafting.draft_view import ParagraphInput
 from correspondence.services.drafting.drafting import Drafting
-from correspondence.services.drafting.editing import create_draft, save_draft
 from correspondence.services.errors import ConflictError
 from correspondence.services.triage import theme_suggest
 from correspondence.services.triage.triage import Triage, TriageDecision
@@ -33,12 +33,14 @@ def _only_postgres(db: Database) -> None:
         pytest.skip("SQLite takes the write lock at BEGIN: two saves never meet mid-way")
 
 
-def test_a_draft_saved_by_someone_else_mid_save_is_a_conflict_naming_the_case(
+def test_a_draft_saved_by_someone_else_mid_save_waits_and_is_a_conflict_naming_the_case(
     demo_db: Database,
 ) -> None:
+    """The save reads the draft locked: a colleague saving the same version at that moment
+    waits for it, then is told the draft was saved since they opened it; nothing of
+    theirs is written over it, nor anything of this save lost."""
     _only_postgres(demo_db)
     sf = demo_db.session_factory
-    desk = Desk(acting_as(sf, "a.okoro"), clock=lambda: DEMO_TODAY)
     with sf() as s:
         case_id, ref = s.execute(
             select(Case.id, Case.reference)
@@ -46,26 +48,40 @@ def test_a_draft_saved_by_someone_else_mid_save_is_a_conflict_naming_the_case(
             .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
             .order_by(Case.id)
         ).first()  # type: ignore[misc]
-    assert desk.detail(case_id).status is CaseStatus.TRIAGED
     mine = acting_as(sf, "p.mehta")
     draft = Drafting(mine, clock=lambda: DEMO_TODAY).create(case_id)
     other_db = open_database(demo_db.url)
-    try:
+    outcome: list[BaseException | None] = []
+
+    def colleague() -> None:
         theirs = Drafting(acting_as(other_db.session_factory, "p.mehta"))
-        mine_too = [*(p.as_input() for p in draft.paragraphs), ParagraphInput("free", "Mine")]
-        with pytest.raises(ConflictError, match=f"reply to {ref} was saved by someone else at"):
-            with mine.begin() as uow:
-                # They save after this save checked the version and before it writes.
-                event.listen(
-                    uow.session,
-                    "before_flush",
-                    lambda *_: theirs.save(draft.id, draft.version, subject="Their subject"),
-                    once=True,
-                )
-                save_draft(uow.session, uow.actor, draft.id, draft.version, mine_too)
+        try:
+            theirs.save(draft.id, draft.version, subject="Their subject")
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            outcome.append(exc)
+
+    started: list[threading.Thread] = []
+
+    def start_colleague(*_args: object) -> None:
+        t = threading.Thread(target=colleague)
+        t.start()
+        started.append(t)
+        time.sleep(0.5)  # they are now waiting for the draft this save holds
+
+    mine_too = [*(p.as_input() for p in draft.paragraphs), ParagraphInput("free", "Mine")]
+    try:
+        with mine.begin() as uow:
+            event.listen(uow.session, "before_commit", start_colleague, once=True)
+            save_draft(uow.session, uow.actor, draft.id, draft.version, mine_too)
+        started[0].join(30)
     finally:
         other_db.close()
-    assert Drafting(mine).view(draft.id).subject == "Their subject"
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
+    assert f"reply to {ref} was saved by someone else" in str(outcome[0])
+    saved = Drafting(mine).view(draft.id)
+    assert saved.subject == "" and [p.text for p in saved.paragraphs][-1] == "Mine"
+    assert saved.version == draft.version + 1
 
 
 def test_the_first_two_theme_confirmations_in_an_office_both_count(demo_db: Database) -> None:
@@ -111,21 +127,40 @@ def _triaged_case_without_draft(db: Database) -> int:
 def test_two_drafters_starting_the_same_reply_at_once_get_one_draft_and_a_conflict(
     demo_db: Database,
 ) -> None:
+    """Starting a reply reads the case locked: a colleague starting the same reply at that
+    moment waits, then finds this one's draft and is told to open it."""
     _only_postgres(demo_db)
     case_id = _triaged_case_without_draft(demo_db)
     other_db = open_database(demo_db.url)
     mine = acting_as(demo_db.session_factory, "p.mehta")
-    try:
+    outcome: list[BaseException | None] = []
+
+    def colleague() -> None:
         theirs = Drafting(acting_as(other_db.session_factory, "p.mehta"), lambda: DEMO_TODAY)
-        with pytest.raises(ConflictError, match="Someone else saved this at the same moment"):
-            with mine.begin() as uow:
-                # They start theirs after this one read the case and before it writes.
-                event.listen(
-                    uow.session, "before_flush", lambda *_: theirs.create(case_id), once=True
-                )
-                create_draft(uow.session, uow.actor, case_id, today=DEMO_TODAY)
+        try:
+            theirs.create(case_id)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            outcome.append(exc)
+
+    started: list[threading.Thread] = []
+
+    def start_colleague(*_args: object) -> None:
+        t = threading.Thread(target=colleague)
+        t.start()
+        started.append(t)
+        time.sleep(0.5)  # they are now waiting for the case this one holds
+
+    try:
+        with mine.begin() as uow:
+            # They start theirs after this one read the case and before it writes.
+            event.listen(uow.session, "before_commit", start_colleague, once=True)
+            start_reply(uow.session, uow.actor, case_id, today=DEMO_TODAY)
+        started[0].join(30)
     finally:
         other_db.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError), outcome
+    assert "already has a draft reply" in str(outcome[0])
     with demo_db.session_factory() as s:
         assert len(s.scalars(select(Draft.id).where(Draft.case_id == case_id)).all()) == 1
 

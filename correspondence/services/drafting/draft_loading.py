@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from correspondence.db.batch_reads import Read, Rows
@@ -169,6 +169,11 @@ def context_reads(case: Case, signatory_id: int | None) -> list[Read]:
 
 
 def campaign_size_read(campaign_id: int | None) -> Read:
+    """How many letters the campaign has. For a case in no campaign, nothing is counted:
+    `campaign_id = NULL` became `IS NULL`, a count of every case outside a campaign (most
+    of them: 0.2 s at a million cases, on every start of a reply and opening of a draft)."""
+    if campaign_id is None:
+        return select(func.count(Case.id)).where(false())
     return select(func.count(Case.id)).where(Case.campaign_id == campaign_id)
 
 

@@ -7,13 +7,22 @@ changes a draft silently: the view flags it as drifted instead.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from correspondence.db.batch_reads import read_together
-from correspondence.db.models import Campaign, Comment, Draft, LineVersion, Signatory, User
+from correspondence.db.batch_reads import Read, Rows, read_together
+from correspondence.db.models import (
+    Campaign,
+    Case,
+    Comment,
+    Draft,
+    LineVersion,
+    Signatory,
+    User,
+)
 from correspondence.domain.states import DraftStatus
 from correspondence.services.campaigns.campaign_profile import (
     campaign_theme_codes_from,
@@ -158,7 +167,15 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
     sample = case
     if sample is None and draft.campaign_id is not None:
         sample = campaign_sample_with_context(session, draft.campaign_id)
-    dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
+    answers = read_together(session, view_reads(draft, sample))
+    return view_from(draft, case, sample, answers)
+
+
+def view_reads(draft: Draft, sample: Case | None) -> list[Read]:
+    """What the editor shows besides the draft and its case, in the order `view_from` takes
+    the answers: the lines' newest versions, the comments, the people's names, the campaign,
+    what the lines are filled in with (a case with a correspondent), the campaign's size
+    and themes (a campaign's reply)."""
     line_ids = sorted({p.line_version.line_id for p in draft.paragraphs if p.line_version})
     people = sorted(
         {u for u in (draft.created_by_id, draft.qa_by_id, draft.signed_off_by_id) if u is not None}
@@ -175,20 +192,29 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
         select(Campaign.id, Campaign.name).where(Campaign.id == draft.campaign_id),
     ]
     # A letter with nobody to write to has no reply to fill lines in for (line_context).
-    fills = sample is not None and sample.correspondent is not None
-    if sample is not None and fills:
+    if sample is not None and sample.correspondent is not None:
         reads += context_reads(sample, draft.signatory_id)
     if draft.campaign_id is not None:
         reads += [campaign_size_read(draft.campaign_id), *campaign_theme_reads(draft.campaign_id)]
-    answers = iter(read_together(session, reads))
+    return reads
+
+
+def view_from(
+    draft: Draft, case: Case | None, sample: Case | None, answers: Sequence[Rows]
+) -> DraftView:
+    """The editor's view from the draft (with its paragraphs, their line versions and
+    lines), its case, the case it is shown against, and the rows of `view_reads`."""
+    rows = iter(answers)
+    dear, close = computed_salutation(sample) if sample else ("Dear colleagues", "Yours sincerely")
+    fills = sample is not None and sample.correspondent is not None
     # Each line's newest approved version: the last (highest number) wins.
-    latest = {line_id: (vid, number) for line_id, vid, number in next(answers)}
-    comment_rows = next(answers)
-    names: dict[int, str] = {uid: name for uid, name in next(answers)}
-    campaigns = next(answers)
+    latest = {line_id: (vid, number) for line_id, vid, number in next(rows)}
+    comment_rows = next(rows)
+    names: dict[int, str] = {uid: name for uid, name in next(rows)}
+    campaigns = next(rows)
     mapping = None
     if sample is not None and fills:
-        context = [next(answers) for _ in range(4)]
+        context = [next(rows) for _ in range(4)]
         mapping = mapping_from(sample, context, draft.letter_date)
     paragraphs = []
     for p in draft.paragraphs:
@@ -221,7 +247,7 @@ def draft_view(session: Session, draft_id: int, *, loaded: Draft | None = None) 
     themes: tuple[str, ...]
     size, themes = 0, ()
     if draft.campaign_id is not None:
-        size_rows, counted, themed = next(answers), next(answers), next(answers)
+        size_rows, counted, themed = next(rows), next(rows), next(rows)
         if campaign is not None:
             size = int(size_rows[0][0] or 0)
             themes = campaign_theme_codes_from(counted, themed)

@@ -26,6 +26,8 @@ from correspondence.services.drafting.draft_letter import (
     export_draft,
     preview_spec,
 )
+from correspondence.services.drafting.draft_save import KEEP, Keep, save_draft
+from correspondence.services.drafting.draft_start import start_reply
 from correspondence.services.drafting.draft_view import (
     DraftView,
     ParagraphInput,
@@ -34,14 +36,7 @@ from correspondence.services.drafting.draft_view import (
     draft_view,
     signatory_choices,
 )
-from correspondence.services.drafting.editing import (
-    KEEP,
-    Keep,
-    add_free_text,
-    add_line,
-    create_draft,
-    save_draft,
-)
+from correspondence.services.drafting.editing import add_free_text, add_line
 from correspondence.services.drafting.line_offers import LineOffer, offer_lines
 from correspondence.services.drafting.my_work import MyWork, my_work
 from correspondence.services.drafting.reply_letter import letter_file_name, letter_spec_for
@@ -90,17 +85,16 @@ class Drafting:
         signatory_id: int | None = None,
     ) -> DraftView:
         with self.uow.begin() as uow:
-            s, actor = uow.session, uow.actor
-            draft_id = create_draft(
-                s,
-                actor,
+            # One click, one unit: the view is made from what was read and written.
+            return start_reply(
+                uow.session,
+                uow.actor,
                 case_id,
                 line_keys=line_keys,
                 numbered_keys=numbered_keys,
                 signatory_id=signatory_id,
                 today=self.clock(),
-            ).id
-            return draft_view(s, draft_id)  # in the same unit of work: one click, one unit
+            )
 
     def open_for_case(self, case_id: int) -> DraftView:
         """The case's current draft, or a new empty one (which needs a drafting role)."""
@@ -121,7 +115,8 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            saved = save_draft(
+            # The editor's new state, made in the same unit of work: one click, one unit.
+            return save_draft(
                 s,
                 uow.actor,
                 draft_id,
@@ -133,8 +128,6 @@ class Drafting:
                 subject=subject,
                 letter_date=letter_date,
             )
-            # The editor's new state, read in the same unit of work: one click, one unit.
-            return draft_view(s, draft_id, loaded=saved)
 
     def add_line(
         self,

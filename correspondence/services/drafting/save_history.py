@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from correspondence.db.batch_reads import Read
 from correspondence.db.models import Draft, Event, Signatory, now_utc
 from correspondence.services import events
 from correspondence.services.actors import Actor
@@ -18,6 +20,9 @@ from correspondence.services.cases.history import EDITED, OWN_WORDS, WITHHELD, i
 # editing of a paragraph once per person in this long, not once per save.
 OWN_WORDS_QUIET = dt.timedelta(minutes=10)
 
+
+# The event field of an edit of own words.
+OWN_WORDS_FIELD = "own_words"
 
 # Events name a draft's columns as they are (services/conflicts finds who changed one), and
 # its paragraphs as "paragraphs", "line_versions", "numbering" and "own_words". Values of
@@ -40,10 +45,16 @@ class SavedState:
     @classmethod
     def of(cls, session: Session, draft: Draft) -> SavedState:
         signatory = session.get(Signatory, draft.signatory_id) if draft.signatory_id else None
+        return cls.named(
+            draft, signatory_label(signatory.honorific, signatory.name) if signatory else ""
+        )
+
+    @classmethod
+    def named(cls, draft: Draft, signatory: str) -> SavedState:
+        """The state of `draft` (with its paragraphs and their lines), its signatory named
+        `signatory` (signatory_label; "" for none)."""
         details = {
-            "signatory_id": " ".join(p for p in (signatory.honorific, signatory.name) if p)
-            if signatory
-            else "",
+            "signatory_id": signatory,
             "salutation": draft.salutation,
             "complimentary_close": draft.complimentary_close,
             "subject": draft.subject,
@@ -64,6 +75,11 @@ class SavedState:
                 own_words[p.id] = p.text
         numbered = {p.id: bool(p.numbered) for p in draft.paragraphs}
         return cls(details, tuple(order), lines, numbered, own_words, labels)
+
+
+def signatory_label(honorific: str | None, name: str) -> str:
+    """A signatory as the history names them."""
+    return " ".join(p for p in (honorific, name) if p)
 
 
 def changes_between(before: SavedState, after: SavedState) -> list[tuple[str, str, str]]:
@@ -132,10 +148,28 @@ def _recently_noted(
     )
 
 
+def recently_noted_read(draft_id: int, username: str) -> Read:
+    """What `_recently_noted` asks, for every value at once: the own-words edits of this
+    draft this person had noted in the last OWN_WORDS_QUIET (read with a click's others)."""
+    return select(Event.new_value).where(
+        Event.at >= now_utc() - OWN_WORDS_QUIET,
+        Event.entity == "draft",
+        Event.entity_id == draft_id,
+        Event.action == EDITED,
+        Event.field == OWN_WORDS_FIELD,
+        Event.username == username,
+    )
+
+
 def record_save(
-    session: Session, actor: Actor, draft: Draft, changes: list[tuple[str, str, str]]
+    session: Session,
+    actor: Actor,
+    draft: Draft,
+    changes: list[tuple[str, str, str]],
+    noted: Collection[str] | None = None,
 ) -> int:
     """One "edited" event per changed part of the draft; none when nothing changed.
+    `noted`: the rows of `recently_noted_read`, if read already.
 
     A campaign's reply has no case of its own: its events carry no case_id, and every
     member's history shows them (services/history.timeline).
@@ -144,7 +178,9 @@ def record_save(
     for name, old, new in changes:
         if is_personal(name) or name in _WITHHELD_DRAFT_FIELDS:
             old, new = (WITHHELD if old else ""), (WITHHELD if new else "")
-        if name == "own_words" and _recently_noted(session, actor, draft, name, new):
+        if name == OWN_WORDS_FIELD and (
+            new in noted if noted is not None else _recently_noted(session, actor, draft, name, new)
+        ):
             continue
         rows.append(
             {
