@@ -14,7 +14,7 @@ import re
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, cast
 
 from correspondence.documents import limits
@@ -28,6 +28,7 @@ from correspondence.documents.file_text import (
     clean_text,
     decode_text,
 )
+from correspondence.documents.mail_plain import addresses, simple_message
 
 if TYPE_CHECKING:
     from extract_msg import MSGFile
@@ -44,8 +45,11 @@ def parse_eml(content: bytes, *, depth: int = 0) -> Extracted:
     html_parts: list[str] = []
     attachments: list[Attachment] = []
     try:
-        # compat32 is the forgiving (and fast) parser: it never raises on odd headers.
-        msg = email.message_from_bytes(content)
+        # compat32 is the forgiving (and fast) parser: it never raises on odd headers. A
+        # plain mail is built without it, into the same message (mail_plain).
+        msg = simple_message(content)
+        if msg is None:
+            msg = email.message_from_bytes(content)
         _require_headers(msg, content)
         _walk(msg, body_parts, html_parts, attachments, top=True, depth=depth)
     except RecursionError:
@@ -199,6 +203,8 @@ def header_text(value: object) -> str:
     if value is None:
         return ""
     raw = str(value)
+    if _plain(raw):
+        return raw
     try:
         chunks = decode_header(raw)
     except (ValueError, email.errors.HeaderParseError):
@@ -211,9 +217,14 @@ def header_text(value: object) -> str:
         return "".join(decode_text(c, cs) if isinstance(c, bytes) else c for c, cs in chunks)
 
 
+def _plain(raw: str) -> bool:
+    """ASCII with no encoded word: decode_header and make_header would give it back as is."""
+    return raw.isascii() and "=?" not in raw
+
+
 def _sender(values: list[str]) -> tuple[str, str]:
     decoded = [header_text(v) for v in values]
-    for name, address in getaddresses(decoded):
+    for name, address in addresses(decoded):
         if address and "@" in address:
             return clean_text(name).strip().strip('"'), address.strip().lower()
         if name:

@@ -29,7 +29,12 @@ from correspondence.database import open_database
 from correspondence.db.models import Base
 from correspondence.services import events
 from correspondence.services.cases import search_batch, sort_keys
-from correspondence.services.intake import file_import, import_search, intake_workers
+from correspondence.services.intake import (
+    file_import,
+    import_search,
+    intake_hooks,
+    intake_workers,
+)
 from correspondence.services.intake.intake import Intake
 from correspondence.services.unit_of_work import acting_as
 from tests.campaign_mailbag import mailbag
@@ -206,3 +211,39 @@ def test_workers_and_one_process_leave_the_same_database(
 @contextmanager
 def _per_row(_session: object) -> Iterator[list[int]]:
     yield []  # the triggers stay on; nothing to refresh afterwards
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_letters_written_in_their_campaign_leave_the_same_database(
+    backend: str,
+    post: tuple[Path, Path],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A letter that joins an existing campaign is written in it (intake_hooks.joins_ahead)
+    rather than updated into it after: every row and event is as the update leaves it."""
+    template = request.getfixturevalue("pg_migrated") if backend == "postgresql" else ""
+    urls = [_fresh_url(request, backend, tmp_path / f"{n}.db", template) for n in ("a", "b")]
+    monkeypatch.setattr(file_import, "BATCH_FILES", 40)
+    monkeypatch.setattr(file_import, "BATCH_SECONDS", 3600.0)
+    monkeypatch.setattr(intake_workers, "PARALLEL_FROM", 10**9)
+    ahead = intake_hooks.joins_ahead
+    written_in: list[int] = []
+
+    def counted(session: Session, letters: Any) -> list[tuple[int, float, str] | None]:
+        found = ahead(session, letters)
+        written_in.extend(1 for f in found if f is not None)
+        return found
+
+    monkeypatch.setattr(intake_hooks, "joins_ahead", counted)
+    looked_ahead = _import(urls[0], post)
+    monkeypatch.setattr(intake_hooks, "joins_ahead", lambda _s, letters: [None] * len(letters))
+    updated_after = _import(urls[1], post)
+
+    assert len(written_in) >= 10  # letters of the second folder join the first's campaigns
+    assert looked_ahead == updated_after
+    one, other = _dump(urls[0]), _dump(urls[1])
+    assert any(row["campaign_id"] for row in one["cases"])
+    for table in one:
+        assert other[table] == one[table], table

@@ -108,6 +108,42 @@ class NewLetter:
     case_id: int
     text: str
     fingerprint: detect.Fingerprint | None = None  # worked out beforehand, or None
+    # (campaign id, similarity) when `joins_ahead` placed it and the case was written in it
+    joined: tuple[int, float] | None = None
+
+
+def joins_ahead(
+    session: Session, letters: Sequence[tuple[str, detect.Fingerprint | None]]
+) -> list[tuple[int, float, str] | None]:
+    """For an import batch's letters, (text, fingerprint) in order and not yet written:
+    (campaign id, similarity, name) of each at the head of the batch that joins an existing
+    campaign by its canonical letter, else None.
+
+    The decision `place_new_cases` makes first for each letter, made before the cases are
+    written, so the import writes them in their campaign instead of updating each row
+    (and its campaign indexes) a moment later; `place_new_cases` then takes it as made
+    (`NewLetter.joined`). Only while every letter joins (or is passed over): the first one
+    offered to the pool may start a campaign, which the letters after it could join, so
+    from there on `place_new_cases` decides. Call it in the transaction that writes them,
+    once it holds the database's write lock, so no campaign changes in between.
+    """
+    out: list[tuple[int, float, str] | None] = [None] * len(letters)
+    if not letters:
+        return out
+    pool = _pool_for(session)
+    with pool.lock:
+        names = _refresh_canonicals(session, pool)
+        for k, (text, ready) in enumerate(letters):
+            if not text.strip():
+                continue
+            fp = ready or detect.fingerprint(text)
+            if len(fp) < detect.MIN_WORDS:
+                continue
+            best = detect.best_campaign(fp, ((cid, f) for cid, (_, f) in pool.canonicals.items()))
+            if best is None or best[0] not in names:
+                break
+            out[k] = (best[0], round(best[1], 4), names[best[0]])
+    return out
 
 
 def place_new_case(session: Session, case: Case) -> str | None:
@@ -152,6 +188,13 @@ def _place(
     held: dict[int, Case] = {}
     synced = False
     for k, item in enumerate(cases):
+        if isinstance(item, NewLetter) and item.joined is not None:
+            # Decided by joins_ahead and written so: only its event and the pool remain.
+            cid, similarity = item.joined
+            joins.add(item.case_id, cid, similarity, names[cid], written=True)
+            pool.letters.remove(item.case_id)
+            out[k] = names[cid]
+            continue
         if isinstance(item, NewLetter):
             case_id, text, case = item.case_id, item.text, held.get(item.case_id)
         else:
@@ -258,16 +301,26 @@ class _Joins:
     Each case shows its campaign at once (so the rest of the batch sees it); the rows and
     their "joined campaign" events reach the database in one statement each, before
     anything reads them back. An ORM flush would update the rows one by one. A letter an
-    import passes by id (no case loaded) is a new case: version 1, becoming 2.
+    import passes by id (no case loaded) is a new case: version 1, becoming 2; one it
+    wrote in its campaign already (`written`) needs only its event.
     """
 
     def __init__(self) -> None:
-        # (case id, the case if loaded, version it had, campaign id, similarity, name)
-        self.rows: list[tuple[int, Case | None, int, int, float, str]] = []
+        # (case id, the case if loaded, version it had, campaign id, similarity, name,
+        # whether its row is written so already)
+        self.rows: list[tuple[int, Case | None, int, int, float, str, bool]] = []
 
-    def add(self, case: Case | int, campaign_id: int, similarity: float, name: str) -> None:
+    def add(
+        self,
+        case: Case | int,
+        campaign_id: int,
+        similarity: float,
+        name: str,
+        *,
+        written: bool = False,
+    ) -> None:
         if isinstance(case, int):
-            self.rows.append((case, None, 1, campaign_id, similarity, name))
+            self.rows.append((case, None, 1, campaign_id, similarity, name, written))
             return
         state = sa_inspect(case)
         if state.modified or state.pending:
@@ -280,11 +333,26 @@ class _Joins:
         if "campaign" in state.dict:
             assert state.session is not None  # loaded, so it belongs to a session
             state.session.expire(case, ["campaign"])  # loaded again from campaign_id
-        self.rows.append((case.id, case, was, campaign_id, similarity, name))
+        self.rows.append((case.id, case, was, campaign_id, similarity, name, False))
 
     def write(self, session: Session) -> None:
         if not self.rows:
             return
+        if any(not row[6] for row in self.rows):
+            self._update(session)
+        append_events(
+            session,
+            None,
+            [
+                ("case", case_id, case_id, JOINED_CAMPAIGN, "campaign", "", name,
+                 "matched the campaign's letter")
+                for case_id, _, _, _, _, name, _ in self.rows
+            ],
+        )  # fmt: skip
+        self.rows.clear()
+
+    def _update(self, session: Session) -> None:
+        rows = [row for row in self.rows if not row[6]]
         now = now_utc()
         table = Case.__table__
         result = session.execute(
@@ -307,27 +375,17 @@ class _Joins:
                     "b_similarity": similarity,
                     "b_version": was + 1,
                 }
-                for case_id, _, was, cid, similarity, name in self.rows
+                for case_id, _, was, cid, similarity, name, _ in rows
             ],
         )
         written = cast(CursorResult[Any], result)  # an UPDATE's result: it has a rowcount
         dialect = session.get_bind().dialect
-        if dialect.supports_sane_multi_rowcount and written.rowcount != len(self.rows):
+        if dialect.supports_sane_multi_rowcount and written.rowcount != len(rows):
             # What the ORM's version check would say: someone else saved one of them.
             raise StaleDataError(
-                f"{len(self.rows) - written.rowcount} of {len(self.rows)} cases changed "
+                f"{len(rows) - written.rowcount} of {len(rows)} cases changed "
                 "while they were being put into campaigns"
             )
-        for _, case, *_rest in self.rows:
+        for _, case, *_rest in rows:
             if case is not None:
                 set_committed_value(case, "updated_at", now)
-        append_events(
-            session,
-            None,
-            [
-                ("case", case_id, case_id, JOINED_CAMPAIGN, "campaign", "", name,
-                 "matched the campaign's letter")
-                for case_id, _, _, _, _, name in self.rows
-            ],
-        )  # fmt: skip
-        self.rows.clear()

@@ -158,6 +158,12 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
     case_table = Case.__table__
     now = now_utc()
     names = _display_names(s, correspondent_ids)
+    # The campaign hook places the batch in bulk, with the fingerprints worked out already;
+    # the letters at its head that join a campaign are written in it (no update after).
+    from correspondence.services.campaigns.campaign_prints import fingerprint_of
+
+    prints = [fingerprint_of(p.letter_print) if p.letter_print else None for p in fresh]
+    ahead = intake_hooks.joins_ahead(s, [(p.text, fp) for p, fp in zip(fresh, prints, strict=True)])
     case_rows = [
         {
             "reference": str(ref),
@@ -181,9 +187,9 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
             # The key the sort-key trigger would set (it skips a row that has it).
             "correspondent_sort": sort_keys.sort_key(names.get(cid)),
             "logged_by_id": run.actor.user_id,
-            "version": 1,
+            **_campaign_columns(joined, now),
         }
-        for p, ref, cid in zip(fresh, refs, correspondent_ids, strict=True)
+        for p, ref, cid, joined in zip(fresh, refs, correspondent_ids, ahead, strict=True)
     ]
     # One search refresh for the batch, not one trigger call per case.
     if run.search_by_batch:
@@ -266,13 +272,11 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
 
     _record_events(s, run.actor, fresh, case_ids, case_rows)
 
-    # The campaign hook places the batch in bulk, with the fingerprints worked out already.
     from correspondence.services.campaigns.campaign_placing import NewLetter
-    from correspondence.services.campaigns.campaign_prints import fingerprint_of
 
     letters = [
-        NewLetter(cid, p.text, fingerprint_of(p.letter_print) if p.letter_print else None)
-        for p, cid in zip(fresh, case_ids, strict=True)
+        NewLetter(cid, p.text, fp, joined[:2] if joined is not None else None)
+        for p, cid, fp, joined in zip(fresh, case_ids, prints, ahead, strict=True)
     ]
     campaigns = intake_hooks.on_cases_logged(s, letters)
     results: dict[int, ImportedCase] = {}
@@ -290,6 +294,28 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
         )
     s.flush()
     return results
+
+
+def _campaign_columns(joined: tuple[int, float, str] | None, at: dt.datetime) -> dict[str, object]:
+    """A new case's campaign columns: those joining the campaign joins_ahead found would set,
+    or none. Every row has them all: the rows go in one executemany of one statement."""
+    if joined is None:
+        return {
+            "campaign_id": None,
+            "campaign_similarity": None,
+            "campaign_sort": "",
+            "version": 1,
+            "updated_at": at,
+        }
+    campaign_id, similarity, name = joined
+    return {
+        "campaign_id": campaign_id,
+        "campaign_similarity": similarity,
+        # Given right, SQLite's sort-key trigger need not write the row again.
+        "campaign_sort": sort_keys.sort_key(name),
+        "version": 2,  # logged, then joined
+        "updated_at": at,
+    }
 
 
 def _insert_ids(s: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from correspondence.db.models import Case
 
 if TYPE_CHECKING:
+    from correspondence.services.campaigns.campaign_detect import Fingerprint
     from correspondence.services.campaigns.campaign_placing import NewLetter
 
 
@@ -42,3 +43,16 @@ def on_cases_logged(session: Session, letters: Sequence[NewLetter]) -> list[str 
     from correspondence.services.campaigns.campaign_placing import place_new_cases
 
     return place_new_cases(session, letters)
+
+
+def joins_ahead(
+    session: Session, letters: Sequence[tuple[str, Fingerprint | None]]
+) -> list[tuple[int, float, str] | None]:
+    """Before a batch's cases are written: the campaign each letter at its head joins
+    (campaign_placing.joins_ahead), so its case is written in it. None for every letter
+    when the per-letter hook was replaced: that hook then sees each case as logged."""
+    if on_case_logged is not _PER_CASE_HOOK:
+        return [None] * len(letters)
+    from correspondence.services.campaigns.campaign_placing import joins_ahead
+
+    return joins_ahead(session, letters)
