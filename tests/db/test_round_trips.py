@@ -40,7 +40,7 @@ CEILING = {
     "draft new": 13,
     "draft open": 2,
     "draft save": 6,
-    "log": 4,
+    "log": 3,
 }
 
 
