@@ -54,6 +54,7 @@ def add_working_days(start: date, n: int) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)  # a page's rows share a few due dates, and today is one day
 def working_days_between(start: date, end: date) -> int:
     """Working days in (start, end]; negative when end is before start.
 

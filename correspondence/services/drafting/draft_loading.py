@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from correspondence.db.batch_reads import Read, Rows
@@ -169,6 +169,10 @@ def context_reads(case: Case, signatory_id: int | None) -> list[Read]:
 
 
 def campaign_size_read(campaign_id: int | None) -> Read:
+    # No campaign, nothing to count: `campaign_id IS NULL` counted nearly every case
+    # (280 ms at a million), for a figure nobody reads.
+    if campaign_id is None:
+        return select(func.count(Case.id)).where(false())
     return select(func.count(Case.id)).where(Case.campaign_id == campaign_id)
 
 
