@@ -207,12 +207,12 @@ def at_commit(
 
     `first`: an INSERT of a new row (its key taken beforehand) that this transaction's
     events, or its other `at_commit` writes, may name: it is made before all of them."""
+    if first and not isinstance(statement, Insert):
+        raise TypeError(f"only an INSERT is made first, not {statement!r}")
     if not _server_chains(session) or session.in_nested_transaction():
         session.execute(statement)
         return
     if first:
-        if not isinstance(statement, Insert):
-            raise TypeError(f"only an INSERT is made first, not {statement!r}")
         session.info.setdefault(HEAD, []).append(statement)
         return
     tail: dict[object, Executable] = session.info.setdefault(TAIL, {})
