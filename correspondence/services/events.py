@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import (
     Executable,
+    Insert,
     Row,
+    Select,
     TextClause,
     event,
     func,
@@ -176,6 +178,7 @@ def write_pending(session: Session) -> None:
     pending: list[Event] | None = session.info.pop(PENDING, None)
     if not pending:
         return
+    _write_head(session)  # the new rows the events may name go first
     ids = session.scalars(
         insert(Event.__table__).returning(Event.id, sort_by_parameter_order=True),
         [{name: getattr(ev, name) for name in _ROW} for ev in pending],
@@ -190,31 +193,58 @@ def write_pending(session: Session) -> None:
 # --- writes made at commit (PostgreSQL) --------------------------------------------------
 
 TAIL = "correspondence_commit_tail"
+HEAD = "correspondence_commit_head"
 
 
-def at_commit(session: Session, statement: Executable, *, key: str | None = None) -> None:
+def at_commit(
+    session: Session, statement: Executable, *, key: str | None = None, first: bool = False
+) -> None:
     """Make `statement`, a write whose result nobody reads, just before this transaction
     commits: on PostgreSQL in the COMMIT's own message (no round trip of its own), at once on
     SQLite or inside a savepoint (which may be rolled back alone). A later statement that
     touches its tables (a read, a flush) has it written first. Statements given the same
-    `key` are made once, the last one given."""
+    `key` are made once, the last one given.
+
+    `first`: an INSERT of a new row (its key taken beforehand) that this transaction's
+    events, or its other `at_commit` writes, may name: it is made before all of them."""
+    if first and not isinstance(statement, Insert):
+        raise TypeError(f"only an INSERT is made first, not {statement!r}")
     if not _server_chains(session) or session.in_nested_transaction():
         session.execute(statement)
+        return
+    if first:
+        session.info.setdefault(HEAD, []).append(statement)
         return
     tail: dict[object, Executable] = session.info.setdefault(TAIL, {})
     tail[key if key is not None else object()] = statement
 
 
+def _write_head(session: Session) -> None:
+    for statement in session.info.pop(HEAD, None) or ():
+        session.execute(statement)
+
+
 def write_tail(session: Session) -> None:
-    """Make the `at_commit` statements now, in the order given."""
+    """Make the `at_commit` statements now, in the order given (the `first` ones first)."""
+    _write_head(session)
     for statement in (session.info.pop(TAIL, None) or {}).values():
         session.execute(statement)
 
 
+def _waiting(session: Session) -> bool:
+    return bool(session.info.get(TAIL) or session.info.get(HEAD))
+
+
+def _touches(statement: ClauseElement, tables: set[str]) -> bool:
+    used = find_tables(statement, include_crud=True, include_joins=True)
+    return any(getattr(t, "name", "") in tables for t in used)
+
+
 def _tail_tables(session: Session) -> set[str]:
+    statements = [*(session.info.get(HEAD) or ()), *(session.info.get(TAIL) or {}).values()]
     return {
         t.name
-        for statement in (session.info.get(TAIL) or {}).values()
+        for statement in statements
         if isinstance(statement, ClauseElement)
         for t in find_tables(statement, include_crud=True, include_joins=True)
     }
@@ -222,7 +252,7 @@ def _tail_tables(session: Session) -> set[str]:
 
 @event.listens_for(Session, "before_commit")
 def _write_at_commit(session: Session) -> None:
-    if not session.info.get(PENDING) and not session.info.get(TAIL):
+    if not session.info.get(PENDING) and not _waiting(session):
         return
     session.flush()  # the rows the events speak of go first
     if session.in_nested_transaction():  # a savepoint ends, not the transaction
@@ -244,14 +274,22 @@ def _commit_in_one_message(session: Session) -> None:
     if len(session.info.get(PENDING) or ()) > _EVENTS_IN_ONE_MESSAGE:
         write_pending(session)  # bulk work: its own batched INSERT, then the rest
     pending: list[Event] = session.info.pop(PENDING, None) or []
+    head: list[Executable] = session.info.pop(HEAD, None) or []
     tail = session.info.pop(TAIL, None) or {}
     connection = session.connection()
     parts = []
     if pending:
         rows = [{name: getattr(ev, name) for name in _ROW} for ev in pending]
-        parts.append(
-            literal_sql(connection, insert(Event.__table__).values(rows).returning(Event.id))
-        )
+        events_insert = insert(Event.__table__).values(rows).returning(Event.id)
+        # The new rows the events name, as WITHs of their INSERT: its answer stays the
+        # message's first (the ids read below), and the foreign keys are checked at the
+        # statement's end, when those rows are there.
+        for i, statement in enumerate(head, start=1):
+            assert isinstance(statement, Insert)
+            events_insert = events_insert.add_cte(statement.cte(f"made_first_{i}"))
+        parts.append(literal_sql(connection, events_insert))
+    else:
+        parts += [literal_sql(connection, statement) for statement in head]
     parts += [literal_sql(connection, statement) for statement in tail.values()]
     parts.append("COMMIT")
     result = connection.exec_driver_sql(
@@ -316,7 +354,9 @@ def _write_tail_before_flush(session: Session, _context: object, _instances: obj
     """A flush that writes a table an `at_commit` statement writes goes after it."""
     if session.info.get(LOCKED):
         _write_locked_rows_at_commit(session)
-    if not session.info.get(TAIL):
+    if session.info.get(HEAD):  # the rows written now may name the new ones
+        _write_head(session)
+    if not _waiting(session):
         return
     tables = _tail_tables(session)
     dirty = [o for o in session.dirty if session.is_modified(o)]  # clean ones write nothing
@@ -339,6 +379,7 @@ def _forget_unwritten(session: Session, transaction: SessionTransaction) -> None
     if transaction.parent is None:  # committed (written above) or rolled back: gone
         session.info.pop(PENDING, None)
         session.info.pop(TAIL, None)
+        session.info.pop(HEAD, None)
         session.info.pop(LOCKED, None)
 
 
@@ -348,7 +389,13 @@ def _write_before_reading_events(state: ORMExecuteState) -> None:
     reads or writes a table an `at_commit` statement writes sees it made."""
     statement = state.statement
     session = state.session
-    if session.info.get(TAIL):
+    if session.info.get(HEAD) and (
+        not isinstance(statement, Select)
+        or _touches(statement, {s.table.name for s in session.info[HEAD]})
+    ):
+        # A write may name the new rows (a foreign key), a read may look for them.
+        _write_head(session)
+    if _waiting(session):
         if not isinstance(statement, ClauseElement) or isinstance(statement, TextClause):
             write_tail(session)
         else:

@@ -24,7 +24,9 @@ from correspondence.db.models import (
 )
 from correspondence.services import events
 from correspondence.services.actors import Role
-from correspondence.services.cases.cases import NewCase
+from correspondence.services.cases import cases
+from correspondence.services.cases.case_list import CaseFilter
+from correspondence.services.cases.cases import NewCase, NewConstituent
 from correspondence.services.errors import ConflictError, PermissionDenied, ValidationError
 from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
@@ -260,3 +262,56 @@ def test_a_refused_letter_adds_no_writer_and_takes_no_number(db: Database) -> No
         assert s.scalar(select(func.count(Correspondent.id))) == writers
     second = factories.log_letter(desk, received_on=TODAY)
     assert int(second[5:12]) == int(first[5:12]) + 1  # no number lost
+
+
+def stored_due(db: Database, case_id: int) -> dt.date | None:
+    with db.session_factory() as s:
+        return s.scalar(select(Case.due_on).where(Case.id == case_id))
+
+
+def test_a_logged_letter_is_stored_whole_and_read_back_inside_its_click(db: Database) -> None:
+    """On PostgreSQL the new case and its constituents go with the COMMIT (its id taken with
+    the year's number): what the click reads of the case before that, and what is stored,
+    are as on SQLite, and a write naming the case inside the click finds it there."""
+    with db.session_factory() as s:
+        code = s.scalar(select(Theme.code).order_by(Theme.code).limit(1))
+        other = s.scalar(select(Theme.id).where(Theme.code != code).order_by(Theme.code))
+    assert code is not None and other is not None
+    data = NewCase(
+        received_on=TODAY,
+        new_correspondent=factories.member_of_public("Ada", "Quill"),
+        constituents=[NewConstituent(first_name="Bo", last_name="Lind", postcode="TF1 1AA")],
+        channel="email",
+        summary="Asks about the buses",
+        letter_text="Dear Minister, the zanzibarish buses never come. Yours, Ada",
+        theme_codes=[code],
+    )
+    uow = acting_as(db.session_factory, "a.okoro")
+    with uow.begin() as w:
+        case = cases.log_case(w.session, w.actor, data, today=TODAY)
+        # Read inside the click: a column the server fills (PostgreSQL: the first read of
+        # the case writes it), the constituents, the version.
+        sort_key = case.correspondent_sort
+        seen = (case.due_on, [c.last_name for c in case.constituents], case.version)
+        w.session.execute(insert(case_themes).values(case_id=case.id, theme_id=other))
+        ref, case_id = case.reference, case.id
+    assert seen == (stored_due(db, case_id), ["Lind"], 1)
+    if db.engine.dialect.name == "postgresql":  # SQLite's trigger fills it after the flush
+        assert sort_key == "ms ada quill"
+    with db.session_factory() as s:
+        stored = s.get(Case, case_id)
+        assert stored is not None and stored.reference == ref
+        assert (stored.status, stored.channel, stored.reply_channel, stored.version) == (
+            "logged", "email", "email", 1,
+        )  # fmt: skip
+        assert stored.due_on is not None and stored.due_on > TODAY
+        assert stored.correspondent_sort == "ms ada quill"
+        assert [(c.first_name, c.last_name, c.postcode) for c in stored.constituents] == [
+            ("Bo", "Lind", "TF1 1AA")
+        ]
+        assert len(stored.themes) == 2 and code in {t.code for t in stored.themes}
+        logged = s.scalars(select(Event).where(Event.case_id == case_id)).all()
+        assert [(e.action, e.new_value) for e in logged] == [("logged", ref)]
+        assert events.verify_chain(s) is None
+    found = factories.desk_for(db, "a.okoro", TODAY).list_page(CaseFilter(search="zanzibarish"))
+    assert [r.reference for r in found.rows] == [ref]

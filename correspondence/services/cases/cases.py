@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnDefault, false, func, insert, null, select, true, update
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import ColumnDefault, false, func, insert, inspect, null, select, true, update
+from sqlalchemy.orm import Session, aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from correspondence.db.batch_reads import Read, Rows, read_together
@@ -232,14 +232,40 @@ def _writer_and_number(data: NewCorrespondent, year: int) -> tuple[Any, Any]:
         .returning(ReferenceCounter.last_sequence)
         .cte("taken")
     )
-    values = _correspondent_values(data)
     table = Correspondent.__table__
-    for column in table.columns:  # its defaults, as a flush would give them
+    values = _row_values(table, _correspondent_values(data))
+    writer = insert(table).values(**values).returning(*table.columns).cte("writer")
+    return aliased(Correspondent, writer), select(taken.c.last_sequence).scalar_subquery()
+
+
+def _row_values(table: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """`given` and the table's client-side defaults for the rest, as a flush would give them
+    (a Core INSERT written into a message's text does not fill them in)."""
+    values = dict(given)
+    for column in table.columns:
         default = column.default
         if column.key not in values and isinstance(default, ColumnDefault):
             values[column.key] = default.arg(None) if default.is_callable else default.arg
-    writer = insert(table).values(**values).returning(*table.columns).cte("writer")
-    return aliased(Correspondent, writer), select(taken.c.last_sequence).scalar_subquery()
+    return values
+
+
+def _insert_with_commit(session: Session, case: Case) -> None:
+    """`case`, its id given, is INSERTed with the COMMIT (`events.at_commit(first=True)`)
+    and is in the session from now on as the row it will be: what the server fills in
+    (the sort keys) is read from the row when someone asks, which writes it first."""
+    mapper = inspect(Case)
+    given = {
+        attr.columns[0].key: case.__dict__[attr.key]
+        for attr in mapper.column_attrs
+        if attr.key in case.__dict__
+    }
+    values = _row_values(Case.__table__, given)
+    for attr in mapper.column_attrs:
+        if attr.columns[0].key in values and attr.key not in case.__dict__:
+            set_committed_value(case, attr.key, values[attr.columns[0].key])
+    events.at_commit(session, insert(Case.__table__).values(values), first=True)
+    make_transient_to_detached(case)
+    session.add(case)
 
 
 def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | None = None) -> Case:
@@ -260,7 +286,7 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         and not data.reference
         and bool(display_name(data.new_correspondent.person()).strip())
     )
-    reply_type, found, default_office, writer, taken = _reference_data(session, data, fold)
+    reply_type, found, default_office, writer, taken, new_id = _reference_data(session, data, fold)
     if reply_type is None:
         raise ValidationError("Reply type", f"unknown reply type {data.reply_type!r}")
     if data.correspondent_id is not None:
@@ -312,19 +338,36 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
         case.reply_channel, case.reply_email = "email", correspondent.email
     if data.logged_at is not None:
         case.logged_at = data.logged_at
-    for c in data.constituents:
-        case.constituents.append(
-            Constituent(
-                title=c.title,
-                first_name=c.first_name,
-                last_name=c.last_name,
-                address=c.address,
-                postcode=c.postcode,
-                email=c.email,
+    constituents = [
+        {
+            "title": c.title,
+            "first_name": c.first_name,
+            "last_name": c.last_name,
+            "address": c.address,
+            "postcode": c.postcode,
+            "email": c.email,
+        }
+        for c in data.constituents
+    ]
+    if new_id is not None:
+        # PostgreSQL, its id taken already: the case and its constituents are written with
+        # the COMMIT, the case before the event that names it (no round trip of their own).
+        case.id, case.correspondent_id = new_id, correspondent.id
+        _insert_with_commit(session, case)
+        if constituents:
+            events.at_commit(
+                session,
+                insert(Constituent.__table__).values(
+                    [
+                        _row_values(Constituent.__table__, {**c, "case_id": new_id})
+                        for c in constituents
+                    ]
+                ),
             )
-        )
-    session.add(case)
-    session.flush()
+    else:
+        case.constituents.extend(Constituent(**c) for c in constituents)
+        session.add(case)
+        session.flush()
     # Its themes: nothing reads them back in this click, so they go with the COMMIT
     # (events.at_commit); the case shows them as written.
     set_committed_value(case, "themes", themes)
@@ -350,10 +393,10 @@ def log_case(session: Session, actor: Actor, data: NewCase, today: dt.date | Non
 
 def _reference_data(
     session: Session, data: NewCase, with_writer: bool = False
-) -> tuple[ReplyType | None, dict[str, Theme], str, Correspondent | None, int | None]:
+) -> tuple[ReplyType | None, dict[str, Theme], str, Correspondent | None, int | None, int | None]:
     """The reply type named, the themes named that exist, the default office (when the
-    reference will be allocated here) and, `with_writer`, the new writer added and the
-    year's number taken (`_writer_and_number`): one statement."""
+    reference will be allocated here) and, `with_writer`, the new writer added, the
+    year's number taken (`_writer_and_number`) and the new case's id: one statement."""
     codes = list(dict.fromkeys(data.theme_codes))
     office = (
         select(Office.code).where(Office.is_default.is_(True)).limit(1).scalar_subquery()
@@ -364,7 +407,8 @@ def _reference_data(
     if with_writer:
         assert data.new_correspondent is not None
         writer, number = _writer_and_number(data.new_correspondent, data.received_on.year)
-        query = query.add_columns(writer, number)
+        next_id = select(func.nextval(func.pg_get_serial_sequence("cases", "id")))
+        query = query.add_columns(writer, number, next_id.scalar_subquery())
     query = (
         query.select_from(ReplyType)
         .outerjoin(Theme, Theme.code.in_(codes) if codes else false())
@@ -374,11 +418,11 @@ def _reference_data(
         query = query.join(writer, true())
     rows = session.execute(query).all()
     if not rows:
-        return None, {}, DEFAULT_OFFICE, None, None
+        return None, {}, DEFAULT_OFFICE, None, None, None
     found = {row[1].code: row[1] for row in rows if row[1] is not None}
     first = rows[0]
-    added, taken = (first[3], first[4]) if with_writer else (None, None)
-    return first[0], found, first[2] or DEFAULT_OFFICE, added, taken
+    added, taken, new_id = (first[3], first[4], first[5]) if with_writer else (None,) * 3
+    return first[0], found, first[2] or DEFAULT_OFFICE, added, taken, new_id
 
 
 def _themes_found(found: dict[str, Theme], codes: list[str]) -> list[Theme]:
