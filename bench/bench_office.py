@@ -558,15 +558,28 @@ def main() -> None:
         "--pause-s", type=float, default=0.0,
         help="each officer's pause between tasks, seconds on average (default 0: flat out)",
     )  # fmt: skip
+    ap.add_argument(
+        "--keep", action="store_true",
+        help="after the runs, keep the office's cluster running (until Ctrl-C) for --office-port",
+    )  # fmt: skip
+    ap.add_argument(
+        "--office-port", type=int, default=0,
+        help="run on an office kept by an earlier --keep run on this port, as it is now "
+        "(the set-up, minutes at a million cases, is skipped)",
+    )  # fmt: skip
     args = ap.parse_args()
-    server = pg_temp.start_server()
+    kept = args.office_port
+    server = (
+        pg_temp.PgServer(Path(), Path(), kept, None) if kept else pg_temp.start_server()
+    )  # a kept cluster is only connected to: its port is all that is used
     try:
-        took = set_up(server, args.officers, args.cases)
+        took = {} if kept else set_up(server, args.officers, args.cases)
         with server.connect(DB) as conn:
             total = conn.execute("SELECT count(*) FROM cases").fetchone()[0]  # type: ignore[index]
             today = conn.execute("SELECT max(received_on) FROM cases").fetchone()[0]  # type: ignore[index]
-        print(f"PostgreSQL 15 on loopback, {total:,} cases; set-up: "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()))  # fmt: skip
+        made = ", ".join(f"{k} {v:.1f} s" for k, v in took.items())
+        print(f"PostgreSQL 15 on loopback, {total:,} cases; "
+              + (f"set-up: {made}" if took else f"the office kept on port {kept}"))  # fmt: skip
         runs = [("direct", 0.0)]
         if not args.direct_only:
             runs.append((f"through the proxy, +{args.delay_ms:g} ms each way",
@@ -585,8 +598,15 @@ def main() -> None:
             how = "threads of one process" if args.threads else "a process each"
             pace = f"pausing {args.pause_s:g} s on average" if args.pause_s else "flat out"
             report(f"{title} ({how}, {pace})", officers, lost, wall, proxy=bool(delay))
+        if args.keep and not kept:
+            print(f"Kept: run again with --office-port {server.port}; Ctrl-C ends it.")
+            while True:  # this process alive keeps the cluster from being reaped as an orphan
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
     finally:
-        server.stop()
+        if not kept:
+            server.stop()
 
 
 if __name__ == "__main__":
