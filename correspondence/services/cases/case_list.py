@@ -25,6 +25,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
     tuple_,
     union_all,
 )
@@ -43,7 +44,7 @@ from correspondence.db.models import (
 )
 from correspondence.domain.states import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus
 from correspondence.domain.workdays import add_working_days, working_days_between
-from correspondence.services.cases import search
+from correspondence.services.cases import pg_sample, search
 
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 CLOSED_VALUES = [s.value for s in CLOSED_STATUSES]
@@ -496,10 +497,7 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
     query = _search_query(session, flt.search)
     others = _where(flt, today, None)
     if query and session.get_bind().dialect.name == "postgresql":
-        searched = _pg_search_counts(session, flt, query, others, today)
-        if searched is not None:
-            return searched
-        query = search.SearchQuery(())  # every word a stop word: the list unsearched
+        return _pg_search_counts(session, flt, query, others, today)
     estimated = False
     if query is None:
         shown = 0
@@ -551,10 +549,11 @@ def _kept(
     others: list[ColumnElement[bool]],
     pg_rows: int | None = None,
     first: int | None = None,
+    outside: int | None = None,
 ) -> tuple[int, bool]:
     """How many cases the filters keep, and whether that is an estimate (`pg_rows`:
-    PostgreSQL's figure of all cases, and `first`: what `_kept_first` counts, if
-    already read).
+    PostgreSQL's figure of all cases, `first`: what `_kept_first` counts, and `outside`:
+    the other statuses' cases up to FEW_STATUS, if already read).
 
     A status filter alone keeping most cases ('closed', 'dispatched': 97 % and 95 % of
     a long-standing office) is counted as all cases less the other statuses: counting
@@ -571,7 +570,8 @@ def _kept(
     if found < FEW_STATUS:
         return found, False
     rest = [s.value for s in CaseStatus if s.value not in inside]
-    outside = _capped_count(session, [Case.status.in_(rest)], FEW_STATUS)
+    if outside is None:
+        outside = _capped_count(session, [Case.status.in_(rest)], FEW_STATUS)
     if outside >= FEW_STATUS:
         return _count(session, others, None), False
     if session.get_bind().dialect.name == "postgresql":
@@ -612,8 +612,16 @@ def _pg_reltuples() -> Any:
 
 def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:
     """Up to `cap`: stops reading there, however many rows match."""
+    return session.scalar(select(_capped_scalar(where, cap))) or 0
+
+
+def _capped_scalar(where: list[ColumnElement[bool]], cap: int) -> Any:
     capped = select(Case.id).where(*where).limit(cap).subquery()
-    return session.scalar(select(func.count()).select_from(capped)) or 0
+    return select(func.count()).select_from(capped).scalar_subquery()
+
+
+def _count_scalar(where: list[ColumnElement[bool]], matched: ColumnElement[bool]) -> Any:
+    return select(func.count()).select_from(Case).where(*where, matched).scalar_subquery()
 
 
 def _sqlite_search_count(
@@ -646,52 +654,98 @@ def _sqlite_search_count(
     return guess, True
 
 
+# PostgreSQL reads a table row for each candidate a count looks at (~10 µs from the OS
+# cache; a bitmap scan visits the heap even for count(*)): a count that would read more
+# than this many is estimated from the sample instead (see pg_sample.py).
+PG_EXACT_READS = 2_500
+# A filter keeping at most this many cases has each tested (~10 µs a case): exact.
+PG_PROBE_AT_MOST = 4_000
+
+
+def _pg_run(session: Session, stmt: Select[Any]) -> Any:
+    """The statement's one row, with its values written into it as literals.
+
+    psycopg prepares a statement on its fifth use on a connection, and after five more
+    PostgreSQL may plan it once for any values: such a plan cannot know whether a word is
+    rare or a status small, and chose scans that took 2.7–5 s where a plan for the values
+    took 13–97 ms (`children` + status drafting or open, at a million cases).
+    """
+    compiled = stmt.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    return session.connection().exec_driver_sql(str(compiled)).one()
+
+
 def _pg_search_counts(
     session: Session,
     flt: CaseFilter,
     query: search.SearchQuery,
     others: list[ColumnElement[bool]],
     today: dt.date,
-) -> Counts | None:
-    """Exact up to EXACT_UP_TO; beyond, the planner's estimate of the matches (from the
-    index's word statistics) times the share of cases the other filters keep. None when
-    every word is a stop word (nothing is searched).
+) -> Counts:
+    """Exact when that reads few rows: the search's candidates are few (the sample says
+    so), or the filter keeps few cases; else an estimate, said to be one: the sample's
+    share of matches times the cases (times the share of cases the other filters keep).
+    Words that are all stop words search for nothing: then the cases the filters keep.
 
-    Two statements for a search alone (over a distant link each is a round trip): the
-    estimate, which is planning only, then every figure of the status bar at once. The
-    estimate comes first so that the count knows how far to go: a word the statistics
-    call rare (or know too little of, such as a new one) is counted to the end.
+    At most two statements (over a distant link each is a round trip): the sample with
+    every figure that does not depend on it, then the exact count if one is cheap.
     """
-    matches = search.pg_estimate_matches(session, query)
-    if others:
-        matching = select(Case.id).where(*others, search.matching_ids(query, "postgresql"))
-    else:  # no join to the cases: each probe of them cost a third more
-        matching = search.pg_matching(query)
-    if matches >= EXACT_UP_TO:
-        matching = matching.limit(EXACT_UP_TO)
-    shown = select(func.count()).select_from(matching.subquery()).scalar_subquery()
-    # Words that are all stop words search for nothing: then the cases the other filters
-    # keep, counted in the same statement where `_kept` would count them directly.
-    unsearched = _kept_first(flt, others) if _counted_directly(flt) else None
-    # A common word within a filter is estimated from the share of cases the filter
-    # keeps: its first count comes in the same statement (wasted when few match after all).
-    share = _kept_first(flt, others) if others and matches >= EXACT_UP_TO else null()
     terms = func.numnode(search.pg_tsquery(query))
+    smp = pg_sample.sample(query)
     o = _open_counts(today).subquery()
-    shown_or_all = when((terms > 0, shown), else_=unsearched)
-    found, exact, n_open, n_overdue, n_week, rows, first = session.execute(
-        # (The statistics' figure of all cases, a catalogue read: for a filter's share.)
-        select(terms, shown_or_all, o.c.open, o.c.overdue, o.c.week, _pg_reltuples(), share)
-    ).one()
-    if not found:
-        if unsearched is None:
-            return None
-        return Counts(exact or 0, n_open or 0, int(n_overdue or 0), int(n_week or 0))
-    estimated = matches >= EXACT_UP_TO and exact >= EXACT_UP_TO
-    if estimated:
+    figures: list[Any] = [
+        terms.label("terms"),
+        *smp.c,
+        o.c.open,
+        o.c.overdue,
+        o.c.week,
+        _pg_reltuples().label("rows"),
+    ]
+    joined: Any = smp.join(o, true())
+    if others:
+        # The cases the filters keep (for a status alone, up to FEW_STATUS, and then the
+        # other statuses' cases, read only then): to test each, or for their share.
+        kept = select(_kept_first(flt, others).label("kept")).subquery("kept")
+        joined = joined.join(kept, true())
+        figures.append(kept.c.kept)
+        if not _counted_directly(flt):
+            rest = [s.value for s in CaseStatus if s.value not in _status_values(flt.status)]
+            outside = _capped_scalar([Case.status.in_(rest)], FEW_STATUS)
+            figures.append(
+                when((kept.c.kept >= FEW_STATUS, outside), else_=null()).label("outside")
+            )
+    else:
+        # Words that are all stop words search for nothing: then all cases are counted
+        # (the test is folded away by the planner when a word is searched).
+        everything = select(func.count()).select_from(Case).scalar_subquery()
+        figures.append(when((terms > 0, null()), else_=everything).label("kept"))
+    row = _pg_run(session, select(*figures).select_from(joined))
+    n_open, n_overdue, n_week = row.open or 0, int(row.overdue or 0), int(row.week or 0)
+    total = max(int(row.rows or 0), 0)
+    outside = None if _counted_directly(flt) else row.outside
+    if not row.terms:  # the list unsearched
         if others:
-            total = max(int(rows or 0), 0)
-            kept, _estimated = _kept(session, flt, others, total, first)
-            matches = round(matches * kept / max(total, kept, 1))
-        exact = max(matches, EXACT_UP_TO)
-    return Counts(exact, n_open or 0, int(n_overdue or 0), int(n_week or 0), estimated)
+            shown, estimated = _kept(session, flt, others, total, row.kept, outside)
+            return Counts(shown, n_open, n_overdue, n_week, estimated)
+        return Counts(row.kept or 0, n_open, n_overdue, n_week)
+    sample = pg_sample.read(row)
+    candidates = sample.scaled(sample.candidates, total)
+    if sample.whole and not others:
+        return Counts(sample.hits, n_open, n_overdue, n_week)
+    exact: Any = None
+    if others and row.kept <= min(PG_PROBE_AT_MOST, max(candidates, 1)):
+        exact = _count_scalar(others, pg_sample.probe(query))  # each kept case tested
+    elif others and (sample.whole or candidates <= PG_EXACT_READS or row.kept <= PG_PROBE_AT_MOST):
+        exact = _count_scalar(others, search.matching_ids(query, "postgresql"))
+    elif not others and candidates <= PG_EXACT_READS:
+        exact = pg_sample.exact_among_few(query, 2 * PG_EXACT_READS)
+    if exact is not None:
+        found = _pg_run(session, select(exact.label("n"))).n
+        if found >= 0:
+            return Counts(found, n_open, n_overdue, n_week)
+    matches = sample.scaled(sample.hits, total)
+    if others:
+        share, _estimated = _kept(session, flt, others, total, row.kept, outside)
+        matches = round(matches * share / max(total, share, 1))
+    return Counts(matches, n_open, n_overdue, n_week, shown_is_estimate=True)
