@@ -549,11 +549,10 @@ def _kept(
     others: list[ColumnElement[bool]],
     pg_rows: int | None = None,
     first: int | None = None,
-    outside: int | None = None,
 ) -> tuple[int, bool]:
     """How many cases the filters keep, and whether that is an estimate (`pg_rows`:
-    PostgreSQL's figure of all cases, `first`: what `_kept_first` counts, and `outside`:
-    the other statuses' cases up to FEW_STATUS, if already read).
+    PostgreSQL's figure of all cases, and `first`: what `_kept_first` counts, if
+    already read).
 
     A status filter alone keeping most cases ('closed', 'dispatched': 97 % and 95 % of
     a long-standing office) is counted as all cases less the other statuses: counting
@@ -570,8 +569,7 @@ def _kept(
     if found < FEW_STATUS:
         return found, False
     rest = [s.value for s in CaseStatus if s.value not in inside]
-    if outside is None:
-        outside = _capped_count(session, [Case.status.in_(rest)], FEW_STATUS)
+    outside = _capped_count(session, [Case.status.in_(rest)], FEW_STATUS)
     if outside >= FEW_STATUS:
         return _count(session, others, None), False
     if session.get_bind().dialect.name == "postgresql":
@@ -704,17 +702,20 @@ def _pg_search_counts(
     ]
     joined: Any = smp.join(o, true())
     if others:
-        # The cases the filters keep (for a status alone, up to FEW_STATUS, and then the
-        # other statuses' cases, read only then): to test each, or for their share.
+        # The cases the filters keep (for a status alone up to FEW_STATUS; then the other
+        # statuses' cases, and only if those tell too little all the kept cases, as
+        # `_kept` reads them): to test each kept case, or for their share.
         kept = select(_kept_first(flt, others).label("kept")).subquery("kept")
         joined = joined.join(kept, true())
         figures.append(kept.c.kept)
         if not _counted_directly(flt):
             rest = [s.value for s in CaseStatus if s.value not in _status_values(flt.status)]
             outside = _capped_scalar([Case.status.in_(rest)], FEW_STATUS)
-            figures.append(
-                when((kept.c.kept >= FEW_STATUS, outside), else_=null()).label("outside")
-            )
+            many = kept.c.kept >= FEW_STATUS
+            figures.append(when((many, outside), else_=null()).label("outside"))
+            unknown = or_(outside >= FEW_STATUS, _pg_reltuples() < outside + FEW_STATUS)
+            every = select(func.count()).select_from(Case).where(*others).scalar_subquery()
+            figures.append(when((and_(many, unknown), every), else_=null()).label("every"))
     else:
         # Words that are all stop words search for nothing: then all cases are counted
         # (the test is folded away by the planner when a word is searched).
@@ -723,12 +724,9 @@ def _pg_search_counts(
     row = _pg_run(session, select(*figures).select_from(joined))
     n_open, n_overdue, n_week = row.open or 0, int(row.overdue or 0), int(row.week or 0)
     total = max(int(row.rows or 0), 0)
-    outside = None if _counted_directly(flt) else row.outside
     if not row.terms:  # the list unsearched
-        if others:
-            shown, estimated = _kept(session, flt, others, total, row.kept, outside)
-            return Counts(shown, n_open, n_overdue, n_week, estimated)
-        return Counts(row.kept or 0, n_open, n_overdue, n_week)
+        shown, estimated = _pg_kept(flt, row, total) if others else (row.kept or 0, False)
+        return Counts(shown, n_open, n_overdue, n_week, estimated)
     sample = pg_sample.read(row)
     candidates = sample.scaled(sample.candidates, total)
     if sample.whole and not others:
@@ -746,6 +744,15 @@ def _pg_search_counts(
             return Counts(found, n_open, n_overdue, n_week)
     matches = sample.scaled(sample.hits, total)
     if others:
-        share, _estimated = _kept(session, flt, others, total, row.kept, outside)
+        share, _estimated = _pg_kept(flt, row, total)
         matches = round(matches * share / max(total, share, 1))
     return Counts(matches, n_open, n_overdue, n_week, shown_is_estimate=True)
+
+
+def _pg_kept(flt: CaseFilter, row: Any, total: int) -> tuple[int, bool]:
+    """`_kept`, from the figures `_pg_search_counts` read in its first statement."""
+    if _counted_directly(flt) or row.kept < FEW_STATUS:
+        return row.kept, False
+    if row.every is not None:
+        return row.every, False
+    return total - row.outside, True
