@@ -690,7 +690,7 @@ def _pg_search_counts(
     every figure that does not depend on it, then the exact count if one is cheap.
     """
     terms = func.numnode(search.pg_tsquery(query))
-    smp = pg_sample.sample(query)
+    smp = pg_sample.sample(query, others)
     o = _open_counts(today).subquery()
     figures: list[Any] = [
         terms.label("terms"),
@@ -729,12 +729,13 @@ def _pg_search_counts(
         return Counts(shown, n_open, n_overdue, n_week, estimated)
     sample = pg_sample.read(row)
     candidates = sample.scaled(sample.candidates, total)
-    if sample.whole and not others:
-        return Counts(sample.hits, n_open, n_overdue, n_week)
+    if sample.whole:
+        found = sample.kept_hits if others else sample.hits
+        return Counts(found, n_open, n_overdue, n_week)
     exact: Any = None
     if others and row.kept <= min(PG_PROBE_AT_MOST, max(candidates, 1)):
         exact = _count_scalar(others, pg_sample.probe(query))  # each kept case tested
-    elif others and (sample.whole or candidates <= PG_EXACT_READS or row.kept <= PG_PROBE_AT_MOST):
+    elif others and (candidates <= PG_EXACT_READS or row.kept <= PG_PROBE_AT_MOST):
         exact = _count_scalar(others, search.matching_ids(query, "postgresql"))
     elif not others and candidates <= PG_EXACT_READS:
         exact = pg_sample.exact_among_few(query, 2 * PG_EXACT_READS)
@@ -745,7 +746,10 @@ def _pg_search_counts(
     matches = sample.scaled(sample.hits, total)
     if others:
         share, _estimated = _pg_kept(flt, row, total)
-        matches = round(matches * share / max(total, share, 1))
+        if sample.kept_documents >= pg_sample.ENOUGH_KEPT:  # the kept cases' own share
+            matches = round(share * sample.kept_hits / sample.kept_documents)
+        else:  # too few in the sample: the search's share of all cases
+            matches = round(matches * share / max(total, share, 1))
     return Counts(matches, n_open, n_overdue, n_week, shown_is_estimate=True)
 
 

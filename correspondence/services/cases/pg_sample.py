@@ -29,6 +29,9 @@ from correspondence.services.cases import search
 
 SAMPLE_WINDOWS = 16
 SAMPLE_SPAN = 1_000  # consecutive ids per window
+# With other filters, the sample's kept cases give the search's share among them when
+# it holds at least this many (else the search's share among all cases is used).
+ENOUGH_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Sample:
     candidates: int  # documents in the sample holding its words (what a count reads)
     documents: int  # documents in the sample
     top: int  # the highest case id of any document
+    kept_hits: int = 0  # with other filters: the sample's cases they keep that match
+    kept_documents: int = 0  # and the sample's cases they keep
 
     @property
     def whole(self) -> bool:
@@ -53,8 +58,9 @@ class Sample:
         return round(found * max(total, self.documents) / max(self.documents, 1))
 
 
-def sample(query: search.SearchQuery) -> Subquery:
-    """The sample as one row (hits, candidates, documents, top), for a statement that
+def sample(query: search.SearchQuery, others: list[ColumnElement[bool]]) -> Subquery:
+    """The sample as one row (hits, candidates, documents, top; and with other filters,
+    the sample's cases they keep and how many of those match), for a statement that
     reads other figures beside it. Nothing is read when every word is a stop word (the
     planner folds that test away: to_tsquery of a constant is immutable)."""
     pg = search.pg_table().alias("sampled")
@@ -88,20 +94,28 @@ def sample(query: search.SearchQuery) -> Subquery:
         .where(pg.c.case_id.between(first, last), terms > 0)
         .lateral("w")
     )
-    return (
-        select(
-            func.coalesce(func.sum(window.c.hits), 0).label("hits"),
-            func.coalesce(func.sum(window.c.candidates), 0).label("candidates"),
-            func.coalesce(func.sum(window.c.documents), 0).label("documents"),
-            func.coalesce(func.max(top.c.top), 0).label("top"),
+    sums = [func.coalesce(func.sum(c), 0).label(c.name) for c in window.c]
+    joined = top.join(k, true()).join(window, true())
+    if others:
+        # The same windows' cases the filters keep, each tested: the share of them that
+        # match (a status and a search are seldom independent: open cases are the newest).
+        kept = (
+            select(
+                func.count().filter(probe(query)).label("kept_hits"),
+                func.count().label("kept_documents"),
+            )
+            .where(Case.id.between(first, last), *others, terms > 0)
+            .lateral("kw")
         )
-        .select_from(top.join(k, true()).join(window, true()))
-        .subquery("sample")
-    )
+        sums += [func.coalesce(func.sum(c), 0).label(c.name) for c in kept.c]
+        joined = joined.join(kept, true())
+    top_id = func.coalesce(func.max(top.c.top), 0).label("top")
+    return select(*sums, top_id).select_from(joined).subquery("sample")
 
 
 def read(row: Any) -> Sample:
-    return Sample(int(row.hits), int(row.candidates), int(row.documents), int(row.top))
+    kept = [int(getattr(row, name, 0) or 0) for name in ("kept_hits", "kept_documents")]
+    return Sample(int(row.hits), int(row.candidates), int(row.documents), int(row.top), *kept)
 
 
 def exact_among_few(query: search.SearchQuery, cap: int) -> ColumnElement[Any]:
