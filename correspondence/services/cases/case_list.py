@@ -7,6 +7,7 @@ and filtering a million rows in Python is far too slow (see MACHINE.md).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -760,11 +761,19 @@ def _pg_search_counts(
         if found >= 0:
             return Counts(found, n_open, n_overdue, n_week)
     matches = sample.scaled(sample.hits, total)
-    if others and sample.kept_documents >= pg_sample.ENOUGH_KEPT:
-        matches = sample.scaled(sample.kept_hits, total)  # among the sample's kept cases
-    elif others:  # too few kept in the sample: the search's share of all cases
-        share, _estimated = _pg_kept(flt, row, total)
-        matches = round(matches * share / max(total, share, 1))
+    if others:
+        if row.kept is not None:
+            kept, _estimated = _pg_kept(flt, row, total)
+        else:
+            kept = sample.scaled(sample.kept_documents, total)
+        # The search's share of all cases, unless the sample's kept cases say otherwise
+        # (a status and a search are seldom independent: open cases are the newest).
+        alike = sample.hits * sample.kept_documents / max(sample.documents, 1)
+        apart = abs(sample.kept_hits - alike) > 2 * math.sqrt(alike) + 1
+        if sample.kept_documents >= pg_sample.ENOUGH_KEPT and apart:
+            matches = round(kept * sample.kept_hits / sample.kept_documents)
+        else:
+            matches = round(matches * kept / max(total, kept, 1))
     return Counts(matches, n_open, n_overdue, n_week, shown_is_estimate=True)
 
 
