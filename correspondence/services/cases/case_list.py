@@ -664,20 +664,6 @@ PG_PROBE_AT_MOST = 4_000
 LAZY_KEPT = 50_000
 
 
-def _pg_run(session: Session, stmt: Select[Any]) -> Any:
-    """The statement's one row, with its values written into it as literals.
-
-    psycopg prepares a statement on its fifth use on a connection, and after five more
-    PostgreSQL may plan it once for any values: such a plan cannot know whether a word is
-    rare or a status small, and chose scans that took 2.7–5 s where a plan for the values
-    took 13–97 ms (`children` + status drafting or open, at a million cases).
-    """
-    compiled = stmt.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-    )
-    return session.connection().exec_driver_sql(str(compiled)).one()
-
-
 def _pg_search_counts(
     session: Session,
     flt: CaseFilter,
@@ -706,7 +692,7 @@ def _pg_search_counts(
             _pg_reltuples().label("rows"),
         )
         .select_from(smp.join(o, true()))
-        .offset(0)  # a subquery of its own (see _then)
+        .offset(0)  # a subquery of its own (see pg_sample.then)
         .subquery("figures")
     )
     if others:
@@ -720,24 +706,26 @@ def _pg_search_counts(
             f.documents, 1
         )
         need = or_(f.terms == 0, few)
-        figures = _then(figures, "kept", when((need, _kept_first(flt, others)), else_=null()))
+        figures = pg_sample.then(
+            figures, "kept", when((need, _kept_first(flt, others)), else_=null())
+        )
         if not _counted_directly(flt):
             rest = [s.value for s in CaseStatus if s.value not in _status_values(flt.status)]
             outside = _capped_scalar([Case.status.in_(rest)], FEW_STATUS)
             many = figures.c.kept >= FEW_STATUS
-            figures = _then(figures, "outside", when((many, outside), else_=null()))
+            figures = pg_sample.then(figures, "outside", when((many, outside), else_=null()))
             f = figures.c
             unknown = or_(f.outside >= FEW_STATUS, f.rows < f.outside + FEW_STATUS)
             every = select(func.count()).select_from(Case).where(*others).scalar_subquery()
-            figures = _then(
+            figures = pg_sample.then(
                 figures, "every", when((and_(f.kept >= FEW_STATUS, unknown), every), else_=null())
             )
     else:
         # Words that are all stop words search for nothing: then all cases are counted
         # (the test is folded away by the planner when a word is searched).
         everything = select(func.count()).select_from(Case).scalar_subquery()
-        figures = _then(figures, "kept", when((terms > 0, null()), else_=everything))
-    row = _pg_run(session, select(figures))
+        figures = pg_sample.then(figures, "kept", when((terms > 0, null()), else_=everything))
+    row = pg_sample.run(session, select(figures))
     n_open, n_overdue, n_week = row.open or 0, int(row.overdue or 0), int(row.week or 0)
     total = max(int(row.rows or 0), 0)
     if not row.terms:  # the list unsearched
@@ -757,7 +745,7 @@ def _pg_search_counts(
     elif not others and candidates <= PG_EXACT_READS:
         exact = pg_sample.exact_among_few(query, 2 * PG_EXACT_READS)
     if exact is not None:
-        found = _pg_run(session, select(exact.label("n"))).n
+        found = pg_sample.run(session, select(exact.label("n"))).n
         if found >= 0:
             return Counts(found, n_open, n_overdue, n_week)
     matches = sample.scaled(sample.hits, total)
@@ -784,10 +772,3 @@ def _pg_kept(flt: CaseFilter, row: Any, total: int) -> tuple[int, bool]:
     if row.every is not None:
         return row.every, False
     return total - row.outside, True
-
-
-def _then(figures: Any, name: str, value: Any) -> Any:
-    """`figures` with one more column, `value`, which may use theirs: each in a subquery
-    of its own that OFFSET 0 keeps whole, so that each figure is read once (a subquery
-    pulled up into the statement counted a figure again at each use)."""
-    return select(figures, value.label(name)).offset(0).subquery(name)
