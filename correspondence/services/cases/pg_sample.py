@@ -33,8 +33,9 @@ from correspondence.services.cases import search
 
 SAMPLE_WINDOWS = 16
 SAMPLE_SPAN = 1_000  # consecutive ids per window
-# With other filters, the sample's kept cases give the search's share among them when
-# it holds at least this many (else the search's share among all cases is used).
+# With other filters, the search's share among the sample's kept cases is used when the
+# sample keeps at least this many and that share differs from the search's share of all
+# cases beyond chance (else the latter, which rests on the whole sample).
 ENOUGH_KEPT = 50
 
 
