@@ -16,7 +16,7 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Signatory, Team
 from correspondence.domain.salutations import CorrespondentKind
 from correspondence.latency_proxy import LatencyProxy
-from correspondence.services.cases import case_list
+from correspondence.services.cases import case_list, pg_sample
 from correspondence.services.cases.case_list import CaseFilter, SortKey
 from correspondence.services.cases.cases import NewCase, NewCorrespondent
 from correspondence.services.desk import Desk
@@ -130,8 +130,9 @@ def test_a_search_click_takes_few_round_trips_however_many_cases_match(
 ) -> None:
     """Every path of a search's list and status bar: a word on a full page, one on a short
     page, none found, a phrase, stop words only ("the": the list unsearched), a word with
-    a status filter, and a word past the exact limit (lowered here: the demo office is
-    small), alone and with a status, whose count is then the planner's estimate."""
+    a status filter, and past the limits (lowered here: the demo office is small) a phrase
+    counted among few candidates, a filter's few cases tested, and estimates from the
+    sample, alone, with a status, and with a status holding most cases."""
     db, proxy = remote
     desk = Desk(acting_as(db.session_factory, "a.okoro"), lambda: DEMO_TODAY)
     desk.list_with_counts(CaseFilter(status="open"))  # the pool holds a connection now
@@ -160,11 +161,41 @@ def test_a_search_click_takes_few_round_trips_however_many_cases_match(
     assert shown["stop words only"] == (len(everything), False)
     kept = search("with a status", "school", status="open")
     assert shown["with a status"] == (len(kept), False)
-    monkeypatch.setattr(case_list, "EXACT_UP_TO", 3)
-    search("past the exact limit", "school")
-    count, estimated = shown["past the exact limit"]
-    assert estimated and count >= 3
-    search("past the limit, with a status", "school", status="open")
-    assert shown["past the limit, with a status"][1]  # the word's estimate times the share
+    # Past the limits (lowered here: the demo office is small). First a sample that leaves
+    # cases out, so a count is exact only where it reads few rows: a phrase's few
+    # candidates, or a filter's few cases, each tested.
+    monkeypatch.setattr(pg_sample, "SAMPLE_SPAN", 2)
+    phrase = search("phrase, few candidates", '"social workers"')
+    assert len(phrase) > 5
+    assert shown["phrase, few candidates"] == (len(phrase), False)
+    kept = search("with a status, few kept", "school", status="open")
+    assert shown["with a status, few kept"] == (len(kept), False)
+    for limit in ("PG_EXACT_READS", "PG_PROBE_AT_MOST"):
+        monkeypatch.setattr(case_list, limit, -1)  # no count reads few enough rows
+    for label, typed, status in (
+        ("past the exact limit", "school", ""),
+        ("a phrase past the limit", '"social workers"', ""),
+        ("past the limit, with a status", "school", "open"),
+        ("stop words and a status", "the", "dispatched"),
+    ):
+        search(label, typed, status=status)
+        assert shown[label][1] == (typed != "the"), (label, shown[label])
+    # A status holding most cases, counted as all cases less the others: from the
+    # statistics' figure of all cases, or (without statistics) by counting its cases.
+    statuses = ("open", "closed", "dispatched", "drafting")
+    sizes = {st: len(search(f"status {st}", "", status=st)) for st in statuses}
+    most = max(sizes, key=lambda st: sizes[st])
+    assert sizes[most] * 2 > len(everything)
+    monkeypatch.setattr(case_list, "FEW_STATUS", sizes[most])
+    for analysed in (False, True):
+        if analysed:
+            with db.engine.begin() as conn:
+                conn.execute(text("ANALYZE cases"))
+        label = f"past the limit, a status holding most, analysed {analysed}"
+        search(label, "school", status=most)
+        assert shown[label][1], (label, shown[label])  # the word's estimate times the share
+        label = f"stop words, a status holding most, analysed {analysed}"
+        search(label, "the", status=most)
+        assert shown[label] == (sizes[most], analysed), (label, shown[label])
     print("round trips per search:", seen)
     assert max(seen.values()) <= CEILING["search"], seen

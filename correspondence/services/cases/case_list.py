@@ -7,6 +7,7 @@ and filtering a million rows in Python is far too slow (see MACHINE.md).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -25,6 +26,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
     tuple_,
     union_all,
 )
@@ -43,7 +45,7 @@ from correspondence.db.models import (
 )
 from correspondence.domain.states import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus
 from correspondence.domain.workdays import add_working_days, working_days_between
-from correspondence.services.cases import search
+from correspondence.services.cases import pg_sample, search
 
 OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 CLOSED_VALUES = [s.value for s in CLOSED_STATUSES]
@@ -496,10 +498,7 @@ def counts(session: Session, flt: CaseFilter, today: dt.date | None = None) -> C
     query = _search_query(session, flt.search)
     others = _where(flt, today, None)
     if query and session.get_bind().dialect.name == "postgresql":
-        searched = _pg_search_counts(session, flt, query, others, today)
-        if searched is not None:
-            return searched
-        query = search.SearchQuery(())  # every word a stop word: the list unsearched
+        return _pg_search_counts(session, flt, query, others, today)
     estimated = False
     open_only = (
         query is not None and not query and replace(flt, search="") == CaseFilter(status="open")
@@ -619,8 +618,16 @@ def _pg_reltuples() -> Any:
 
 def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:
     """Up to `cap`: stops reading there, however many rows match."""
+    return session.scalar(select(_capped_scalar(where, cap))) or 0
+
+
+def _capped_scalar(where: list[ColumnElement[bool]], cap: int) -> Any:
     capped = select(Case.id).where(*where).limit(cap).subquery()
-    return session.scalar(select(func.count()).select_from(capped)) or 0
+    return select(func.count()).select_from(capped).scalar_subquery()
+
+
+def _count_scalar(where: list[ColumnElement[bool]], matched: ColumnElement[bool]) -> Any:
+    return select(func.count()).select_from(Case).where(*where, matched).scalar_subquery()
 
 
 def _sqlite_search_count(
@@ -653,67 +660,122 @@ def _sqlite_search_count(
     return guess, True
 
 
+# PostgreSQL reads a table row for each candidate a count looks at (~10 µs from the OS
+# cache; a bitmap scan visits the heap even for count(*)): a count that would read more
+# than this many is estimated from the sample instead (see pg_sample.py).
+PG_EXACT_READS = 2_500
+# A filter keeping at most this many cases has each tested (~10 µs a case): exact.
+PG_PROBE_AT_MOST = 4_000
+# The filter's cases are counted (~0.3 µs an index entry) only when the sample says
+# they are at most this many; beyond, the sample's share of them serves.
+LAZY_KEPT = 50_000
+
+
 def _pg_search_counts(
     session: Session,
     flt: CaseFilter,
     query: search.SearchQuery,
     others: list[ColumnElement[bool]],
     today: dt.date,
-) -> Counts | None:
-    """Exact up to EXACT_UP_TO; beyond, the planner's estimate of the matches (from the
-    index's word statistics) times the share of cases the other filters keep. None when
-    every word is a stop word (nothing is searched).
+) -> Counts:
+    """Exact when that reads few rows: the search's candidates are few (the sample says
+    so), or the filter keeps few cases; else an estimate, said to be one: the sample's
+    share of matches times the cases (times the share of cases the other filters keep).
+    Words that are all stop words search for nothing: then the cases the filters keep.
 
-    Two statements for a search alone (over a distant link each is a round trip): the
-    estimate, which is planning only, then every figure of the status bar at once. The
-    estimate comes first so that the count knows how far to go: a word the statistics
-    call rare (or know too little of, such as a new one) is counted to the end.
+    At most two statements (over a distant link each is a round trip): the sample with
+    every figure that does not depend on it, then the exact count if one is cheap.
     """
-    matches = search.pg_estimate_matches(session, query)
-    # One word that many letters hold is shown as the statistics know it, without reading
-    # EXACT_UP_TO of its matches first to confirm it (55-140 ms at a million cases): its
-    # estimate is the share of documents holding that very word in ANALYZE's sample (a
-    # word below the statistics' list is estimated under half its rarest entry, far below
-    # this), not a product of several words' shares, which can be far out.
-    trusted = (
-        not others
-        and len(query.terms) == 1
-        and len(query.terms[0].words) == 1
-        and matches >= 2 * EXACT_UP_TO
+    terms = func.numnode(search.pg_tsquery(query))
+    smp = pg_sample.sample(query, others)
+    o = _open_counts(today).subquery()
+    figures: Any = (
+        select(
+            terms.label("terms"),
+            *smp.c,
+            o.c.open,
+            o.c.overdue,
+            o.c.week,
+            _pg_reltuples().label("rows"),
+        )
+        .select_from(smp.join(o, true()))
+        .offset(0)  # a subquery of its own (see pg_sample.then)
+        .subquery("figures")
     )
     if others:
-        matching = select(Case.id).where(*others, search.matching_ids(query, "postgresql"))
-    else:  # no join to the cases: each probe of them cost a third more
-        matching = search.pg_matching(query)
-    if matches >= EXACT_UP_TO:
-        matching = matching.limit(EXACT_UP_TO)
-    shown = (
-        null()
-        if trusted
-        else select(func.count()).select_from(matching.subquery()).scalar_subquery()
-    )
-    # Words that are all stop words search for nothing: then the cases the other filters
-    # keep, counted in the same statement where `_kept` would count them directly.
-    unsearched = _kept_first(flt, others) if _counted_directly(flt) else None
-    # A common word within a filter is estimated from the share of cases the filter
-    # keeps: its first count comes in the same statement (wasted when few match after all).
-    share = _kept_first(flt, others) if others and matches >= EXACT_UP_TO else null()
-    terms = func.numnode(search.pg_tsquery(query))
-    o = _open_counts(today).subquery()
-    shown_or_all = when((terms > 0, shown), else_=unsearched)
-    found, exact, n_open, n_overdue, n_week, rows, first = session.execute(
-        # (The statistics' figure of all cases, a catalogue read: for a filter's share.)
-        select(terms, shown_or_all, o.c.open, o.c.overdue, o.c.week, _pg_reltuples(), share)
-    ).one()
-    if not found:
-        if unsearched is None:
-            return None
-        return Counts(exact or 0, n_open or 0, int(n_overdue or 0), int(n_week or 0))
-    estimated = trusted or (matches >= EXACT_UP_TO and exact >= EXACT_UP_TO)
-    if estimated:
-        if others:
-            total = max(int(rows or 0), 0)
-            kept, _estimated = _kept(session, flt, others, total, first)
+        # The cases the filters keep, counted only where the sample says they are few
+        # enough to test each (or the search's words are all stop words): else the
+        # sample's own share of them serves. A status alone is counted up to FEW_STATUS;
+        # then, as `_kept` does, the other statuses' cases, and only if those tell too
+        # little (or the statistics know too little) all of its cases.
+        f = figures.c
+        few = f.kept_documents * func.greatest(f.rows, f.documents) <= LAZY_KEPT * func.greatest(
+            f.documents, 1
+        )
+        need = or_(f.terms == 0, few)
+        figures = pg_sample.then(
+            figures, "kept", when((need, _kept_first(flt, others)), else_=null())
+        )
+        if not _counted_directly(flt):
+            rest = [s.value for s in CaseStatus if s.value not in _status_values(flt.status)]
+            outside = _capped_scalar([Case.status.in_(rest)], FEW_STATUS)
+            many = figures.c.kept >= FEW_STATUS
+            figures = pg_sample.then(figures, "outside", when((many, outside), else_=null()))
+            f = figures.c
+            unknown = or_(f.outside >= FEW_STATUS, f.rows < f.outside + FEW_STATUS)
+            every = select(func.count()).select_from(Case).where(*others).scalar_subquery()
+            figures = pg_sample.then(
+                figures, "every", when((and_(f.kept >= FEW_STATUS, unknown), every), else_=null())
+            )
+    else:
+        # Words that are all stop words search for nothing: then all cases are counted
+        # (the test is folded away by the planner when a word is searched).
+        everything = select(func.count()).select_from(Case).scalar_subquery()
+        figures = pg_sample.then(figures, "kept", when((terms > 0, null()), else_=everything))
+    row = pg_sample.run(session, select(figures))
+    n_open, n_overdue, n_week = row.open or 0, int(row.overdue or 0), int(row.week or 0)
+    total = max(int(row.rows or 0), 0)
+    if not row.terms:  # the list unsearched
+        shown, estimated = _pg_kept(flt, row, total) if others else (row.kept or 0, False)
+        return Counts(shown, n_open, n_overdue, n_week, estimated)
+    sample = pg_sample.read(row)
+    candidates = sample.scaled(sample.candidates, total)
+    if sample.whole:
+        found = sample.kept_hits if others else sample.hits
+        return Counts(found, n_open, n_overdue, n_week)
+    exact: Any = None
+    few_kept = others and row.kept is not None and row.kept <= PG_PROBE_AT_MOST
+    if few_kept and row.kept <= max(candidates, 1):
+        exact = _count_scalar(others, pg_sample.probe(query))  # each kept case tested
+    elif others and (few_kept or candidates <= PG_EXACT_READS):
+        exact = _count_scalar(others, search.matching_ids(query, "postgresql"))
+    elif not others and candidates <= PG_EXACT_READS:
+        exact = pg_sample.exact_among_few(query, 2 * PG_EXACT_READS)
+    if exact is not None:
+        found = pg_sample.run(session, select(exact.label("n"))).n
+        if found >= 0:
+            return Counts(found, n_open, n_overdue, n_week)
+    matches = sample.scaled(sample.hits, total)
+    if others:
+        if row.kept is not None:
+            kept, _estimated = _pg_kept(flt, row, total)
+        else:
+            kept = sample.scaled(sample.kept_documents, total)
+        # The search's share of all cases, unless the sample's kept cases say otherwise
+        # (a status and a search are seldom independent: open cases are the newest).
+        alike = sample.hits * sample.kept_documents / max(sample.documents, 1)
+        apart = abs(sample.kept_hits - alike) > 2 * math.sqrt(alike) + 1
+        if sample.kept_documents >= pg_sample.ENOUGH_KEPT and apart:
+            matches = round(kept * sample.kept_hits / sample.kept_documents)
+        else:
             matches = round(matches * kept / max(total, kept, 1))
-        exact = max(matches, EXACT_UP_TO)
-    return Counts(exact, n_open or 0, int(n_overdue or 0), int(n_week or 0), estimated)
+    return Counts(matches, n_open, n_overdue, n_week, shown_is_estimate=True)
+
+
+def _pg_kept(flt: CaseFilter, row: Any, total: int) -> tuple[int, bool]:
+    """`_kept`, from the figures `_pg_search_counts` read in its first statement."""
+    if _counted_directly(flt) or row.kept < FEW_STATUS:
+        return row.kept, False
+    if row.every is not None:
+        return row.every, False
+    return total - row.outside, True

@@ -255,6 +255,25 @@ def matching_ids(query: SearchQuery, dialect: str, walk: bool = False) -> Column
     return (Case.id + 0).in_(matches) if walk else Case.id.in_(matches)
 
 
+def pg_table() -> Any:
+    """PostgreSQL's `case_search` (case_id, document), for statements built elsewhere."""
+    return _pg
+
+
+def pg_candidates(query: SearchQuery) -> SearchQuery:
+    """The words of each phrase apart (a phrase's matches are among theirs): what the
+    index finds without reading a row. Terms with digits stay whole, as they are also
+    matched as written (see pg_tsquery)."""
+    terms: list[Term] = []
+    for term in query.terms:
+        if len(term.words) == 1 or any(ch.isdigit() for w in term.words for ch in w):
+            terms.append(term)
+            continue
+        terms += [Term((w,)) for w in term.words[:-1]]
+        terms.append(Term(term.words[-1:], prefix=term.prefix))
+    return SearchQuery(tuple(terms))
+
+
 def pg_matching(query: SearchQuery) -> Select[Any]:
     """PostgreSQL: the ids of the matching cases, from the index's table alone (each
     document belongs to a case: a foreign key), for counting without the cases."""
@@ -305,20 +324,3 @@ def pg_tsquery(query: SearchQuery) -> ColumnElement[object]:
         combined = one if combined is None else combined.op("&&")(one)
     assert combined is not None, "an empty query has no tsquery"
     return combined
-
-
-def pg_estimate_matches(session: Session, query: SearchQuery) -> int:
-    """The planner's estimate of the matching cases, from the statistics ANALYZE keeps
-    of the documents' words: no row is read, and one statement is sent (to_tsquery with
-    a configuration is immutable, so the planner folds it to the constant it estimates
-    against)."""
-    # The words as whole words (a lower bound): the estimate the status bar has shown.
-    whole = SearchQuery(tuple(Term(t.words) for t in query.terms))
-    stmt = select(_pg.c.case_id).where(_pg.c.document.op("@@")(pg_tsquery(whole)))
-    compiled = stmt.compile(dialect=session.get_bind().dialect)
-    plan = (
-        session.connection()
-        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-        .scalar_one()
-    )
-    return int(plan[0]["Plan"]["Plan Rows"])
