@@ -13,9 +13,11 @@ cancellation are plain callables that the window's worker (or the CLI) supplies.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
 from correspondence.documents.ocr import OcrCancelled
@@ -66,6 +68,38 @@ def import_files(
     store, it is rolled back and its files are stored again one per
     transaction, so only the file at fault is listed as failed.
     """
+    with fewer_collections():
+        return _import_files(uow, paths, today, max_file_bytes, progress, should_cancel)
+
+
+# Objects an import makes before the cyclic garbage collector runs: Python's 700 made it run
+# hundreds of times, and walk the whole heap a few times, for ~0.4 s of CPU per 10,000 files
+# (the rows and letters are freed by their reference counts; cycles wait a little longer).
+COLLECT_AFTER = 10_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """While an import runs: what existed before it is not walked again (gc.freeze), and
+    the collector runs after COLLECT_AFTER new objects, not 700. Put back afterwards."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(before[0], COLLECT_AFTER), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+def _import_files(
+    uow: UnitOfWorkFactory,
+    paths: Sequence[str | Path],
+    today: dt.date,
+    max_file_bytes: int | None,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
+) -> ImportResult:
     files, failed = collect_files(paths)
     run = import_store.prepare(uow)
     reading = Reading(

@@ -36,6 +36,7 @@ from correspondence.services.errors import ServiceError, ValidationError
 from correspondence.services.intake import import_duplicates, import_search, intake_hooks
 from correspondence.services.intake.file_reading import ParsedFile, failure_reason
 from correspondence.services.intake.import_results import Duplicate, Failure, ImportedCase
+from correspondence.services.intake.import_rows import insert_rows
 from correspondence.services.intake.letter_sense import LetterSense, sense_for
 from correspondence.services.intake.log_letter import F_REPLY_TYPE
 from correspondence.services.people import correspondents
@@ -241,7 +242,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
         if p.got.ocr is not None and p.got.ocr.searchable_pdf
     ]
     if searchable_rows:
-        s.execute(insert(doc_table), searchable_rows)
+        insert_rows(s, doc_table, searchable_rows)
     attachment_rows = [
         _doc_row(
             run,
@@ -260,7 +261,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
         for a in p.got.attachments
     ]
     if attachment_rows:
-        s.execute(insert(doc_table), attachment_rows)
+        insert_rows(s, doc_table, attachment_rows)
 
     theme_rows = [
         {"case_id": cid, "theme_id": run.theme_ids[code], "source": "suggested", "score": sc}
@@ -268,7 +269,7 @@ def _log_cases(s: Session, run: Storing, fresh: list[ParsedFile]) -> dict[int, I
         for code, sc in suggested
     ]
     if theme_rows:
-        s.execute(insert(case_themes), theme_rows)
+        insert_rows(s, case_themes, theme_rows)
 
     _record_events(s, run.actor, fresh, case_ids, case_rows)
 
@@ -336,7 +337,7 @@ def _insert_ids(s: Session, table: Table, rows: list[dict[str, Any]]) -> list[in
     ids = list(range(first, first + len(rows)))
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
-    s.execute(insert(table), rows)
+    insert_rows(s, table, rows)
     return ids
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as dt
 import functools
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -37,6 +38,7 @@ AHEAD = 12
 # Files' bytes in flight at most (a task may hold one bigger file): parsed letters wait
 # in the importer until their turn, so this bounds its memory on a folder of big files.
 FLIGHT_BYTES = 48 * 1024 * 1024
+WORKER_COLLECT_AFTER = 10_000
 CRASHED = (
     "the file stopped the process reading it (it may be damaged or built to harm): not imported"
 )
@@ -93,6 +95,10 @@ def _start(parent: int, setup: Setup | None) -> None:
     guard_worker(parent)
     if setup is not None:
         setup[0](setup[1])
+    # The process is the import's alone: what it has loaded is never walked again by the
+    # cyclic collector, which runs after WORKER_COLLECT_AFTER new objects, not 700.
+    gc.freeze()
+    gc.set_threshold(WORKER_COLLECT_AFTER, *gc.get_threshold()[1:])
 
 
 def _ready() -> None:

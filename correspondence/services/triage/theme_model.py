@@ -78,30 +78,56 @@ class _Tokens:
     pairs: list[str | None] = field(default_factory=list)
 
 
+# A word as `tokenize` reads it: its stem, or None for a word it skips (a stop word, a
+# number, a single letter). The office's few thousand words are worked out once; bounded,
+# so a stream of strange words cannot grow it without end.
+_READ: dict[str, str | None] = {}
+_READ_MAX = 65_536
+_UNREAD = "\x00"  # never a word: _WORD matches letters and digits only
+
+
+def _read_word(raw: str) -> str | None:
+    if raw in STOP_WORDS or raw.isdigit() or len(raw) < 2:
+        got = None
+    else:
+        got = stem(raw)
+    if len(_READ) >= _READ_MAX:
+        _READ.clear()
+    _READ[raw] = got
+    return got
+
+
 def tokenize(text: str) -> _Tokens:
     """Stemmed unigrams and bigrams (bigrams never span a stop word)."""
-    terms: Counter[str] = Counter()
     seq: list[tuple[str, str] | None] = []
     pairs: list[str | None] = []
+    # Every term in the order it is first met (a stem, then its bigram with the word before):
+    # counted in one go, the counter keeps that order, as adding them one by one did.
+    found: list[str] = []
     prev: str | None = None
-    for m in _WORD.finditer(text.lower().translate(_QUOTES)):
-        raw = m.group(0)
-        if raw in STOP_WORDS or raw.isdigit() or len(raw) < 2:
+    lowered = text.lower()
+    if "\u2019" in lowered or "\u2018" in lowered:
+        lowered = lowered.translate(_QUOTES)
+    read = _READ.get
+    for raw in _WORD.findall(lowered):
+        s = read(raw, _UNREAD)
+        if s is _UNREAD:
+            s = _read_word(raw)
+        if s is None:
             if seq and seq[-1] is not None:
                 seq.append(None)
                 pairs.append(None)
             prev = None
             continue
-        s = stem(raw)
-        terms[s] += 1
+        found.append(s)
         seq.append((s, raw))
-        pairs.append(None)
         if prev is not None:
             bigram = f"{prev} {s}"
-            terms[bigram] += 1
-            pairs[-2] = bigram
+            found.append(bigram)
+            pairs[-1] = bigram
+        pairs.append(None)
         prev = s
-    return _Tokens(terms, seq, pairs)
+    return _Tokens(Counter(found), seq, pairs)
 
 
 @dataclass
