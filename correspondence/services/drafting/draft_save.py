@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Final
 
@@ -43,7 +44,6 @@ from correspondence.services.drafting.draft_guards import (
     check_version,
     draft_label,
 )
-from correspondence.services.drafting.draft_loading import campaign_sample_with_context
 from correspondence.services.drafting.draft_rows import (
     built,
     columns_of,
@@ -57,7 +57,6 @@ from correspondence.services.drafting.draft_view import (
     DraftView,
     ParagraphInput,
     view_from,
-    view_reads,
 )
 from correspondence.services.drafting.save_history import (
     SavedState,
@@ -76,6 +75,29 @@ class Keep(Enum):
 
 
 KEEP: Final = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class Insert:
+    """One paragraph added to the draft as it is saved (at the end unless `position`): own
+    words (`text`), or the newest approved version of the line `line_key`, numbered as the
+    line is unless `numbered` says."""
+
+    text: str = ""
+    line_key: str | None = None
+    position: int | None = None
+    numbered: bool | None = None
+
+    def into(self, items: list[ParagraphInput], line: LineVersion | None) -> list[ParagraphInput]:
+        if line is not None:
+            numbered = line.line.numbered if self.numbered is None else self.numbered
+            item = ParagraphInput("line", line_version_id=line.id, numbered=numbered)
+        else:
+            item = ParagraphInput("free", text=self.text, numbered=bool(self.numbered))
+        out = list(items)
+        out.insert(len(out) if self.position is None else max(0, self.position), item)
+        return out
+
 
 # The draft's columns a save may change, besides its paragraphs.
 _EDITED = ("signatory_id", "salutation", "complimentary_close", "subject", "letter_date")
@@ -110,19 +132,43 @@ def save_reads(
     wanted_versions: Sequence[int],
     new_paragraphs: int,
     noted_for: str | None,
+    line_key: str | None = None,
 ) -> list[Read | None]:
     """Everything a save reads, the draft first and locked (see the module's docstring);
-    the case's parts by the draft's own case_id, so nothing waits for the draft's answer."""
-    case_id = select(Draft.case_id).where(Draft.id == draft_id).scalar_subquery()
-
-    def of_case(column: Any) -> Any:
-        return select(column).where(Case.id == case_id).scalar_subquery()
+    the case's parts by the draft's own case_id, so nothing waits for the draft's answer.
+    A campaign's one reply has no case: it is shown against a member letter
+    (draft_loading.campaign_sample_with_context), read here in its place. `line_key`: a
+    line being added, whose newest approved version is read with the others."""
 
     def of_draft(column: Any) -> Any:
         return select(column).where(Draft.id == draft_id).scalar_subquery()
 
+    campaign_id = of_draft(Draft.campaign_id)
+    canonical = select(Campaign.canonical_case_id).where(Campaign.id == campaign_id)
+    member = (
+        select(Case.id)
+        .where(or_(Case.id == canonical.scalar_subquery(), Case.campaign_id == campaign_id))
+        .order_by(func.coalesce(Case.id == canonical.scalar_subquery(), False).desc(), Case.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    case_id = func.coalesce(of_draft(Draft.case_id), member)
+
+    def of_case(column: Any) -> Any:
+        return select(column).where(Case.id == case_id).scalar_subquery()
+
     used = select(DraftParagraph.line_version_id).where(DraftParagraph.draft_id == draft_id)
     versions = or_(LineVersion.id.in_(used), LineVersion.id.in_(wanted_versions))
+    if line_key is not None:
+        versions = or_(versions, LineVersion.id.in_(_newest_approved(line_key)))
+    # The campaign's own letters, from the draft's row (none for a case's draft): joined
+    # from it, so the planner starts from the one draft.
+    members = (
+        select()
+        .select_from(Draft)
+        .join(Case, Case.campaign_id == Draft.campaign_id)
+        .where(Draft.id == draft_id)
+    )
     return [
         select(*columns_of(Draft)).where(Draft.id == draft_id).with_for_update(of=Draft.__table__),
         select(*columns_of(DraftParagraph))
@@ -180,7 +226,30 @@ def save_reads(
         .order_by(Constituent.id),
         recently_noted_read(draft_id, noted_for) if noted_for is not None else None,
         numbered_ahead(session, DraftParagraph.__table__, new_paragraphs),
+        # A campaign's reply: its size and themes (campaign_profile.campaign_theme_reads).
+        members.add_columns(func.count(Case.id)),
+        members.join(case_themes, case_themes.c.case_id == Case.id)
+        .join(Theme, Theme.id == case_themes.c.theme_id)
+        .add_columns(Theme.code, func.count(case_themes.c.case_id))
+        .group_by(Theme.code),
+        members.join(case_themes, case_themes.c.case_id == Case.id).add_columns(
+            func.count(func.distinct(case_themes.c.case_id))
+        ),
+        # The line being added: whether the library has it at all (for the refusal).
+        select(StandardLine.id).where(StandardLine.key == line_key)
+        if line_key is not None
+        else None,
     ]
+
+
+def _newest_approved(key: str) -> Read:
+    return (
+        select(LineVersion.id)
+        .join(StandardLine, StandardLine.id == LineVersion.line_id)
+        .where(StandardLine.key == key, LineVersion.status == "approved")
+        .order_by(LineVersion.number.desc())
+        .limit(1)
+    )
 
 
 def _asked(session: Session, reads: list[Read | None]) -> list[Rows]:
@@ -201,9 +270,11 @@ def save_draft(
     complimentary_close: str | None = None,
     subject: str | None = None,
     letter_date: dt.date | None | Keep = KEEP,
+    insert: Insert | None = None,
 ) -> DraftView:
     """Save the editor's state in one go (cheap: changed rows only); None leaves a part
-    alone. The editor's new view is returned.
+    alone. `insert`: a paragraph added to the paragraphs as saved (then `paragraphs` is
+    None). The editor's new view is returned.
 
     A stale ``expected_version`` raises ConflictError; so does a save by someone else
     that this one waited for.
@@ -212,8 +283,13 @@ def save_draft(
     wanted = sorted(
         {p.line_version_id for p in items or () if p.kind == "line" and p.line_version_id}
     )
-    # Own words kept across the save may be an edit the history noted a moment ago.
-    own_words_kept = any(p.kind == "free" and p.id is not None for p in items or ())
+    # Own words kept across the save may be an edit the history noted a moment ago (with
+    # a paragraph inserted, the draft's own words are all kept).
+    own_words_kept = insert is not None or any(
+        p.kind == "free" and p.id is not None for p in items or ()
+    )
+    line_key = insert.line_key.strip() if insert is not None and insert.line_key else None
+    new_count = 1 if insert is not None else sum(1 for p in items or () if p.id is None)
     (
         draft_rows,
         paragraph_rows,
@@ -231,27 +307,44 @@ def save_draft(
         constituent_rows,
         noted_rows,
         id_rows,
+        members_size_rows,
+        members_counted_rows,
+        members_themed_rows,
+        line_rows,
     ) = _asked(
         session,
         save_reads(
             session,
             draft_id,
             wanted,
-            sum(1 for p in items or () if p.id is None),
+            new_count,
             actor.username if own_words_kept else None,
+            line_key,
         ),
     )
+    versions = _versions(version_rows)
+    added_line = None
+    if line_key is not None:
+        # As the line is looked for first: an unknown line is refused before the draft.
+        newest = [v for v in versions.values() if v.line.key == line_key and v.status == "approved"]
+        if not newest:
+            why = "has no approved version" if line_rows else "is not in the library"
+            raise ValidationError("Standard line", f"{line_key!r} {why}")
+        added_line = max(newest, key=lambda v: v.number)
     if not draft_rows:
         raise NotFound(f"No draft #{draft_id}")
     draft = built(Draft, draft_rows[0])
-    versions = _versions(version_rows)
     draft.paragraphs = [_paragraph(row, versions) for row in paragraph_rows]
-    case = built(Case, case_rows[0]) if case_rows else None
-    if case is not None:
-        case.correspondent = (
+    # The case shown: the draft's own, or for a campaign's reply its member letter.
+    shown = built(Case, case_rows[0]) if case_rows else None
+    if shown is not None:
+        shown.correspondent = (
             built(Correspondent, correspondent_rows[0]) if correspondent_rows else None
         )
-        case.campaign = built(Campaign, campaign_rows[0]) if campaign_rows else None
+        shown.campaign = built(Campaign, campaign_rows[0]) if campaign_rows else None
+    case = shown if draft.case_id is not None else None
+    if insert is not None:
+        items = insert.into([_input(p) for p in draft.paragraphs], added_line)
     check_editable(actor, draft, case)
     check_version(draft, case, expected_version)
     signatories = {row[0]: row for row in signatory_rows}
@@ -293,29 +386,23 @@ def save_draft(
             .values(**columns, version=draft.version + 1, updated_at=now),
         )
         draft.version, draft.updated_at = draft.version + 1, now
-    if case is None or draft.campaign_id is not None:
-        # A campaign's one reply is shown against a member letter: read as on opening it.
-        sample = case or campaign_sample_with_context(session, draft.campaign_id or -1)
-        return view_from(draft, case, sample, read_together(session, view_reads(draft, sample)))
-    answers: list[Rows] = [
-        latest_rows,
-        comment_rows,
-        name_rows,
-        own_campaign_rows,
-        *_context(case, draft, signatories),
-        size_rows,
-        theme_rows,
-        constituent_rows,
-    ]
-    return view_from(draft, case, case, answers)
+    # The rows of view_reads(draft, shown), in its order.
+    answers: list[Rows] = [latest_rows, comment_rows, name_rows, own_campaign_rows]
+    if shown is not None and shown.correspondent is not None:
+        answers += [_signatory(shown, draft, signatories), size_rows, theme_rows, constituent_rows]
+    if draft.campaign_id is not None:
+        answers += [members_size_rows, members_counted_rows, members_themed_rows]
+    return view_from(draft, case, shown, answers)
 
 
-def _context(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) -> list[Rows]:
+def _input(p: DraftParagraph) -> ParagraphInput:
+    return ParagraphInput(p.kind, p.text, p.line_version_id, p.numbered, p.id)
+
+
+def _signatory(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) -> Rows:
     """The signatory the lines are filled in for (draft_loading.context_reads: the draft's,
-    else the case's, else its addressee, else its office's active one), as its read's rows;
-    none when the case has nobody to write to (then nothing is filled in)."""
-    if case.correspondent is None:
-        return []
+    else the case's, else its addressee, else its office's active one), as its read's
+    rows."""
     chosen = next(
         (s for s in (draft.signatory_id, case.signatory_id, case.addressed_to_id) if s), None
     )
@@ -326,7 +413,7 @@ def _context(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) 
         )
         chosen = active[0][0] if active else None
     row = signatories.get(chosen) if chosen is not None else None
-    return [[(row[2], row[3], row[4])] if row is not None else []]
+    return [(row[2], row[3], row[4])] if row is not None else []
 
 
 def _versions(rows: Rows) -> dict[int, LineVersion]:

@@ -140,7 +140,8 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            add_line(
+            # The editor's new view, made in the same unit of work.
+            return add_line(
                 s,
                 uow.actor,
                 draft_id,
@@ -149,7 +150,6 @@ class Drafting:
                 numbered=numbered,
                 expected_version=expected_version,
             )
-        return self.view(draft_id)
 
     def add_free_text(
         self,
@@ -162,7 +162,8 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            add_free_text(
+            # The editor's new view, made in the same unit of work.
+            return add_free_text(
                 s,
                 uow.actor,
                 draft_id,
@@ -171,7 +172,6 @@ class Drafting:
                 numbered=numbered,
                 expected_version=expected_version,
             )
-        return self.view(draft_id)
 
     def offers(
         self, case_id: int | None, search: str = "", *, campaign_id: int | None = None

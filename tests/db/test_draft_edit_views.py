@@ -1,0 +1,146 @@
+"""Adding a line or own words, and saving a campaign's one reply, show the editor a view
+made from what the click read and wrote: it must be exactly the view of the draft opened
+afterwards, and a refused click must change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from correspondence.database import Database
+from correspondence.db.models import Campaign, Case, Draft, Event, Signatory
+from correspondence.domain.states import CaseStatus, DraftStatus
+from correspondence.services import events
+from correspondence.services.campaigns.campaigns import Campaigns
+from correspondence.services.drafting.draft_view import DraftView, ParagraphInput
+from correspondence.services.drafting.drafting import Drafting
+from correspondence.services.errors import ConflictError, NotFound, ValidationError
+from correspondence.services.lines.library import Library
+from correspondence.services.lines.line_editing import NewLine
+from correspondence.services.unit_of_work import acting_as
+from tests.conftest import DEMO_TODAY
+
+
+def _drafting(db: Database, username: str = "p.mehta") -> Drafting:
+    return Drafting(acting_as(db.session_factory, username), clock=lambda: DEMO_TODAY)
+
+
+def _new_reply(db: Database, lines: tuple[str, ...] = ("babyp-tragedy",)) -> DraftView:
+    with db.session_factory() as s:
+        case_id = s.scalar(
+            select(Case.id)
+            .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
+            .where(Case.campaign_id.is_(None))
+            .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
+            .order_by(Case.id)
+        )
+        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
+    assert case_id is not None
+    return _drafting(db).create(case_id, lines, signatory_id=sos)
+
+
+def _events(db: Database) -> int:
+    with db.session_factory() as s:
+        return s.scalar(select(func.count(Event.id))) or 0
+
+
+def test_adding_a_line_or_own_words_shows_exactly_what_opening_it_shows(
+    demo_db: Database,
+) -> None:
+    drafting = _drafting(demo_db)
+    view = _new_reply(demo_db)
+    # At the end, numbered as the line is; then at the top, numbered as asked.
+    added = drafting.add_line(view.id, " care-decisions-laming ")
+    assert added == drafting.view(view.id) and added.version == view.version + 1
+    assert [p.line_key for p in added.paragraphs] == ["babyp-tragedy", "care-decisions-laming"]
+    assert added.paragraphs[-1].wording and not added.paragraphs[-1].unavailable
+    top = drafting.add_line(
+        view.id, "cdr-prevent-and-learn", position=0, numbered=True, expected_version=added.version
+    )
+    assert top == drafting.view(view.id)
+    assert [p.line_key for p in top.paragraphs][0] == "cdr-prevent-and-learn"
+    assert top.paragraphs[0].numbered
+    words = drafting.add_free_text(view.id, "Thank you for writing.", position=1, numbered=True)
+    assert words == drafting.view(view.id)
+    assert [(p.kind, p.text, p.numbered) for p in words.paragraphs][1] == (
+        "free",
+        "Thank you for writing.",
+        True,
+    )
+    last = drafting.add_free_text(view.id, "We note your point.", expected_version=words.version)
+    assert last == drafting.view(view.id) and last.paragraphs[-1].text == "We note your point."
+    assert [p.position for p in last.paragraphs] == list(range(5))
+    with demo_db.session_factory() as s:
+        assert events.verify_chain(s) is None
+
+
+def test_a_refused_addition_changes_nothing(demo_db: Database) -> None:
+    drafting = _drafting(demo_db)
+    view = _new_reply(demo_db)
+    # A line proposed but never approved may not go into a reply.
+    Library(acting_as(demo_db.session_factory, "policy.lead.safeguarding")).propose(
+        NewLine(key="unapproved-line", title="Not yet", themes=["SCR"], body="Not yet.")
+    )
+    logged = _events(demo_db)
+    with pytest.raises(ValidationError, match="'no-such-line' is not in the library"):
+        drafting.add_line(view.id, "no-such-line")
+    with pytest.raises(ValidationError, match="'unapproved-line' has no approved version"):
+        drafting.add_line(view.id, "unapproved-line")
+    with pytest.raises(ValidationError, match="'no-such-line' is not in the library"):
+        drafting.add_line(99_999, "no-such-line")  # the line is looked for first
+    with pytest.raises(NotFound, match="No draft #99999"):
+        drafting.add_line(99_999, "babyp-tragedy")
+    with pytest.raises(NotFound, match="No draft #99999"):
+        drafting.add_free_text(99_999, "Hello")
+    with pytest.raises(ValidationError, match="too long for one paragraph"):
+        drafting.add_free_text(view.id, "x" * 100_001)
+    assert drafting.view(view.id) == view and _events(demo_db) == logged
+    saved = drafting.add_free_text(view.id, "Thank you.")
+    logged = _events(demo_db)
+    # An editor still holding the older copy is refused, with either button.
+    with pytest.raises(ConflictError, match="saved by someone else since you opened it"):
+        drafting.add_line(view.id, "care-decisions-laming", expected_version=view.version)
+    with pytest.raises(ConflictError, match="saved by someone else since you opened it"):
+        drafting.add_free_text(view.id, "Old copy", expected_version=view.version)
+    assert drafting.view(view.id) == saved and _events(demo_db) == logged
+    submitted = drafting.submit(saved.id, saved.version)
+    assert submitted.status is DraftStatus.IN_QA
+    logged = _events(demo_db)
+    with pytest.raises(ValidationError, match="can no longer be edited"):
+        drafting.add_free_text(view.id, "Too late")
+    assert drafting.view(view.id) == submitted and _events(demo_db) == logged
+
+
+def test_a_campaign_reply_save_shows_exactly_what_opening_it_shows(demo_db: Database) -> None:
+    with demo_db.session_factory() as s:
+        campaign = s.scalar(
+            select(Campaign.id)
+            .where(select(Case.id).where(Case.campaign_id == Campaign.id).exists())
+            .where(~select(Draft.id).where(Draft.campaign_id == Campaign.id).exists())
+            .order_by(Campaign.id)
+        )
+    assert campaign is not None
+    draft_id = Campaigns(
+        acting_as(demo_db.session_factory, "a.okoro"), lambda: DEMO_TODAY
+    ).reply_draft(campaign)
+    drafting = _drafting(demo_db)
+    view = drafting.view(draft_id)
+    assert view.case_id is None and view.campaign_size > 0
+    saved = drafting.save(view.id, view.version, [ParagraphInput("free", "Thank you.")])
+    assert saved == drafting.view(draft_id) and saved.version == view.version + 1
+    lined = drafting.add_line(draft_id, "babyp-tragedy")
+    assert lined == drafting.view(draft_id) and lined.campaign_themes == view.campaign_themes
+    assert lined.paragraphs[-1].wording  # filled in for the member letter it is shown against
+    again = drafting.save(
+        draft_id,
+        lined.version,
+        list(reversed([p.as_input() for p in lined.paragraphs])),
+        salutation="Dear Friend",
+        subject="Your letter",
+    )
+    assert again == drafting.view(draft_id) and again.salutation == "Dear Friend"
+    with pytest.raises(ConflictError, match="saved by someone else since you opened it"):
+        drafting.save(draft_id, saved.version, [ParagraphInput("free", "Old copy")])
+    assert drafting.view(draft_id) == again
+    with demo_db.session_factory() as s:
+        assert events.verify_chain(s) is None
