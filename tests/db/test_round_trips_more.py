@@ -5,6 +5,7 @@ through the loopback `LatencyProxy` (each one waits for its answer)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -77,7 +78,7 @@ def test_the_other_clicks_on_a_draft_and_a_case_take_few_round_trips(
     # The pool holds a connection now, as in a window that has shown its list.
     desk.list_with_counts(CaseFilter(status="open"))
     seen: dict[str, int] = {}
-    shown: list[object] = []
+    shown: list[Any] = []
 
     def click(label: str, action: object) -> None:
         assert callable(action)
@@ -95,10 +96,10 @@ def test_the_other_clicks_on_a_draft_and_a_case_take_few_round_trips(
     # The editor's buttons: a standard line, a paragraph of own words.
     view = drafter.create(to_draft[0], ("babyp-tragedy",), signatory_id=sos)
     click("add a line", lambda: drafter.add_line(view.id, "care-decisions-laming"))
-    view = shown[-1]  # type: ignore[assignment]
+    view = shown[-1]
     assert view == drafter.view(view.id) and len(view.paragraphs) == 2
     click("add own words", lambda: drafter.add_free_text(view.id, "We note your point."))
-    view = shown[-1]  # type: ignore[assignment]
+    view = shown[-1]
     assert view == drafter.view(view.id) and view.paragraphs[-1].text == "We note your point."
     click("comment", lambda: drafter.comment(view.id, "Ready for a look."))
 
@@ -126,7 +127,7 @@ def test_the_other_clicks_on_a_draft_and_a_case_take_few_round_trips(
     form = shown[-1]
     click(
         "edit a case",
-        lambda: editing.save(case_id, form.version, {"summary": "Asks about school buses"}),  # type: ignore[attr-defined]
+        lambda: editing.save(case_id, form.version, {"summary": "Asks about school buses"}),
     )
     form = shown[-1]
     click(
@@ -134,7 +135,7 @@ def test_the_other_clicks_on_a_draft_and_a_case_take_few_round_trips(
         lambda: editing.save(
             case_id,
             form.version,
-            {"team_id": teams[-1], "drafter_id": drafter_id},  # type: ignore[attr-defined]
+            {"team_id": teams[-1], "drafter_id": drafter_id},
         ),
     )
     click("change status", lambda: desk.move(case_id, CaseStatus.DRAFTING))
