@@ -13,10 +13,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import (
@@ -47,6 +48,7 @@ from correspondence.services.drafting.draft_guards import (
 from correspondence.services.drafting.draft_rows import (
     built,
     columns_of,
+    held,
     insert_rows,
     keys_of,
     numbered_ahead,
@@ -252,7 +254,7 @@ def _newest_approved(key: str) -> Read:
     )
 
 
-def _asked(session: Session, reads: list[Read | None]) -> list[Rows]:
+def asked(session: Session, reads: list[Read | None]) -> list[Rows]:
     """The rows of each read given ([] for a read not needed)."""
     answers = iter(read_together(session, [r for r in reads if r is not None]))
     return [next(answers) if r is not None else [] for r in reads]
@@ -290,64 +292,36 @@ def save_draft(
     )
     line_key = insert.line_key.strip() if insert is not None and insert.line_key else None
     new_count = 1 if insert is not None else sum(1 for p in items or () if p.id is None)
-    (
-        draft_rows,
-        paragraph_rows,
-        version_rows,
-        latest_rows,
-        case_rows,
-        correspondent_rows,
-        campaign_rows,
-        signatory_rows,
-        comment_rows,
-        name_rows,
-        own_campaign_rows,
-        size_rows,
-        theme_rows,
-        constituent_rows,
-        noted_rows,
-        id_rows,
-        members_size_rows,
-        members_counted_rows,
-        members_themed_rows,
-        line_rows,
-    ) = _asked(
-        session,
-        save_reads(
+    rows = DraftRows(
+        *asked(
             session,
-            draft_id,
-            wanted,
-            new_count,
-            actor.username if own_words_kept else None,
-            line_key,
-        ),
+            save_reads(
+                session,
+                draft_id,
+                wanted,
+                new_count,
+                actor.username if own_words_kept else None,
+                line_key,
+            ),
+        )
     )
-    versions = _versions(version_rows)
+    versions = versions_of(rows.versions)
     added_line = None
     if line_key is not None:
         # As the line is looked for first: an unknown line is refused before the draft.
         newest = [v for v in versions.values() if v.line.key == line_key and v.status == "approved"]
         if not newest:
-            why = "has no approved version" if line_rows else "is not in the library"
+            why = "has no approved version" if rows.line else "is not in the library"
             raise ValidationError("Standard line", f"{line_key!r} {why}")
         added_line = max(newest, key=lambda v: v.number)
-    if not draft_rows:
-        raise NotFound(f"No draft #{draft_id}")
-    draft = built(Draft, draft_rows[0])
-    draft.paragraphs = [_paragraph(row, versions) for row in paragraph_rows]
-    # The case shown: the draft's own, or for a campaign's reply its member letter.
-    shown = built(Case, case_rows[0]) if case_rows else None
-    if shown is not None:
-        shown.correspondent = (
-            built(Correspondent, correspondent_rows[0]) if correspondent_rows else None
-        )
-        shown.campaign = built(Campaign, campaign_rows[0]) if campaign_rows else None
+    draft = draft_from(rows, draft_id, versions)
+    shown = shown_from(rows)
     case = shown if draft.case_id is not None else None
     if insert is not None:
         items = insert.into([_input(p) for p in draft.paragraphs], added_line)
     check_editable(actor, draft, case)
     check_version(draft, case, expected_version)
-    signatories = {row[0]: row for row in signatory_rows}
+    signatories = {row[0]: row for row in rows.signatories}
 
     def named(sid: int | None) -> str:
         row = signatories.get(sid) if sid else None
@@ -371,10 +345,10 @@ def save_draft(
     if letter_date is not KEEP:
         draft.letter_date = letter_date
     columns = {n: getattr(draft, n) for n in _EDITED if getattr(draft, n) != old_columns[n]}
-    _write_paragraphs(session, draft, new_paragraphs, [r[0] for r in id_rows] or None)
+    _write_paragraphs(session, draft, new_paragraphs, [r[0] for r in rows.ids] or None)
     draft.paragraphs = new_paragraphs
     changes = changes_between(before, SavedState.named(draft, named(draft.signatory_id)))
-    record_save(session, actor, draft, changes, noted={v for (v,) in noted_rows})
+    record_save(session, actor, draft, changes, noted={v for (v,) in rows.noted})
     if columns or changes:
         # The version moves with any change (other editors must see a conflict); a save
         # that changed nothing leaves it alone. Locked above: written with the COMMIT.
@@ -386,13 +360,89 @@ def save_draft(
             .values(**columns, version=draft.version + 1, updated_at=now),
         )
         draft.version, draft.updated_at = draft.version + 1, now
-    # The rows of view_reads(draft, shown), in its order.
-    answers: list[Rows] = [latest_rows, comment_rows, name_rows, own_campaign_rows]
+    return view_from(draft, case, shown, view_answers(rows, draft, shown, signatories))
+
+
+class DraftRows(NamedTuple):
+    """The rows of `save_reads`, by name."""
+
+    draft: Rows
+    paragraphs: Rows
+    versions: Rows
+    latest: Rows
+    case: Rows
+    correspondent: Rows
+    campaign: Rows
+    signatories: Rows
+    comments: Rows
+    names: Rows
+    own_campaign: Rows
+    size: Rows
+    themes: Rows
+    constituents: Rows
+    noted: Rows
+    ids: Rows
+    members_size: Rows
+    members_counted: Rows
+    members_themed: Rows
+    line: Rows
+
+
+def draft_from(rows: DraftRows, draft_id: int, versions: dict[int, LineVersion]) -> Draft:
+    """The draft read (unsaved: for computing and showing), with its paragraphs."""
+    if not rows.draft:
+        raise NotFound(f"No draft #{draft_id}")
+    draft = built(Draft, rows.draft[0])
+    draft.paragraphs = [_paragraph(row, versions) for row in rows.paragraphs]
+    return draft
+
+
+def shown_from(rows: DraftRows, session: Session | None = None) -> Case | None:
+    """The case the draft is shown against: its own, or for a campaign's reply its member
+    letter. With `session`: held by it (draft_rows.held), so cases.move finds it."""
+    if not rows.case:
+        return None
+    if session is None:
+        shown = built(Case, rows.case[0])
+        shown.correspondent = (
+            built(Correspondent, rows.correspondent[0]) if rows.correspondent else None
+        )
+        shown.campaign = built(Campaign, rows.campaign[0]) if rows.campaign else None
+        return shown
+    shown = held(session, Case, rows.case[0])
+    set_committed_value(
+        shown,
+        "correspondent",
+        held(session, Correspondent, rows.correspondent[0]) if rows.correspondent else None,
+    )
+    set_committed_value(
+        shown, "campaign", held(session, Campaign, rows.campaign[0]) if rows.campaign else None
+    )
+    return shown
+
+
+def view_answers(
+    rows: DraftRows,
+    draft: Draft,
+    shown: Case | None,
+    signatories: dict[int, tuple[Any, ...]],
+    comments: Rows | None = None,
+    names: Rows | None = None,
+) -> list[Rows]:
+    """The rows of view_reads(draft, shown), in its order, from those read (`comments`
+    and `names`: as they are after the click, where it changed them)."""
+    answers: list[Rows] = [
+        rows.latest,
+        rows.comments if comments is None else comments,
+        rows.names if names is None else names,
+        rows.own_campaign,
+    ]
     if shown is not None and shown.correspondent is not None:
-        answers += [_signatory(shown, draft, signatories), size_rows, theme_rows, constituent_rows]
+        answers += [_signatory(shown, draft, signatories), rows.size, rows.themes]
+        answers.append(rows.constituents)
     if draft.campaign_id is not None:
-        answers += [members_size_rows, members_counted_rows, members_themed_rows]
-    return view_from(draft, case, shown, answers)
+        answers += [rows.members_size, rows.members_counted, rows.members_themed]
+    return answers
 
 
 def _input(p: DraftParagraph) -> ParagraphInput:
@@ -416,7 +466,7 @@ def _signatory(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]
     return [(row[2], row[3], row[4])] if row is not None else []
 
 
-def _versions(rows: Rows) -> dict[int, LineVersion]:
+def versions_of(rows: Rows) -> dict[int, LineVersion]:
     """Line versions with their lines, by id, from `save_reads`' rows (never saved)."""
     width = len(keys_of(LineVersion))
     out = {}

@@ -14,13 +14,8 @@ from correspondence.documents.letter_spec import LetterSpec
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor
 from correspondence.services.cases import cases
-from correspondence.services.drafting.approval import (
-    add_comment,
-    qa_approve,
-    return_draft,
-    sign_off,
-    submit,
-)
+from correspondence.services.drafting import draft_steps
+from correspondence.services.drafting.approval import submit
 from correspondence.services.drafting.draft_letter import (
     draft_for_export,
     export_draft,
@@ -230,15 +225,14 @@ class Drafting:
         self, draft_id: int, comment: str = "", expected_version: int | None = None
     ) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            qa_approve(
-                s,
+            # The editor's new view, made in the same unit of work: one click, one unit.
+            return draft_steps.qa_approve(
+                uow.session,
                 uow.actor,
                 draft_id,
                 comment=comment,
                 expected_version=expected_version,
             )
-        return self.view(draft_id)
 
     def sign_off_needs_password(self) -> bool:
         """True where the server checks passwords: then sign_off wants it typed again."""
@@ -257,9 +251,8 @@ class Drafting:
         typed again (an unlocked desk cannot sign for the minister). Never stored."""
         self.uow.confirm_password(password)
         with self.uow.begin() as uow:
-            s = uow.session
-            sign_off(
-                s,
+            return draft_steps.sign_off(
+                uow.session,
                 uow.actor,
                 draft_id,
                 method,
@@ -267,27 +260,18 @@ class Drafting:
                 expected_version=expected_version,
                 today=self.clock(),
             )
-        return self.view(draft_id)
 
     def return_draft(
         self, draft_id: int, reason: str, expected_version: int | None = None
     ) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            return_draft(
-                s,
-                uow.actor,
-                draft_id,
-                reason,
-                expected_version=expected_version,
+            return draft_steps.return_draft(
+                uow.session, uow.actor, draft_id, reason, expected_version=expected_version
             )
-        return self.view(draft_id)
 
     def comment(self, draft_id: int, body: str) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            add_comment(s, uow.actor, draft_id, body)
-        return self.view(draft_id)
+            return draft_steps.add_comment(uow.session, uow.actor, draft_id, body)
 
     def letter_spec(self, draft_id: int, *, final: bool, case_id: int | None = None) -> LetterSpec:
         with self.uow.read() as uow:
