@@ -14,7 +14,12 @@ from correspondence.services import events
 from correspondence.services.campaigns.campaigns import Campaigns
 from correspondence.services.drafting.draft_view import DraftView, ParagraphInput
 from correspondence.services.drafting.drafting import Drafting
-from correspondence.services.errors import ConflictError, NotFound, ValidationError
+from correspondence.services.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from correspondence.services.lines.library import Library
 from correspondence.services.lines.line_editing import NewLine
 from correspondence.services.unit_of_work import acting_as
@@ -37,6 +42,11 @@ def _new_reply(db: Database, lines: tuple[str, ...] = ("babyp-tragedy",)) -> Dra
         sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
     assert case_id is not None
     return _drafting(db).create(case_id, lines, signatory_id=sos)
+
+
+def _last_event(db: Database) -> int:
+    with db.session_factory() as s:
+        return s.scalar(select(func.max(Event.id))) or 0
 
 
 def _events(db: Database) -> int:
@@ -144,3 +154,122 @@ def test_a_campaign_reply_save_shows_exactly_what_opening_it_shows(demo_db: Data
     assert drafting.view(draft_id) == again
     with demo_db.session_factory() as s:
         assert events.verify_chain(s) is None
+
+
+def _chain_of(
+    db: Database, draft_id: int, case_id: int | None, since: int
+) -> list[tuple[object, ...]]:
+    """The events of a draft and its case after event `since`, as a person reads them."""
+    with db.session_factory() as s:
+        rows = s.scalars(
+            select(Event)
+            .where(Event.id > since)
+            .where(
+                ((Event.entity == "draft") & (Event.entity_id == draft_id))
+                | ((Event.case_id == case_id) & (Event.entity == "case"))
+            )
+            .order_by(Event.id)
+        ).all()
+        return [(e.entity, e.action, e.field, e.old_value, e.new_value, e.reason, e.username)
+                for e in rows]  # fmt: skip
+
+
+def _the_old_way(db: Database, username: str, step: str, draft_id: int, **kw: object) -> None:
+    """The step made by approval.py's own functions, each as the facade made it before."""
+    from correspondence.services.drafting import approval
+
+    with acting_as(db.session_factory, username).begin() as uow:
+        getattr(approval, step)(uow.session, uow.actor, draft_id, **kw)
+
+
+def test_each_step_of_the_approval_chain_shows_what_opening_it_shows(demo_db: Database) -> None:
+    """QA approval, sign-off, a return and a comment: the view returned is the draft
+    opened afterwards, and the events are those the steps recorded before, in order."""
+    drafting, lead, ps = (
+        _drafting(demo_db),
+        _drafting(demo_db, "policy.lead.safeguarding"),
+        _drafting(demo_db, "ps.sos"),
+    )
+    mine, theirs = _new_reply(demo_db), _new_reply(demo_db)
+    for view in (mine, theirs):
+        drafting.submit(view.id, view.version)
+    since = _last_event(demo_db)
+    # The same chain on both: one through the facade, one through the steps as they were.
+    commented = drafting.comment(mine.id, "  Over to you.  ")
+    assert commented == drafting.view(mine.id) and commented.comments[-1].body == "Over to you."
+    assert commented.comments[-1].author == "Priya Mehta" and commented.version == mine.version + 1
+    _the_old_way(demo_db, "p.mehta", "add_comment", theirs.id, body="  Over to you.  ")
+    approved = lead.approve(mine.id, "Fine by me.", commented.version)
+    assert approved == drafting.view(mine.id) and approved.status is DraftStatus.WITH_PRIVATE_OFFICE
+    assert approved.qa_by == "Helen Forsyth" and approved.comments[-1].body == "Fine by me."
+    _the_old_way(
+        demo_db, "policy.lead.safeguarding", "qa_approve", theirs.id, comment="Fine by me."
+    )
+    returned = ps.return_draft(mine.id, "Shorter, please.", approved.version)
+    assert returned == drafting.view(mine.id) and returned.status is DraftStatus.RETURNED
+    assert returned.returned_reason == "Shorter, please." and returned.case_status == "returned"
+    _the_old_way(demo_db, "ps.sos", "return_draft", theirs.id, reason="Shorter, please.")
+    for view, old_way in ((mine, False), (theirs, True)):
+        now = drafting.view(view.id)
+        now = drafting.submit(now.id, now.version)
+        now = lead.approve(now.id, "", now.version) if not old_way else now
+        if old_way:
+            _the_old_way(demo_db, "policy.lead.safeguarding", "qa_approve", view.id)
+            _the_old_way(demo_db, "ps.sos", "sign_off", view.id, method="digital",
+                         comment="Signed.", today=DEMO_TODAY)  # fmt: skip
+        else:
+            signed = ps.sign_off(now.id, "digital", "Signed.", now.version)
+            assert signed == drafting.view(view.id) and signed.status is DraftStatus.SIGNED_OFF
+            assert signed.letter_date == DEMO_TODAY and signed.signed_off_by == "Mark Ellery"
+    ours, old = drafting.view(mine.id), drafting.view(theirs.id)
+    assert (ours.version, ours.status, ours.case_status) == (
+        old.version,
+        old.status,
+        old.case_status,
+    )
+    assert [c.body for c in ours.comments] == [c.body for c in old.comments]
+    ours_chain = _chain_of(demo_db, mine.id, mine.case_id, since)
+    assert ours_chain == _chain_of(demo_db, theirs.id, theirs.case_id, since)
+    assert len(ours_chain) >= 10
+    with demo_db.session_factory() as s:
+        assert events.verify_chain(s) is None
+        mine_case, old_case = s.get(Case, mine.case_id), s.get(Case, theirs.case_id)
+        assert mine_case is not None and old_case is not None
+        assert (mine_case.version, mine_case.signed_off_on, mine_case.signature_method) == (
+            old_case.version, old_case.signed_off_on, old_case.signature_method,
+        )  # fmt: skip
+
+
+def test_a_refused_step_changes_nothing(demo_db: Database) -> None:
+    drafting, lead, ps = (
+        _drafting(demo_db),
+        _drafting(demo_db, "policy.lead.safeguarding"),
+        _drafting(demo_db, "ps.sos"),
+    )
+    view = _new_reply(demo_db)
+    logged = _events(demo_db)
+    with pytest.raises(ValidationError, match="cannot QA-approve the draft reply to .* drafting"):
+        lead.approve(view.id)
+    with pytest.raises(
+        ValidationError, match="cannot return the draft reply to .*: it is drafting"
+    ):
+        lead.return_draft(view.id, "No")
+    with pytest.raises(ValidationError, match="write something first"):
+        drafting.comment(view.id, "   ")
+    with pytest.raises(NotFound, match="No draft #99999"):
+        drafting.comment(99_999, "Hello")
+    submitted = drafting.submit(view.id, view.version)
+    logged = _events(demo_db)
+    with pytest.raises(ConflictError, match="saved by someone else since you opened it"):
+        lead.approve(view.id, "", view.version)
+    with pytest.raises(ValidationError, match="say why the draft is being returned"):
+        lead.return_draft(view.id, "  ", submitted.version)
+    with pytest.raises(PermissionDenied, match="may not QA-approve a draft"):
+        drafting.approve(view.id)  # a drafter is no policy lead
+    with pytest.raises(PermissionDenied, match="may not return a draft from QA"):
+        ps.return_draft(view.id, "No")
+    with pytest.raises(ValidationError, match="say how it was signed"):
+        ps.sign_off(view.id, "stamp")
+    with pytest.raises(ValidationError, match="cannot sign off the draft reply to .*: it is in qa"):
+        ps.sign_off(view.id, "wet", expected_version=submitted.version)
+    assert drafting.view(view.id) == submitted and _events(demo_db) == logged
