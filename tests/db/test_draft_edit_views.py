@@ -191,9 +191,11 @@ def test_each_step_of_the_approval_chain_shows_what_opening_it_shows(demo_db: Da
         _drafting(demo_db, "ps.sos"),
     )
     mine, theirs = _new_reply(demo_db), _new_reply(demo_db)
-    for view in (mine, theirs):
-        drafting.submit(view.id, view.version)
     since = _last_event(demo_db)
+    submitted = drafting.submit(mine.id, mine.version)
+    assert submitted == drafting.view(mine.id) and submitted.status is DraftStatus.IN_QA
+    assert submitted.case_status == "in_qa"
+    _the_old_way(demo_db, "p.mehta", "submit", theirs.id, today=DEMO_TODAY)
     # The same chain on both: one through the facade, one through the steps as they were.
     commented = drafting.comment(mine.id, "  Over to you.  ")
     assert commented == drafting.view(mine.id) and commented.comments[-1].body == "Over to you."
@@ -211,13 +213,15 @@ def test_each_step_of_the_approval_chain_shows_what_opening_it_shows(demo_db: Da
     _the_old_way(demo_db, "ps.sos", "return_draft", theirs.id, reason="Shorter, please.")
     for view, old_way in ((mine, False), (theirs, True)):
         now = drafting.view(view.id)
-        now = drafting.submit(now.id, now.version)
-        now = lead.approve(now.id, "", now.version) if not old_way else now
         if old_way:
+            _the_old_way(demo_db, "p.mehta", "submit", view.id, today=DEMO_TODAY)
             _the_old_way(demo_db, "policy.lead.safeguarding", "qa_approve", view.id)
             _the_old_way(demo_db, "ps.sos", "sign_off", view.id, method="digital",
                          comment="Signed.", today=DEMO_TODAY)  # fmt: skip
         else:
+            now = drafting.submit(now.id, now.version)  # a returned draft resumes first
+            assert now == drafting.view(view.id) and now.status is DraftStatus.IN_QA
+            now = lead.approve(now.id, "", now.version)
             signed = ps.sign_off(now.id, "digital", "Signed.", now.version)
             assert signed == drafting.view(view.id) and signed.status is DraftStatus.SIGNED_OFF
             assert signed.letter_date == DEMO_TODAY and signed.signed_off_by == "Mark Ellery"

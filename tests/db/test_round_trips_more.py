@@ -30,7 +30,7 @@ CEILING = {
     "add a line": 3,
     "add own words": 3,
     "comment": 3,
-    "submit for QA": 13,
+    "submit for QA": 3,
     "QA approve": 3,
     "return from QA": 3,
     "sign off": 3,

@@ -438,7 +438,7 @@ def view_answers(
         rows.own_campaign,
     ]
     if shown is not None and shown.correspondent is not None:
-        answers += [_signatory(shown, draft, signatories), rows.size, rows.themes]
+        answers += [signatory_rows(shown, draft, signatories), rows.size, rows.themes]
         answers.append(rows.constituents)
     if draft.campaign_id is not None:
         answers += [rows.members_size, rows.members_counted, rows.members_themed]
@@ -449,7 +449,7 @@ def _input(p: DraftParagraph) -> ParagraphInput:
     return ParagraphInput(p.kind, p.text, p.line_version_id, p.numbered, p.id)
 
 
-def _signatory(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) -> Rows:
+def signatory_rows(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) -> Rows:
     """The signatory the lines are filled in for (draft_loading.context_reads: the draft's,
     else the case's, else its addressee, else its office's active one), as its read's
     rows."""

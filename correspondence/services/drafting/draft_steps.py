@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from correspondence.services.drafting.draft_guards import (
     check_version,
     draft_label,
 )
+from correspondence.services.drafting.draft_loading import mapping_from
 from correspondence.services.drafting.draft_rows import insert_rows, keys_of, numbered_ahead
 from correspondence.services.drafting.draft_save import (
     DraftRows,
@@ -41,10 +42,12 @@ from correspondence.services.drafting.draft_save import (
     draft_from,
     save_reads,
     shown_from,
+    signatory_rows,
     versions_of,
     view_answers,
 )
 from correspondence.services.drafting.draft_view import DraftView, view_from
+from correspondence.services.drafting.reply_letter import render_paragraphs
 from correspondence.services.errors import ValidationError
 
 
@@ -62,6 +65,26 @@ class _Step:
     comment_ids: list[int] | None
     actor_rows: list[tuple[int, str]]
     comments: list[tuple[int, str | None, dt.datetime, str]]
+    # The draft as last "flushed", and how many times it was: approval.py's steps flush
+    # part-way (a comment, a move of the case), and each flush of a changed draft moved
+    # its version on. The version written counts them, so it is the same as before.
+    read: dict[str, object] = field(default_factory=dict)
+    flushed: dict[str, object] = field(default_factory=dict)
+    bumps: int = 0
+
+    def flush_point(self) -> None:
+        """Where approval.py's step flushed the session."""
+        now = {k: getattr(self.draft, k) for k in keys_of(Draft)}
+        if now != self.flushed:
+            self.bumps += 1
+            self.flushed = now
+
+    def move_case(self, target: CaseStatus, reason: str = "") -> None:
+        """approval.move_case; a move flushes, as cases.move does."""
+        moving = self.case is not None and self.case.status != target.value
+        move_case(self.session, self.actor, self.case, target, reason)
+        if moving:
+            self.flush_point()
 
 
 def _step(session: Session, actor: Actor, draft_id: int, comments: int) -> _Step:
@@ -117,22 +140,25 @@ def _comment(step: _Step, body: str) -> None:
     # The comments read show an author without a name as "?" (draft_view.view_from).
     name = step.actor_rows[0][1] if step.actor_rows else None
     step.comments.append((made, name, now, body))
+    step.flush_point()
 
 
-def _finish(step: _Step, before: dict[str, object]) -> DraftView:
-    """Write the draft's changed columns with the COMMIT (its version moved on, as the
-    flush did), flush the case's, and make the editor's view."""
+def _finish(step: _Step) -> DraftView:
+    """Write the draft's changes with the COMMIT (its version moved on once per flush that
+    wrote it before, see _Step), flush the case's, and make the editor's view."""
     draft, session = step.draft, step.session
-    changed = {k: getattr(draft, k) for k in keys_of(Draft) if getattr(draft, k) != before[k]}
-    if changed:
+    original = draft.version
+    step.flush_point()  # approval's flush_draft
+    if step.bumps:
+        changed = {k: v for k, v in step.flushed.items() if v != step.read[k]}
         now = now_utc()
         events.at_commit(
             session,
             update(Draft.__table__)
-            .where(Draft.id == draft.id, Draft.version == draft.version)
-            .values(**changed, version=draft.version + 1, updated_at=now),
+            .where(Draft.id == draft.id, Draft.version == original)
+            .values(**changed, version=original + step.bumps, updated_at=now),
         )
-        draft.version, draft.updated_at = draft.version + 1, now
+        draft.version, draft.updated_at = original + step.bumps, now
     session.flush()  # the case's changes become its UPDATE for the COMMIT
     signatories = {row[0]: row for row in step.rows.signatories}
     names = [*step.rows.names, *step.actor_rows]
@@ -156,9 +182,57 @@ def _stepped(
     if check is not None:
         check(step)
     check_version(step.draft, step.case, expected_version)
-    before = {k: getattr(step.draft, k) for k in keys_of(Draft)}
+    step.read = step.flushed = {k: getattr(step.draft, k) for k in keys_of(Draft)}
     change(step)
-    return _finish(step, before)
+    return _finish(step)
+
+
+def submit(
+    session: Session,
+    actor: Actor,
+    draft_id: int,
+    *,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> DraftView:
+    """approval.submit, in three round trips; the editor's new view. Every line must fill
+    in for the case (as approval.submit's reply_letter.letter_spec_for checks), from the
+    rows read."""
+    actor.require("submit a draft for QA", *DRAFTING_ROLES)
+    day = today or dt.date.today()
+
+    def change(step: _Step) -> None:
+        draft, case = step.draft, step.case
+        if not draft.paragraphs:
+            raise ValidationError("Draft", "add at least one paragraph before submitting")
+        if draft.signatory_id is None:
+            raise ValidationError("Signatory", "choose who signs the reply before submitting")
+        if case is not None:
+            _check_lines_fill(step, case, day)
+        if draft.status is DraftStatus.RETURNED:
+            move_draft(session, actor, draft, case, DraftStatus.DRAFTING, "draft resumed")
+        if case is not None and case.status in (CaseStatus.RETURNED, CaseStatus.TRIAGED):
+            step.move_case(CaseStatus.DRAFTING)
+        move_draft(session, actor, draft, case, DraftStatus.IN_QA, "submitted for QA")
+        draft.returned_reason = ""
+        step.move_case(CaseStatus.IN_QA)
+
+    return _stepped(session, actor, draft_id, expected_version, 0, change)
+
+
+def _check_lines_fill(step: _Step, case: Case, today: dt.date) -> None:
+    """What letter_spec_for(final=False) refuses for a case's draft with a signatory: a
+    case with nobody to reply to, a line that does not fill in."""
+    if case.correspondent is None:
+        raise ValidationError(
+            "Correspondent", f"case {case.reference} has no correspondent to reply to"
+        )
+    draft, rows = step.draft, step.rows
+    signatories = {row[0]: row for row in rows.signatories}
+    context = [signatory_rows(case, draft, signatories), rows.size, rows.themes]
+    mapping = mapping_from(case, [*context, rows.constituents], draft.letter_date or today)
+    assert mapping is not None  # a correspondent, and the draft's own signatory
+    render_paragraphs(draft, {**mapping, "today": today})
 
 
 def qa_approve(
@@ -188,7 +262,7 @@ def qa_approve(
         draft.qa_at = now_utc()
         if comment.strip():
             _comment(step, comment)
-        move_case(session, actor, case, CaseStatus.WITH_PRIVATE_OFFICE)
+        step.move_case(CaseStatus.WITH_PRIVATE_OFFICE)
 
     return _stepped(session, actor, draft_id, expected_version, 1, change)
 
@@ -224,7 +298,7 @@ def sign_off(
             draft.letter_date = day  # the letter is dated the day it is signed
         if comment.strip():
             _comment(step, comment)
-        move_case(session, actor, case, CaseStatus.SIGNED_OFF)
+        step.move_case(CaseStatus.SIGNED_OFF)
         if case is not None:
             case.signed_off_on = day
             case.signature_method = method
@@ -264,7 +338,7 @@ def return_draft(
         move_draft(session, actor, draft, case, DraftStatus.RETURNED, "returned", reason=why)
         draft.returned_reason = why
         _comment(step, f"Returned: {why}")
-        move_case(session, actor, case, CaseStatus.RETURNED, why)
+        step.move_case(CaseStatus.RETURNED, why)
 
     return _stepped(session, actor, draft_id, expected_version, 1, change, check=check)
 

@@ -15,7 +15,6 @@ from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor
 from correspondence.services.cases import cases
 from correspondence.services.drafting import draft_steps
-from correspondence.services.drafting.approval import submit
 from correspondence.services.drafting.draft_letter import (
     draft_for_export,
     export_draft,
@@ -211,15 +210,13 @@ class Drafting:
 
     def submit(self, draft_id: int, expected_version: int | None = None) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            submit(
-                s,
+            return draft_steps.submit(
+                uow.session,
                 uow.actor,
                 draft_id,
                 expected_version=expected_version,
                 today=self.clock(),
             )
-        return self.view(draft_id)
 
     def approve(
         self, draft_id: int, comment: str = "", expected_version: int | None = None
