@@ -36,8 +36,8 @@ CEILING = {
     "sign off": 3,
     "Word letter": 10,
     "open case edit": 2,
-    "edit a case": 8,
-    "allocate": 13,
+    "edit a case": 3,
+    "allocate": 3,
     "change status": 6,
     "dispatch": 5,
 }
