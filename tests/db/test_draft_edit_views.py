@@ -22,6 +22,7 @@ from correspondence.services.errors import (
 )
 from correspondence.services.lines.library import Library
 from correspondence.services.lines.line_editing import NewLine
+from correspondence.services.replies.dispatch import dispatch
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
 
@@ -225,6 +226,18 @@ def test_each_step_of_the_approval_chain_shows_what_opening_it_shows(demo_db: Da
             signed = ps.sign_off(now.id, "digital", "Signed.", now.version)
             assert signed == drafting.view(view.id) and signed.status is DraftStatus.SIGNED_OFF
             assert signed.letter_date == DEMO_TODAY and signed.signed_off_by == "Mark Ellery"
+    # Dispatched: the case read locked and written with the COMMIT, as before.
+    officer = _drafting(demo_db, "a.okoro")
+    assert mine.case_id is not None and theirs.case_id is not None
+    with pytest.raises(ValidationError, match="only a signed-off reply can be dispatched"):
+        officer.dispatch(_new_reply(demo_db).case_id or -1, "post")
+    with pytest.raises(ValidationError, match="choose one of"):
+        officer.dispatch(mine.case_id, "pigeon")
+    officer.dispatch(mine.case_id, "email", DEMO_TODAY)
+    with acting_as(demo_db.session_factory, "a.okoro").begin() as uow:
+        dispatch(
+            uow.session, uow.actor, theirs.case_id, on=DEMO_TODAY, channel="email", today=DEMO_TODAY
+        )
     ours, old = drafting.view(mine.id), drafting.view(theirs.id)
     assert (ours.version, ours.status, ours.case_status) == (
         old.version,
@@ -241,6 +254,12 @@ def test_each_step_of_the_approval_chain_shows_what_opening_it_shows(demo_db: Da
         assert mine_case is not None and old_case is not None
         assert (mine_case.version, mine_case.signed_off_on, mine_case.signature_method) == (
             old_case.version, old_case.signed_off_on, old_case.signature_method,
+        )  # fmt: skip
+        assert (mine_case.status, mine_case.dispatched_on, mine_case.dispatch_channel) == (
+            CaseStatus.DISPATCHED, DEMO_TODAY, "email",
+        )  # fmt: skip
+        assert (old_case.status, old_case.dispatched_on, old_case.dispatch_channel) == (
+            CaseStatus.DISPATCHED, DEMO_TODAY, "email",
         )  # fmt: skip
 
 

@@ -39,7 +39,7 @@ CEILING = {
     "edit a case": 3,
     "allocate": 3,
     "change status": 6,
-    "dispatch": 5,
+    "dispatch": 3,
 }
 
 

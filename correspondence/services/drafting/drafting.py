@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from correspondence.db.models import Case
 from correspondence.documents.letter_spec import LetterSpec
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor
@@ -20,6 +21,7 @@ from correspondence.services.drafting.draft_letter import (
     export_draft,
     preview_spec,
 )
+from correspondence.services.drafting.draft_rows import held_locked
 from correspondence.services.drafting.draft_save import KEEP, Keep, save_draft
 from correspondence.services.drafting.draft_start import start_reply
 from correspondence.services.drafting.draft_view import (
@@ -301,6 +303,9 @@ class Drafting:
         with self.uow.begin() as uow:
             s = uow.session
             today = self.clock()
+            # The case locked and held as it is read: dispatch's own reads find it, and its
+            # writes go with the COMMIT (3 round trips).
+            _case = held_locked(s, Case, case_id)  # held while the unit runs
             dispatch(
                 s,
                 uow.actor,
