@@ -296,3 +296,32 @@ def test_a_refused_step_changes_nothing(demo_db: Database) -> None:
     with pytest.raises(ValidationError, match="cannot sign off the draft reply to .*: it is in qa"):
         ps.sign_off(view.id, "wet", expected_version=submitted.version)
     assert drafting.view(view.id) == submitted and _events(demo_db) == logged
+
+
+def test_the_word_letter_is_the_letter_it_was(demo_db: Database) -> None:
+    """The letter of a case's own draft, read in one message, is the one
+    reply_letter.letter_spec_for makes, draft and final; refusals as before."""
+    from correspondence.services.drafting.reply_letter import letter_spec_for
+
+    drafting, lead, ps = (
+        _drafting(demo_db),
+        _drafting(demo_db, "policy.lead.safeguarding"),
+        _drafting(demo_db, "ps.sos"),
+    )
+    view = _new_reply(demo_db, ("babyp-tragedy", "care-decisions-laming"))
+    view = drafting.add_free_text(view.id, "Thank you & <goodbye>.", numbered=True)
+
+    def as_before(final: bool) -> object:
+        with acting_as(demo_db.session_factory, "p.mehta").read() as uow:
+            return letter_spec_for(uow.session, view.id, final=final, today=DEMO_TODAY)
+
+    assert drafting.letter_spec(view.id, final=False) == as_before(False)
+    with pytest.raises(ValidationError, match="not signed off"):
+        drafting.letter_spec(view.id, final=True)
+    view = drafting.submit(view.id, view.version)
+    view = lead.approve(view.id, "", view.version)
+    ps.sign_off(view.id, "wet", "", view.version)
+    spec = drafting.letter_spec(view.id, final=True)
+    assert spec == as_before(True) and not spec.draft and spec.paragraphs
+    with pytest.raises(NotFound, match="No draft #99999"):
+        drafting.letter_spec(99_999, final=False)

@@ -34,7 +34,7 @@ CEILING = {
     "QA approve": 3,
     "return from QA": 3,
     "sign off": 3,
-    "Word letter": 10,
+    "Word letter": 1,
     "open case edit": 2,
     "edit a case": 3,
     "allocate": 3,

@@ -135,6 +135,8 @@ def save_reads(
     new_paragraphs: int,
     noted_for: str | None,
     line_key: str | None = None,
+    *,
+    lock: bool = True,
 ) -> list[Read | None]:
     """Everything a save reads, the draft first and locked (see the module's docstring);
     the case's parts by the draft's own case_id, so nothing waits for the draft's answer.
@@ -172,7 +174,7 @@ def save_reads(
         .where(Draft.id == draft_id)
     )
     return [
-        select(*columns_of(Draft)).where(Draft.id == draft_id).with_for_update(of=Draft.__table__),
+        _draft_read(draft_id, lock),
         select(*columns_of(DraftParagraph))
         .where(DraftParagraph.draft_id == draft_id)
         .order_by(DraftParagraph.position, DraftParagraph.id),
@@ -242,6 +244,11 @@ def save_reads(
         if line_key is not None
         else None,
     ]
+
+
+def _draft_read(draft_id: int, lock: bool) -> Read:
+    read = select(*columns_of(Draft)).where(Draft.id == draft_id)
+    return read.with_for_update(of=Draft.__table__) if lock else read
 
 
 def _newest_approved(key: str) -> Read:

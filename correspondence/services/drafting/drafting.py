@@ -19,6 +19,7 @@ from correspondence.services.drafting import draft_steps
 from correspondence.services.drafting.draft_letter import (
     draft_for_export,
     export_draft,
+    letter_spec,
     preview_spec,
 )
 from correspondence.services.drafting.draft_rows import held_locked
@@ -35,7 +36,7 @@ from correspondence.services.drafting.draft_view import (
 from correspondence.services.drafting.editing import add_free_text, add_line
 from correspondence.services.drafting.line_offers import LineOffer, offer_lines
 from correspondence.services.drafting.my_work import MyWork, my_work
-from correspondence.services.drafting.reply_letter import letter_file_name, letter_spec_for
+from correspondence.services.drafting.reply_letter import letter_file_name
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -275,7 +276,7 @@ class Drafting:
     def letter_spec(self, draft_id: int, *, final: bool, case_id: int | None = None) -> LetterSpec:
         with self.uow.read() as uow:
             s = uow.session
-            return letter_spec_for(s, draft_id, case_id, final=final, today=self.clock())
+            return letter_spec(s, draft_id, case_id, final=final, today=self.clock())
 
     def export(self, draft_id: int, path: Path, *, final: bool, case_id: int | None = None) -> Path:
         with self.uow.read() as uow:
