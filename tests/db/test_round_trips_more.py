@@ -23,8 +23,12 @@ from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY, trips
 
-# The most each click may take. The target is 3; what is still above it, and why,
-# is said beside it.
+# The most each click may take (before: campaign draft save 5, add a line 8, add own words
+# 6, comment 6, submit 13, QA approve 9, return 9, sign off 9, Word letter 10, open case
+# edit 2, edit a case 8, allocate 13, change status 6, dispatch 5). The target is 3.
+# Changing a case's status is still above it: Desk.move (services/desk.py) reads the case,
+# writes it, commits, then opens the detail pane afresh (two more). Read locked with the
+# pane's reads in one message and written with the COMMIT, it would take 3.
 CEILING = {
     "campaign draft save": 3,
     "add a line": 3,
@@ -35,7 +39,7 @@ CEILING = {
     "return from QA": 3,
     "sign off": 3,
     "Word letter": 1,
-    "open case edit": 2,
+    "open case edit": 1,
     "edit a case": 3,
     "allocate": 3,
     "change status": 6,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import (
@@ -35,7 +35,12 @@ from correspondence.domain.subject_phrase import MAX_CHARS as MAX_PHRASE_CHARS
 from correspondence.services import events
 from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import conflicts, history
-from correspondence.services.cases.case_edit_reads import EditRows, read_for_edit, wanted_codes
+from correspondence.services.cases.case_edit_reads import (
+    EditRows,
+    read_for_edit,
+    read_form,
+    wanted_codes,
+)
 from correspondence.services.cases.conflicts import FieldChange
 from correspondence.services.cases.deadlines import due_for
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
@@ -110,28 +115,11 @@ class EditConflict:
 
 
 def load(session: Session, case_id: int) -> CaseEditView:
-    case = session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(selectinload(Case.themes))
-        .execution_options(populate_existing=True)
-    )
+    """The form's fields of the case, with its themes: one message (case_edit_reads)."""
+    case, themes = read_form(session, case_id)
     if case is None:
         raise NotFound(f"No case #{case_id}: it may have been deleted.")
-    return CaseEditView(
-        id=case.id,
-        version=case.version,
-        reference=case.reference,
-        summary=case.summary,
-        priority=case.priority,
-        reply_type_code=case.reply_type_code,
-        team_id=case.team_id,
-        drafter_id=case.drafter_id,
-        signatory_id=case.signatory_id,
-        addressed_to_id=case.addressed_to_id,
-        themes=tuple(sorted(t.code for t in case.themes)),
-        subject_phrase=case.subject_phrase,
-    )
+    return _view_of(case, themes)
 
 
 def choices(session: Session) -> EditChoices:

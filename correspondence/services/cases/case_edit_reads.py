@@ -26,7 +26,7 @@ from correspondence.db.models import (
     User,
     case_themes,
 )
-from correspondence.services.drafting.draft_rows import columns_of, held
+from correspondence.services.drafting.draft_rows import built, columns_of, held
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,18 @@ def read_for_edit(session: Session, case_id: int, changes: Mapping[str, Any]) ->
         extensions=int(extension_rows[0][0] or 0) if extension_rows else 0,
         looked_up=tuple(looked_up),
     )
+
+
+def read_form(session: Session, case_id: int) -> tuple[Case | None, tuple[str, ...]]:
+    """The case (unsaved: for showing) and its theme codes, sorted, in one message."""
+    case_rows, theme_rows = read_together(
+        session,
+        [
+            select(*columns_of(Case)).where(Case.id == case_id),
+            select(Theme.code)
+            .join(case_themes, case_themes.c.theme_id == Theme.id)
+            .where(case_themes.c.case_id == case_id),
+        ],
+    )
+    case = built(Case, case_rows[0]) if case_rows else None
+    return case, tuple(sorted(code for (code,) in theme_rows))
