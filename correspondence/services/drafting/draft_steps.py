@@ -264,7 +264,7 @@ def qa_approve(
             _comment(step, comment)
         step.move_case(CaseStatus.WITH_PRIVATE_OFFICE)
 
-    return _stepped(session, actor, draft_id, expected_version, 1, change)
+    return _stepped(session, actor, draft_id, expected_version, int(bool(comment.strip())), change)
 
 
 def sign_off(
@@ -303,7 +303,7 @@ def sign_off(
             case.signed_off_on = day
             case.signature_method = method
 
-    return _stepped(session, actor, draft_id, expected_version, 1, change)
+    return _stepped(session, actor, draft_id, expected_version, int(bool(comment.strip())), change)
 
 
 def return_draft(
