@@ -1,4 +1,8 @@
-"""The approval chain: submit for QA, QA approval, sign-off, return with a reason; comments."""
+"""The approval chain: submit for QA, QA approval, sign-off, return with a reason; comments.
+
+The window's clicks take draft_steps.py, the same steps in three round trips built on the
+rules here (move_draft, move_case, require_stage); the steps below, made through the ORM,
+are what tests/db/test_draft_edit_views.py checks them against."""
 
 from __future__ import annotations
 
