@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from correspondence.db.models import (
@@ -32,8 +32,15 @@ from correspondence.db.models import (
     user_roles,
 )
 from correspondence.domain.subject_phrase import MAX_CHARS as MAX_PHRASE_CHARS
+from correspondence.services import events
 from correspondence.services.actors import Actor, Role
 from correspondence.services.cases import conflicts, history
+from correspondence.services.cases.case_edit_reads import (
+    EditRows,
+    read_for_edit,
+    read_form,
+    wanted_codes,
+)
 from correspondence.services.cases.conflicts import FieldChange
 from correspondence.services.cases.deadlines import due_for
 from correspondence.services.errors import ConflictError, NotFound, ValidationError
@@ -108,28 +115,11 @@ class EditConflict:
 
 
 def load(session: Session, case_id: int) -> CaseEditView:
-    case = session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(selectinload(Case.themes))
-        .execution_options(populate_existing=True)
-    )
+    """The form's fields of the case, with its themes: one message (case_edit_reads)."""
+    case, themes = read_form(session, case_id)
     if case is None:
         raise NotFound(f"No case #{case_id}: it may have been deleted.")
-    return CaseEditView(
-        id=case.id,
-        version=case.version,
-        reference=case.reference,
-        summary=case.summary,
-        priority=case.priority,
-        reply_type_code=case.reply_type_code,
-        team_id=case.team_id,
-        drafter_id=case.drafter_id,
-        signatory_id=case.signatory_id,
-        addressed_to_id=case.addressed_to_id,
-        themes=tuple(sorted(t.code for t in case.themes)),
-        subject_phrase=case.subject_phrase,
-    )
+    return _view_of(case, themes)
 
 
 def choices(session: Session) -> EditChoices:
@@ -212,18 +202,25 @@ def update_case(
 
     Raises ConflictError when someone else saved the case since, leaving it as they
     left it. Each changed field becomes one "edited" event. Does not commit.
+
+    Three round trips on PostgreSQL: BEGIN; the case locked with everything the save
+    looks up (case_edit_reads); its writes and events with the COMMIT.
     """
     actor.require("edit a case's details", Role.OFFICER)
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise ValidationError("Field", f"cannot edit {', '.join(unknown)} here")
-    case = session.get(Case, case_id, populate_existing=True)
+    found = read_for_edit(session, case_id, changes)
+    case = found.case
     if case is None:
         raise NotFound(f"No case #{case_id}: it may have been deleted.")
     if case.version != expected_version:
         raise _conflict(case)
-    before = load(session, case_id)
-    wanted = _validated(session, dict(changes))
+    # Locked as it was read: its one UPDATE goes with the COMMIT, version checked.
+    events.write_with_commit(session, case)
+    themes = tuple(code for code, _id, _score in found.themes)
+    before = _view_of(case, themes)
+    wanted = _validated(session, dict(changes), known_themes=set(found.known_themes))
     log: dict[str, tuple[object, object]] = {}
     for name, new in wanted.items():
         old = getattr(before, name)
@@ -231,13 +228,14 @@ def update_case(
             continue
         log[FIELDS[name][1]] = (_logged(session, name, old), _logged(session, name, new))
         if name == "themes":
-            _set_themes(session, actor, case, new)
+            _write_themes(session, actor, case, new, found)
+            themes = tuple(new)
         else:
             setattr(case, name, new)
     if not log:
         return before
     if "reply_type_code" in wanted and "reply_type" in log:
-        _follow_reply_type(session, case, log)
+        _follow_reply_type(session, case, log, extended=found.extensions)
     # Themes live in another table: touching the row still moves its version on, so a
     # themes-only edit also makes other people's pending saves stale.
     case.updated_at = now_utc()
@@ -248,7 +246,47 @@ def update_case(
             f"Case {before.reference} was changed by someone else while you were saving."
         ) from exc
     history.record_changes(session, actor, case, log)
-    return load(session, case_id)
+    return _view_of(case, tuple(sorted(themes)))
+
+
+def _view_of(case: Case, themes: tuple[str, ...]) -> CaseEditView:
+    """`load`'s view, from the case held and its theme codes (sorted)."""
+    return CaseEditView(
+        id=case.id,
+        version=case.version,
+        reference=case.reference,
+        summary=case.summary,
+        priority=case.priority,
+        reply_type_code=case.reply_type_code,
+        team_id=case.team_id,
+        drafter_id=case.drafter_id,
+        signatory_id=case.signatory_id,
+        addressed_to_id=case.addressed_to_id,
+        themes=themes,
+        subject_phrase=case.subject_phrase,
+    )
+
+
+def _write_themes(
+    session: Session, actor: Actor, case: Case, codes: Iterable[str], found: EditRows
+) -> None:
+    """_set_themes, from the rows read, written with the COMMIT (PostgreSQL)."""
+    scores = {theme_id: score for _code, theme_id, score in found.themes}
+    at = now_utc()
+    rows = [
+        {
+            "case_id": case.id,
+            "theme_id": found.known_themes[c],
+            "source": "officer",
+            "score": scores.get(found.known_themes[c]),
+            "confirmed_by_id": actor.user_id,
+            "confirmed_at": at,
+        }
+        for c in codes
+    ]
+    events.at_commit(session, delete(case_themes).where(case_themes.c.case_id == case.id))
+    if rows:
+        events.at_commit(session, insert(case_themes).values(rows))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -275,7 +313,9 @@ def _conflict(case: Case) -> ConflictError:
     )
 
 
-def _validated(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
+def _validated(
+    session: Session, changes: dict[str, Any], known_themes: set[str] | None = None
+) -> dict[str, Any]:
     if "summary" in changes:
         changes["summary"] = str(changes["summary"] or "").strip()
     if "subject_phrase" in changes:
@@ -303,8 +343,12 @@ def _validated(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
         if sid is not None and session.get(Signatory, sid) is None:
             raise ValidationError(label, f"no signatory #{sid}")
     if "themes" in changes:
-        wanted = sorted({str(c).strip().upper() for c in changes["themes"] or () if str(c).strip()})
-        known = set(session.scalars(select(Theme.code).where(Theme.code.in_(wanted))))
+        wanted = wanted_codes(changes["themes"])
+        known = (
+            known_themes
+            if known_themes is not None
+            else set(session.scalars(select(Theme.code).where(Theme.code.in_(wanted))))
+        )
         missing = [c for c in wanted if c not in known]
         if missing:
             raise ValidationError("Themes", f"unknown theme code(s): {', '.join(missing)}")
@@ -312,40 +356,19 @@ def _validated(session: Session, changes: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _set_themes(session: Session, actor: Actor, case: Case, codes: Iterable[str]) -> None:
-    """Replace the case's themes, as confirmed by this person (suggestions learn from it)."""
-    wanted = list(codes)
-    ids = dict(session.execute(select(Theme.code, Theme.id).where(Theme.code.in_(wanted))).all())
-    scores = dict(
-        session.execute(
-            select(case_themes.c.theme_id, case_themes.c.score).where(
-                case_themes.c.case_id == case.id
-            )
-        ).all()
-    )
-    session.execute(delete(case_themes).where(case_themes.c.case_id == case.id))
-    if wanted:
-        at = now_utc()
-        session.execute(
-            insert(case_themes),
-            [
-                {
-                    "case_id": case.id,
-                    "theme_id": ids[c],
-                    "source": "officer",
-                    "score": scores.get(ids[c]),
-                    "confirmed_by_id": actor.user_id,
-                    "confirmed_at": at,
-                }
-                for c in wanted
-            ],
+def _follow_reply_type(
+    session: Session,
+    case: Case,
+    log: dict[str, tuple[object, object]],
+    *,
+    extended: int | None = None,
+) -> None:
+    """The due date follows the reply type, unless someone granted an extension
+    (`extended`: how many, if read already)."""
+    if extended is None:
+        extended = session.scalar(
+            select(func.count(Extension.id)).where(Extension.case_id == case.id)
         )
-    session.expire(case, ["themes"])
-
-
-def _follow_reply_type(session: Session, case: Case, log: dict[str, tuple[object, object]]) -> None:
-    """The due date follows the reply type, unless someone granted an extension."""
-    extended = session.scalar(select(func.count(Extension.id)).where(Extension.case_id == case.id))
     if extended or case.direction != "incoming":
         return
     new_due = due_for(session, case.received_on, case.reply_type_code)

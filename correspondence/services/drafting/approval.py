@@ -1,4 +1,8 @@
-"""The approval chain: submit for QA, QA approval, sign-off, return with a reason; comments."""
+"""The approval chain: submit for QA, QA approval, sign-off, return with a reason; comments.
+
+The window's clicks take draft_steps.py, the same steps in three round trips built on the
+rules here (move_draft, move_case, require_stage); the steps below, made through the ORM,
+are what tests/db/test_draft_edit_views.py checks them against."""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from correspondence.services.errors import ValidationError
 SIGNATURE_METHODS = ("wet", "digital")
 
 
-def _move_draft(
+def move_draft(
     session: Session,
     actor: Actor,
     draft: Draft,
@@ -61,7 +65,7 @@ def _move_draft(
     )
 
 
-def _move_case(
+def move_case(
     session: Session, actor: Actor, case: Case | None, target: CaseStatus, reason: str = ""
 ) -> None:
     # The case follows its draft; a case already there (a campaign member, say) stays.
@@ -73,7 +77,7 @@ def _move_case(
         raise ValidationError("Case status", str(exc)) from exc
 
 
-def _require_stage(draft: Draft, case: Case | None, stage: DraftStatus, doing: str) -> None:
+def require_stage(draft: Draft, case: Case | None, stage: DraftStatus, doing: str) -> None:
     status = draft.status
     if status is not stage:
         raise ValidationError(
@@ -104,12 +108,12 @@ def submit(
         # Every line must fill in for this case before anyone is asked to approve it.
         letter_spec_for(session, draft.id, case.id, final=False, today=today)
     if draft.status is DraftStatus.RETURNED:
-        _move_draft(session, actor, draft, case, DraftStatus.DRAFTING, "draft resumed")
+        move_draft(session, actor, draft, case, DraftStatus.DRAFTING, "draft resumed")
     if case is not None and case.status in (CaseStatus.RETURNED.value, CaseStatus.TRIAGED.value):
-        _move_case(session, actor, case, CaseStatus.DRAFTING)
-    _move_draft(session, actor, draft, case, DraftStatus.IN_QA, "submitted for QA")
+        move_case(session, actor, case, CaseStatus.DRAFTING)
+    move_draft(session, actor, draft, case, DraftStatus.IN_QA, "submitted for QA")
     draft.returned_reason = ""
-    _move_case(session, actor, case, CaseStatus.IN_QA)
+    move_case(session, actor, case, CaseStatus.IN_QA)
     flush_draft(session, draft, case)
     return draft
 
@@ -127,15 +131,15 @@ def qa_approve(
     draft = load_draft(session, draft_id)
     case = case_of(session, draft)
     check_version(draft, case, expected_version)
-    _require_stage(draft, case, DraftStatus.IN_QA, "QA-approve")
-    _move_draft(
+    require_stage(draft, case, DraftStatus.IN_QA, "QA-approve")
+    move_draft(
         session, actor, draft, case, DraftStatus.WITH_PRIVATE_OFFICE, "QA approved", reason=comment
     )
     draft.qa_by_id = actor.user_id
     draft.qa_at = now_utc()
     if comment.strip():
         _comment(session, actor, draft, comment)
-    _move_case(session, actor, case, CaseStatus.WITH_PRIVATE_OFFICE)
+    move_case(session, actor, case, CaseStatus.WITH_PRIVATE_OFFICE)
     flush_draft(session, draft, case)
     return draft
 
@@ -159,9 +163,9 @@ def sign_off(
     draft = load_draft(session, draft_id)
     case = case_of(session, draft)
     check_version(draft, case, expected_version)
-    _require_stage(draft, case, DraftStatus.WITH_PRIVATE_OFFICE, "sign off")
+    require_stage(draft, case, DraftStatus.WITH_PRIVATE_OFFICE, "sign off")
     today = today or dt.date.today()
-    _move_draft(session, actor, draft, case, DraftStatus.SIGNED_OFF, "signed off", reason=comment)
+    move_draft(session, actor, draft, case, DraftStatus.SIGNED_OFF, "signed off", reason=comment)
     draft.signed_off_by_id = actor.user_id
     draft.signed_off_at = now_utc()
     draft.signature_method = method
@@ -169,7 +173,7 @@ def sign_off(
         draft.letter_date = today  # the letter is dated the day it is signed
     if comment.strip():
         _comment(session, actor, draft, comment)
-    _move_case(session, actor, case, CaseStatus.SIGNED_OFF)
+    move_case(session, actor, case, CaseStatus.SIGNED_OFF)
     if case is not None:
         case.signed_off_on = today
         case.signature_method = method
@@ -203,10 +207,10 @@ def return_draft(
     reason = clean_for_word(reason).strip()
     if not reason:
         raise ValidationError("Reason", "say why the draft is being returned")
-    _move_draft(session, actor, draft, case, DraftStatus.RETURNED, "returned", reason=reason)
+    move_draft(session, actor, draft, case, DraftStatus.RETURNED, "returned", reason=reason)
     draft.returned_reason = reason
     _comment(session, actor, draft, f"Returned: {reason}")
-    _move_case(session, actor, case, CaseStatus.RETURNED, reason)
+    move_case(session, actor, case, CaseStatus.RETURNED, reason)
     flush_draft(session, draft, case)
     return draft
 

@@ -22,6 +22,7 @@ from correspondence.services.drafting.draft_loading import (
     sample_case,
 )
 from correspondence.services.drafting.draft_view import ParagraphInput
+from correspondence.services.drafting.letter_reads import own_letter_spec
 from correspondence.services.drafting.reply_letter import (
     computed_salutation,
     letter_spec_for,
@@ -100,6 +101,21 @@ def preview_spec(
     )
 
 
+def letter_spec(
+    session: Session,
+    draft_id: int,
+    case_id: int | None = None,
+    *,
+    final: bool,
+    today: dt.date | None = None,
+) -> LetterSpec:
+    """reply_letter.letter_spec_for; a case's own draft's read in one message."""
+    quick = (
+        own_letter_spec(session, draft_id, final=final, today=today) if case_id is None else None
+    )
+    return quick or letter_spec_for(session, draft_id, case_id, final=final, today=today)
+
+
 def export_draft(
     session: Session,
     draft_id: int,
@@ -110,7 +126,7 @@ def export_draft(
     today: dt.date | None = None,
 ) -> Path:
     """Write the draft's letter; ``final`` is refused unless the draft is signed off."""
-    spec = letter_spec_for(session, draft_id, case_id, final=final, today=today)
+    spec = letter_spec(session, draft_id, case_id, final=final, today=today)
     return write_letter(spec, Path(path))
 
 

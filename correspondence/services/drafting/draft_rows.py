@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from correspondence.db.batch_reads import Read
+from correspondence.db.batch_reads import Read, read_together
 from correspondence.services import events
 
 T = TypeVar("T")
@@ -80,3 +80,19 @@ def insert_rows(
         result = session.execute(insert(table).values(row))
         made.append(int(result.inserted_primary_key[0]))  # type: ignore[attr-defined]
     return made
+
+
+def held_locked(session: Session, model: type[T], row_id: int) -> T | None:
+    """The row `row_id` of `model` (a versioned row), read locked in one statement and held
+    by the session as loaded, so the ORM's own steps find it without asking again; its
+    changes go as one UPDATE with the COMMIT (events.write_with_commit). None if there is
+    no such row. Keep a reference to it: the session holds loaded rows only weakly."""
+    table = inspect(model).local_table
+    rows = read_together(
+        session, [select(*columns_of(model)).where(table.c.id == row_id).with_for_update()]
+    )[0]
+    if not rows:
+        return None
+    obj = held(session, model, rows[0])
+    events.write_with_commit(session, obj)
+    return obj

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from correspondence.db.batch_reads import Read, Rows, read_together
 from correspondence.db.models import (
@@ -43,10 +45,10 @@ from correspondence.services.drafting.draft_guards import (
     check_version,
     draft_label,
 )
-from correspondence.services.drafting.draft_loading import campaign_sample_with_context
 from correspondence.services.drafting.draft_rows import (
     built,
     columns_of,
+    held,
     insert_rows,
     keys_of,
     numbered_ahead,
@@ -57,7 +59,6 @@ from correspondence.services.drafting.draft_view import (
     DraftView,
     ParagraphInput,
     view_from,
-    view_reads,
 )
 from correspondence.services.drafting.save_history import (
     SavedState,
@@ -76,6 +77,29 @@ class Keep(Enum):
 
 
 KEEP: Final = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class Insert:
+    """One paragraph added to the draft as it is saved (at the end unless `position`): own
+    words (`text`), or the newest approved version of the line `line_key`, numbered as the
+    line is unless `numbered` says."""
+
+    text: str = ""
+    line_key: str | None = None
+    position: int | None = None
+    numbered: bool | None = None
+
+    def into(self, items: list[ParagraphInput], line: LineVersion | None) -> list[ParagraphInput]:
+        if line is not None:
+            numbered = line.line.numbered if self.numbered is None else self.numbered
+            item = ParagraphInput("line", line_version_id=line.id, numbered=numbered)
+        else:
+            item = ParagraphInput("free", text=self.text, numbered=bool(self.numbered))
+        out = list(items)
+        out.insert(len(out) if self.position is None else max(0, self.position), item)
+        return out
+
 
 # The draft's columns a save may change, besides its paragraphs.
 _EDITED = ("signatory_id", "salutation", "complimentary_close", "subject", "letter_date")
@@ -110,21 +134,47 @@ def save_reads(
     wanted_versions: Sequence[int],
     new_paragraphs: int,
     noted_for: str | None,
+    line_key: str | None = None,
+    *,
+    lock: bool = True,
 ) -> list[Read | None]:
     """Everything a save reads, the draft first and locked (see the module's docstring);
-    the case's parts by the draft's own case_id, so nothing waits for the draft's answer."""
-    case_id = select(Draft.case_id).where(Draft.id == draft_id).scalar_subquery()
-
-    def of_case(column: Any) -> Any:
-        return select(column).where(Case.id == case_id).scalar_subquery()
+    the case's parts by the draft's own case_id, so nothing waits for the draft's answer.
+    A campaign's one reply has no case: it is shown against a member letter
+    (draft_loading.campaign_sample_with_context), read here in its place. `line_key`: a
+    line being added, whose newest approved version is read with the others."""
 
     def of_draft(column: Any) -> Any:
         return select(column).where(Draft.id == draft_id).scalar_subquery()
 
+    campaign_id = of_draft(Draft.campaign_id)
+    canonical = select(Campaign.canonical_case_id).where(Campaign.id == campaign_id)
+    member = (
+        select(Case.id)
+        .where(or_(Case.id == canonical.scalar_subquery(), Case.campaign_id == campaign_id))
+        .order_by(func.coalesce(Case.id == canonical.scalar_subquery(), False).desc(), Case.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    case_id = func.coalesce(of_draft(Draft.case_id), member)
+
+    def of_case(column: Any) -> Any:
+        return select(column).where(Case.id == case_id).scalar_subquery()
+
     used = select(DraftParagraph.line_version_id).where(DraftParagraph.draft_id == draft_id)
     versions = or_(LineVersion.id.in_(used), LineVersion.id.in_(wanted_versions))
+    if line_key is not None:
+        versions = or_(versions, LineVersion.id.in_(_newest_approved(line_key)))
+    # The campaign's own letters, from the draft's row (none for a case's draft): joined
+    # from it, so the planner starts from the one draft.
+    members = (
+        select()
+        .select_from(Draft)
+        .join(Case, Case.campaign_id == Draft.campaign_id)
+        .where(Draft.id == draft_id)
+    )
     return [
-        select(*columns_of(Draft)).where(Draft.id == draft_id).with_for_update(of=Draft.__table__),
+        _draft_read(draft_id, lock),
         select(*columns_of(DraftParagraph))
         .where(DraftParagraph.draft_id == draft_id)
         .order_by(DraftParagraph.position, DraftParagraph.id),
@@ -180,10 +230,38 @@ def save_reads(
         .order_by(Constituent.id),
         recently_noted_read(draft_id, noted_for) if noted_for is not None else None,
         numbered_ahead(session, DraftParagraph.__table__, new_paragraphs),
+        # A campaign's reply: its size and themes (campaign_profile.campaign_theme_reads).
+        members.add_columns(func.count(Case.id)),
+        members.join(case_themes, case_themes.c.case_id == Case.id)
+        .join(Theme, Theme.id == case_themes.c.theme_id)
+        .add_columns(Theme.code, func.count(case_themes.c.case_id))
+        .group_by(Theme.code),
+        members.join(case_themes, case_themes.c.case_id == Case.id).add_columns(
+            func.count(func.distinct(case_themes.c.case_id))
+        ),
+        # The line being added: whether the library has it at all (for the refusal).
+        select(StandardLine.id).where(StandardLine.key == line_key)
+        if line_key is not None
+        else None,
     ]
 
 
-def _asked(session: Session, reads: list[Read | None]) -> list[Rows]:
+def _draft_read(draft_id: int, lock: bool) -> Read:
+    read = select(*columns_of(Draft)).where(Draft.id == draft_id)
+    return read.with_for_update(of=Draft.__table__) if lock else read
+
+
+def _newest_approved(key: str) -> Read:
+    return (
+        select(LineVersion.id)
+        .join(StandardLine, StandardLine.id == LineVersion.line_id)
+        .where(StandardLine.key == key, LineVersion.status == "approved")
+        .order_by(LineVersion.number.desc())
+        .limit(1)
+    )
+
+
+def asked(session: Session, reads: list[Read | None]) -> list[Rows]:
     """The rows of each read given ([] for a read not needed)."""
     answers = iter(read_together(session, [r for r in reads if r is not None]))
     return [next(answers) if r is not None else [] for r in reads]
@@ -201,9 +279,11 @@ def save_draft(
     complimentary_close: str | None = None,
     subject: str | None = None,
     letter_date: dt.date | None | Keep = KEEP,
+    insert: Insert | None = None,
 ) -> DraftView:
     """Save the editor's state in one go (cheap: changed rows only); None leaves a part
-    alone. The editor's new view is returned.
+    alone. `insert`: a paragraph added to the paragraphs as saved (then `paragraphs` is
+    None). The editor's new view is returned.
 
     A stale ``expected_version`` raises ConflictError; so does a save by someone else
     that this one waited for.
@@ -212,49 +292,43 @@ def save_draft(
     wanted = sorted(
         {p.line_version_id for p in items or () if p.kind == "line" and p.line_version_id}
     )
-    # Own words kept across the save may be an edit the history noted a moment ago.
-    own_words_kept = any(p.kind == "free" and p.id is not None for p in items or ())
-    (
-        draft_rows,
-        paragraph_rows,
-        version_rows,
-        latest_rows,
-        case_rows,
-        correspondent_rows,
-        campaign_rows,
-        signatory_rows,
-        comment_rows,
-        name_rows,
-        own_campaign_rows,
-        size_rows,
-        theme_rows,
-        constituent_rows,
-        noted_rows,
-        id_rows,
-    ) = _asked(
-        session,
-        save_reads(
-            session,
-            draft_id,
-            wanted,
-            sum(1 for p in items or () if p.id is None),
-            actor.username if own_words_kept else None,
-        ),
+    # Own words kept across the save may be an edit the history noted a moment ago (with
+    # a paragraph inserted, the draft's own words are all kept).
+    own_words_kept = insert is not None or any(
+        p.kind == "free" and p.id is not None for p in items or ()
     )
-    if not draft_rows:
-        raise NotFound(f"No draft #{draft_id}")
-    draft = built(Draft, draft_rows[0])
-    versions = _versions(version_rows)
-    draft.paragraphs = [_paragraph(row, versions) for row in paragraph_rows]
-    case = built(Case, case_rows[0]) if case_rows else None
-    if case is not None:
-        case.correspondent = (
-            built(Correspondent, correspondent_rows[0]) if correspondent_rows else None
+    line_key = insert.line_key.strip() if insert is not None and insert.line_key else None
+    new_count = 1 if insert is not None else sum(1 for p in items or () if p.id is None)
+    rows = DraftRows(
+        *asked(
+            session,
+            save_reads(
+                session,
+                draft_id,
+                wanted,
+                new_count,
+                actor.username if own_words_kept else None,
+                line_key,
+            ),
         )
-        case.campaign = built(Campaign, campaign_rows[0]) if campaign_rows else None
+    )
+    versions = versions_of(rows.versions)
+    added_line = None
+    if line_key is not None:
+        # As the line is looked for first: an unknown line is refused before the draft.
+        newest = [v for v in versions.values() if v.line.key == line_key and v.status == "approved"]
+        if not newest:
+            why = "has no approved version" if rows.line else "is not in the library"
+            raise ValidationError("Standard line", f"{line_key!r} {why}")
+        added_line = max(newest, key=lambda v: v.number)
+    draft = draft_from(rows, draft_id, versions)
+    shown = shown_from(rows)
+    case = shown if draft.case_id is not None else None
+    if insert is not None:
+        items = insert.into([_input(p) for p in draft.paragraphs], added_line)
     check_editable(actor, draft, case)
     check_version(draft, case, expected_version)
-    signatories = {row[0]: row for row in signatory_rows}
+    signatories = {row[0]: row for row in rows.signatories}
 
     def named(sid: int | None) -> str:
         row = signatories.get(sid) if sid else None
@@ -278,10 +352,10 @@ def save_draft(
     if letter_date is not KEEP:
         draft.letter_date = letter_date
     columns = {n: getattr(draft, n) for n in _EDITED if getattr(draft, n) != old_columns[n]}
-    _write_paragraphs(session, draft, new_paragraphs, [r[0] for r in id_rows] or None)
+    _write_paragraphs(session, draft, new_paragraphs, [r[0] for r in rows.ids] or None)
     draft.paragraphs = new_paragraphs
     changes = changes_between(before, SavedState.named(draft, named(draft.signatory_id)))
-    record_save(session, actor, draft, changes, noted={v for (v,) in noted_rows})
+    record_save(session, actor, draft, changes, noted={v for (v,) in rows.noted})
     if columns or changes:
         # The version moves with any change (other editors must see a conflict); a save
         # that changed nothing leaves it alone. Locked above: written with the COMMIT.
@@ -293,29 +367,99 @@ def save_draft(
             .values(**columns, version=draft.version + 1, updated_at=now),
         )
         draft.version, draft.updated_at = draft.version + 1, now
-    if case is None or draft.campaign_id is not None:
-        # A campaign's one reply is shown against a member letter: read as on opening it.
-        sample = case or campaign_sample_with_context(session, draft.campaign_id or -1)
-        return view_from(draft, case, sample, read_together(session, view_reads(draft, sample)))
+    return view_from(draft, case, shown, view_answers(rows, draft, shown, signatories))
+
+
+class DraftRows(NamedTuple):
+    """The rows of `save_reads`, by name."""
+
+    draft: Rows
+    paragraphs: Rows
+    versions: Rows
+    latest: Rows
+    case: Rows
+    correspondent: Rows
+    campaign: Rows
+    signatories: Rows
+    comments: Rows
+    names: Rows
+    own_campaign: Rows
+    size: Rows
+    themes: Rows
+    constituents: Rows
+    noted: Rows
+    ids: Rows
+    members_size: Rows
+    members_counted: Rows
+    members_themed: Rows
+    line: Rows
+
+
+def draft_from(rows: DraftRows, draft_id: int, versions: dict[int, LineVersion]) -> Draft:
+    """The draft read (unsaved: for computing and showing), with its paragraphs."""
+    if not rows.draft:
+        raise NotFound(f"No draft #{draft_id}")
+    draft = built(Draft, rows.draft[0])
+    draft.paragraphs = [_paragraph(row, versions) for row in rows.paragraphs]
+    return draft
+
+
+def shown_from(rows: DraftRows, session: Session | None = None) -> Case | None:
+    """The case the draft is shown against: its own, or for a campaign's reply its member
+    letter. With `session`: held by it (draft_rows.held), so cases.move finds it."""
+    if not rows.case:
+        return None
+    if session is None:
+        shown = built(Case, rows.case[0])
+        shown.correspondent = (
+            built(Correspondent, rows.correspondent[0]) if rows.correspondent else None
+        )
+        shown.campaign = built(Campaign, rows.campaign[0]) if rows.campaign else None
+        return shown
+    shown = held(session, Case, rows.case[0])
+    set_committed_value(
+        shown,
+        "correspondent",
+        held(session, Correspondent, rows.correspondent[0]) if rows.correspondent else None,
+    )
+    set_committed_value(
+        shown, "campaign", held(session, Campaign, rows.campaign[0]) if rows.campaign else None
+    )
+    return shown
+
+
+def view_answers(
+    rows: DraftRows,
+    draft: Draft,
+    shown: Case | None,
+    signatories: dict[int, tuple[Any, ...]],
+    comments: Rows | None = None,
+    names: Rows | None = None,
+) -> list[Rows]:
+    """The rows of view_reads(draft, shown), in its order, from those read (`comments`
+    and `names`: as they are after the click, where it changed them)."""
     answers: list[Rows] = [
-        latest_rows,
-        comment_rows,
-        name_rows,
-        own_campaign_rows,
-        *_context(case, draft, signatories),
-        size_rows,
-        theme_rows,
-        constituent_rows,
+        rows.latest,
+        rows.comments if comments is None else comments,
+        rows.names if names is None else names,
+        rows.own_campaign,
     ]
-    return view_from(draft, case, case, answers)
+    if shown is not None and shown.correspondent is not None:
+        answers += [signatory_rows(shown, draft, signatories), rows.size, rows.themes]
+        answers.append(rows.constituents)
+    if draft.campaign_id is not None:
+        answers += [rows.members_size, rows.members_counted, rows.members_themed]
+    return answers
 
 
-def _context(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) -> list[Rows]:
+def _input(p: DraftParagraph) -> ParagraphInput:
+    return ParagraphInput(p.kind, p.text, p.line_version_id, p.numbered, p.id)
+
+
+def signatory_rows(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) -> Rows:
     """The signatory the lines are filled in for (draft_loading.context_reads: the draft's,
-    else the case's, else its addressee, else its office's active one), as its read's rows;
-    none when the case has nobody to write to (then nothing is filled in)."""
-    if case.correspondent is None:
-        return []
+    else the case's, else its addressee, else its office's active one), as its read's
+    rows."""
     chosen = next(
         (s for s in (draft.signatory_id, case.signatory_id, case.addressed_to_id) if s), None
     )
@@ -326,10 +470,10 @@ def _context(case: Case, draft: Draft, signatories: dict[int, tuple[Any, ...]]) 
         )
         chosen = active[0][0] if active else None
     row = signatories.get(chosen) if chosen is not None else None
-    return [[(row[2], row[3], row[4])] if row is not None else []]
+    return [(row[2], row[3], row[4])] if row is not None else []
 
 
-def _versions(rows: Rows) -> dict[int, LineVersion]:
+def versions_of(rows: Rows) -> dict[int, LineVersion]:
     """Line versions with their lines, by id, from `save_reads`' rows (never saved)."""
     width = len(keys_of(LineVersion))
     out = {}

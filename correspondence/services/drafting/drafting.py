@@ -10,22 +10,19 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from correspondence.db.models import Case
 from correspondence.documents.letter_spec import LetterSpec
 from correspondence.domain.states import DraftStatus
 from correspondence.services.actors import Actor
 from correspondence.services.cases import cases
-from correspondence.services.drafting.approval import (
-    add_comment,
-    qa_approve,
-    return_draft,
-    sign_off,
-    submit,
-)
+from correspondence.services.drafting import draft_steps
 from correspondence.services.drafting.draft_letter import (
     draft_for_export,
     export_draft,
+    letter_spec,
     preview_spec,
 )
+from correspondence.services.drafting.draft_rows import held_locked
 from correspondence.services.drafting.draft_save import KEEP, Keep, save_draft
 from correspondence.services.drafting.draft_start import start_reply
 from correspondence.services.drafting.draft_view import (
@@ -39,7 +36,7 @@ from correspondence.services.drafting.draft_view import (
 from correspondence.services.drafting.editing import add_free_text, add_line
 from correspondence.services.drafting.line_offers import LineOffer, offer_lines
 from correspondence.services.drafting.my_work import MyWork, my_work
-from correspondence.services.drafting.reply_letter import letter_file_name, letter_spec_for
+from correspondence.services.drafting.reply_letter import letter_file_name
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -140,7 +137,8 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            add_line(
+            # The editor's new view, made in the same unit of work.
+            return add_line(
                 s,
                 uow.actor,
                 draft_id,
@@ -149,7 +147,6 @@ class Drafting:
                 numbered=numbered,
                 expected_version=expected_version,
             )
-        return self.view(draft_id)
 
     def add_free_text(
         self,
@@ -162,7 +159,8 @@ class Drafting:
     ) -> DraftView:
         with self.uow.begin() as uow:
             s = uow.session
-            add_free_text(
+            # The editor's new view, made in the same unit of work.
+            return add_free_text(
                 s,
                 uow.actor,
                 draft_id,
@@ -171,7 +169,6 @@ class Drafting:
                 numbered=numbered,
                 expected_version=expected_version,
             )
-        return self.view(draft_id)
 
     def offers(
         self, case_id: int | None, search: str = "", *, campaign_id: int | None = None
@@ -216,29 +213,26 @@ class Drafting:
 
     def submit(self, draft_id: int, expected_version: int | None = None) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            submit(
-                s,
+            return draft_steps.submit(
+                uow.session,
                 uow.actor,
                 draft_id,
                 expected_version=expected_version,
                 today=self.clock(),
             )
-        return self.view(draft_id)
 
     def approve(
         self, draft_id: int, comment: str = "", expected_version: int | None = None
     ) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            qa_approve(
-                s,
+            # The editor's new view, made in the same unit of work: one click, one unit.
+            return draft_steps.qa_approve(
+                uow.session,
                 uow.actor,
                 draft_id,
                 comment=comment,
                 expected_version=expected_version,
             )
-        return self.view(draft_id)
 
     def sign_off_needs_password(self) -> bool:
         """True where the server checks passwords: then sign_off wants it typed again."""
@@ -257,9 +251,8 @@ class Drafting:
         typed again (an unlocked desk cannot sign for the minister). Never stored."""
         self.uow.confirm_password(password)
         with self.uow.begin() as uow:
-            s = uow.session
-            sign_off(
-                s,
+            return draft_steps.sign_off(
+                uow.session,
                 uow.actor,
                 draft_id,
                 method,
@@ -267,32 +260,23 @@ class Drafting:
                 expected_version=expected_version,
                 today=self.clock(),
             )
-        return self.view(draft_id)
 
     def return_draft(
         self, draft_id: int, reason: str, expected_version: int | None = None
     ) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            return_draft(
-                s,
-                uow.actor,
-                draft_id,
-                reason,
-                expected_version=expected_version,
+            return draft_steps.return_draft(
+                uow.session, uow.actor, draft_id, reason, expected_version=expected_version
             )
-        return self.view(draft_id)
 
     def comment(self, draft_id: int, body: str) -> DraftView:
         with self.uow.begin() as uow:
-            s = uow.session
-            add_comment(s, uow.actor, draft_id, body)
-        return self.view(draft_id)
+            return draft_steps.add_comment(uow.session, uow.actor, draft_id, body)
 
     def letter_spec(self, draft_id: int, *, final: bool, case_id: int | None = None) -> LetterSpec:
         with self.uow.read() as uow:
             s = uow.session
-            return letter_spec_for(s, draft_id, case_id, final=final, today=self.clock())
+            return letter_spec(s, draft_id, case_id, final=final, today=self.clock())
 
     def export(self, draft_id: int, path: Path, *, final: bool, case_id: int | None = None) -> Path:
         with self.uow.read() as uow:
@@ -320,6 +304,9 @@ class Drafting:
         with self.uow.begin() as uow:
             s = uow.session
             today = self.clock()
+            # The case locked and held as it is read: dispatch's own reads find it, and its
+            # writes go with the COMMIT (3 round trips).
+            _case = held_locked(s, Case, case_id)  # held while the unit runs
             dispatch(
                 s,
                 uow.actor,

@@ -6,30 +6,14 @@ Free-text paragraphs are the drafter's own words and are never rendered as templ
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from correspondence.db.models import Draft, LineVersion, StandardLine
+from correspondence.db.models import Draft
 from correspondence.services.actors import Actor
 from correspondence.services.drafting.draft_loading import load_draft
-from correspondence.services.drafting.draft_save import save_draft
+from correspondence.services.drafting.draft_save import Insert, save_draft
 from correspondence.services.drafting.draft_view import DraftView, ParagraphInput
-from correspondence.services.errors import NotFound, ValidationError
-
-
-def _approved_by_key(session: Session, key: str) -> LineVersion:
-    version = session.scalar(
-        select(LineVersion)
-        .join(StandardLine)
-        .where(StandardLine.key == key.strip(), LineVersion.status == "approved")
-        .order_by(LineVersion.number.desc())
-        .limit(1)
-    )
-    if version is None:
-        known = session.scalar(select(StandardLine.id).where(StandardLine.key == key.strip()))
-        why = "has no approved version" if known else "is not in the library"
-        raise ValidationError("Standard line", f"{key.strip()!r} {why}")
-    return version
+from correspondence.services.errors import NotFound
 
 
 def _inputs(draft: Draft) -> list[ParagraphInput]:
@@ -49,17 +33,10 @@ def add_line(
     numbered: bool | None = None,
     expected_version: int | None = None,
 ) -> DraftView:
-    """Add the newest approved version of line ``key`` (at the end unless ``position``)."""
-    version = _approved_by_key(session, key)
-    draft = load_draft(session, draft_id)
-    items = _inputs(draft)
-    item = ParagraphInput(
-        "line",
-        line_version_id=version.id,
-        numbered=version.line.numbered if numbered is None else numbered,
-    )
-    items.insert(len(items) if position is None else max(0, position), item)
-    return save_draft(session, actor, draft_id, expected_version, items)
+    """Add the newest approved version of line ``key`` (at the end unless ``position``):
+    read with the save's own reads."""
+    edit = Insert(line_key=key, position=position, numbered=numbered)
+    return save_draft(session, actor, draft_id, expected_version, insert=edit)
 
 
 def add_free_text(
@@ -72,11 +49,8 @@ def add_free_text(
     numbered: bool = False,
     expected_version: int | None = None,
 ) -> DraftView:
-    draft = load_draft(session, draft_id)
-    items = _inputs(draft)
-    item = ParagraphInput("free", text=text, numbered=numbered)
-    items.insert(len(items) if position is None else max(0, position), item)
-    return save_draft(session, actor, draft_id, expected_version, items)
+    edit = Insert(text=text, position=position, numbered=numbered)
+    return save_draft(session, actor, draft_id, expected_version, insert=edit)
 
 
 def _paragraph_index(items: list[ParagraphInput], paragraph_id: int) -> int:

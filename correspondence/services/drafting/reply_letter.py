@@ -128,12 +128,7 @@ def letter_spec_for(
     draft = session.get(Draft, draft_id)
     if draft is None:
         raise NotFound(f"No draft #{draft_id}")
-    if final and draft.status != DraftStatus.SIGNED_OFF.value:
-        raise ValidationError(
-            "Final letter",
-            f"the draft is {draft.status.label.lower()}, not signed off; "
-            "only a signed-off draft gives the final letter (export it as a draft instead)",
-        )
+    check_final(draft, final)
     target_id = case_id if case_id is not None else draft.case_id
     if target_id is None:
         raise ValidationError("Case", "a campaign draft is printed for one member case: name it")
@@ -154,6 +149,29 @@ def letter_spec_for(
 
         paragraphs = with_addition(paragraphs, addition_for(session, case.id))
 
+    return spec_from(draft, case, signatory, paragraphs, letter_date, final=final)
+
+
+def check_final(draft: Draft, final: bool) -> None:
+    """Only a signed-off draft gives the final letter."""
+    if final and draft.status != DraftStatus.SIGNED_OFF.value:
+        raise ValidationError(
+            "Final letter",
+            f"the draft is {draft.status.label.lower()}, not signed off; "
+            "only a signed-off draft gives the final letter (export it as a draft instead)",
+        )
+
+
+def spec_from(
+    draft: Draft,
+    case: Case,
+    signatory: Signatory,
+    paragraphs: tuple[BodyParagraph, ...],
+    letter_date: dt.date,
+    *,
+    final: bool,
+) -> LetterSpec:
+    """The letter of `draft` for `case`, its body rendered (letter_spec_for's last step)."""
     dear, close = computed_salutation(case)
     # A stored salutation was written for the draft's own case; campaign members get their own.
     if draft.case_id == case.id:
