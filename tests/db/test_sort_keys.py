@@ -268,12 +268,17 @@ def test_each_sort_walks_an_index_instead_of_sorting_every_case(
                     assert "ix_cases_open_" in plan, plan
             else:
                 # A small table may be read whole; with sorting priced out, a plan still
-                # sorts only if no index gives the order.
+                # sorts only if no index gives the order. Statistics as autovacuum keeps
+                # them (without, and with, the planner chose differently from run to run).
+                conn.exec_driver_sql("ANALYZE cases")
                 conn.exec_driver_sql("SET LOCAL enable_sort = off")
                 conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
                 plan = "\n".join(
                     row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
                 )
                 assert "Sort" not in plan.replace("Sort Key", ""), (flt, plan)
-                if flt.status == "open":
-                    assert "ix_cases_open_" in plan, plan
+                if flt.status == "open":  # the open cases' index, or the status index's range
+                    walks_open = "ix_cases_open_" in plan or (
+                        "ix_cases_status_" in plan and "(status = ANY" in plan
+                    )
+                    assert walks_open, plan
