@@ -454,7 +454,8 @@ def run_office(
         signatory = int(row[0])
         team = conn.execute("SELECT min(id) FROM teams WHERE active").fetchone()
         assert team is not None
-    run = "proxy" if delay_s else "direct"
+    # Marks the paragraphs saved: unique to this run, as a kept office holds earlier runs'.
+    run = f"{'proxy' if delay_s else 'direct'} {time.strftime('%H%M%S')}"
     if processes:
         ctx = mp.get_context("spawn")
         with ctx.Manager() as manager:
