@@ -23,7 +23,6 @@ os.environ.setdefault("CORRESPONDENCE_USER", "tester")
 os.environ.setdefault("CORRESPONDENCE_SEEDS", str(Path(__file__).parent / "fixtures" / "seeds"))
 
 import pytest  # noqa: E402
-from sqlalchemy import event  # noqa: E402
 
 from correspondence.database import Database, open_database  # noqa: E402
 from correspondence.latency_proxy import LatencyProxy  # noqa: E402
@@ -194,12 +193,6 @@ def remote(
     name = pg_server.create_database(pg_server.new_name(), template=demo_template.source)
     proxy = LatencyProxy("127.0.0.1", pg_server.port, delay_s=0.002).start()
     db = open_database(f"postgresql://{pg.SUPERUSER}@127.0.0.1:{proxy.port}/{name}")
-    # psycopg prepares a statement on its fifth use on a connection, which costs one extra
-    # round trip that once: left out here, so that the count is each click's own.
-    event.listen(
-        db.engine, "connect", lambda conn, _record: setattr(conn, "prepare_threshold", None)
-    )
-    db.engine.dispose()  # the connections made before that
     yield db, proxy
     db.close()
     proxy.close()

@@ -69,7 +69,11 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         return engine
     # No pool pre-ping: it costs a round trip per unit of work (50 ms on a distant link).
     # A connection the server closed is noticed at checkout instead, for free (below).
-    engine = create_engine(url, echo=echo, connect_args={"options": _pg_options(url)})
+    # Nothing prepared: with each statement planned anew (below) preparing saves little,
+    # and psycopg's preparing, on a statement's fifth use, costs a round trip of its own.
+    engine = create_engine(
+        url, echo=echo, connect_args={"options": _pg_options(url), "prepare_threshold": None}
+    )
     event.listen(engine, "checkout", _discard_if_server_closed)
     return engine
 

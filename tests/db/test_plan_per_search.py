@@ -29,3 +29,16 @@ def test_options_given_in_the_address_are_kept(pg_database: str) -> None:
             assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
     finally:
         database.close()
+
+
+@pytest.mark.postgres
+def test_no_statement_is_prepared_so_none_costs_an_extra_round_trip(pg_database: str) -> None:
+    database = open_database(pg_database)
+    try:
+        with database.engine.connect() as conn:
+            for _ in range(8):  # psycopg would prepare it on its fifth use
+                conn.execute(text("SELECT count(*) FROM cases WHERE status = :s"), {"s": "open"})
+            prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+        assert prepared == 0
+    finally:
+        database.close()
