@@ -3,6 +3,7 @@ it must be exactly the pane opened afterwards, and a refused move must change no
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from correspondence.database import Database
 from correspondence.db.models import Case, Event, case_themes
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
+from correspondence.services.cases import cases
 from correspondence.services.desk import Desk
 from correspondence.services.errors import ConflictError, RuleRefused, ValidationError
 from correspondence.services.unit_of_work import acting_as
@@ -90,3 +92,34 @@ def test_a_refused_move_writes_nothing(demo_db: Database) -> None:
         desk.move(case_id, CaseStatus.NO_REPLY, reason="  ")
     assert _stored(demo_db, case_id) == before
     assert desk.detail(case_id) == seen
+
+
+@pytest.mark.parametrize("demo_template", ["postgresql"], indirect=True)
+def test_a_move_waits_for_anothers_and_judges_the_case_as_they_left_it(
+    demo_db: Database,
+) -> None:
+    """The case is read locked: a move made while someone else is moving it waits, and is
+    then refused against the status they gave it, not the one it had when it started."""
+    case_id = _case(demo_db, Case.status == "triaged")
+    other = acting_as(demo_db.session_factory, "t.harding")
+    got: list[BaseException | cases.CaseDetail] = []
+    with other.begin() as w:
+        cases.move(w.session, w.actor, case_id, CaseStatus.DRAFTING)
+        w.session.flush()
+        waiting = threading.Thread(target=lambda: got.append(_attempt(demo_db, case_id)))
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # held by the other person's lock on the case
+    waiting.join(10)
+    (refused,) = got
+    assert isinstance(refused, RuleRefused)
+    assert "already in the Drafting state" in str(refused)
+    shown = _desk(demo_db).detail(case_id)
+    assert shown.status is CaseStatus.DRAFTING and shown.history[-1].username == "t.harding"
+
+
+def _attempt(db: Database, case_id: int) -> BaseException | cases.CaseDetail:
+    try:
+        return _desk(db).move(case_id, CaseStatus.DRAFTING)
+    except Exception as exc:
+        return exc

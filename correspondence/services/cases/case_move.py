@@ -89,23 +89,26 @@ def move_and_show(
     today: dt.date,
 ) -> cases.CaseDetail:
     """cases.move, and the detail pane of the case as moved. Does not commit."""
-    answers = _reads(session, actor, case_id)
-    rows = read_together(session, answers)
-    (case_rows, corr, team, campaign, users, signatories, themes, constituents) = rows[:8]
+    rows = read_together(session, _reads(session, actor, case_id))
+    case_rows, corr, team, campaign, users, signatories, themes, constituents = rows[:8]
     documents, history, drafts, names = rows[8:12]
     if not case_rows:
         raise NotFound(f"No case #{case_id}")
     case = held(session, Case, case_rows[0])
     # Held here while the pane is made: the session holds loaded rows only weakly, and the
     # case's many-to-one names are found among them without a statement.
-    looked_up: list[object] = [
-        *(held(session, model, row) for model, found in (
-            (Correspondent, corr), (Team, team), (Campaign, campaign), (User, users),
-            (Signatory, signatories),
-        ) for row in found),
-    ]  # fmt: skip
+    looked_up: list[object] = []
+    for model, found in (
+        (Correspondent, corr),
+        (Team, team),
+        (Campaign, campaign),
+        (User, users),
+        (Signatory, signatories),
+    ):
+        looked_up += [held(session, model, row) for row in found]
     set_committed_value(case, "themes", [held(session, Theme, r) for r in themes])
     set_committed_value(case, "constituents", [held(session, Constituent, r) for r in constituents])
+    # PostgreSQL: the transaction's clock, read above; SQLite: this computer's, as before.
     at = rows[12][0][0] if len(rows) > 12 else now_utc()
     old = case.status
     # Locked as it was read: its UPDATE goes with the COMMIT, version checked.
