@@ -13,7 +13,7 @@ from correspondence.db.batch_reads import read_together
 from correspondence.db.models import Campaign, Case, Team, Theme
 from correspondence.domain.states import CaseStatus
 from correspondence.services.actors import Actor
-from correspondence.services.cases import case_list, cases
+from correspondence.services.cases import case_list, case_move, cases
 from correspondence.services.cases.deadlines import DeadlineView, deadline_from, deadline_reads
 from correspondence.services.unit_of_work import UnitOfWorkFactory
 
@@ -128,7 +128,8 @@ class Desk:
     ) -> cases.CaseDetail:
         with self.uow.begin() as uow:
             s, actor = uow.session, uow.actor
-            cases.move(
+            # The case locked with all its pane shows, written with the COMMIT (case_move).
+            return case_move.move_and_show(
                 s,
                 actor,
                 case_id,
@@ -137,7 +138,6 @@ class Desk:
                 expected_version=expected_version,
                 today=self.clock(),
             )
-        return self.detail(case_id)
 
     def log_case(self, data: cases.NewCase) -> str:
         with self.uow.begin() as uow:

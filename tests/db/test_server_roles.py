@@ -265,7 +265,10 @@ def test_an_officers_login_does_an_officers_whole_day(team: Team_, tmp_path: Pat
     try:
         desk = Desk(UnitOfWorkFactory.connect(database.session_factory), clock=lambda: DEMO_TODAY)
         case_id = desk.find_reference(ref)
-        desk.move(case_id, CaseStatus.TRIAGED)
+        shown = desk.move(case_id, CaseStatus.TRIAGED)
+        # The pane the move shows is the one opened after it: the server stamped its event
+        # with the transaction's clock, which the move read with the case.
+        assert shown == desk.detail(case_id) and shown.history[-1].username == me
     finally:
         database.close()
     code, out, err = run("draft", ref, "--lines", "babyp-tragedy", "--db", url, user=me)

@@ -487,8 +487,10 @@ def move(
     reason: str = "",
     expected_version: int | None = None,
     today: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Case:
-    """Move a case to `target`, refusing illegal moves and recording why."""
+    """Move a case to `target`, refusing illegal moves and recording why (`at`: the event's
+    time, when the caller shows the event before it is written: case_move.py)."""
     case = get_case(session, case_id)
     if expected_version is not None and case.version != expected_version:
         raise ConflictError(
@@ -518,6 +520,7 @@ def move(
         old=current.value,
         new=target.value,
         reason=reason,
+        at=at,
     )
     return case
 
