@@ -122,7 +122,26 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objec
 
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
     immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+    _temp_in_memory(conn, immediate)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+TEMP_IN_MEMORY = "correspondence_temp_in_memory"
+
+
+def _temp_in_memory(conn, memory: bool) -> None:  # noqa: ANN001
+    """Writes keep SQLite's temporary storage in memory; reads keep it in files.
+
+    A statement that may fail halfway keeps the pages it changes in a statement journal,
+    which spills to a temporary file past 64 KiB. Logging a letter changes some 30 pages
+    (the case's sort and search indexes), so an import wrote and read back a file ~80
+    times a letter: half its time inserting cases. A write's journal holds one statement's
+    pages, so memory bounds it; a read's sort of a million rows keeps its files. Chosen
+    before BEGIN, where SQLite reads it, and set only when it changes."""
+    info = conn.connection.info
+    if info.get(TEMP_IN_MEMORY, False) != memory:
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY" if memory else "PRAGMA temp_store=DEFAULT")
+        info[TEMP_IN_MEMORY] = memory
 
 
 class SessionFactory(sessionmaker[Session]):
