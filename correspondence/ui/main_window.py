@@ -108,6 +108,7 @@ class MainWindow(DeskWindow):
         self.setCentralWidget(central)
 
         self.counts_label = QLabel()
+        self._counts: Counts | None = None
         self.counts_label.setObjectName("counts")
         self.statusBar().addPermanentWidget(self.counts_label)
         self.shortcuts_dialog: QDialog | None = None
@@ -124,6 +125,7 @@ class MainWindow(DeskWindow):
         self.filters.changed.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._after_reset)
+        self.model.rowsInserted.connect(self._write_counts)  # "(N loaded)" as pages arrive
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._indicator_changed)
         self.user_changed.connect(lambda _username: self._apply_person_sort())
 
@@ -227,6 +229,7 @@ class MainWindow(DeskWindow):
         header.blockSignals(True)
         header.setSortIndicator(self.model.sort_column(), order)
         header.blockSignals(False)
+        self._counts = None  # the last list's: never shown beside this one's rows
         self._update_counts()
         if self._reselect is not None:
             # Not select_case: it would read at once a page still on its way.
@@ -268,10 +271,22 @@ class MainWindow(DeskWindow):
         )
 
     def _show_counts(self, c: Counts) -> None:
-        more = "+" if self.model.canFetchMore() else ""
-        cases = "case" if c.shown == 1 else "cases"
+        self._counts = c
+        self._write_counts()
+
+    def _write_counts(self) -> None:
+        c = self._counts
+        if c is None:
+            return
+        loaded, more = self.model.rowCount(), self.model.canFetchMore()
+        shown, shown_text = c.shown, c.shown_text
+        if c.shown_is_estimate and not more:
+            # Every match is loaded: their number is known exactly, whatever the sample said
+            # (a rare word within a status was "about 56" beside the one case listed).
+            shown, shown_text = loaded, f"{loaded:,}"
+        cases = "case" if shown == 1 else "cases"
         self.counts_label.setText(
-            f"Showing {c.shown_text} {cases} ({self.model.rowCount():,}{more} loaded)   ·   "
+            f"Showing {shown_text} {cases} ({loaded:,}{'+' if more else ''} loaded)   ·   "
             f"Open {c.open:,}   ·   Overdue {c.overdue:,}   ·   Due this week {c.due_this_week:,}"
         )
 

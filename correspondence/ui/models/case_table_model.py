@@ -302,12 +302,12 @@ class CaseTableModel(QAbstractTableModel):
             )
 
     def _append(self, page: Page) -> None:
+        self._has_more = page.has_more  # known before the rows are announced, to whoever counts
         if page.rows:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
             self._rows.extend(page.rows)
             self.endInsertRows()
-        self._has_more = page.has_more
 
     def configure_sort(self, column: int, order: Qt.SortOrder) -> bool:
         """Choose the sort without reloading; False for a column that cannot be sorted."""
