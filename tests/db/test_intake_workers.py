@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,61 @@ def test_cancel_stops_a_pooled_import_with_progress_told_on_the_way(
     assert told == sorted(told) and sorted(set(told)) == list(range(20))
     assert len(result.imported) + len(result.duplicates) + len(result.failed) < 90
     assert sorted(stored) == sorted(c.reference for c in result.imported)
+
+
+def _slow_parse_chunk(
+    paths: list[Path], today: dt.date, max_bytes: int
+) -> list[intake_workers.Outcome]:
+    """In a worker: a busy machine's worker, slower than the importer."""
+    time.sleep(0.3)
+    return parse_chunk(paths, today, max_bytes)
+
+
+def test_the_importer_reads_the_next_files_itself_rather_than_wait(
+    mixed_bag: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the workers lag, the importer reads their next task itself: the files still come
+    in order, read exactly as a worker reads them; a pipe, a large file or a PDF never is
+    read by the importer (one that hangs or takes its process down must take a worker)."""
+    monkeypatch.setattr(intake_workers, "CHUNK", 2)
+    fifo = tmp_path / "pipe.eml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.txt"
+    big.write_text("Dear Minister\n" + "x" * (intake_workers.STEAL_MAX_BYTES + 1))
+    files = sorted(mixed_bag.iterdir())[:30]
+    files = files[:10] + [big, fifo] + files[10:]
+    read_here: list[Path] = []
+
+    def here(paths: list[Path]) -> list[intake_workers.Outcome]:
+        read_here.extend(paths)
+        return parse_chunk(paths, TODAY, 10_000_000)
+
+    def fifo_opened() -> None:  # if a worker is stuck on the pipe, let it through
+        if not finished.wait(5):
+            with open(fifo, "wb"):
+                pass
+
+    finished = threading.Event()
+    opener = threading.Thread(target=fifo_opened, daemon=True)
+    opener.start()
+    try:
+        outcomes = list(
+            intake_workers.parse_in_workers(
+                _slow_parse_chunk, files, TODAY, 10_000_000, None, read_here=here
+            )
+        )
+    finally:
+        finished.set()
+        opener.join()
+    assert [o[0] for o in outcomes] == files
+    assert read_here, "the importer never read a task itself"
+    assert {big, fifo}.isdisjoint(read_here)
+    assert all(p.suffix in intake_workers.STEAL_SUFFIXES for p in read_here)
+    alone = parse_chunk([p for p in files if p != fifo], TODAY, 10_000_000)
+    expected = {o[0]: o for o in alone}
+    for path, parsed, reason, needs_ocr in outcomes:
+        if path == fifo:
+            continue
+        e_parsed, e_reason, e_ocr = expected[path][1:]
+        assert (reason, needs_ocr) == (e_reason, e_ocr), path
+        assert getattr(parsed, "text", None) == getattr(e_parsed, "text", None), path

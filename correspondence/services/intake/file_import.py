@@ -194,7 +194,7 @@ def _parallel(
                 return
         outcomes = intake_workers.parse_in_workers(
             parse_chunk, files[head:], reading.today, reading.max_bytes, reading.should_cancel,
-            setup, pool,
+            setup, pool, lambda paths: parse_chunk(paths, reading.today, reading.max_bytes),
         )  # fmt: skip
         done = head
         for path, got, reason, needs_ocr in outcomes:
