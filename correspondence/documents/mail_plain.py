@@ -109,11 +109,9 @@ def _parts(msg: Message, content: bytes, start: int) -> Message | None:
         msg.preamble = _less_newline(content[start : first[0]].decode("ascii"))
     previous = first
     while True:
-        if previous[1] == len(content):
-            return None  # the file ends at a boundary: no close boundary
         line = next(lines, None)
         if line is None:
-            return None  # no close boundary
+            return None  # no close boundary (the file may end at a boundary line)
         if line[0] == previous[1]:
             return None  # boundary lines back to back: the parser skips them
         part = _part(content, previous[1], line[0])
