@@ -92,14 +92,14 @@ def _parsed_both_ways(content: bytes, monkeypatch: pytest.MonkeyPatch) -> Extrac
     return quick
 
 
-def _bench_mail(i: int, rng: random.Random) -> bytes:
+def _bench_mail(i: int, rng: random.Random, *, parts: bool | None = None) -> bytes:
     """Like bench/bench_import.py's: charsets, encodings, an attachment every tenth."""
     body = f"Dear Secretary of State\n\nLetter {i} about café, naïve, £5 and “quotes”.\n"
     charset = ("utf-8", "iso-8859-1", "us-ascii", "windows-1252")[i % 4]
     fits = body.encode(charset if charset != "us-ascii" else "ascii", "replace")
     part = MIMEText(fits.decode(charset if charset != "us-ascii" else "ascii"), "plain", charset)
     msg: Message = part
-    if i % 10 == 0:
+    if i % 10 == 0 if parts is None else parts:
         msg = MIMEMultipart("mixed")
         msg.attach(part)
         att = MIMEApplication(b"%PDF-1.4 not really " * 20, "octet-stream")
@@ -168,6 +168,18 @@ def test_the_bench_kind_of_mail_reads_the_same(monkeypatch: pytest.MonkeyPatch) 
         got = _parsed_both_ways(content, monkeypatch)
         assert isinstance(got, Extracted) and "Letter" in got.text
     assert quick == 120  # the multipart ones too
+
+
+def test_the_bench_kind_of_multipart_mail_in_every_charset_reads_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(8)
+    for i in range(60):  # every charset with every sender and subject
+        content = _bench_mail(i, rng, parts=True)
+        assert _same_message(content)
+        got = _parsed_both_ways(content, monkeypatch)
+        assert isinstance(got, Extracted) and "Letter" in got.text
+        assert [a.filename for a in got.attachments] == [f"scan{i}.bin"]
 
 
 def test_a_quick_mail_gives_the_user_the_sender_subject_date_and_text() -> None:
