@@ -1,10 +1,12 @@
 """A plain email read without the feed parser is read exactly as the parser reads it.
 
-Compared three ways: the message built (headers, payload, defects) against
+Compared three ways: the message built (headers, payload, defects, preamble and
+epilogue, part by part, and the message written out again) against
 `email.message_from_bytes`; what `parse_eml` makes of every mail (sender, subject,
 date, body, attachments) with the quick path and without it; and the quick address
-reading against `getaddresses`. Over the fixtures, the bench's kind of mail in every
-charset and transfer encoding, hand-made damaged mail, and generated header blocks.
+reading against `getaddresses`. Over the fixtures, the bench's kind of mail (single-part
+and multipart) in every charset and transfer encoding, hand-made plain and damaged
+mail, single-part and multipart, and generated header blocks and multipart bodies.
 """
 
 from __future__ import annotations
