@@ -305,6 +305,7 @@ MULTIPART_PLAIN = [
     _multipart(b"--x:y\nX-Y: z\n\nx:y\n--x:y--\n", b"x:y"),
     _multipart(b"--==_1-\n\nx\n--==_1---\n", b"==_1-"),
     _multipart(b"----\n\nx\n------\n", b"--"),
+    _multipart(b"--a.*+?(b)\n\n--aXXb\n--a.*+?(b)--\n", b"a.*+?(b)"),  # no regex in it
     _TOP + b"Content-Type: multipart/alternative; boundary=plain\n\n--plain\n\nx\n--plain--\n",
     _TOP + b"Content-Type: multipart/mixed; boundary=b1; charset=x\n\n--b1\n\nx\n--b1--\n",
     _TOP + b"Content-Type: Multipart/Mixed;\n boundary=\"b1\"\n\n--b1\n\nx\n--b1--\n",
