@@ -46,7 +46,8 @@ def parse_eml(content: bytes, *, depth: int = 0) -> Extracted:
     attachments: list[Attachment] = []
     try:
         # compat32 is the forgiving (and fast) parser: it never raises on odd headers. A
-        # plain mail is built without it, into the same message (mail_plain).
+        # plain mail, or one level of plain parts, is built without it, into the same
+        # message (mail_plain).
         msg = simple_message(content)
         if msg is None:
             msg = email.message_from_bytes(content)
