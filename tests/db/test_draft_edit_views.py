@@ -4,11 +4,24 @@ afterwards, and a refused click must change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import pytest
 from sqlalchemy import func, select
 
 from correspondence.database import Database
-from correspondence.db.models import Campaign, Case, Draft, Event, Signatory
+from correspondence.db.models import (
+    Campaign,
+    Case,
+    Comment,
+    Draft,
+    Event,
+    Signatory,
+    User,
+    now_utc,
+)
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services import events
 from correspondence.services.campaigns.campaigns import Campaigns
@@ -22,9 +35,10 @@ from correspondence.services.errors import (
 )
 from correspondence.services.lines.library import Library
 from correspondence.services.lines.line_editing import NewLine
-from correspondence.services.replies.dispatch import dispatch
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
+
+T = TypeVar("T")
 
 
 def _drafting(db: Database, username: str = "p.mehta") -> Drafting:
@@ -157,110 +171,218 @@ def test_a_campaign_reply_save_shows_exactly_what_opening_it_shows(demo_db: Data
         assert events.verify_chain(s) is None
 
 
-def _chain_of(
-    db: Database, draft_id: int, case_id: int | None, since: int
-) -> list[tuple[object, ...]]:
-    """The events of a draft and its case after event `since`, as a person reads them."""
+# A time a step set, between its start and its end.
+NOW = "the moment of the step"
+
+
+def _saved(db: Database, draft_id: int) -> dict[str, Any]:
+    """A draft and its case as saved, people named by username, and the draft's comments
+    (case, author, body, when), oldest first."""
     with db.session_factory() as s:
-        rows = s.scalars(
-            select(Event)
-            .where(Event.id > since)
-            .where(
-                ((Event.entity == "draft") & (Event.entity_id == draft_id))
-                | ((Event.case_id == case_id) & (Event.entity == "case"))
-            )
-            .order_by(Event.id)
+        draft = s.get(Draft, draft_id)
+        assert draft is not None and draft.case_id is not None
+        case = s.get(Case, draft.case_id)
+        assert case is not None
+        names = {uid: name for uid, name in s.execute(select(User.id, User.username))}
+        comments = s.execute(
+            select(Comment.case_id, Comment.author_id, Comment.body, Comment.created_at)
+            .where(Comment.draft_id == draft_id)
+            .order_by(Comment.id)
         ).all()
-        return [(e.entity, e.action, e.field, e.old_value, e.new_value, e.reason, e.username)
-                for e in rows]  # fmt: skip
+        return {
+            "version": draft.version,
+            "status": draft.status,
+            "qa_by": names.get(draft.qa_by_id or 0),
+            "qa_at": draft.qa_at,
+            "signed_off_by": names.get(draft.signed_off_by_id or 0),
+            "signed_off_at": draft.signed_off_at,
+            "signature_method": draft.signature_method,
+            "letter_date": draft.letter_date,
+            "returned_reason": draft.returned_reason,
+            "case version": case.version,
+            "case status": case.status,
+            "case signed_off_on": case.signed_off_on,
+            "case signature_method": case.signature_method,
+            "case dispatched_on": case.dispatched_on,
+            "case dispatch_channel": case.dispatch_channel,
+            "comments": [(c, names.get(a or 0), b, at) for c, a, b, at in comments],
+        }
 
 
-def _the_old_way(db: Database, username: str, step: str, draft_id: int, **kw: object) -> None:
-    """The step made by approval.py's own functions, each as the facade made it before."""
-    from correspondence.services.drafting import approval
+def _after(
+    db: Database, draft_id: int, step: Callable[[], T]
+) -> tuple[T, dict[str, Any], list[Any]]:
+    """Take one step; what it returned, what it changed of the draft and its case (the
+    versions by how far they moved on, the comments it added, a time it set as NOW), and
+    every event written, in order, as (entity, id, case, action, field, old, new, reason,
+    username)."""
+    before, since, start = _saved(db, draft_id), _last_event(db), now_utc()
+    result = step()
+    end = now_utc()
+    after = _saved(db, draft_id)
 
-    with acting_as(db.session_factory, username).begin() as uow:
-        getattr(approval, step)(uow.session, uow.actor, draft_id, **kw)
+    def stamped(value: object) -> object:
+        if isinstance(value, dt.datetime) and start <= value <= end:
+            return NOW
+        return value
+
+    changed = {k: stamped(v) for k, v in after.items() if v != before[k] and k != "comments"}
+    for key in ("version", "case version"):
+        if key in changed:
+            changed[key] = after[key] - before[key]
+    old_comments = len(before["comments"])
+    assert after["comments"][:old_comments] == before["comments"]
+    if after["comments"][old_comments:]:
+        changed["comments"] = [
+            (*row[:3], stamped(row[3])) for row in after["comments"][old_comments:]
+        ]
+    with db.session_factory() as s:
+        logged = s.execute(
+            select(
+                Event.entity, Event.entity_id, Event.case_id, Event.action, Event.field,
+                Event.old_value, Event.new_value, Event.reason, Event.username,
+            )
+            .where(Event.id > since)
+            .order_by(Event.id)
+        ).all()  # fmt: skip
+    return result, changed, [tuple(row) for row in logged]
 
 
 def test_each_step_of_the_approval_chain_shows_what_opening_it_shows(demo_db: Database) -> None:
-    """QA approval, sign-off, a return and a comment: the view returned is the draft
-    opened afterwards, and the events are those the steps recorded before, in order."""
+    """Submit, a comment, QA approval, a return, a resubmission, sign-off and dispatch: the
+    view returned is the draft opened afterwards, and each step changes the draft, its case
+    and their comments, and records the events, exactly as the approval chain says."""
     drafting, lead, ps = (
         _drafting(demo_db),
         _drafting(demo_db, "policy.lead.safeguarding"),
         _drafting(demo_db, "ps.sos"),
     )
-    mine, theirs = _new_reply(demo_db), _new_reply(demo_db)
-    since = _last_event(demo_db)
-    submitted = drafting.submit(mine.id, mine.version)
-    assert submitted == drafting.view(mine.id) and submitted.status is DraftStatus.IN_QA
+    mine = _new_reply(demo_db)
+    d, c = mine.id, mine.case_id
+    assert c is not None
+    drafter, qa, pso = "p.mehta", "policy.lead.safeguarding", "ps.sos"
+
+    submitted, changed, logged = _after(demo_db, d, lambda: drafting.submit(d, mine.version))
+    assert submitted == drafting.view(d) and submitted.status is DraftStatus.IN_QA
     assert submitted.case_status == "in_qa"
-    _the_old_way(demo_db, "p.mehta", "submit", theirs.id, today=DEMO_TODAY)
-    # The same chain on both: one through the facade, one through the steps as they were.
-    commented = drafting.comment(mine.id, "  Over to you.  ")
-    assert commented == drafting.view(mine.id) and commented.comments[-1].body == "Over to you."
-    assert commented.comments[-1].author == "Priya Mehta" and commented.version == mine.version + 1
-    _the_old_way(demo_db, "p.mehta", "add_comment", theirs.id, body="  Over to you.  ")
-    approved = lead.approve(mine.id, "Fine by me.", commented.version)
-    assert approved == drafting.view(mine.id) and approved.status is DraftStatus.WITH_PRIVATE_OFFICE
-    assert approved.qa_by == "Helen Forsyth" and approved.comments[-1].body == "Fine by me."
-    _the_old_way(
-        demo_db, "policy.lead.safeguarding", "qa_approve", theirs.id, comment="Fine by me."
+    assert changed == {
+        "version": 1, "status": DraftStatus.IN_QA,
+        "case version": 1, "case status": CaseStatus.IN_QA,
+    }  # fmt: skip
+    assert logged == [
+        ("draft", d, c, "submitted for QA", "status", "drafting", "in_qa", "", drafter),
+        ("case", c, c, "status", "status", "drafting", "in_qa", "", drafter),
+    ]
+
+    commented, changed, logged = _after(demo_db, d, lambda: drafting.comment(d, "  Over to you.  "))
+    assert commented == drafting.view(d) and commented.comments[-1].body == "Over to you."
+    assert commented.comments[-1].author == "Priya Mehta"
+    # A comment is a row of its own: the draft's version stays.
+    assert changed == {"comments": [(c, drafter, "Over to you.", NOW)]}
+    assert logged == [("draft", d, c, "comment", "", "", "Over to you.", "", drafter)]
+
+    approved, changed, logged = _after(
+        demo_db, d, lambda: lead.approve(d, "Fine by me.", commented.version)
     )
-    returned = ps.return_draft(mine.id, "Shorter, please.", approved.version)
-    assert returned == drafting.view(mine.id) and returned.status is DraftStatus.RETURNED
+    assert approved == drafting.view(d) and approved.status is DraftStatus.WITH_PRIVATE_OFFICE
+    assert approved.qa_by == "Helen Forsyth" and approved.comments[-1].body == "Fine by me."
+    assert changed == {
+        "version": 1, "status": DraftStatus.WITH_PRIVATE_OFFICE, "qa_by": qa, "qa_at": NOW,
+        "case version": 1, "case status": CaseStatus.WITH_PRIVATE_OFFICE,
+        "comments": [(c, qa, "Fine by me.", NOW)],
+    }  # fmt: skip
+    assert logged == [
+        ("draft", d, c, "QA approved", "status", "in_qa", "with_private_office", "Fine by me.", qa),
+        ("case", c, c, "status", "status", "in_qa", "with_private_office", "", qa),
+    ]
+
+    returned, changed, logged = _after(
+        demo_db, d, lambda: ps.return_draft(d, " Shorter, please. ", approved.version)
+    )
+    assert returned == drafting.view(d) and returned.status is DraftStatus.RETURNED
     assert returned.returned_reason == "Shorter, please." and returned.case_status == "returned"
-    _the_old_way(demo_db, "ps.sos", "return_draft", theirs.id, reason="Shorter, please.")
-    for view, old_way in ((mine, False), (theirs, True)):
-        now = drafting.view(view.id)
-        if old_way:
-            _the_old_way(demo_db, "p.mehta", "submit", view.id, today=DEMO_TODAY)
-            _the_old_way(demo_db, "policy.lead.safeguarding", "qa_approve", view.id)
-            _the_old_way(demo_db, "ps.sos", "sign_off", view.id, method="digital",
-                         comment="Signed.", today=DEMO_TODAY)  # fmt: skip
-        else:
-            now = drafting.submit(now.id, now.version)  # a returned draft resumes first
-            assert now == drafting.view(view.id) and now.status is DraftStatus.IN_QA
-            now = lead.approve(now.id, "", now.version)
-            signed = ps.sign_off(now.id, "digital", "Signed.", now.version)
-            assert signed == drafting.view(view.id) and signed.status is DraftStatus.SIGNED_OFF
-            assert signed.letter_date == DEMO_TODAY and signed.signed_off_by == "Mark Ellery"
-    # Dispatched: the case read locked and written with the COMMIT, as before.
+    assert changed == {
+        "version": 1, "status": DraftStatus.RETURNED, "returned_reason": "Shorter, please.",
+        "case version": 1, "case status": CaseStatus.RETURNED,
+        "comments": [(c, pso, "Returned: Shorter, please.", NOW)],
+    }  # fmt: skip
+    why = "Shorter, please."
+    assert logged == [
+        ("draft", d, c, "returned", "status", "with_private_office", "returned", why, pso),
+        ("case", c, c, "status", "status", "with_private_office", "returned", why, pso),
+    ]
+
+    # A returned draft resumes drafting, its case with it, before it goes to QA again; the
+    # draft and the case are each written twice on the way, and their versions say so.
+    again, changed, logged = _after(demo_db, d, lambda: drafting.submit(d, returned.version))
+    assert again == drafting.view(d) and again.status is DraftStatus.IN_QA
+    assert changed == {
+        "version": 2, "status": DraftStatus.IN_QA, "returned_reason": "",
+        "case version": 2, "case status": CaseStatus.IN_QA,
+    }  # fmt: skip
+    assert logged == [
+        ("draft", d, c, "draft resumed", "status", "returned", "drafting", "", drafter),
+        ("case", c, c, "status", "status", "returned", "drafting", "", drafter),
+        ("draft", d, c, "submitted for QA", "status", "drafting", "in_qa", "", drafter),
+        ("case", c, c, "status", "status", "drafting", "in_qa", "", drafter),
+    ]
+
+    # Approved without a comment: no comment row, an empty reason; QA stamped anew.
+    approved, changed, logged = _after(demo_db, d, lambda: lead.approve(d, "", again.version))
+    assert approved == drafting.view(d)
+    assert changed == {
+        "version": 1, "status": DraftStatus.WITH_PRIVATE_OFFICE, "qa_at": NOW,
+        "case version": 1, "case status": CaseStatus.WITH_PRIVATE_OFFICE,
+    }  # fmt: skip
+    assert logged == [
+        ("draft", d, c, "QA approved", "status", "in_qa", "with_private_office", "", qa),
+        ("case", c, c, "status", "status", "in_qa", "with_private_office", "", qa),
+    ]
+
+    signed, changed, logged = _after(
+        demo_db, d, lambda: ps.sign_off(d, "digital", "Signed.", approved.version)
+    )
+    assert signed == drafting.view(d) and signed.status is DraftStatus.SIGNED_OFF
+    assert signed.letter_date == DEMO_TODAY and signed.signed_off_by == "Mark Ellery"
+    # The letter is dated the day it is signed; the case records the day and how.
+    assert changed == {
+        "version": 1, "status": DraftStatus.SIGNED_OFF, "signed_off_by": pso,
+        "signed_off_at": NOW, "signature_method": "digital", "letter_date": DEMO_TODAY,
+        "case version": 2, "case status": CaseStatus.SIGNED_OFF,
+        "case signed_off_on": DEMO_TODAY, "case signature_method": "digital",
+        "comments": [(c, pso, "Signed.", NOW)],
+    }  # fmt: skip
+    office = "with_private_office"
+    assert logged == [
+        ("draft", d, c, "signed off", "status", office, "signed_off", "Signed.", pso),
+        ("case", c, c, "status", "status", office, "signed_off", "", pso),
+    ]
+
+    # A long comment is kept whole; its event holds the first 200 characters.
+    long = "A long note. " * 30
+    _, changed, logged = _after(demo_db, d, lambda: drafting.comment(d, long))
+    assert changed == {"comments": [(c, drafter, long.strip(), NOW)]}
+    assert logged == [("draft", d, c, "comment", "", "", long.strip()[:200], "", drafter)]
+
+    # Dispatched: the case read locked and written with the COMMIT.
     officer = _drafting(demo_db, "a.okoro")
-    assert mine.case_id is not None and theirs.case_id is not None
     with pytest.raises(ValidationError, match="only a signed-off reply can be dispatched"):
         officer.dispatch(_new_reply(demo_db).case_id or -1, "post")
     with pytest.raises(ValidationError, match="choose one of"):
-        officer.dispatch(mine.case_id, "pigeon")
-    officer.dispatch(mine.case_id, "email", DEMO_TODAY)
-    with acting_as(demo_db.session_factory, "a.okoro").begin() as uow:
-        dispatch(
-            uow.session, uow.actor, theirs.case_id, on=DEMO_TODAY, channel="email", today=DEMO_TODAY
-        )
-    ours, old = drafting.view(mine.id), drafting.view(theirs.id)
-    assert (ours.version, ours.status, ours.case_status) == (
-        old.version,
-        old.status,
-        old.case_status,
-    )
-    assert [c.body for c in ours.comments] == [c.body for c in old.comments]
-    ours_chain = _chain_of(demo_db, mine.id, mine.case_id, since)
-    assert ours_chain == _chain_of(demo_db, theirs.id, theirs.case_id, since)
-    assert len(ours_chain) >= 10
+        officer.dispatch(c, "pigeon")
+    _, changed, logged = _after(demo_db, d, lambda: officer.dispatch(c, "email", DEMO_TODAY))
+    # The case is written twice on the way (its move, then the channel).
+    assert changed == {
+        "case version": 2, "case status": CaseStatus.DISPATCHED,
+        "case dispatched_on": DEMO_TODAY, "case dispatch_channel": "email",
+    }  # fmt: skip
+    assert logged == [
+        ("case", c, c, "status", "status", "signed_off", "dispatched", "", "a.okoro"),
+        ("case", c, c, "dispatched", "channel", "", "email", "", "a.okoro"),
+    ]
+    assert drafting.view(d).case_status == "dispatched"
     with demo_db.session_factory() as s:
         assert events.verify_chain(s) is None
-        mine_case, old_case = s.get(Case, mine.case_id), s.get(Case, theirs.case_id)
-        assert mine_case is not None and old_case is not None
-        assert (mine_case.version, mine_case.signed_off_on, mine_case.signature_method) == (
-            old_case.version, old_case.signed_off_on, old_case.signature_method,
-        )  # fmt: skip
-        assert (mine_case.status, mine_case.dispatched_on, mine_case.dispatch_channel) == (
-            CaseStatus.DISPATCHED, DEMO_TODAY, "email",
-        )  # fmt: skip
-        assert (old_case.status, old_case.dispatched_on, old_case.dispatch_channel) == (
-            CaseStatus.DISPATCHED, DEMO_TODAY, "email",
-        )  # fmt: skip
 
 
 def test_a_refused_step_changes_nothing(demo_db: Database) -> None:

@@ -2,7 +2,7 @@
 each statement is a round trip): the case locked, its themes, and the rows its checks and
 its history look up by id (teams, people, signatories, reply types), before and after.
 
-The looked-up rows are handed to the session as loaded (drafting.draft_rows.held), so
+The looked-up rows are handed to the session as loaded (db.row_reads.held), so
 `session.get` finds them without asking: case_edit's own checks and names run unchanged.
 """
 
@@ -26,7 +26,7 @@ from correspondence.db.models import (
     User,
     case_themes,
 )
-from correspondence.services.drafting.draft_rows import built, columns_of, held
+from correspondence.db.row_reads import built, columns_of, held
 
 
 @dataclass(frozen=True)

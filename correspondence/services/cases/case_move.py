@@ -30,12 +30,12 @@ from correspondence.db.models import (
     case_themes,
     now_utc,
 )
+from correspondence.db.row_reads import columns_of, held
 from correspondence.domain.states import CaseStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor
 from correspondence.services.cases import cases
 from correspondence.services.cases.history import timeline_statement
-from correspondence.services.drafting.draft_rows import columns_of, held
 from correspondence.services.errors import NotFound
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
-
 from correspondence.db.models import Case, Draft
 from correspondence.services.actors import Role
 from correspondence.services.errors import ConflictError
@@ -33,16 +30,3 @@ def check_version(draft: Draft, case: Case | None, expected: int | None) -> None
             f"(your copy is version {expected}, the saved one is version {draft.version}). "
             "Reload it to see their changes; copy any words of yours you want to keep first."
         )
-
-
-def flush_draft(session: Session, draft: Draft, case: Case | None) -> None:
-    """Write the draft now; a save by someone else at the same moment is a conflict."""
-    # Named first: once the flush fails the transaction is gone, and reading the case's
-    # reference then raised a bare SQLAlchemy error instead of this message.
-    label = _upper_first(draft_label(draft, case))
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            f"{label} was saved by someone else at the same moment; reload it to see their changes."
-        ) from exc

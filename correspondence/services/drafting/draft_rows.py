@@ -1,9 +1,6 @@
-"""Rows of a drafting click read with the click's other reads, and new rows written with
-its COMMIT: over a distant link each statement of its own is a round trip.
-
-A row read with `batch_reads.read_together` comes back as a tuple: `built` makes it an
-object to compute with (never added to the session), `held` one the session knows as
-loaded, so the ORM's own steps (cases.move, the flush) find it without asking again.
+"""New rows of a drafting click written with its COMMIT, and a row read locked whose
+changes go with it: over a distant link each statement of its own is a round trip.
+(Reading whole rows with the click's other reads: db/row_reads.py.)
 """
 
 from __future__ import annotations
@@ -11,56 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, func, insert, inspect, select
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import Table, insert, inspect, select
+from sqlalchemy.orm import Session
 
-from correspondence.db.batch_reads import Read, read_together
+from correspondence.db.batch_reads import read_together
+from correspondence.db.row_reads import columns_of, held
 from correspondence.services import events
 
 T = TypeVar("T")
-
-
-def columns_of(model: type[Any]) -> list[ColumnElement[Any]]:
-    """Every column of `model`, each labelled with its attribute's name."""
-    return [attr.columns[0].label(attr.key) for attr in inspect(model).column_attrs]
-
-
-def keys_of(model: type[Any]) -> list[str]:
-    return [attr.key for attr in inspect(model).column_attrs]
-
-
-def built(model: type[T], row: Sequence[Any]) -> T:
-    """An unsaved object holding `row` (read with `columns_of(model)`): for computing and
-    showing only; the session never sees it."""
-    return model(**dict(zip(keys_of(model), row, strict=True)))
-
-
-def held(session: Session, model: type[T], row: Sequence[Any]) -> T:
-    """The object of `row` (read with `columns_of(model)`) as the session would have loaded
-    it: `row` made persistent without a statement, or, if the session holds it already,
-    that object with the values just read (as a query with populate_existing)."""
-    obj = built(model, row)
-    known = session.identity_map.get(identity_key(instance=obj))
-    if known is not None:
-        for key, value in zip(keys_of(model), row, strict=True):
-            set_committed_value(known, key, value)
-        return known
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
-
-def numbered_ahead(session: Session, table: Table, count: int) -> Read | None:
-    """PostgreSQL: `count` new ids of `table`, taken from its sequence with the click's
-    reads, so its new rows can go with the COMMIT and still be shown with their ids.
-    None on SQLite (or for none): the rows are numbered as they are inserted."""
-    if count <= 0 or session.get_bind().dialect.name != "postgresql":
-        return None
-    return select(func.nextval(func.pg_get_serial_sequence(table.name, "id"))).select_from(
-        func.generate_series(1, count)
-    )
 
 
 def insert_rows(

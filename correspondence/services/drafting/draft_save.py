@@ -36,6 +36,7 @@ from correspondence.db.models import (
     case_themes,
     now_utc,
 )
+from correspondence.db.row_reads import built, columns_of, held, keys_of, numbered_ahead
 from correspondence.documents.textclean import clean_for_word
 from correspondence.services import events
 from correspondence.services.actors import Actor
@@ -45,14 +46,7 @@ from correspondence.services.drafting.draft_guards import (
     check_version,
     draft_label,
 )
-from correspondence.services.drafting.draft_rows import (
-    built,
-    columns_of,
-    held,
-    insert_rows,
-    keys_of,
-    numbered_ahead,
-)
+from correspondence.services.drafting.draft_rows import insert_rows
 from correspondence.services.drafting.draft_view import (
     ACTIVE,
     EDITABLE,
@@ -406,7 +400,7 @@ def draft_from(rows: DraftRows, draft_id: int, versions: dict[int, LineVersion])
 
 def shown_from(rows: DraftRows, session: Session | None = None) -> Case | None:
     """The case the draft is shown against: its own, or for a campaign's reply its member
-    letter. With `session`: held by it (draft_rows.held), so cases.move finds it."""
+    letter. With `session`: held by it (row_reads.held), so cases.move finds it."""
     if not rows.case:
         return None
     if session is None:

@@ -30,17 +30,13 @@ from correspondence.db.models import (
     case_themes,
     now_utc,
 )
+from correspondence.db.row_reads import columns_of, held, numbered_ahead
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services import events
 from correspondence.services.actors import Actor
 from correspondence.services.cases import cases
 from correspondence.services.drafting.draft_guards import DRAFTING_ROLES
-from correspondence.services.drafting.draft_rows import (
-    columns_of,
-    held,
-    insert_rows,
-    numbered_ahead,
-)
+from correspondence.services.drafting.draft_rows import insert_rows
 from correspondence.services.drafting.draft_view import ACTIVE, DraftView, view_from
 from correspondence.services.drafting.reply_letter import computed_salutation
 from correspondence.services.errors import ConflictError, NotFound, ValidationError

@@ -1,11 +1,11 @@
-"""A draft's steps along the approval chain (QA approval, sign-off, a return) and a comment,
-in three round trips (PostgreSQL), as a save (draft_save): BEGIN with who is acting; the
-draft and its case locked, with everything the editor shows after, in one message; the
-draft's and the case's writes, a new comment and the events with the COMMIT. The editor's
-new view is made from what was read and written, not read back.
+"""A draft's steps along the approval chain (submit for QA, QA approval, sign-off, a
+return) and a comment, in three round trips (PostgreSQL), as a save (draft_save): BEGIN
+with who is acting; the draft and its case locked, with everything the editor shows after,
+in one message; the draft's and the case's writes, a new comment and the events with the
+COMMIT. The editor's new view is made from what was read and written, not read back.
 
-The rules and the events are approval.py's own (its `move_draft`, `move_case`,
-`require_stage`): only where the rows come from and when they are written differ.
+Which way a draft and its case may move, and the event each move records, are approval.py's
+rules (`move_draft`, `move_case`, `require_stage`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case, Comment, Draft, User, now_utc
+from correspondence.db.row_reads import keys_of, numbered_ahead
 from correspondence.documents.textclean import clean_for_word
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services import events
@@ -35,7 +36,7 @@ from correspondence.services.drafting.draft_guards import (
     draft_label,
 )
 from correspondence.services.drafting.draft_loading import mapping_from
-from correspondence.services.drafting.draft_rows import insert_rows, keys_of, numbered_ahead
+from correspondence.services.drafting.draft_rows import insert_rows
 from correspondence.services.drafting.draft_save import (
     DraftRows,
     asked,
@@ -65,22 +66,24 @@ class _Step:
     comment_ids: list[int] | None
     actor_rows: list[tuple[int, str]]
     comments: list[tuple[int, str | None, dt.datetime, str]]
-    # The draft as last "flushed", and how many times it was: approval.py's steps flush
-    # part-way (a comment, a move of the case), and each flush of a changed draft moved
-    # its version on. The version written counts them, so it is the same as before.
+    # A step writes the draft at set points (a new comment, a move of its case, the end),
+    # and its version moves on at each point where it changed since the one before:
+    # `flushed` is the draft at the last point, `bumps` how many moved it on. These are
+    # where the steps flushed when they were made through the ORM: the versions stay.
     read: dict[str, object] = field(default_factory=dict)
     flushed: dict[str, object] = field(default_factory=dict)
     bumps: int = 0
 
     def flush_point(self) -> None:
-        """Where approval.py's step flushed the session."""
+        """A point where the step's draft is written: its version moves on if it changed."""
         now = {k: getattr(self.draft, k) for k in keys_of(Draft)}
         if now != self.flushed:
             self.bumps += 1
             self.flushed = now
 
     def move_case(self, target: CaseStatus, reason: str = "") -> None:
-        """approval.move_case; a move flushes, as cases.move does."""
+        """The case follows its draft (approval.move_case); a move is a point where the
+        draft is written, as cases.move flushes."""
         moving = self.case is not None and self.case.status != target.value
         move_case(self.session, self.actor, self.case, target, reason)
         if moving:
@@ -148,7 +151,7 @@ def _finish(step: _Step) -> DraftView:
     wrote it before, see _Step), flush the case's, and make the editor's view."""
     draft, session = step.draft, step.session
     original = draft.version
-    step.flush_point()  # approval's flush_draft
+    step.flush_point()  # the step's end
     if step.bumps:
         changed = {k: v for k, v in step.flushed.items() if v != step.read[k]}
         now = now_utc()
@@ -195,9 +198,9 @@ def submit(
     expected_version: int | None = None,
     today: dt.date | None = None,
 ) -> DraftView:
-    """approval.submit, in three round trips; the editor's new view. Every line must fill
-    in for the case (as approval.submit's reply_letter.letter_spec_for checks), from the
-    rows read."""
+    """Send a draft for QA (a returned one resumes drafting first, its case with it); the
+    editor's new view. Every line must fill in for the case, checked on the rows read as
+    reply_letter.letter_spec_for checks a draft."""
     actor.require("submit a draft for QA", *DRAFTING_ROLES)
     day = today or dt.date.today()
 
@@ -243,7 +246,8 @@ def qa_approve(
     comment: str = "",
     expected_version: int | None = None,
 ) -> DraftView:
-    """approval.qa_approve, in three round trips; the editor's new view."""
+    """A policy lead approves a draft in QA, with a comment if given; it goes to the
+    private office, its case with it. The editor's new view."""
     actor.require("QA-approve a draft", Role.POLICY_LEAD)
 
     def change(step: _Step) -> None:
@@ -277,7 +281,8 @@ def sign_off(
     expected_version: int | None = None,
     today: dt.date | None = None,
 ) -> DraftView:
-    """approval.sign_off, in three round trips; the editor's new view."""
+    """A private secretary signs the reply off (wet or digital), dated that day if it had
+    no date; the case records the day and how. The editor's new view."""
     actor.require("sign off a reply", Role.PRIVATE_SECRETARY)
     if method not in SIGNATURE_METHODS:
         raise ValidationError(
@@ -314,7 +319,9 @@ def return_draft(
     *,
     expected_version: int | None = None,
 ) -> DraftView:
-    """approval.return_draft, in three round trips; the editor's new view."""
+    """Send a draft back to its drafter with the reason, also written as a comment (from
+    QA: a policy lead; from the private office: a private secretary); its case goes back
+    with it. The editor's new view."""
 
     def check(step: _Step) -> None:
         draft, case = step.draft, step.case
@@ -344,7 +351,8 @@ def return_draft(
 
 
 def add_comment(session: Session, actor: Actor, draft_id: int, body: str) -> DraftView:
-    """approval.add_comment, in three round trips; the editor's new view."""
+    """Anyone working on the reply may comment; the case history records it. The
+    editor's new view."""
     actor.require("comment on drafts", *DRAFTING_ROLES, Role.PRIVATE_SECRETARY, Role.OFFICER)
     body = clean_for_word(body).strip()
     if not body:

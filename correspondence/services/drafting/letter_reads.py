@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from correspondence.db.models import Case, Draft, Signatory
+from correspondence.db.row_reads import built, columns_of
 from correspondence.documents.letter_spec import LetterSpec
 from correspondence.services.drafting.draft_loading import mapping_from
-from correspondence.services.drafting.draft_rows import built, columns_of
 from correspondence.services.drafting.draft_save import (
     DraftRows,
     asked,
