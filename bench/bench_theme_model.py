@@ -87,18 +87,17 @@ def _build(db: Database, themes: int, per_theme: int, letters: Letters) -> list[
     at = dt.datetime(2026, 1, 5, 9, 0)
     for _ in range(per_theme):
         with db.session_factory.begin() as s:
-            rows = []
-            for t, _tid in enumerate(ids):
-                n += 1
-                rows.append(_case_row(n, letters.text(t)))
+            numbers = list(range(n + 1, n + 1 + len(ids)))
+            n += len(ids)
+            rows = [_case_row(k, letters.text(t)) for t, k in enumerate(numbers)]
             got = s.execute(insert(Case).returning(Case.id), rows).scalars().all()
             links = []
-            for (t, tid), cid in zip(enumerate(ids), got, strict=True):
-                links.append(_link(cid, tid, at + dt.timedelta(seconds=n)))
+            for t, (tid, cid, k) in enumerate(zip(ids, got, numbers, strict=True)):
+                links.append(_link(cid, tid, at + dt.timedelta(seconds=k)))
                 # One letter in ten is about a second theme too.
-                if n % 10 == 0:
+                if k % 10 == 0:
                     other = ids[(t + 1) % len(ids)]
-                    links.append(_link(cid, other, at + dt.timedelta(seconds=n)))
+                    links.append(_link(cid, other, at + dt.timedelta(seconds=k)))
             s.execute(insert(case_themes), links)
     with db.session_factory.begin() as s:
         theme_suggest.note_confirmations(s)

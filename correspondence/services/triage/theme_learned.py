@@ -19,7 +19,7 @@ import hashlib
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -68,6 +68,7 @@ class Learned:
     generation: int | None = None
     letters: Mapping[int, Letter] = field(default_factory=dict)
     windows: Mapping[int, Window] = field(default_factory=dict)
+    profiles: Mapping[int, Profile] = field(default_factory=dict)  # by theme id
 
 
 NOTHING = Learned()
@@ -100,10 +101,14 @@ def lateral_read(held: Learned, sample: int) -> Read:
     newest = _newest(themes.c.id, sample, text=True).lateral()
     ids = [cid for cid in held.letters]
     versions = [held.letters[cid].version for cid in ids]
-    known = func.unnest(
-        cast(literal(ids, ARRAY(Integer)), ARRAY(Integer)),
-        cast(literal(versions, ARRAY(Integer)), ARRAY(Integer)),
-    ).table_valued("id", "version").render_derived(name="known")
+    known = (
+        func.unnest(
+            cast(literal(ids, ARRAY(Integer)), ARRAY(Integer)),
+            cast(literal(versions, ARRAY(Integer)), ARRAY(Integer)),
+        )
+        .table_valued("id", "version")
+        .render_derived(name="known")
+    )
     return select(
         themes.c.id,
         newest.c.case_id,
@@ -233,14 +238,46 @@ def _counts(letters: Any) -> dict[str, int]:
     return dict(dfreq)
 
 
-def add_learned(learned: Learned, by_id: Mapping[int, _ThemeProfile], weight: float) -> None:
+@dataclass(frozen=True)
+class Profile:
+    """A theme's finished profile, and what it was made from: the next rebuild takes it as
+    it is when those are the same (most themes: one confirmation changes one or two)."""
+
+    base: dict[str, float]  # the cold-start weights (theme_suggest._profiles)
+    dfreq: Mapping[str, int] | None  # its window's counts (the very object), if any
+    n: int  # letters in its window
+    profile: _ThemeProfile
+
+
+def add_learned(
+    learned: Learned, by_id: dict[int, _ThemeProfile], weight: float, held: Learned
+) -> Learned:
     """Each theme's characteristic terms into its weights, as `theme_suggest._learn` adds
-    them (the same counts, so the same sums)."""
-    for tid, window in learned.windows.items():
-        n = len(window.letters)
-        denom = n + 2
-        weights = by_id[tid].weights
-        for term, d in window.dfreq.items():
-            if d < 2 and n >= 20:
-                continue  # one-off words of a single letter are noise once there are many
-            weights[term] = weights.get(term, 0.0) + weight * d / denom
+    them (the same counts, so the same sums); a theme whose cold-start weights and window
+    are as before takes its profile from `held`. `by_id` is changed in place."""
+    profiles: dict[int, Profile] = {}
+    for tid, profile in by_id.items():
+        window = learned.windows.get(tid)
+        dfreq = window.dfreq if window is not None else None
+        n = len(window.letters) if window is not None else 0
+        before = held.profiles.get(tid)
+        if (
+            before is not None
+            and before.dfreq is dfreq
+            and before.n == n
+            and (before.profile.code, before.profile.name) == (profile.code, profile.name)
+            and before.base == profile.weights
+        ):
+            by_id[tid] = before.profile
+            profiles[tid] = before
+            continue
+        base = dict(profile.weights)
+        if dfreq is not None:
+            denom = n + 2
+            weights = profile.weights
+            for term, d in dfreq.items():
+                if d < 2 and n >= 20:
+                    continue  # one-off words of a single letter are noise once there are many
+                weights[term] = weights.get(term, 0.0) + weight * d / denom
+        profiles[tid] = Profile(base, dfreq, n, profile)
+    return replace(learned, profiles=profiles)

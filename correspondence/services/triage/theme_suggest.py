@@ -186,7 +186,7 @@ def _rebuild(
     learned, n_confirmed = theme_learned.relearn(
         confirmed[0], by_id, held, generation, LEARN_SAMPLE
     )
-    theme_learned.add_learned(learned, by_id, W_LEARNED)
+    learned = theme_learned.add_learned(learned, by_id, W_LEARNED, held)
     return _model(by_id, fp, n_confirmed), learned
 
 
