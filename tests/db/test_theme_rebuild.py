@@ -107,6 +107,7 @@ def _same_as_fresh(db: Database, work: Work) -> tuple[int, int]:
     assert model.idf == fresh.idf
     assert model.confirmed_letters == fresh.confirmed_letters
     assert model == fresh
+    assert model._postings == fresh._postings  # what scoring looks terms up in
     for text in PROBES:
         assert model.score(text, 8) == fresh.score(text, 8)
         assert model.scores(text, 8) == fresh.scores(text, 8)

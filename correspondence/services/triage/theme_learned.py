@@ -16,6 +16,7 @@ by the letters that joined or left its window. The result is the model a fresh
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from correspondence.db.batch_reads import Read, Rows
 from correspondence.db.models import Case, Theme, case_themes
-from correspondence.services.triage.theme_model import _ThemeProfile, tokenize
+from correspondence.services.triage.theme_model import _ThemeProfile, postings_of, tokenize
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Learned:
     letters: Mapping[int, Letter] = field(default_factory=dict)
     windows: Mapping[int, Window] = field(default_factory=dict)
     profiles: Mapping[int, Profile] = field(default_factory=dict)  # by theme id
+    index: Index | None = None
 
 
 NOTHING = Learned()
@@ -281,3 +283,77 @@ def add_learned(
                 weights[term] = weights.get(term, 0.0) + weight * d / denom
         profiles[tid] = Profile(base, dfreq, n, profile)
     return replace(learned, profiles=profiles)
+
+
+Postings = dict[str, list[tuple[int, float]]]
+
+
+@dataclass(frozen=True)
+class Index:
+    """What a model makes of its profiles: each term's document frequency among them, its
+    idf, and its postings (Model._postings), kept so the next rebuild redoes only the
+    terms of the profiles that changed."""
+
+    profiles: tuple[_ThemeProfile, ...]
+    df: dict[str, int]
+    idf: dict[str, float]
+    postings: Postings
+
+
+def _strong(p: _ThemeProfile) -> set[str]:
+    return {t for t, w in p.weights.items() if w >= 0.2}
+
+
+def index(profiles: list[_ThemeProfile], before: Index | None) -> Index:
+    """`profiles`' Index (as theme_suggest._model and Model make it), from `before` when
+    only a few profiles changed (each kept one is the very object of `before`)."""
+    n = max(len(profiles), 1)
+    same_themes = before is not None and [p.code for p in before.profiles] == [
+        p.code for p in profiles
+    ]
+    if before is None or not same_themes:
+        df: Counter[str] = Counter()
+        for p in profiles:
+            df.update(t for t, w in p.weights.items() if w >= 0.2)
+        idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+        return Index(tuple(profiles), dict(df), idf, postings_of(profiles))
+    changed = [i for i, p in enumerate(profiles) if p is not before.profiles[i]]
+    if not changed:
+        return before
+    counts = dict(before.df)
+    moved: set[str] = set()
+    for i in changed:
+        old, new = _strong(before.profiles[i]), _strong(profiles[i])
+        for t in old - new:
+            d = counts[t] - 1
+            if d:
+                counts[t] = d
+            else:
+                del counts[t]
+        for t in new - old:
+            counts[t] = counts.get(t, 0) + 1
+        moved |= old ^ new
+    idf = dict(before.idf)
+    for t in moved:
+        if t in counts:
+            idf[t] = math.log((n + 1) / (counts[t] + 0.5))
+        else:
+            idf.pop(t, None)
+    postings = dict(before.postings)
+    redo = set(changed)
+    terms: set[str] = set()
+    for i in changed:
+        terms.update(before.profiles[i].weights)
+        terms.update(profiles[i].weights)
+    for t in terms:
+        found = [(i, w) for i, w in before.postings.get(t, ()) if i not in redo]
+        for i in changed:
+            w = profiles[i].weights.get(t)
+            if w:
+                found.append((i, w))
+        if found:
+            found.sort(key=lambda iw: iw[0])
+            postings[t] = found
+        else:
+            postings.pop(t, None)
+    return Index(tuple(profiles), counts, idf, postings)

@@ -14,6 +14,7 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -187,7 +188,9 @@ def _rebuild(
         confirmed[0], by_id, held, generation, LEARN_SAMPLE
     )
     learned = theme_learned.add_learned(learned, by_id, W_LEARNED, held)
-    return _model(by_id, fp, n_confirmed), learned
+    index = theme_learned.index(list(by_id.values()), held.index)
+    model = Model(list(index.profiles), index.idf, fp, n_confirmed, _postings=index.postings)
+    return model, replace(learned, index=index)
 
 
 def _generation(fp: tuple[object, ...]) -> int | None:
