@@ -272,7 +272,9 @@ _lock = threading.Lock()
 
 def model_for(session: Session, fingerprint_row: Sequence[Any] | None = None) -> Model:
     """The cached model for this database, rebuilt when its inputs changed
-    (`fingerprint_row`: the row of `fingerprint_statement`, when already asked)."""
+    (`fingerprint_row`: the row of `fingerprint_statement`, when already asked). A rebuild
+    starts from what the model before learned: only new or changed letters are read and
+    tokenized (theme_learned.py), to the model `build_model` would give."""
     fp = _fingerprint(session, fingerprint_row)
     key = str(fp[0])
     with _lock:
