@@ -19,7 +19,7 @@ import hashlib
 import math
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -232,7 +232,7 @@ def _window(before: Window | None, letters: dict[int, Letter]) -> Window:
     return Window(letters, dfreq)
 
 
-def _counts(letters: Any) -> dict[str, int]:
+def _counts(letters: Iterable[Letter]) -> dict[str, int]:
     dfreq: Counter[str] = Counter()
     for letter in letters:
         dfreq.update(letter.terms)
