@@ -144,18 +144,15 @@ class Model:
     fingerprint: tuple[object, ...]
     confirmed_letters: int = 0
     # term -> [(profile index, weight)]: a letter's few hundred terms are looked up once,
-    # not once per theme.
-    _postings: dict[str, list[tuple[int, float]]] = field(
-        init=False, repr=False, compare=False, default_factory=dict
+    # not once per theme. Made from the profiles unless given (a rebuild that kept most
+    # profiles brings the postings before up to date: theme_learned.py).
+    _postings: dict[str, list[tuple[int, float]]] | None = field(
+        default=None, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        postings: dict[str, list[tuple[int, float]]] = {}
-        for i, p in enumerate(self.profiles):
-            for term, w in p.weights.items():
-                if w:
-                    postings.setdefault(term, []).append((i, w))
-        self._postings = postings
+        if self._postings is None:
+            self._postings = postings_of(self.profiles)
 
     def score(self, text: str, limit: int = 5) -> list[Suggestion]:
         toks = tokenize(text)
@@ -180,6 +177,7 @@ class Model:
         damp = max(1.0, math.sqrt(words / LONG_LETTER))
         idf = self.idf
         postings = self._postings
+        assert postings is not None
         # Per theme, the evidence in the letter's term order (the same sum, term by term,
         # as adding up each theme on its own).
         raw: dict[int, float] = {}
@@ -202,6 +200,15 @@ class Model:
             ranked.append((score, self.profiles[i].code, i))
         ranked.sort(key=lambda r: (-r[0], r[1]))
         return ranked
+
+
+def postings_of(profiles: list[_ThemeProfile]) -> dict[str, list[tuple[int, float]]]:
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, p in enumerate(profiles):
+        for term, w in p.weights.items():
+            if w:
+                postings.setdefault(term, []).append((i, w))
+    return postings
 
 
 def _because(contrib: dict[str, float], toks: _Tokens, n: int = 4) -> tuple[str, ...]:

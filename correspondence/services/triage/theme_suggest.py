@@ -14,6 +14,7 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +44,7 @@ from correspondence.db.models import (
     line_themes,
 )
 from correspondence.services import events
+from correspondence.services.triage import theme_learned
 from correspondence.services.triage.theme_model import (
     Model,
     Suggestion,
@@ -95,13 +97,8 @@ def _fingerprint(session: Session, row: Sequence[Any] | None = None) -> tuple[ob
     return (str(session.get_bind().engine.url), row[0], (row[1], row[2]), (row[3], row[4]))
 
 
-def build_model(
-    session: Session, *, learn: bool = True, fingerprint: tuple[object, ...] | None = None
-) -> Model:
-    fp = fingerprint if fingerprint is not None else _fingerprint(session)
-    # Independent reads, asked together: a model is rebuilt in the click that finds it
-    # stale (after any officer confirmed themes), so each statement is a round trip there.
-    reads = [
+def _base_reads() -> list[Read]:
+    return [
         select(Theme.id, Theme.code, Theme.name, Theme.description, Theme.keywords)
         .where(Theme.active.is_(True))
         .order_by(Theme.code),
@@ -114,12 +111,10 @@ def build_model(
         .join(LineVersion, LineVersion.line_id == StandardLine.id)
         .where(LineVersion.status == "approved"),
     ]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if learn and postgres:
-        reads.append(_learned_by_lateral())
-    themes, spread_rows, approved, *confirmed = read_together(session, reads)
-    if learn and not postgres:
-        confirmed = [_learned_by_union(session, [row[0] for row in themes])]
+
+
+def _profiles(themes: Rows, spread_rows: Rows, approved: Rows) -> dict[int, _ThemeProfile]:
+    """Each active theme's cold-start weights: keywords, name, description, lines."""
     by_id: dict[int, _ThemeProfile] = {}
     for tid, code, name, description, keywords in themes:
         p = _ThemeProfile(code, name)
@@ -136,11 +131,10 @@ def build_model(
         profile = by_id.get(tid)
         if profile is not None and spread.get(line_id, 0) <= max(3, len(by_id) // 3):
             _add(profile.weights, _TEMPLATE.sub(" ", f"{title}\n{body}"), W_LINE, cap=W_KEYWORD)
+    return by_id
 
-    n_confirmed = 0
-    if learn:
-        n_confirmed = _learn(confirmed[0], by_id)
 
+def _model(by_id: dict[int, _ThemeProfile], fp: tuple[object, ...], n_confirmed: int) -> Model:
     profiles = list(by_id.values())
     df: Counter[str] = Counter()
     for p in profiles:
@@ -149,6 +143,61 @@ def build_model(
     # A term every theme shares tells the themes apart poorly.
     idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
     return Model(profiles, idf, fp, n_confirmed)
+
+
+def build_model(
+    session: Session, *, learn: bool = True, fingerprint: tuple[object, ...] | None = None
+) -> Model:
+    """The model made afresh: every learned letter read and tokenized (`model_for` keeps
+    what it learned and rebuilds from that, to the same model: theme_learned.py)."""
+    fp = fingerprint if fingerprint is not None else _fingerprint(session)
+    # Independent reads, asked together: a model is rebuilt in the click that finds it
+    # stale (after any officer confirmed themes), so each statement is a round trip there.
+    reads = _base_reads()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if learn and postgres:
+        reads.append(_learned_by_lateral())
+    themes, spread_rows, approved, *confirmed = read_together(session, reads)
+    if learn and not postgres:
+        confirmed = [_learned_by_union(session, [row[0] for row in themes])]
+    by_id = _profiles(themes, spread_rows, approved)
+    n_confirmed = 0
+    if learn:
+        n_confirmed = _learn(confirmed[0], by_id)
+    return _model(by_id, fp, n_confirmed)
+
+
+def _rebuild(
+    session: Session, fp: tuple[object, ...], held: theme_learned.Learned
+) -> tuple[Model, theme_learned.Learned]:
+    """The model `build_model` gives, reading and tokenizing only the letters `held`
+    lacks; with the same reads in the same round trips."""
+    generation = _generation(fp)
+    if held.generation is not None and (generation is None or generation < held.generation):
+        held = theme_learned.NOTHING  # an older copy of the database (restored): start over
+    reads = _base_reads()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        reads.append(theme_learned.lateral_read(held, LEARN_SAMPLE))
+    themes, spread_rows, approved, *confirmed = read_together(session, reads)
+    if not postgres:
+        ids = [row[0] for row in themes]
+        confirmed = [theme_learned.union_read(session, ids, held, LEARN_SAMPLE)]
+    by_id = _profiles(themes, spread_rows, approved)
+    learned, n_confirmed = theme_learned.relearn(
+        confirmed[0], by_id, held, generation, LEARN_SAMPLE
+    )
+    learned = theme_learned.add_learned(learned, by_id, W_LEARNED, held)
+    index = theme_learned.index(list(by_id.values()), held.index)
+    model = Model(list(index.profiles), index.idf, fp, n_confirmed, _postings=index.postings)
+    return model, replace(learned, index=index)
+
+
+def _generation(fp: tuple[object, ...]) -> int | None:
+    try:
+        return int(str(fp[1]))
+    except ValueError:
+        return None
 
 
 def _newest_confirmed(theme_id: Any) -> Select[Any]:
@@ -164,7 +213,8 @@ def _newest_confirmed(theme_id: Any) -> Select[Any]:
             case_themes.c.confirmed_at.is_not(None),
             Case.letter_text != "",
         )
-        .order_by(case_themes.c.confirmed_at.desc())
+        # Ties (themes confirmed in one go) in one order, so each read takes the same.
+        .order_by(case_themes.c.confirmed_at.desc(), case_themes.c.case_id.desc())
         .limit(LEARN_SAMPLE)
     )
 
@@ -215,21 +265,27 @@ def _learn(rows: Rows, by_id: dict[int, _ThemeProfile]) -> int:
 
 
 _cache: dict[str, Model] = {}
+# What each database's model learned, kept for its next rebuild (theme_learned.py).
+_learned: dict[str, theme_learned.Learned] = {}
 _lock = threading.Lock()
 
 
 def model_for(session: Session, fingerprint_row: Sequence[Any] | None = None) -> Model:
     """The cached model for this database, rebuilt when its inputs changed
-    (`fingerprint_row`: the row of `fingerprint_statement`, when already asked)."""
+    (`fingerprint_row`: the row of `fingerprint_statement`, when already asked). A rebuild
+    starts from what the model before learned: only new or changed letters are read and
+    tokenized (theme_learned.py), to the model `build_model` would give."""
     fp = _fingerprint(session, fingerprint_row)
     key = str(fp[0])
     with _lock:
         m = _cache.get(key)
+        held = _learned.get(key, theme_learned.NOTHING)
     if m is not None and m.fingerprint == fp:
         return m
-    m = build_model(session, fingerprint=fp)
+    m, learned = _rebuild(session, fp, held)
     with _lock:
         _cache[key] = m
+        _learned[key] = learned
     return m
 
 
