@@ -102,6 +102,26 @@ def signatory_id(db: Database, key: str) -> int:
     return found
 
 
+def undrafted_case(db: Database, *, in_campaign: bool | None = False) -> int:
+    """The first triaged case with a correspondent and no draft yet: in a campaign, not in
+    one, or either (None)."""
+    query = (
+        select(Case.id)
+        .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
+        .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
+        .order_by(Case.id)
+    )
+    if in_campaign is not None:
+        query = query.where(
+            Case.campaign_id.is_not(None) if in_campaign else Case.campaign_id.is_(None)
+        )
+    with db.session_factory() as s:
+        found = s.scalar(query)
+    if found is None:
+        raise LookupError("no triaged case without a draft in this database")
+    return found
+
+
 def log_letter(
     desk: Desk,
     *,

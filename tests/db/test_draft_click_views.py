@@ -17,6 +17,7 @@ from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.errors import ConflictError, ValidationError
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
+from tests.factories import undrafted_case
 
 LINES = ("babyp-tragedy", "care-decisions-laming", "cdr-prevent-and-learn")
 
@@ -26,16 +27,7 @@ def _drafting(db: Database) -> Drafting:
 
 
 def _undrafted(db: Database, *, in_campaign: bool) -> int:
-    with db.session_factory() as s:
-        found = s.scalar(
-            select(Case.id)
-            .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
-            .where(Case.campaign_id.is_not(None) if in_campaign else Case.campaign_id.is_(None))
-            .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
-            .order_by(Case.id)
-        )
-    assert found is not None
-    return found
+    return undrafted_case(db, in_campaign=in_campaign)
 
 
 @pytest.mark.parametrize("in_campaign", [False, True])

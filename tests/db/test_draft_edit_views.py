@@ -18,7 +18,6 @@ from correspondence.db.models import (
     Comment,
     Draft,
     Event,
-    Signatory,
     User,
     now_utc,
 )
@@ -37,6 +36,7 @@ from correspondence.services.lines.library import Library
 from correspondence.services.lines.line_editing import NewLine
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
+from tests.factories import signatory_id, undrafted_case
 
 T = TypeVar("T")
 
@@ -46,17 +46,7 @@ def _drafting(db: Database, username: str = "p.mehta") -> Drafting:
 
 
 def _new_reply(db: Database, lines: tuple[str, ...] = ("babyp-tragedy",)) -> DraftView:
-    with db.session_factory() as s:
-        case_id = s.scalar(
-            select(Case.id)
-            .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
-            .where(Case.campaign_id.is_(None))
-            .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
-            .order_by(Case.id)
-        )
-        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
-    assert case_id is not None
-    return _drafting(db).create(case_id, lines, signatory_id=sos)
+    return _drafting(db).create(undrafted_case(db), lines, signatory_id=signatory_id(db, "sos"))
 
 
 def _last_event(db: Database) -> int:

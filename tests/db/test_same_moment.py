@@ -26,6 +26,7 @@ from correspondence.services.triage import theme_suggest
 from correspondence.services.triage.triage import Triage, TriageDecision
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
+from tests.factories import undrafted_case
 
 
 def _only_postgres(db: Database) -> None:
@@ -113,15 +114,7 @@ def test_the_first_two_theme_confirmations_in_an_office_both_count(demo_db: Data
 
 
 def _triaged_case_without_draft(db: Database) -> int:
-    with db.session_factory() as s:
-        found = s.scalar(
-            select(Case.id)
-            .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
-            .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
-            .order_by(Case.id)
-        )
-    assert found is not None
-    return found
+    return undrafted_case(db, in_campaign=None)
 
 
 def test_two_drafters_starting_the_same_reply_at_once_get_one_draft_and_a_conflict(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from correspondence.database import Database
-from correspondence.db.models import Case, Draft, Signatory
+from correspondence.db.models import Case
 from correspondence.domain.states import CaseStatus, DraftStatus
 from correspondence.services.cases.case_edit import CaseEditing
 from correspondence.services.drafting.draft_view import DraftView
@@ -21,6 +21,7 @@ from correspondence.services.drafting.drafting import Drafting
 from correspondence.services.errors import ConflictError
 from correspondence.services.unit_of_work import acting_as
 from tests.conftest import DEMO_TODAY
+from tests.factories import signatory_id, undrafted_case
 
 
 def _only_postgres(db: Database) -> None:
@@ -29,18 +30,9 @@ def _only_postgres(db: Database) -> None:
 
 
 def _submitted(db: Database) -> DraftView:
-    with db.session_factory() as s:
-        case_id = s.scalar(
-            select(Case.id)
-            .where(Case.status == CaseStatus.TRIAGED.value, Case.correspondent_id.is_not(None))
-            .where(Case.campaign_id.is_(None))
-            .where(~select(Draft.id).where(Draft.case_id == Case.id).exists())
-            .order_by(Case.id)
-        )
-        sos = s.scalar(select(Signatory.id).where(Signatory.key == "sos"))
-    assert case_id is not None
     drafting = Drafting(acting_as(db.session_factory, "p.mehta"), lambda: DEMO_TODAY)
-    view = drafting.create(case_id, ("babyp-tragedy",), signatory_id=sos)
+    sos = signatory_id(db, "sos")
+    view = drafting.create(undrafted_case(db), ("babyp-tragedy",), signatory_id=sos)
     return drafting.submit(view.id, view.version)
 
 

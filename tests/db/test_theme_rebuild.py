@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from correspondence.database import Database
-from correspondence.db.models import Case, Theme
+from correspondence.db.models import Case, Theme, case_themes
 from correspondence.latency_proxy import LatencyProxy
 from correspondence.services.cases.case_edit import CaseEditing
 from correspondence.services.lines.library import Library
@@ -283,11 +283,7 @@ def test_a_letter_confirmed_at_the_same_moment_as_others_is_learned_in_one_order
     ids = [office.letter(f"saltmarsh number{i}", ["SWTF"]) for i in range(SAMPLE + 3)]
     at = dt.datetime(2026, 11, 20, 9, 0)
     with db.session_factory.begin() as s:
-        s.execute(
-            update(theme_suggest.case_themes)
-            .where(theme_suggest.case_themes.c.case_id.in_(ids))
-            .values(confirmed_at=at)
-        )
+        s.execute(update(case_themes).where(case_themes.c.case_id.in_(ids)).values(confirmed_at=at))
     office.letter("larkhollow", ["SMACK"])
     _same_as_fresh(db, work)
     swtf = demo_db_theme(db, "SWTF")

@@ -77,11 +77,18 @@ NOTHING = Learned()
 
 
 def _newest(theme_id: Any, sample: int, *, text: bool) -> Select[Any]:
-    """A theme's newest `sample` confirmed letters with text, newest first (as
-    `theme_suggest._newest_confirmed` reads them), by case id and version."""
+    """A theme's newest `sample` confirmed letters with text, by case id and version."""
     columns = [case_themes.c.case_id, Case.version]
     if text:
         columns.append(Case.letter_text)
+    return newest(theme_id, sample, *columns)
+
+
+def newest(theme_id: Any, sample: int, *columns: Any) -> Select[Any]:
+    """`columns` of a theme's newest `sample` officer-confirmed letters with text, newest
+    first: read from the newest down the partial index of migration 0018, so a rebuild reads
+    at most that many letters a theme however many an office has confirmed over the years.
+    A fresh build and a rebuild from held letters must read the very same letters."""
     return (
         select(*columns)
         .select_from(case_themes.join(Case, Case.id == case_themes.c.case_id))
@@ -91,6 +98,7 @@ def _newest(theme_id: Any, sample: int, *, text: bool) -> Select[Any]:
             case_themes.c.confirmed_at.is_not(None),
             Case.letter_text != "",
         )
+        # Ties (themes confirmed in one go) in one order, so each read takes the same.
         .order_by(case_themes.c.confirmed_at.desc(), case_themes.c.case_id.desc())
         .limit(sample)
     )

@@ -40,7 +40,6 @@ from correspondence.db.models import (
     Setting,
     StandardLine,
     Theme,
-    case_themes,
     line_themes,
 )
 from correspondence.services import events
@@ -201,22 +200,8 @@ def _generation(fp: tuple[object, ...]) -> int | None:
 
 
 def _newest_confirmed(theme_id: Any) -> Select[Any]:
-    """A theme's newest LEARN_SAMPLE confirmed letters with text: read from the newest down
-    the partial index of migration 0018, so a rebuild reads at most that many letters a
-    theme however many an office has confirmed over the years."""
-    return (
-        select(Case.letter_text)
-        .select_from(case_themes.join(Case, Case.id == case_themes.c.case_id))
-        .where(
-            case_themes.c.theme_id == theme_id,
-            case_themes.c.source == "officer",
-            case_themes.c.confirmed_at.is_not(None),
-            Case.letter_text != "",
-        )
-        # Ties (themes confirmed in one go) in one order, so each read takes the same.
-        .order_by(case_themes.c.confirmed_at.desc(), case_themes.c.case_id.desc())
-        .limit(LEARN_SAMPLE)
-    )
+    """A theme's newest LEARN_SAMPLE confirmed letters' text (theme_learned.newest)."""
+    return theme_learned.newest(theme_id, LEARN_SAMPLE, Case.letter_text)
 
 
 def _learned_by_lateral() -> Select[Any]:
