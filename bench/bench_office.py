@@ -41,6 +41,7 @@ import multiprocessing as mp
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -601,6 +602,10 @@ def main() -> None:
             report(f"{title} ({how}, {pace})", officers, lost, wall, proxy=bool(delay))
         if args.keep and not kept:
             print(f"Kept: run again with --office-port {server.port}; Ctrl-C ends it.")
+            # Started in the background, SIGINT may come ignored; and `kill` sends SIGTERM:
+            # either way the cluster is stopped (below), not left running as an orphan.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             while True:  # this process alive keeps the cluster from being reaped as an orphan
                 time.sleep(3600)
     except KeyboardInterrupt:
