@@ -17,6 +17,7 @@ time only) of each, and checks the two models are equal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import random
 import statistics
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select, text, update  # noqa: E402
 
+from bench.pg_cases import throwaway_server  # noqa: E402
 from correspondence.database import Database, open_database  # noqa: E402
 from correspondence.db.models import Case, Theme, case_themes  # noqa: E402
 from correspondence.services.triage import theme_learned, theme_suggest  # noqa: E402
@@ -196,15 +198,7 @@ def main() -> None:
                 out += measure(db, "SQLite", args.themes, args.per_theme, args.reps)
             finally:
                 db.close()
-    server = None
-    url = args.db
-    if url is None:
-        from tests import pg
-
-        server = pg.start_server()
-        server.create_database("bench")
-        url = server.url("bench")
-    try:
+    with contextlib.nullcontext(args.db) if args.db else throwaway_server() as url:
         db = open_database(url)
         try:
             with db.engine.begin() as conn:
@@ -212,9 +206,6 @@ def main() -> None:
             out += measure(db, "PostgreSQL", args.themes, args.per_theme, args.reps)
         finally:
             db.close()
-    finally:
-        if server is not None:
-            server.stop()
     print(
         f"theme model after one more confirmation, median of {args.reps} "
         f"(LEARN_SAMPLE {theme_suggest.LEARN_SAMPLE})"
